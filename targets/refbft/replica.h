@@ -119,8 +119,11 @@ class Replica {
   void OnSyncRequest(uint32_t from, const SyncRequest& req, absl::Time now);
 
   void MaybePropose(absl::Time now);
-  void NoteFutureHeight(uint32_t from, uint64_t height, absl::Time now);
+  void RequestSync(uint32_t from, absl::Time now);
   bool SafeToVote(const Block& block, const QuorumCert* justify) const;
+  bool ValuesKnown(const Block& block) const;
+  void TryVotePrepare(const Proposal& p, absl::Time now);
+  bool IsCert(const QuorumCert& qc, Phase phase, uint64_t height) const;
   void CastVote(Phase phase, const std::string& block_hash, absl::Time now);
   void CommitBlock(const Block& block, const QuorumCert& commit_qc, absl::Time now);
   bool AddPending(const std::string& value);
@@ -136,6 +139,8 @@ class Replica {
   absl::Time view_deadline_ = absl::InfiniteFuture();
   absl::Duration current_timeout_;
   absl::Time view_entered_ = absl::InfinitePast();
+  // Leader with nothing to propose: when it proposes an empty block.
+  absl::Time propose_at_ = absl::InfiniteFuture();
 
   // Per-height protocol state, reset by EnterHeight.
   std::optional<QuorumCert> prepare_qc_;  // highest prepare QC seen
@@ -143,8 +148,14 @@ class Replica {
   std::map<std::string, Block> blocks_;   // proposals seen at this height, by hash
   std::set<std::pair<uint64_t, Phase>> voted_;  // (view, phase) we voted in
   bool proposed_ = false;                 // leader: proposed in this view
-  std::map<uint32_t, NewView> new_views_; // leader: NEW-VIEW for view_
+  // leader: NEW-VIEW messages by view (>= view_), then by sender.
+  std::map<uint64_t, std::map<uint32_t, NewView>> new_views_;
   std::optional<VoteCollector> votes_;    // leader: votes in view_
+  // A proposal of view_ that names values this replica has not seen
+  // submitted yet; retried as Forward messages bring them.
+  std::optional<Proposal> waiting_proposal_;
+  // Envelopes for height_ + 1 that arrived before our decision at height_.
+  std::vector<Envelope> next_height_;
 
   // Decided blocks with their commit QCs, by height, to answer SyncRequests.
   std::map<uint64_t, Decide> decided_;

@@ -1,0 +1,359 @@
+#include "targets/refbft/replica.h"
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "targets/refbft/quorum.h"
+#include "tests/targets/refbft/sim_network.h"
+
+namespace refbft {
+namespace {
+
+constexpr absl::Duration kLimit = absl::Seconds(30);
+
+Envelope SealAs(const turncoat::Ed25519PrivateKey& key, uint32_t sender, const Message& m) {
+  Envelope env;
+  env.set_sender(sender);
+  m.SerializeToString(env.mutable_payload());
+  env.set_signature(key.Sign(env.payload()));
+  return env;
+}
+
+std::vector<BugSet> AllWith(const char* bug, uint32_t n = 4) {
+  return std::vector<BugSet>(n, *BugSet::Parse(bug));
+}
+
+bool AllHave(const SimNetwork& net, const std::vector<uint32_t>& ids, size_t count) {
+  for (uint32_t i : ids) {
+    if (net.commits(i).size() < count) return false;
+  }
+  return true;
+}
+
+// Votes replica `from` sent in (height, view, phase).
+int VotesSent(const SimNetwork& net, uint32_t from, uint64_t height, uint64_t view, Phase phase) {
+  int count = 0;
+  for (const auto& [src, dst, m] : net.sent()) {
+    if (src == from && m.has_vote() && m.vote().height() == height && m.vote().view() == view &&
+        m.vote().phase() == phase) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+TEST(ReplicaTest, FourReplicasCommitEveryValueOnceInOneOrder) {
+  SimNetwork net(4);
+  std::set<std::string> submitted;
+  for (int i = 0; i < 200; ++i) {
+    const std::string v = absl::StrCat("value-", i);
+    ASSERT_TRUE(net.Submit(i % 4, v));
+    submitted.insert(v);
+    net.RunFor(absl::Milliseconds(1));
+  }
+  ASSERT_TRUE(net.RunUntil([&] { return AllHave(net, {0, 1, 2, 3}, 200); }, kLimit));
+  const std::vector<std::string> log0 = net.committed_values(0);
+  EXPECT_EQ(std::set<std::string>(log0.begin(), log0.end()), submitted);
+  for (uint32_t r = 0; r < 4; ++r) {
+    EXPECT_EQ(net.committed_values(r), log0) << "replica " << r;
+    for (size_t k = 0; k < net.commits(r).size(); ++k) EXPECT_EQ(net.commits(r)[k].seq, k + 1);
+  }
+}
+
+TEST(ReplicaTest, SevenReplicasTolerateTwoCrashes) {
+  SimNetwork net(7);
+  net.Crash(1);
+  net.Crash(4);
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(net.Submit(i % 2 == 0 ? 0 : 6, absl::StrCat("v", i)));
+  ASSERT_TRUE(net.RunUntil([&] { return AllHave(net, {0, 2, 3, 5, 6}, 30); }, kLimit));
+  EXPECT_EQ(net.committed_values(0), net.committed_values(6));
+}
+
+TEST(ReplicaTest, SilentLeaderIsReplacedByViewChange) {
+  SimNetwork net(4);
+  net.Crash(1);  // leads height 1, view 0
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(net.Submit(0, absl::StrCat("v", i)));
+  ASSERT_TRUE(net.RunUntil([&] { return AllHave(net, {0, 2, 3}, 20); }, kLimit));
+  EXPECT_GE(net.commits(0).front().view, 1u) << "height 1 must decide in a later view";
+  EXPECT_EQ(net.committed_values(0), net.committed_values(2));
+  EXPECT_EQ(net.committed_values(0), net.committed_values(3));
+}
+
+TEST(ReplicaTest, NoViewChangeBugStallsBehindASilentLeader) {
+  SimNetwork net(4, AllWith("no-view-change"));
+  net.Crash(1);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(net.Submit(0, absl::StrCat("v", i)));
+  net.RunFor(absl::Seconds(20));
+  EXPECT_TRUE(net.commits(0).empty());
+  EXPECT_EQ(net.replica(0).view(), 0u);
+}
+
+TEST(ReplicaTest, AValueCommitsOnceEvenWhenSubmittedTwice) {
+  SimNetwork net(4);
+  ASSERT_TRUE(net.Submit(0, "once"));
+  ASSERT_TRUE(net.RunUntil([&] { return AllHave(net, {0, 1, 2, 3}, 1); }, kLimit));
+  EXPECT_FALSE(net.Submit(2, "once"));
+  ASSERT_TRUE(net.Submit(2, "other"));
+  ASSERT_TRUE(net.RunUntil([&] { return AllHave(net, {0, 1, 2, 3}, 2); }, kLimit));
+  net.RunFor(absl::Seconds(1));
+  EXPECT_EQ(net.committed_values(3), (std::vector<std::string>{"once", "other"}));
+}
+
+TEST(ReplicaTest, DoubleCommitBugCommitsAResubmittedValueAgain) {
+  SimNetwork net(4, AllWith("double-commit"));
+  ASSERT_TRUE(net.Submit(0, "twice"));
+  ASSERT_TRUE(net.RunUntil([&] { return AllHave(net, {0, 1, 2, 3}, 1); }, kLimit));
+  EXPECT_TRUE(net.Submit(2, "twice"));
+  ASSERT_TRUE(net.RunUntil([&] { return AllHave(net, {0, 1, 2, 3}, 2); }, kLimit));
+  // Late Forwards of the first submission can commit it yet again.
+  for (const std::string& v : net.committed_values(0)) EXPECT_EQ(v, "twice");
+}
+
+TEST(ReplicaTest, NobodyVotesForAValueNoClientSubmitted) {
+  SimNetwork net(4);
+  net.Crash(1);  // replica 1 is the Byzantine leader of height 1, view 0
+  ASSERT_TRUE(net.Submit(0, "real"));
+  net.RunFor(absl::Milliseconds(3));  // the Forward reaches everyone
+
+  Message forged;
+  forged.mutable_proposal()->set_height(1);
+  forged.mutable_proposal()->set_view(0);
+  forged.mutable_proposal()->mutable_block()->set_height(1);
+  forged.mutable_proposal()->mutable_block()->add_values("invented");
+  for (uint32_t to : {0, 2, 3}) net.Inject(to, SealAs(net.key(1), 1, forged));
+  net.RunFor(absl::Milliseconds(5));
+  for (uint32_t r : {0, 2, 3}) EXPECT_EQ(VotesSent(net, r, 1, 0, PREPARE), 0) << "replica " << r;
+
+  // The same leader proposing a submitted value gets its votes.
+  Message honest = forged;
+  honest.mutable_proposal()->mutable_block()->set_values(0, "real");
+  for (uint32_t to : {0, 2, 3}) net.Inject(to, SealAs(net.key(1), 1, honest));
+  net.RunFor(absl::Milliseconds(5));
+  for (uint32_t r : {0, 2, 3}) EXPECT_EQ(VotesSent(net, r, 1, 0, PREPARE), 1) << "replica " << r;
+}
+
+TEST(ReplicaTest, ForgedLeaderSignatureIsIgnoredUnlessCheckIsSkipped) {
+  for (const char* bugs : {"", "skip-signature-check"}) {
+    SimNetwork net(4, AllWith(bugs));
+    net.Crash(1);
+    ASSERT_TRUE(net.Submit(0, "v"));
+    net.RunFor(absl::Milliseconds(3));
+    Message m;
+    m.mutable_proposal()->set_height(1);
+    m.mutable_proposal()->mutable_block()->set_height(1);
+    m.mutable_proposal()->mutable_block()->add_values("v");
+    net.Inject(0, SealAs(net.key(3), /*sender=*/1, m));  // signed by 3, claims 1
+    net.RunFor(absl::Milliseconds(5));
+    EXPECT_EQ(VotesSent(net, 0, 1, 0, PREPARE), std::string(bugs).empty() ? 0 : 1) << bugs;
+  }
+}
+
+// Drives replica 0 alone (1, 2 and 3 are played by the test with their keys)
+// until it is locked on block A at height 1, view 0.
+class LockTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  LockTest() : net_(4, {*BugSet::Parse(GetParam())}) {}
+
+  void SetUp() override {
+    for (uint32_t r : {1, 2, 3}) net_.Crash(r);
+    ASSERT_TRUE(net_.Submit(0, "a"));
+    ASSERT_TRUE(net_.Submit(0, "b"));
+    block_a_.set_height(1);
+    block_a_.add_values("a");
+    block_b_.set_height(1);
+    block_b_.add_values("b");
+
+    Send(1, Propose(0, block_a_, nullptr));
+    ASSERT_EQ(VotesSent(net_, 0, 1, 0, PREPARE), 1);
+    Send(1, PhaseCertOf(Cert(PREPARE, 0, block_a_)));
+    ASSERT_EQ(VotesSent(net_, 0, 1, 0, PRE_COMMIT), 1);
+    Send(1, PhaseCertOf(Cert(PRE_COMMIT, 0, block_a_)));
+    ASSERT_EQ(VotesSent(net_, 0, 1, 0, COMMIT), 1);
+    ASSERT_TRUE(net_.replica(0).locked_qc().has_value());
+  }
+
+  void Send(uint32_t sender, const Message& m) {
+    net_.Inject(0, SealAs(net_.key(sender), sender, m));
+    net_.RunFor(absl::Milliseconds(2));
+  }
+
+  QuorumCert Cert(Phase phase, uint64_t view, const Block& block) {
+    QuorumCert qc;
+    qc.set_phase(phase);
+    qc.set_height(1);
+    qc.set_view(view);
+    qc.set_block_hash(BlockHash(block));
+    for (uint32_t r : {1, 2, 3}) {
+      Message vote;
+      vote.mutable_vote()->set_phase(phase);
+      vote.mutable_vote()->set_height(1);
+      vote.mutable_vote()->set_view(view);
+      vote.mutable_vote()->set_block_hash(qc.block_hash());
+      *qc.add_votes() = SealAs(net_.key(r), r, vote);
+    }
+    return qc;
+  }
+
+  static Message Propose(uint64_t view, const Block& block, const QuorumCert* justify) {
+    Message m;
+    m.mutable_proposal()->set_height(1);
+    m.mutable_proposal()->set_view(view);
+    *m.mutable_proposal()->mutable_block() = block;
+    if (justify != nullptr) *m.mutable_proposal()->mutable_justify() = *justify;
+    return m;
+  }
+
+  static Message PhaseCertOf(const QuorumCert& qc) {
+    Message m;
+    *m.mutable_phase_cert()->mutable_qc() = qc;
+    return m;
+  }
+
+  SimNetwork net_;
+  Block block_a_;
+  Block block_b_;
+};
+
+TEST_P(LockTest, LockedReplicaRefusesConflictingProposalUnlessLockIsIgnored) {
+  const bool ignore_lock = std::string(GetParam()) == "ignore-lock";
+  // View 1 (leader 2) proposes B with no certificate newer than the lock.
+  Send(2, Propose(1, block_b_, nullptr));
+  EXPECT_EQ(net_.replica(0).view(), 1u);
+  EXPECT_EQ(VotesSent(net_, 0, 1, 1, PREPARE), ignore_lock ? 1 : 0);
+}
+
+TEST_P(LockTest, LockedReplicaAcceptsTheLockedBlockOrANewerCertificate) {
+  Send(2, Propose(1, block_a_, nullptr));
+  EXPECT_EQ(VotesSent(net_, 0, 1, 1, PREPARE), 1);
+  // HotStuff's liveness rule: a prepare certificate newer than the lock
+  // (view 1 > 0) unlocks, even for another block.
+  const QuorumCert newer = Cert(PREPARE, 1, block_b_);
+  Send(3, Propose(2, block_b_, &newer));
+  EXPECT_EQ(VotesSent(net_, 0, 1, 2, PREPARE), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Bugs, LockTest, ::testing::Values("", "ignore-lock"),
+                         [](const auto& info) {
+                           return std::string(info.param).empty() ? "correct" : "ignore_lock";
+                         });
+
+TEST(ReplicaTest, ReplicaCutOffForAWhileCatchesUpToTheSameLog) {
+  SimNetwork net(4);
+  bool cut = true;
+  net.SetDropRule([&](uint32_t from, uint32_t to, const Message&) { return cut && (from == 3 || to == 3); });
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(net.Submit(i % 3, absl::StrCat("v", i)));
+  ASSERT_TRUE(net.RunUntil([&] { return AllHave(net, {0, 1, 2}, 40); }, kLimit));
+  EXPECT_TRUE(net.commits(3).empty());
+  cut = false;
+  ASSERT_TRUE(net.Submit(0, "after"));
+  ASSERT_TRUE(net.RunUntil([&] { return AllHave(net, {0, 1, 2, 3}, 41); }, kLimit));
+  EXPECT_EQ(net.committed_values(3), net.committed_values(0));
+}
+
+TEST(ReplicaTest, DuplicatedVotesOfOneReplicaMakeAQuorumOnlyWithTheBug) {
+  for (const char* bugs : {"", "count-duplicate-votes"}) {
+    SimNetwork net(4, AllWith(bugs));
+    // Replica 3 is cut off and replica 2 withholds its votes, so only 0 and
+    // 1 vote; replica 0 sends each of its votes twice.
+    net.SetDropRule([](uint32_t from, uint32_t to, const Message& m) {
+      return from == 3 || to == 3 || (from == 2 && m.has_vote());
+    });
+    ASSERT_TRUE(net.Submit(0, "v"));
+    bool duplicated = false;
+    size_t seen = 0;
+    for (int round = 0; round < 50 && net.commits(1).empty(); ++round) {
+      net.RunFor(absl::Milliseconds(1));
+      for (size_t k = seen; k < net.sent().size(); ++k, ++seen) {
+        const auto& [src, dst, m] = net.sent()[k];
+        if (src == 0 && m.has_vote()) {
+          net.Inject(dst, SealAs(net.key(0), 0, m));
+          duplicated = true;
+        }
+      }
+    }
+    EXPECT_TRUE(duplicated);
+    EXPECT_EQ(net.commits(1).size(), std::string(bugs).empty() ? 0u : 1u) << bugs;
+  }
+}
+
+// Replica 1 leads height 1, view 0 and equivocates: block A to replica 0,
+// block B to replicas 2 and 3, adding its own vote to each side. With a
+// quorum of n-f = 3 only B (votes 1, 2, 3) certifies; with the
+// small-quorum bug A (votes 0, 1) does too, and the honest replicas commit
+// different values at seq 1.
+TEST(ReplicaTest, EquivocatingLeaderSplitsHonestReplicasOnlyWithSmallQuorum) {
+  for (const char* bugs : {"", "small-quorum"}) {
+    SimNetwork net(4, AllWith(bugs));
+    net.Crash(1);
+    ASSERT_TRUE(net.Submit(0, "a"));
+    ASSERT_TRUE(net.Submit(0, "b"));
+    net.RunFor(absl::Milliseconds(3));
+    Block a, b;
+    a.set_height(1);
+    a.add_values("a");
+    b.set_height(1);
+    b.add_values("b");
+    const std::vector<std::pair<Block, std::vector<uint32_t>>> sides = {{a, {0}}, {b, {2, 3}}};
+
+    auto seal1 = [&](const Message& m) { return SealAs(net.key(1), 1, m); };
+    // Certificate of `phase` for `block` from the byzantine vote plus the
+    // honest votes replica 1 received.
+    auto certify = [&](Phase phase, const Block& block) {
+      QuorumCert qc;
+      qc.set_phase(phase);
+      qc.set_height(1);
+      qc.set_view(0);
+      qc.set_block_hash(BlockHash(block));
+      Message own;
+      *own.mutable_vote() = Vote();
+      own.mutable_vote()->set_phase(phase);
+      own.mutable_vote()->set_height(1);
+      own.mutable_vote()->set_block_hash(qc.block_hash());
+      *qc.add_votes() = seal1(own);
+      for (const auto& [src, dst, m] : net.sent()) {
+        if (dst == 1 && m.has_vote() && m.vote().phase() == phase &&
+            m.vote().block_hash() == qc.block_hash()) {
+          *qc.add_votes() = SealAs(net.key(src), src, m);
+        }
+      }
+      return qc;
+    };
+    for (const auto& [block, group] : sides) {
+      Message p;
+      p.mutable_proposal()->set_height(1);
+      *p.mutable_proposal()->mutable_block() = block;
+      for (uint32_t r : group) net.Inject(r, seal1(p));
+    }
+    net.RunFor(absl::Milliseconds(3));
+    for (Phase phase : {PREPARE, PRE_COMMIT}) {
+      for (const auto& [block, group] : sides) {
+        Message c;
+        *c.mutable_phase_cert()->mutable_qc() = certify(phase, block);
+        for (uint32_t r : group) net.Inject(r, seal1(c));
+      }
+      net.RunFor(absl::Milliseconds(3));
+    }
+    for (const auto& [block, group] : sides) {
+      Message d;
+      *d.mutable_decide()->mutable_block() = block;
+      *d.mutable_decide()->mutable_commit_qc() = certify(COMMIT, block);
+      for (uint32_t r : group) net.Inject(r, seal1(d));
+    }
+    net.RunFor(absl::Milliseconds(3));
+    ASSERT_EQ(net.commits(2).size(), 1u);
+    EXPECT_EQ(net.commits(2)[0].value, "b");
+    if (std::string(bugs).empty()) {
+      EXPECT_TRUE(net.commits(0).empty());
+    } else {
+      ASSERT_EQ(net.commits(0).size(), 1u);
+      EXPECT_EQ(net.commits(0)[0].seq, net.commits(2)[0].seq);
+      EXPECT_EQ(net.commits(0)[0].value, "a");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace refbft
