@@ -13,6 +13,8 @@ constexpr size_t kMaxPending = 200000;
 // How many consecutive decisions one SyncRequest is answered with.
 constexpr uint64_t kSyncBatch = 16;
 constexpr absl::Duration kSyncInterval = absl::Milliseconds(100);
+// Most pending values re-forwarded when a view fails.
+constexpr int kMaxReforward = 1024;
 
 // The height a consensus message belongs to; nullopt for messages that are
 // not tied to the current height (Decide, Forward, SyncRequest).
@@ -63,10 +65,7 @@ bool Replica::Submit(const std::string& value, absl::Time now) {
   if (!AddPending(value)) return false;
   Message m;
   m.mutable_forward()->add_values(value);
-  const Envelope env = Seal(m);
-  for (uint32_t j = 0; j < config_.n; ++j) {
-    if (j != config_.id) out_->Send(j, env);
-  }
+  SendToOthers(Seal(m));
   MaybePropose(now);
   DrainSelfQueue(now);
   return true;
@@ -74,6 +73,7 @@ bool Replica::Submit(const std::string& value, absl::Time now) {
 
 void Replica::Tick(absl::Time now) {
   if (now >= view_deadline_) {
+    ReforwardPending();
     current_timeout_ = std::min(current_timeout_ * 1.5, config_.max_view_timeout);
     EnterView(view_ + 1, now);
   }
@@ -135,12 +135,28 @@ void Replica::SendTo(uint32_t to, const Message& message, absl::Time now) {
   }
 }
 
-void Replica::Broadcast(const Message& message, absl::Time now) {
-  Envelope env = Seal(message);
+void Replica::SendToOthers(const Envelope& env) {
   for (uint32_t j = 0; j < config_.n; ++j) {
     if (j != config_.id) out_->Send(j, env);
   }
+}
+
+void Replica::Broadcast(const Message& message, absl::Time now) {
+  Envelope env = Seal(message);
+  SendToOthers(env);
   self_queue_.push_back(std::move(env));
+}
+
+void Replica::ReforwardPending() {
+  // A lost Forward leaves a value known to one replica only; its proposals
+  // of that value then get no votes and the view fails. Failed views are
+  // therefore when pending values are passed on again.
+  Message m;
+  for (const std::string& v : pending_) {
+    if (m.forward().values_size() >= kMaxReforward) break;
+    if (pending_set_.contains(v)) m.mutable_forward()->add_values(v);
+  }
+  if (m.forward().values_size() > 0) SendToOthers(Seal(m));
 }
 
 void Replica::DrainSelfQueue(absl::Time now) {

@@ -106,6 +106,8 @@ class Replica {
   void EnterView(uint64_t view, absl::Time now);
   void EnterHeight(uint64_t height, absl::Time now);
   void Broadcast(const Message& message, absl::Time now);
+  void SendToOthers(const Envelope& env);
+  void ReforwardPending();
   void SendTo(uint32_t to, const Message& message, absl::Time now);
   void Deliver(const Envelope& envelope, absl::Time now);
   void DrainSelfQueue(absl::Time now);

@@ -82,6 +82,22 @@ TEST(ReplicaTest, SilentLeaderIsReplacedByViewChange) {
   EXPECT_EQ(net.committed_values(0), net.committed_values(3));
 }
 
+TEST(ReplicaTest, ValueWhoseForwardWasLostStillCommits) {
+  SimNetwork net(4);
+  // Replica 1 leads height 1; the only Forward of "lost" never arrives.
+  net.SetDropRule([](uint32_t from, uint32_t to, const Message& m) {
+    return from == 1 && m.has_forward() && m.forward().values(0) == "lost";
+  });
+  int forwards_of_lost = 0;
+  ASSERT_TRUE(net.Submit(1, "lost"));
+  net.RunFor(absl::Milliseconds(5));
+  net.SetDropRule(nullptr);
+  for (const auto& [src, dst, m] : net.sent()) forwards_of_lost += m.has_forward() ? 1 : 0;
+  EXPECT_EQ(forwards_of_lost, 3);
+  ASSERT_TRUE(net.RunUntil([&] { return AllHave(net, {0, 1, 2, 3}, 1); }, kLimit));
+  EXPECT_EQ(net.committed_values(2), std::vector<std::string>{"lost"});
+}
+
 TEST(ReplicaTest, NoViewChangeBugStallsBehindASilentLeader) {
   SimNetwork net(4, AllWith("no-view-change"));
   net.Crash(1);
