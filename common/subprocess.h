@@ -1,0 +1,96 @@
+// Subprocess: a child process that leads its own process group and cannot
+// outlive the code that started it.
+//
+// turncoat starts replicas (and tests start whole clusters) that in turn may
+// start helpers of their own. Signals therefore go to the child's whole
+// process group, so a shell wrapper or a forked helper dies with the replica,
+// and PR_SET_PDEATHSIG kills the child when its parent goes away, so a crashed
+// harness or test leaves no replica behind. When the group leader exits, any
+// process still in its group is killed before the leader is reaped: a group
+// lives and dies with its leader.
+//
+// Note that Linux delivers the parent-death signal when the *thread* that
+// forked exits, not the process: spawn from a thread that lives as long as the
+// child should (the main thread, or a long-lived supervisor thread).
+//
+// A Subprocess is move-only and not thread-safe: one owner calls its methods.
+// Destroying one whose child still runs kills the group and reaps the child.
+#ifndef TURNCOAT_COMMON_SUBPROCESS_H_
+#define TURNCOAT_COMMON_SUBPROCESS_H_
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace turncoat {
+
+struct SpawnOptions {
+  // Files that receive the child's stdout and stderr, created or truncated.
+  // Empty means /dev/null. stdin is always /dev/null.
+  std::string stdout_path;
+  std::string stderr_path;
+  // The child's working directory; empty keeps the parent's.
+  std::string workdir;
+  // Variables set in the child on top of the parent's environment.
+  std::vector<std::pair<std::string, std::string>> env;
+};
+
+// How a child ended: exited with `code`, or killed by `signal` (then > 0).
+struct ExitStatus {
+  int code = 0;
+  int signal = 0;
+
+  bool success() const { return signal == 0 && code == 0; }
+  std::string ToString() const;
+};
+
+class Subprocess {
+ public:
+  // Forks and executes argv[0] (searched in PATH) with `argv`. Fails if the
+  // files cannot be opened or the program cannot be executed.
+  static absl::StatusOr<Subprocess> Spawn(const std::vector<std::string>& argv,
+                                          const SpawnOptions& options);
+
+  Subprocess(Subprocess&& other) noexcept;
+  Subprocess& operator=(Subprocess&& other) noexcept;
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+  ~Subprocess();
+
+  // The child's pid, which is also its process group id.
+  pid_t pid() const { return pid_; }
+  // True until the child has been reaped by Wait, TryWait, Stop or Kill.
+  bool running() const { return pid_ > 0 && !exit_.has_value(); }
+
+  // Sends `sig` to every process in the child's group.
+  absl::Status Signal(int sig);
+  // The exit status if the child has ended, std::nullopt if it still runs.
+  absl::StatusOr<std::optional<ExitStatus>> TryWait();
+  // Waits up to `timeout` for the child to end; DeadlineExceeded if it does
+  // not.
+  absl::StatusOr<ExitStatus> Wait(absl::Duration timeout = absl::InfiniteDuration());
+  // SIGTERM to the group, then SIGKILL if the child has not ended after
+  // `grace`.
+  absl::StatusOr<ExitStatus> Stop(absl::Duration grace);
+  // SIGKILL to the group, then waits for the child.
+  absl::StatusOr<ExitStatus> Kill();
+
+ private:
+  explicit Subprocess(pid_t pid) : pid_(pid) {}
+  // Reaps the child if it has ended, after killing what is left of its group.
+  absl::StatusOr<std::optional<ExitStatus>> Reap(bool block);
+
+  pid_t pid_ = -1;
+  std::optional<ExitStatus> exit_;
+};
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_COMMON_SUBPROCESS_H_
