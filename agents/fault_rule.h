@@ -1,0 +1,181 @@
+// FaultRule: one compiled fault-injection rule — a match and an action — and
+// the counters and hold buffer that belong to it.
+//
+// Like the settings of Envoy's fault filter, a RuleSpec is compiled once
+// (method regex, field paths checked against the schema, rewriter built) into
+// an immutable FaultRule; the proxy hot path only matches, applies and counts.
+// What an action does to a frame comes back as a value (Decision: a list of
+// delayed sends), so every action is testable without sockets.
+//
+// Thread-safe: Matches() reads immutable state; Apply() touches atomics and,
+// for actions that need randomness or holding, a per-rule mutex.
+#ifndef TURNCOAT_AGENTS_FAULT_RULE_H_
+#define TURNCOAT_AGENTS_FAULT_RULE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "agents/field_path.h"
+#include "agents/frame.h"
+#include "agents/message_rewriter.h"
+
+namespace re2 {
+class RE2;
+}  // namespace re2
+
+namespace turncoat {
+namespace agent {
+
+enum class ActionKind { kPass, kDrop, kDelay, kDuplicate, kHold, kReplace, kRewrite };
+absl::string_view ActionName(ActionKind kind);
+
+// A condition on the values a field path reaches in the decoded message.
+struct FieldMatch {
+  enum class Op { kEquals, kIn, kRange, kPresent, kAbsent };
+  std::string path;
+  Op op = Op::kEquals;
+  std::vector<std::string> values;  // kEquals: one; kIn: any of these
+  double min = 0;                   // kRange: inclusive bounds
+  double max = 0;
+};
+
+struct ActionSpec {
+  ActionKind kind = ActionKind::kPass;
+  // kDelay: each frame waits delay + uniform[0, jitter].
+  absl::Duration delay = absl::ZeroDuration();
+  absl::Duration jitter = absl::ZeroDuration();
+  // kDuplicate: extra copies sent right after the original.
+  int duplicates = 1;
+  // kHold: hold up to `hold_count` frames, at most `hold_time` after the
+  // first one arrived, then release them together in `order`.
+  int hold_count = 2;
+  absl::Duration hold_time = absl::Milliseconds(100);
+  enum class Order { kReverse, kShuffle };
+  Order order = Order::kReverse;
+  // kReplace: the bytes sent instead.
+  std::string payload;
+  // kRewrite: a registered MessageRewriter and its parameters.
+  std::string rewriter;
+  RewriterParams params;
+};
+
+// What to match; empty or negative fields match anything. Conditions are
+// checked cheapest first and the message is decoded only if one needs it.
+struct RuleSpec {
+  std::string id;  // unique within an engine; names the rule in counters
+  int from = -1;
+  int to = -1;
+  std::string method;        // exact "/pkg.Service/Method"
+  std::string method_regex;  // RE2, must match the whole method path
+  std::optional<Direction> direction;
+  std::string message_type;  // full name of the frame's type
+  std::vector<FieldMatch> fields;
+  double probability = 1.0;  // of acting once everything else matched
+  ActionSpec action;
+};
+
+struct RuleStats {
+  std::string id;
+  uint64_t matched = 0;  // frames that met every condition
+  uint64_t applied = 0;  // frames the action was applied to (after the coin)
+  uint64_t rewrite_errors = 0;  // rewriter failures (frame passed intact)
+  uint64_t hold_overflows = 0;  // frames passed because the hold bound was hit
+  uint64_t held_now = 0;
+};
+
+// One send the proxy must make.
+struct Emit {
+  uint64_t frame_id = 0;
+  std::shared_ptr<FrameSink> sink;
+  absl::Duration delay = absl::ZeroDuration();
+  std::string bytes;
+  bool from_hold = false;
+};
+
+// The fate of one frame, plus sends of earlier frames its arrival released.
+struct Decision {
+  ActionKind action = ActionKind::kPass;
+  std::string rule_id;  // empty when no rule matched
+  bool held = false;    // the frame entered a hold buffer
+  std::vector<Emit> emits;
+};
+
+// Shared by all rules of an engine: how many frames may be held at once.
+struct HoldBudget {
+  size_t max_held = 10000;
+  std::atomic<size_t> held{0};
+};
+
+class FaultRule {
+ public:
+  // Validates and compiles `spec`. `codec` (may be null) checks field paths
+  // and message types; `seed` drives this rule's coin, jitter and shuffles.
+  static absl::StatusOr<std::shared_ptr<FaultRule>> Compile(
+      RuleSpec spec, std::shared_ptr<const MessageCodec> codec, uint64_t seed);
+  ~FaultRule();
+
+  const RuleSpec& spec() const { return spec_; }
+  const std::string& id() const { return spec_.id; }
+
+  // True if `frame` meets every condition; counts it as matched.
+  bool Matches(const Frame& frame) const;
+  // Tosses the rule's coin; true with the rule's probability.
+  bool Roll() const;
+  // Applies the action to `frame` (which matched and won the toss).
+  void Apply(Frame frame, absl::Time now, HoldBudget* budget,
+             Decision* decision) const;
+
+  // Releases held frames if the hold window has passed (or `all`).
+  void ReleaseHeld(absl::Time now, bool all, HoldBudget* budget,
+                   std::vector<Emit>* out) const;
+  // The time the current hold window ends, if frames are held.
+  std::optional<absl::Time> HoldDeadline() const;
+  // Stops holding: later frames pass; releases what is held.
+  void Retire(HoldBudget* budget, std::vector<Emit>* out) const;
+
+  RuleStats Stats() const;
+
+ private:
+  FaultRule(RuleSpec spec, std::shared_ptr<const MessageCodec> codec, uint64_t seed);
+  bool FieldsMatch(const Frame& frame) const;
+  void ReleaseLocked(HoldBudget* budget, std::vector<Emit>* out) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const RuleSpec spec_;
+  const std::shared_ptr<const MessageCodec> codec_;
+  std::unique_ptr<re2::RE2> method_regex_;
+  struct CompiledField {
+    FieldPath path;
+    const FieldMatch* match;  // into spec_.fields
+    // kEquals/kIn values as text and, when they parse, as numbers (so "3"
+    // equals an enum numbered 3 and "3.0" equals 3).
+    std::vector<std::pair<std::string, std::optional<double>>> values;
+  };
+  std::vector<CompiledField> fields_;
+  std::unique_ptr<MessageRewriter> rewriter_;
+
+  mutable std::atomic<uint64_t> matched_{0};
+  mutable std::atomic<uint64_t> applied_{0};
+  mutable std::atomic<uint64_t> rewrite_errors_{0};
+  mutable std::atomic<uint64_t> hold_overflows_{0};
+
+  mutable absl::Mutex mu_;
+  mutable std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
+  mutable std::vector<Frame> held_ ABSL_GUARDED_BY(mu_);
+  mutable absl::Time hold_started_ ABSL_GUARDED_BY(mu_);
+  mutable bool retired_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace agent
+}  // namespace turncoat
+
+#endif  // TURNCOAT_AGENTS_FAULT_RULE_H_

@@ -1,0 +1,94 @@
+// LinkProxy: a generic gRPC proxy for one directed link i->j.
+//
+// Replica i dials the proxy's port instead of j's address, so the proxy knows
+// the link from the port alone. Every method is proxied (unary and client,
+// server and bidi streaming) with gRPC's generic callback API; metadata,
+// deadline, cancellation and status pass through. Each message, in both
+// directions, goes through the agent's RuleEngine; an empty rule set takes a
+// fast path that forwards gRPC's buffers without copying them into frames.
+//
+// ProxyRuntime is what an agent's proxies share: the engine, the timer thread
+// that sends delayed frames and flushes hold windows, and the trace hook.
+// Both classes are thread-safe. A LinkProxy's destructor cancels its calls
+// and waits for them to finish.
+#ifndef TURNCOAT_AGENTS_LINK_PROXY_H_
+#define TURNCOAT_AGENTS_LINK_PROXY_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agents/rule_engine.h"
+#include "agents/timer_queue.h"
+
+namespace turncoat {
+namespace agent {
+
+// The fate of one message, for reports.
+struct TraceRecord {
+  absl::Time time;
+  LinkId link;
+  std::string method;
+  Direction direction = Direction::kRequest;
+  size_t bytes = 0;
+  ActionKind action = ActionKind::kPass;
+  std::string rule_id;  // empty: no rule matched
+};
+using TraceFn = std::function<void(const TraceRecord&)>;
+
+class ProxyRuntime {
+ public:
+  // `engine` must outlive the runtime. `trace` may be null.
+  ProxyRuntime(RuleEngine* engine, TraceFn trace);
+  ~ProxyRuntime();
+
+  RuleEngine* engine() const { return engine_; }
+  TimerQueue* timers() { return &timers_; }
+
+  // Records one message in `every_n` (1: all, 0: none).
+  void SetTraceSampling(uint32_t every_n) { trace_every_.store(every_n); }
+  // Whether to trace the next message, by the sampling rate.
+  bool ShouldTrace() {
+    const uint32_t every = trace_every_.load(std::memory_order_relaxed);
+    return trace_ && every != 0 &&
+           trace_count_.fetch_add(1, std::memory_order_relaxed) % every == 0;
+  }
+  void Trace(const TraceRecord& record) { trace_(record); }
+  uint64_t NextFrameId() { return frame_ids_.fetch_add(1, std::memory_order_relaxed); }
+
+ private:
+  RuleEngine* const engine_;
+  const TraceFn trace_;
+  std::atomic<uint32_t> trace_every_{0};
+  std::atomic<uint64_t> trace_count_{0};
+  std::atomic<uint64_t> frame_ids_{1};
+  TimerQueue timers_;  // last: its thread uses the members above
+};
+
+class LinkProxy {
+ public:
+  // Listens on `listen` ("127.0.0.1:0" picks a port) and forwards to
+  // `target` ("127.0.0.1:7001").
+  static absl::StatusOr<std::unique_ptr<LinkProxy>> Start(
+      std::shared_ptr<ProxyRuntime> runtime, LinkId link, const std::string& listen,
+      const std::string& target);
+  ~LinkProxy();
+
+  LinkId link() const;
+  int port() const;
+  const std::string& target() const;
+
+ private:
+  struct Impl;
+  explicit LinkProxy(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace agent
+}  // namespace turncoat
+
+#endif  // TURNCOAT_AGENTS_LINK_PROXY_H_

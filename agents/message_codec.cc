@@ -1,0 +1,158 @@
+#include "agents/message_codec.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/compiler/importer.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/message.h"
+
+namespace turncoat {
+namespace agent {
+namespace {
+
+namespace pb = google::protobuf;
+
+// Collects the importer's complaints as "file:line:column: message" lines.
+class ErrorList : public pb::compiler::MultiFileErrorCollector {
+ public:
+  void AddError(const std::string& filename, int line, int column,
+                const std::string& message) override {
+    // The importer counts lines and columns from 0, editors from 1; -1 means
+    // the error is about the file as a whole (e.g. not found).
+    if (line < 0) {
+      errors_.push_back(absl::StrCat(filename, ": ", message));
+    } else {
+      errors_.push_back(
+          absl::StrCat(filename, ":", line + 1, ":", column + 1, ": ", message));
+    }
+  }
+  std::string Take() {
+    std::string all = absl::StrJoin(errors_, "\n");
+    errors_.clear();
+    return all;
+  }
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+}  // namespace
+
+MessageCodec::MessageCodec() = default;
+MessageCodec::~MessageCodec() = default;
+
+absl::StatusOr<std::unique_ptr<MessageCodec>> MessageCodec::Load(
+    const std::vector<std::string>& import_paths,
+    const std::vector<std::string>& files) {
+  if (files.empty()) {
+    return absl::InvalidArgumentError("no .proto files to load");
+  }
+  std::unique_ptr<MessageCodec> codec(new MessageCodec());
+  codec->source_tree_ = std::make_unique<pb::compiler::DiskSourceTree>();
+  for (const std::string& path : import_paths) {
+    codec->source_tree_->MapPath("", path);
+  }
+  auto errors = std::make_unique<ErrorList>();
+  ErrorList* error_list = errors.get();
+  codec->errors_ = std::move(errors);
+  codec->importer_ = std::make_unique<pb::compiler::Importer>(
+      codec->source_tree_.get(), codec->errors_.get());
+  for (const std::string& file : files) {
+    if (codec->importer_->Import(file) == nullptr) {
+      std::string detail = error_list->Take();
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cannot load ", file, " (import paths: ",
+          absl::StrJoin(import_paths, ", "), "):\n", detail));
+    }
+  }
+  codec->pool_ = codec->importer_->pool();
+  codec->factory_ = std::make_unique<pb::DynamicMessageFactory>(codec->pool_);
+  return codec;
+}
+
+std::unique_ptr<MessageCodec> MessageCodec::FromPool(
+    const pb::DescriptorPool* pool) {
+  std::unique_ptr<MessageCodec> codec(new MessageCodec());
+  codec->pool_ = pool;
+  codec->factory_ = std::make_unique<pb::DynamicMessageFactory>(pool);
+  return codec;
+}
+
+absl::Status MessageCodec::SetEmbedded(absl::string_view outer_type,
+                                       absl::string_view field,
+                                       absl::string_view inner_type) {
+  const pb::Descriptor* outer = FindMessage(outer_type);
+  if (outer == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("embedded: no message type '", outer_type, "'"));
+  }
+  const pb::FieldDescriptor* f = outer->FindFieldByName(std::string(field));
+  if (f == nullptr || f->type() != pb::FieldDescriptor::TYPE_BYTES ||
+      f->is_repeated()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "embedded: ", outer_type, " has no singular bytes field '", field, "'"));
+  }
+  const pb::Descriptor* inner = FindMessage(inner_type);
+  if (inner == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("embedded: no message type '", inner_type, "'"));
+  }
+  embedded_[f] = inner;
+  return absl::OkStatus();
+}
+
+const pb::Descriptor* MessageCodec::FindMessage(absl::string_view full_name) const {
+  return pool_->FindMessageTypeByName(std::string(full_name));
+}
+
+const pb::Descriptor* MessageCodec::TypeOf(absl::string_view method_path,
+                                           Direction direction) const {
+  // "/pkg.Service/Method" -> "pkg.Service.Method".
+  if (method_path.size() < 4 || method_path[0] != '/') return nullptr;
+  std::string name(method_path.substr(1));
+  size_t slash = name.rfind('/');
+  if (slash == std::string::npos) return nullptr;
+  name[slash] = '.';
+  const pb::MethodDescriptor* method = pool_->FindMethodByName(name);
+  if (method == nullptr) return nullptr;
+  return direction == Direction::kRequest ? method->input_type()
+                                          : method->output_type();
+}
+
+const pb::Descriptor* MessageCodec::EmbeddedType(
+    const pb::FieldDescriptor* field) const {
+  auto it = embedded_.find(field);
+  return it == embedded_.end() ? nullptr : it->second;
+}
+
+std::unique_ptr<pb::Message> MessageCodec::New(const pb::Descriptor* type) const {
+  return std::unique_ptr<pb::Message>(factory_->GetPrototype(type)->New());
+}
+
+absl::StatusOr<std::unique_ptr<pb::Message>> MessageCodec::Decode(
+    const pb::Descriptor* type, absl::string_view bytes) const {
+  std::unique_ptr<pb::Message> message = New(type);
+  if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bytes (", bytes.size(), ") do not parse as ", type->full_name()));
+  }
+  return message;
+}
+
+std::string MessageCodec::Encode(const pb::Message& message) {
+  std::string out;
+  {
+    // The streams trim `out` to size when they go out of scope.
+    pb::io::StringOutputStream stream(&out);
+    pb::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+}  // namespace agent
+}  // namespace turncoat

@@ -1,0 +1,147 @@
+#include "agents/observer.h"
+
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "re2/re2.h"
+
+namespace turncoat {
+namespace agent {
+namespace {
+
+constexpr absl::Duration kPollEvery = absl::Milliseconds(20);
+// A line longer than this is not a commit line; it is skipped in pieces.
+constexpr size_t kMaxLine = 1 << 20;
+
+std::optional<uint64_t> AsSeq(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return v.get<int64_t>();
+  uint64_t n;
+  if (v.is_string() && absl::SimpleAtoi(v.get<std::string>(), &n)) return n;
+  return std::nullopt;
+}
+
+}  // namespace
+
+CommitParser::~CommitParser() = default;
+CommitParser::CommitParser(CommitParser&&) noexcept = default;
+CommitParser& CommitParser::operator=(CommitParser&&) noexcept = default;
+
+absl::StatusOr<CommitParser> CommitParser::Create(const CommitRule& rule) {
+  CommitParser p;
+  p.rule_ = rule;
+  const bool json = !rule.json_seq.empty() || !rule.json_value.empty();
+  if (json == !rule.regex.empty()) {
+    return absl::InvalidArgumentError(
+        "commit rule: give either JSON field names (seq and value) or a regex");
+  }
+  if (json) {
+    if (rule.json_seq.empty() || rule.json_value.empty()) {
+      return absl::InvalidArgumentError("commit rule: JSON needs both seq and value fields");
+    }
+    return p;
+  }
+  p.regex_ = std::make_unique<re2::RE2>(rule.regex, re2::RE2::Quiet);
+  if (!p.regex_->ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("commit rule: bad regex '", rule.regex,
+                                                   "': ", p.regex_->error()));
+  }
+  const auto& groups = p.regex_->NamedCapturingGroups();
+  auto seq = groups.find("seq");
+  auto value = groups.find("value");
+  if (seq == groups.end() || value == groups.end()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "commit rule: regex '", rule.regex, "' needs named groups (?P<seq>) and (?P<value>)"));
+  }
+  p.seq_group_ = seq->second;
+  p.value_group_ = value->second;
+  return p;
+}
+
+std::optional<Commit> CommitParser::Parse(absl::string_view line) const {
+  Commit c;
+  if (regex_ == nullptr) {
+    nlohmann::json j = nlohmann::json::parse(line.begin(), line.end(), nullptr,
+                                             /*allow_exceptions=*/false);
+    if (!j.is_object()) return std::nullopt;
+    auto seq = j.find(rule_.json_seq);
+    auto value = j.find(rule_.json_value);
+    if (seq == j.end() || value == j.end()) return std::nullopt;
+    std::optional<uint64_t> n = AsSeq(*seq);
+    if (!n.has_value()) return std::nullopt;
+    c.seq = *n;
+    c.value = value->is_string() ? value->get<std::string>() : value->dump();
+  } else {
+    const int n = regex_->NumberOfCapturingGroups() + 1;
+    std::vector<re2::StringPiece> groups(n);
+    if (!regex_->Match(re2::StringPiece(line.data(), line.size()), 0, line.size(),
+                       re2::RE2::UNANCHORED, groups.data(), n)) {
+      return std::nullopt;
+    }
+    const re2::StringPiece& seq = groups[seq_group_];
+    if (!absl::SimpleAtoi(absl::string_view(seq.data(), seq.size()), &c.seq)) {
+      return std::nullopt;
+    }
+    c.value = std::string(groups[value_group_].data(), groups[value_group_].size());
+  }
+  c.line = std::string(line);
+  return c;
+}
+
+struct Observer::Impl {
+  std::string path;
+  CommitParser parser;
+  std::function<void(const Commit&)> on_commit;
+  absl::Notification stop;
+  std::thread thread;
+
+  void Loop() {
+    std::streamoff offset = 0;
+    std::string partial;
+    while (!stop.WaitForNotificationWithTimeout(kPollEvery)) {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) continue;  // not created yet
+      in.seekg(0, std::ios::end);
+      const std::streamoff size = in.tellg();
+      if (size < offset) {  // truncated: the replica restarted
+        offset = 0;
+        partial.clear();
+      }
+      if (size == offset) continue;
+      in.seekg(offset);
+      std::string chunk(static_cast<size_t>(size - offset), '\0');
+      in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      chunk.resize(static_cast<size_t>(in.gcount()));
+      offset += static_cast<std::streamoff>(chunk.size());
+      partial += chunk;
+      size_t start = 0;
+      for (size_t nl; (nl = partial.find('\n', start)) != std::string::npos; start = nl + 1) {
+        if (auto c = parser.Parse(absl::string_view(partial).substr(start, nl - start))) {
+          on_commit(*c);
+        }
+      }
+      partial.erase(0, start);
+      if (partial.size() > kMaxLine) partial.clear();
+    }
+  }
+};
+
+Observer::Observer(std::string path, CommitParser parser,
+                   std::function<void(const Commit&)> on_commit)
+    : impl_(new Impl{std::move(path), std::move(parser), std::move(on_commit), {}, {}}) {
+  impl_->thread = std::thread([impl = impl_.get()] { impl->Loop(); });
+}
+
+Observer::~Observer() {
+  impl_->stop.Notify();
+  impl_->thread.join();
+}
+
+}  // namespace agent
+}  // namespace turncoat

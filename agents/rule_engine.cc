@@ -1,0 +1,126 @@
+#include "agents/rule_engine.h"
+
+#include "absl/strings/str_cat.h"
+#include "agents/message_codec.h"
+
+namespace turncoat {
+namespace agent {
+
+RuleEngine::RuleEngine(EngineOptions options)
+    : options_(options), current_(std::make_shared<RuleSet>()) {
+  budget_.max_held = options_.max_held;
+}
+
+RuleEngine::~RuleEngine() = default;
+
+void RuleEngine::Publish(std::vector<std::shared_ptr<FaultRule>> rules) {
+  auto set = std::make_shared<RuleSet>();
+  set->rules_ = std::move(rules);
+  set->codec_ = codec_;
+  current_ = std::move(set);
+}
+
+void RuleEngine::SetCodec(std::shared_ptr<const MessageCodec> codec) {
+  absl::MutexLock lock(&mu_);
+  codec_ = std::move(codec);
+  Publish(current_->rules_);
+}
+
+absl::Status RuleEngine::Install(RuleSpec spec, absl::string_view before) {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::shared_ptr<FaultRule>> rules = current_->rules_;
+  auto position = rules.end();
+  for (auto it = rules.begin(); it != rules.end(); ++it) {
+    if ((*it)->id() == spec.id) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("rule '", spec.id, "' is already installed"));
+    }
+    if (!before.empty() && (*it)->id() == before) position = it;
+  }
+  if (!before.empty() && position == rules.end()) {
+    return absl::NotFoundError(absl::StrCat("cannot install '", spec.id,
+                                            "' before unknown rule '", before, "'"));
+  }
+  auto rule = FaultRule::Compile(std::move(spec), codec_, options_.seed);
+  if (!rule.ok()) return rule.status();
+  rules.insert(position, std::move(*rule));
+  Publish(std::move(rules));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Emit>> RuleEngine::Remove(absl::string_view id) {
+  std::vector<Emit> released;
+  absl::MutexLock lock(&mu_);
+  std::vector<std::shared_ptr<FaultRule>> rules = current_->rules_;
+  for (auto it = rules.begin(); it != rules.end(); ++it) {
+    if ((*it)->id() == id) {
+      // Retire before unpublishing: a Process() still on the old snapshot
+      // then passes its frame instead of stranding it in a dead buffer.
+      (*it)->Retire(&budget_, &released);
+      rules.erase(it);
+      Publish(std::move(rules));
+      return released;
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("no rule '", id, "' installed"));
+}
+
+std::vector<Emit> RuleEngine::Clear() {
+  std::vector<Emit> released;
+  absl::MutexLock lock(&mu_);
+  for (const auto& rule : current_->rules_) rule->Retire(&budget_, &released);
+  Publish({});
+  return released;
+}
+
+std::shared_ptr<const RuleSet> RuleEngine::Snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return current_;
+}
+
+Decision RuleEngine::Process(const RuleSet& rules, Frame frame, absl::Time now) {
+  Decision decision;
+  for (const auto& rule : rules.rules_) {
+    if (rule->Matches(frame) && rule->Roll()) {
+      rule->Apply(std::move(frame), now, &budget_, &decision);
+      return decision;
+    }
+  }
+  decision.emits.push_back(Emit{frame.id(), frame.sink(), absl::ZeroDuration(),
+                                frame.TakeBytes(), false});
+  return decision;
+}
+
+std::vector<Emit> RuleEngine::ReleaseExpired(absl::Time now) {
+  std::vector<Emit> released;
+  if (held() == 0) return released;
+  for (const auto& rule : Snapshot()->rules_) {
+    rule->ReleaseHeld(now, /*all=*/false, &budget_, &released);
+  }
+  return released;
+}
+
+std::optional<absl::Time> RuleEngine::NextRelease() const {
+  std::optional<absl::Time> next;
+  if (held() == 0) return next;
+  for (const auto& rule : Snapshot()->rules_) {
+    std::optional<absl::Time> t = rule->HoldDeadline();
+    if (t.has_value() && (!next.has_value() || *t < *next)) next = t;
+  }
+  return next;
+}
+
+std::vector<RuleStats> RuleEngine::Stats() const {
+  std::vector<RuleStats> stats;
+  for (const auto& rule : Snapshot()->rules_) stats.push_back(rule->Stats());
+  return stats;
+}
+
+void DeliverAll(std::vector<Emit> emits) {
+  for (Emit& e : emits) {
+    if (e.sink != nullptr) e.sink->Deliver(e.delay, std::move(e.bytes), e.from_hold);
+  }
+}
+
+}  // namespace agent
+}  // namespace turncoat

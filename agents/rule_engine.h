@@ -1,0 +1,103 @@
+// RuleEngine: the ordered list of fault rules every proxied message passes.
+//
+// The controller installs and removes rules at run time; each change builds a
+// new immutable RuleSet (rules themselves are compiled once and shared
+// between sets, so their counters survive). For each frame the first rule
+// whose conditions match and whose coin lands decides its fate; a frame no
+// rule takes passes unchanged. Decisions are values (see fault_rule.h), so the
+// engine runs without sockets or clocks: the caller passes the time in and
+// calls ReleaseExpired() to flush hold windows that ran out.
+//
+// This is the extension point for adversaries: they compile their behaviour
+// into RuleSpecs, with MessageRewriters for anything that changes content.
+//
+// Thread-safe. Process() takes no engine-wide lock: it reads a snapshot.
+#ifndef TURNCOAT_AGENTS_RULE_ENGINE_H_
+#define TURNCOAT_AGENTS_RULE_ENGINE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "agents/fault_rule.h"
+
+namespace turncoat {
+namespace agent {
+
+class MessageCodec;
+
+// An immutable view of the installed rules and the schema frames decode with.
+class RuleSet {
+ public:
+  bool empty() const { return rules_.empty(); }
+  const MessageCodec* codec() const { return codec_.get(); }
+  const std::vector<std::shared_ptr<FaultRule>>& rules() const { return rules_; }
+
+ private:
+  friend class RuleEngine;
+  std::vector<std::shared_ptr<FaultRule>> rules_;
+  std::shared_ptr<const MessageCodec> codec_;
+};
+
+struct EngineOptions {
+  uint64_t seed = 1;
+  // Frames held at once across all hold rules; past it, hold rules pass.
+  size_t max_held = 10000;
+};
+
+class RuleEngine {
+ public:
+  explicit RuleEngine(EngineOptions options = {});
+  ~RuleEngine();
+
+  // Sets the schema that frames decode with and later rules compile against.
+  void SetCodec(std::shared_ptr<const MessageCodec> codec);
+
+  // Compiles `spec` and inserts it before the rule `before` (appends when
+  // `before` is empty). Fails on a duplicate id or an invalid spec.
+  absl::Status Install(RuleSpec spec, absl::string_view before = "");
+  // Removes a rule; returns the frames it held, to be sent now.
+  absl::StatusOr<std::vector<Emit>> Remove(absl::string_view id);
+  // Removes every rule; returns every held frame.
+  std::vector<Emit> Clear();
+
+  std::shared_ptr<const RuleSet> Snapshot() const;
+
+  // Decides `frame`'s fate against `rules` (a snapshot the caller took, so it
+  // can skip building frames when it is empty).
+  Decision Process(const RuleSet& rules, Frame frame, absl::Time now);
+  Decision Process(Frame frame, absl::Time now) {
+    return Process(*Snapshot(), std::move(frame), now);
+  }
+
+  // Releases the frames of hold windows that ended at or before `now`.
+  std::vector<Emit> ReleaseExpired(absl::Time now);
+  // When the earliest hold window ends, if any frame is held.
+  std::optional<absl::Time> NextRelease() const;
+  size_t held() const { return budget_.held.load(std::memory_order_relaxed); }
+
+  std::vector<RuleStats> Stats() const;
+
+ private:
+  void Publish(std::vector<std::shared_ptr<FaultRule>> rules)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const EngineOptions options_;
+  HoldBudget budget_;
+  mutable absl::Mutex mu_;  // serialises changes; guards the snapshot pointer
+  std::shared_ptr<const RuleSet> current_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const MessageCodec> codec_ ABSL_GUARDED_BY(mu_);
+};
+
+// Hands each emit to its frame's sink (emits without one are dropped).
+void DeliverAll(std::vector<Emit> emits);
+
+}  // namespace agent
+}  // namespace turncoat
+
+#endif  // TURNCOAT_AGENTS_RULE_ENGINE_H_

@@ -1,0 +1,288 @@
+// Link proxy integration tests against a small echo service on loopback.
+#include "agents/link_proxy.h"
+
+#include <atomic>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/synchronization/mutex.h"
+#include "agents/message_codec.h"
+#include "gtest/gtest.h"
+#include "tests/agents/echo_test.grpc.pb.h"
+
+namespace turncoat {
+namespace agent {
+namespace {
+
+using test::EchoReply;
+using test::EchoRequest;
+
+class EchoService final : public test::Echo::Service {
+ public:
+  grpc::Status Unary(grpc::ServerContext* ctx, const EchoRequest* req,
+                     EchoReply* reply) override {
+    unary_calls.fetch_add(1);
+    auto it = ctx->client_metadata().find("x-token");
+    if (it != ctx->client_metadata().end()) {
+      ctx->AddInitialMetadata("x-echo", std::string(it->second.data(), it->second.size()));
+    }
+    ctx->AddTrailingMetadata("x-trailer", "t");
+    if (req->text() == "fail") {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "asked to fail");
+    }
+    if (req->text() == "slow") {
+      // Bounded: returns once cancelled (the proxied deadline) or after 5 s.
+      for (int i = 0; i < 500 && !ctx->IsCancelled(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (ctx->IsCancelled()) saw_cancel.store(true);
+    }
+    reply->set_text(req->text());
+    reply->set_seq(req->seq());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Fanout(grpc::ServerContext*, const EchoRequest* req,
+                      grpc::ServerWriter<EchoReply>* writer) override {
+    for (int i = 0; i < req->count(); ++i) {
+      EchoReply r;
+      r.set_text(req->text());
+      r.set_seq(i);
+      if (!writer->Write(r)) break;
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Chat(grpc::ServerContext*,
+                    grpc::ServerReaderWriter<EchoReply, EchoRequest>* stream) override {
+    EchoRequest req;
+    while (stream->Read(&req)) {
+      {
+        absl::MutexLock lock(&mu);
+        chat_seqs.push_back(req.seq());
+      }
+      EchoReply r;
+      r.set_text(req.text());
+      r.set_seq(req.seq());
+      stream->Write(r);
+    }
+    return grpc::Status::OK;
+  }
+
+  std::atomic<int> unary_calls{0};
+  std::atomic<bool> saw_cancel{false};
+  absl::Mutex mu;
+  std::vector<int> chat_seqs ABSL_GUARDED_BY(mu);
+};
+
+class LinkProxyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &backend_port_);
+    builder.RegisterService(&service_);
+    backend_ = builder.BuildAndStart();
+    ASSERT_NE(backend_, nullptr);
+    runtime_ = std::make_shared<ProxyRuntime>(&engine_, [this](const TraceRecord& r) {
+      absl::MutexLock lock(&trace_mu_);
+      traces_.push_back(r);
+    });
+    auto proxy = LinkProxy::Start(runtime_, {0, 1}, "127.0.0.1:0",
+                                  "127.0.0.1:" + std::to_string(backend_port_));
+    ASSERT_TRUE(proxy.ok()) << proxy.status();
+    proxy_ = std::move(*proxy);
+    stub_ = test::Echo::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(proxy_->port()), grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    stub_.reset();
+    proxy_.reset();
+    runtime_.reset();
+    if (backend_) backend_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  }
+
+  grpc::Status CallUnary(const std::string& text, EchoReply* reply,
+                         absl::Duration timeout = absl::Seconds(5),
+                         grpc::ClientContext* ctx = nullptr) {
+    grpc::ClientContext local;
+    if (ctx == nullptr) ctx = &local;
+    ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    EchoRequest req;
+    req.set_text(text);
+    return stub_->Unary(ctx, req, reply);
+  }
+
+  // Sends seqs 0..n-1 on one Chat stream; returns the reply seqs.
+  std::vector<int> Chat(int n) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    auto stream = stub_->Chat(&ctx);
+    for (int i = 0; i < n; ++i) {
+      EchoRequest req;
+      req.set_text("m");
+      req.set_seq(i);
+      EXPECT_TRUE(stream->Write(req));
+    }
+    stream->WritesDone();
+    std::vector<int> got;
+    EchoReply reply;
+    while (stream->Read(&reply)) got.push_back(reply.seq());
+    grpc::Status status = stream->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return got;
+  }
+
+  RuleSpec Rule(std::string id, ActionKind kind) {
+    RuleSpec spec;
+    spec.id = std::move(id);
+    spec.action.kind = kind;
+    return spec;
+  }
+
+  EchoService service_;
+  int backend_port_ = 0;
+  std::unique_ptr<grpc::Server> backend_;
+  RuleEngine engine_;
+  std::shared_ptr<ProxyRuntime> runtime_;
+  std::unique_ptr<LinkProxy> proxy_;
+  std::unique_ptr<test::Echo::Stub> stub_;
+  absl::Mutex trace_mu_;
+  std::vector<TraceRecord> traces_ ABSL_GUARDED_BY(trace_mu_);
+};
+
+TEST_F(LinkProxyTest, UnaryPassesMessagesMetadataAndTrailers) {
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-token", "abc");
+  EchoReply reply;
+  grpc::Status status = CallUnary("hello", &reply, absl::Seconds(5), &ctx);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(reply.text(), "hello");
+  auto echo = ctx.GetServerInitialMetadata().find("x-echo");
+  ASSERT_NE(echo, ctx.GetServerInitialMetadata().end());
+  EXPECT_EQ(std::string(echo->second.data(), echo->second.size()), "abc");
+  EXPECT_EQ(ctx.GetServerTrailingMetadata().count("x-trailer"), 1u);
+}
+
+TEST_F(LinkProxyTest, ErrorStatusPassesThrough) {
+  EchoReply reply;
+  grpc::Status status = CallUnary("fail", &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(), "asked to fail");
+}
+
+TEST_F(LinkProxyTest, DeadlinePropagatesToTheDestination) {
+  EchoReply reply;
+  const absl::Time start = absl::Now();
+  grpc::Status status = CallUnary("slow", &reply, absl::Milliseconds(300));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  // The destination saw the deadline too, not just the caller.
+  for (int i = 0; i < 200 && !service_.saw_cancel.load(); ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_TRUE(service_.saw_cancel.load());
+}
+
+TEST_F(LinkProxyTest, ServerAndBidiStreamingPassInOrder) {
+  grpc::ClientContext ctx;
+  EchoRequest req;
+  req.set_text("f");
+  req.set_count(50);
+  auto reader = stub_->Fanout(&ctx, req);
+  EchoReply reply;
+  int n = 0;
+  while (reader->Read(&reply)) {
+    EXPECT_EQ(reply.seq(), n);
+    ++n;
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(n, 50);
+
+  std::vector<int> want(100);
+  for (int i = 0; i < 100; ++i) want[i] = i;
+  EXPECT_EQ(Chat(100), want);
+}
+
+TEST_F(LinkProxyTest, DroppedRequestNeverReachesTheDestination) {
+  RuleSpec drop = Rule("drop", ActionKind::kDrop);
+  drop.method = "/turncoat.test.Echo/Unary";
+  drop.direction = Direction::kRequest;
+  ASSERT_TRUE(engine_.Install(drop).ok());
+  EchoReply reply;
+  EXPECT_FALSE(CallUnary("x", &reply, absl::Seconds(2)).ok());
+  EXPECT_EQ(service_.unary_calls.load(), 0);
+  // Other methods are untouched.
+  EXPECT_EQ(Chat(3).size(), 3u);
+}
+
+TEST_F(LinkProxyTest, DelayShowsInLatency) {
+  RuleSpec delay = Rule("delay", ActionKind::kDelay);
+  delay.direction = Direction::kResponse;
+  delay.action.delay = absl::Milliseconds(250);
+  ASSERT_TRUE(engine_.Install(delay).ok());
+  EchoReply reply;
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE(CallUnary("x", &reply).ok());
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(250));
+  EXPECT_EQ(reply.text(), "x");
+}
+
+TEST_F(LinkProxyTest, DuplicateAndHoldActOnStreamMessages) {
+  RuleSpec dup = Rule("dup", ActionKind::kDuplicate);
+  dup.direction = Direction::kRequest;
+  ASSERT_TRUE(engine_.Install(dup).ok());
+  EXPECT_EQ(Chat(5), (std::vector<int>{0, 0, 1, 1, 2, 2, 3, 3, 4, 4}));
+  ASSERT_TRUE(engine_.Remove("dup").ok());
+
+  RuleSpec hold = Rule("reverse", ActionKind::kHold);
+  hold.direction = Direction::kRequest;
+  hold.action.hold_count = 3;
+  hold.action.hold_time = absl::Seconds(2);
+  ASSERT_TRUE(engine_.Install(hold).ok());
+  // Three held then released reversed; the 4th waits out the hold window.
+  EXPECT_EQ(Chat(4), (std::vector<int>{2, 1, 0, 3}));
+}
+
+TEST_F(LinkProxyTest, RewriterUsesDescriptorsLoadedAtRunTime) {
+  auto codec = MessageCodec::Load({TURNCOAT_SOURCE_DIR}, {"tests/agents/echo_test.proto"});
+  ASSERT_TRUE(codec.ok()) << codec.status();
+  engine_.SetCodec(std::shared_ptr<const MessageCodec>(std::move(*codec)));
+  RuleSpec rw = Rule("rewrite", ActionKind::kRewrite);
+  rw.message_type = "turncoat.test.EchoRequest";
+  rw.fields.push_back({"text", FieldMatch::Op::kEquals, {"honest"}, 0, 0});
+  rw.action.rewriter = "set_field";
+  rw.action.params = {{"path", "text"}, {"value", "forged"}};
+  ASSERT_TRUE(engine_.Install(rw).ok());
+  EchoReply reply;
+  ASSERT_TRUE(CallUnary("honest", &reply).ok());
+  EXPECT_EQ(reply.text(), "forged");
+  ASSERT_TRUE(CallUnary("other", &reply).ok());
+  EXPECT_EQ(reply.text(), "other");
+  EXPECT_EQ(engine_.Stats()[0].applied, 1u);
+}
+
+TEST_F(LinkProxyTest, TracesEveryMessageWhenAskedTo) {
+  runtime_->SetTraceSampling(1);
+  EchoReply reply;
+  ASSERT_TRUE(CallUnary("abc", &reply).ok());
+  absl::MutexLock lock(&trace_mu_);
+  ASSERT_EQ(traces_.size(), 2u);  // request and response
+  EXPECT_EQ(traces_[0].method, "/turncoat.test.Echo/Unary");
+  EXPECT_EQ(traces_[0].direction, Direction::kRequest);
+  EXPECT_EQ(traces_[0].link, (LinkId{0, 1}));
+  EXPECT_GT(traces_[0].bytes, 0u);
+  EXPECT_EQ(traces_[1].direction, Direction::kResponse);
+}
+
+TEST_F(LinkProxyTest, UnreachableDestinationIsUnavailable) {
+  backend_->Shutdown(absl::ToChronoTime(absl::Now()));
+  backend_.reset();
+  EchoReply reply;
+  grpc::Status status = CallUnary("x", &reply, absl::Seconds(3));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+}
+
+}  // namespace
+}  // namespace agent
+}  // namespace turncoat
