@@ -1,0 +1,61 @@
+#include "adversaries/adversary.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+
+namespace turncoat {
+namespace {
+
+class FactoryRegistry {
+ public:
+  static FactoryRegistry& Global() {
+    static FactoryRegistry* registry = new FactoryRegistry();
+    return *registry;
+  }
+
+  bool Add(const std::string& name, AdversaryFactory factory) {
+    absl::MutexLock lock(&mu_);
+    return factories_.emplace(name, std::move(factory)).second;
+  }
+
+  const AdversaryFactory* Find(const std::string& name) const {
+    absl::MutexLock lock(&mu_);
+    auto it = factories_.find(name);
+    return it == factories_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  // Entries are never removed, so pointers handed out stay valid.
+  std::map<std::string, AdversaryFactory> factories_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Adversary>> MakeAdversary(const AdversaryContext& context) {
+  const std::string& name = context.phase->adversary;
+  const AdversaryFactory* factory = FactoryRegistry::Global().Find(name);
+  if (factory == nullptr) {
+    return absl::UnimplementedError(absl::StrCat(
+        "adversary '", name, "' is declared but not implemented in this build of turncoat"));
+  }
+  return (*factory)(context);
+}
+
+AdversaryImplementation::AdversaryImplementation(AdversaryInfo info, AdversaryFactory factory) {
+  const std::string name = info.name;
+  // Registration runs during static initialisation; a clash is a build
+  // mistake, reported and fatal like a duplicate checker.
+  if (!FactoryRegistry::Global().Add(name, std::move(factory))) {
+    std::fprintf(stderr, "turncoat: adversary '%s' implemented twice\n", name.c_str());
+    std::abort();
+  }
+  AdversaryRegistration declare(std::move(info));
+}
+
+}  // namespace turncoat

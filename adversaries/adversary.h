@@ -1,0 +1,101 @@
+// Adversary: one fault behaviour, active for one phase of a plan's timeline.
+//
+// Following Jepsen's nemesis protocol, an adversary is set up for its phase,
+// started when the phase begins and stopped (healed) when it ends; its start
+// and end land in the run's history beside commits and client operations.
+// An adversary acts only through FaultControl — fault rules on the proxies of
+// directed links, and process actions — so it never reaches into the
+// controller or touches a process, and it is unit-tested against a fake
+// FaultControl without sockets.
+//
+// Adversaries register by the name plans use (AdversaryRegistration in their
+// own .cc file declares both the plan-facing parameters, for the plan loader,
+// and the factory). Adding one is one new file pair plus a test.
+//
+// An Adversary is used by one thread (the controller's timeline) at a time.
+#ifndef TURNCOAT_ADVERSARIES_ADVERSARY_H_
+#define TURNCOAT_ADVERSARIES_ADVERSARY_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "harness/adversary_registry.h"
+#include "harness/plan.h"
+#include "harness/target_spec.h"
+#include "proto/agent.pb.h"
+
+namespace turncoat {
+
+// What an adversary may do to the running cluster. Implemented by the
+// controller over the agents' control API, and by a recording fake in tests.
+class FaultControl {
+ public:
+  virtual ~FaultControl() = default;
+
+  // Installs `rule` on the proxy of the directed link from -> to (the
+  // messages replica `from` sends to `to`, and their replies). `rule.id()`
+  // must be unique on that link.
+  virtual absl::Status InstallRule(int from, int to, const agent::v1::Rule& rule) = 0;
+  virtual absl::Status RemoveRule(int from, int to, const std::string& rule_id) = 0;
+
+  // Process actions on replica `replica`.
+  virtual absl::Status Kill(int replica) = 0;
+  // Starts a killed replica again, or kills and starts a running one.
+  virtual absl::Status Restart(int replica) = 0;
+  virtual absl::Status Pause(int replica) = 0;
+  virtual absl::Status Resume(int replica) = 0;
+};
+
+// Everything an adversary knows about its phase and the run.
+struct AdversaryContext {
+  int n = 0;
+  int f = 0;
+  std::set<int> byzantine;
+  const Phase* phase = nullptr;     // the plan's phase (nodes, params)
+  int phase_index = 0;              // unique per phase: use it in rule ids
+  const TargetSpec* target = nullptr;
+  uint64_t seed = 0;                // derived from the plan's seed and the phase
+  // The private key files of the Byzantine replicas, by replica id; never an
+  // honest replica's.
+  std::function<std::string(int replica)> byzantine_key_path;
+};
+
+class Adversary {
+ public:
+  virtual ~Adversary() = default;
+  // The phase begins: inject the fault.
+  virtual absl::Status Start(FaultControl& control) = 0;
+  // Called every few hundred milliseconds while the phase is active, with
+  // the time since it started; for adversaries that act repeatedly.
+  virtual absl::Status Tick(FaultControl& control, absl::Duration elapsed) {
+    return absl::OkStatus();
+  }
+  // The phase ends: heal everything Start did.
+  virtual absl::Status Stop(FaultControl& control) = 0;
+};
+
+using AdversaryFactory =
+    std::function<absl::StatusOr<std::unique_ptr<Adversary>>(const AdversaryContext&)>;
+
+// Makes the adversary a phase names. Fails if the name has no factory (a
+// name the plan loader accepted but nothing implements yet).
+absl::StatusOr<std::unique_ptr<Adversary>> MakeAdversary(const AdversaryContext& context);
+
+// `static AdversaryImplementation kImpl({...info...}, factory);` in an
+// adversary's .cc file declares it to the plan loader and registers how to
+// build it.
+class AdversaryImplementation {
+ public:
+  AdversaryImplementation(AdversaryInfo info, AdversaryFactory factory);
+};
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_ADVERSARIES_ADVERSARY_H_

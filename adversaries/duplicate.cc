@@ -1,0 +1,24 @@
+// duplicate: messages the replicas in `nodes` send are delivered twice with
+// probability `probability` — what a Byzantine replica that repeats its
+// votes does, and what a lossy network's retransmissions do.
+#include "adversaries/link_rules.h"
+
+namespace turncoat {
+namespace {
+
+const AdversaryImplementation kDuplicate(
+    {"duplicate",
+     "delivers messages the replicas in `nodes` send twice",
+     NodeRule::kAny,
+     {{"probability", ParamKind::kProbability, true, "probability that a message is duplicated"},
+      kToParam,
+      kMessagesParam}},
+    [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
+      agent::v1::Action action;
+      action.set_kind(agent::v1::Action::DUPLICATE);
+      action.set_duplicates(1);
+      return OnOutgoingLinks(context, action, ParamOr(*context.phase, "probability", 1.0));
+    });
+
+}  // namespace
+}  // namespace turncoat

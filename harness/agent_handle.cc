@@ -1,0 +1,224 @@
+#include "harness/agent_handle.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "common/subprocess.h"
+#include "proto/agent.grpc.pb.h"
+
+namespace turncoat {
+
+namespace v1 = agent::v1;
+
+class AgentHandle::Impl {
+ public:
+  Impl(int replica, AgentSpawnOptions options, Subprocess process)
+      : replica_(replica), options_(std::move(options)), process_(std::move(process)) {}
+
+  ~Impl() { Shutdown(absl::Seconds(5)); }
+
+  absl::Status Connect(int port) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
+    channel_ = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
+                                         grpc::InsecureChannelCredentials(), args);
+    if (!channel_->WaitForConnected(absl::ToChronoTime(absl::Now() + options_.start_timeout))) {
+      return absl::UnavailableError(
+          absl::StrCat("agent of replica ", replica_, " did not accept a connection on port ", port));
+    }
+    stub_ = v1::Agent::NewStub(channel_);
+    return absl::OkStatus();
+  }
+
+  // One blocking control call with the handle's deadline.
+  template <typename Request, typename Reply, typename Method>
+  absl::Status Call(absl::string_view name, Method method, const Request& request, Reply* reply) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + options_.call_timeout));
+    const grpc::Status status = ((*stub_).*method)(&context, request, reply);
+    if (status.ok()) return absl::OkStatus();
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        absl::StrCat("agent of replica ", replica_, ": ", name, ": ",
+                                     status.error_message()));
+  }
+
+  void StreamEvents(std::function<void(const v1::Event&)> sink) {
+    events_thread_ = std::thread([this, sink = std::move(sink)] {
+      v1::EventsRequest request;
+      auto reader = stub_->Events(&events_context_, request);
+      v1::Event event;
+      while (reader->Read(&event)) sink(event);
+      reader->Finish();
+    });
+  }
+
+  void Shutdown(absl::Duration grace) {
+    if (shut_down_) return;
+    shut_down_ = true;
+    if (process_.running()) process_.Stop(grace).IgnoreError();
+    events_context_.TryCancel();
+    if (events_thread_.joinable()) events_thread_.join();
+  }
+
+  const int replica_;
+  const AgentSpawnOptions options_;
+  Subprocess process_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Agent::Stub> stub_;
+  grpc::ClientContext events_context_;
+  std::thread events_thread_;
+  bool shut_down_ = false;
+};
+
+absl::StatusOr<std::unique_ptr<AgentHandle>> AgentHandle::Spawn(int replica,
+                                                                const AgentSpawnOptions& options) {
+  const std::string port_file = absl::StrCat(options.workdir, "/agent.port");
+  SpawnOptions spawn;
+  spawn.stdout_path = absl::StrCat(options.workdir, "/agent.stdout");
+  spawn.stderr_path = absl::StrCat(options.workdir, "/agent.stderr");
+  spawn.workdir = options.workdir;
+  auto process = Subprocess::Spawn({options.binary, "--listen=127.0.0.1:0",
+                                    absl::StrCat("--port_file=", port_file),
+                                    absl::StrCat("--seed=", options.seed)},
+                                   spawn);
+  if (!process.ok()) {
+    return absl::Status(process.status().code(),
+                        absl::StrCat("cannot start the agent of replica ", replica, " (",
+                                     options.binary, "): ", process.status().message()));
+  }
+  // The agent writes its port file whole and renames it into place, so a
+  // file that exists holds the complete number.
+  const absl::Time deadline = absl::Now() + options.start_timeout;
+  int port = 0;
+  while (port == 0) {
+    std::ifstream in(port_file);
+    std::string text;
+    if (in && std::getline(in, text) && absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port)) {
+      break;
+    }
+    auto exited = process->TryWait();
+    if (exited.ok() && exited->has_value()) {
+      return absl::UnavailableError(absl::StrCat("the agent of replica ", replica, " exited (",
+                                                 (*exited)->ToString(), ") before listening; see ",
+                                                 spawn.stderr_path));
+    }
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "the agent of replica ", replica, " did not publish its port within ",
+          absl::FormatDuration(options.start_timeout), "; see ", spawn.stderr_path));
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  auto impl = std::make_unique<Impl>(replica, options, *std::move(process));
+  if (absl::Status s = impl->Connect(port); !s.ok()) return s;
+  return std::unique_ptr<AgentHandle>(new AgentHandle(std::move(impl)));
+}
+
+AgentHandle::AgentHandle(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AgentHandle::~AgentHandle() = default;
+
+int AgentHandle::replica() const { return impl_->replica_; }
+
+absl::Status AgentHandle::LoadProtos(const v1::LoadProtosRequest& request) {
+  v1::Empty reply;
+  return impl_->Call("LoadProtos", &v1::Agent::Stub::LoadProtos, request, &reply);
+}
+
+absl::Status AgentHandle::Observe(const v1::ObserveRequest& request) {
+  v1::Empty reply;
+  return impl_->Call("Observe", &v1::Agent::Stub::Observe, request, &reply);
+}
+
+absl::StatusOr<int> AgentHandle::OpenLink(int to, const std::string& target) {
+  v1::OpenLinkRequest request;
+  request.set_from(impl_->replica_);
+  request.set_to(to);
+  request.set_target(target);
+  request.set_listen("127.0.0.1:0");
+  v1::OpenLinkReply reply;
+  if (absl::Status s = impl_->Call("OpenLink", &v1::Agent::Stub::OpenLink, request, &reply);
+      !s.ok()) {
+    return s;
+  }
+  return reply.port();
+}
+
+absl::StatusOr<int> AgentHandle::StartReplica(const v1::StartReplicaRequest& request) {
+  v1::ReplicaReply reply;
+  if (absl::Status s = impl_->Call("StartReplica", &v1::Agent::Stub::StartReplica, request, &reply);
+      !s.ok()) {
+    return s;
+  }
+  return reply.pid();
+}
+
+absl::Status AgentHandle::StopReplica(absl::Duration grace) {
+  v1::StopReplicaRequest request;
+  request.set_grace_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(grace)));
+  v1::ReplicaReply reply;
+  return impl_->Call("StopReplica", &v1::Agent::Stub::StopReplica, request, &reply);
+}
+
+absl::Status AgentHandle::KillReplica() {
+  v1::ReplicaReply reply;
+  return impl_->Call("KillReplica", &v1::Agent::Stub::KillReplica, v1::Empty(), &reply);
+}
+
+absl::Status AgentHandle::RestartReplica() {
+  v1::StopReplicaRequest request;
+  request.set_grace_ms(1000);
+  v1::ReplicaReply reply;
+  return impl_->Call("RestartReplica", &v1::Agent::Stub::RestartReplica, request, &reply);
+}
+
+absl::Status AgentHandle::PauseReplica() {
+  v1::Empty reply;
+  return impl_->Call("PauseReplica", &v1::Agent::Stub::PauseReplica, v1::Empty(), &reply);
+}
+
+absl::Status AgentHandle::ResumeReplica() {
+  v1::Empty reply;
+  return impl_->Call("ResumeReplica", &v1::Agent::Stub::ResumeReplica, v1::Empty(), &reply);
+}
+
+absl::Status AgentHandle::InstallRule(const v1::Rule& rule) {
+  v1::Empty reply;
+  return impl_->Call("InstallRule", &v1::Agent::Stub::InstallRule, rule, &reply);
+}
+
+absl::Status AgentHandle::RemoveRule(const std::string& id) {
+  v1::RemoveRuleRequest request;
+  request.set_id(id);
+  v1::Empty reply;
+  return impl_->Call("RemoveRule", &v1::Agent::Stub::RemoveRule, request, &reply);
+}
+
+absl::StatusOr<v1::RuleStatsReply> AgentHandle::RuleStats() {
+  v1::RuleStatsReply reply;
+  if (absl::Status s = impl_->Call("GetRuleStats", &v1::Agent::Stub::GetRuleStats, v1::Empty(), &reply);
+      !s.ok()) {
+    return s;
+  }
+  return reply;
+}
+
+absl::Status AgentHandle::SetTrace(uint32_t sample_every) {
+  v1::TraceRequest request;
+  request.set_sample_every(sample_every);
+  v1::Empty reply;
+  return impl_->Call("SetTrace", &v1::Agent::Stub::SetTrace, request, &reply);
+}
+
+void AgentHandle::StreamEvents(std::function<void(const v1::Event&)> sink) {
+  impl_->StreamEvents(std::move(sink));
+}
+
+void AgentHandle::Shutdown(absl::Duration grace) { impl_->Shutdown(grace); }
+
+}  // namespace turncoat

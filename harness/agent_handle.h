@@ -1,0 +1,79 @@
+// AgentHandle: the controller's side of one turncoat-agent.
+//
+// Spawn() starts a turncoat-agent process (in its own process group, dying
+// with the controller), waits for it to publish its control port and
+// connects to it on 127.0.0.1. Every control call is a blocking unary RPC
+// with a deadline, returning a Status whose message names the agent and the
+// call; StreamEvents() pumps the agent's event stream into a callback on a
+// background thread. Destroying the handle stops the agent, which stops its
+// replica and proxies: nothing it started outlives it.
+//
+// Control calls are thread-safe (gRPC stubs are); StreamEvents is called
+// once.
+#ifndef TURNCOAT_HARNESS_AGENT_HANDLE_H_
+#define TURNCOAT_HARNESS_AGENT_HANDLE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "proto/agent.pb.h"
+
+namespace turncoat {
+
+struct AgentSpawnOptions {
+  std::string binary;   // the turncoat-agent executable
+  std::string workdir;  // the agent's own files: port file, stdout, stderr
+  uint64_t seed = 0;    // seeds the agent's fault-rule randomness
+  absl::Duration start_timeout = absl::Seconds(10);
+  absl::Duration call_timeout = absl::Seconds(10);
+};
+
+class AgentHandle {
+ public:
+  static absl::StatusOr<std::unique_ptr<AgentHandle>> Spawn(int replica,
+                                                            const AgentSpawnOptions& options);
+  ~AgentHandle();
+  AgentHandle(const AgentHandle&) = delete;
+  AgentHandle& operator=(const AgentHandle&) = delete;
+
+  int replica() const;
+
+  absl::Status LoadProtos(const agent::v1::LoadProtosRequest& request);
+  absl::Status Observe(const agent::v1::ObserveRequest& request);
+  // Opens the proxy of link replica() -> to, forwarding to `target`; returns
+  // the port replica() must dial to reach `to`.
+  absl::StatusOr<int> OpenLink(int to, const std::string& target);
+  // Starts the replica; returns its pid.
+  absl::StatusOr<int> StartReplica(const agent::v1::StartReplicaRequest& request);
+  absl::Status StopReplica(absl::Duration grace);
+  absl::Status KillReplica();
+  absl::Status RestartReplica();
+  absl::Status PauseReplica();
+  absl::Status ResumeReplica();
+  absl::Status InstallRule(const agent::v1::Rule& rule);
+  absl::Status RemoveRule(const std::string& id);
+  absl::StatusOr<agent::v1::RuleStatsReply> RuleStats();
+  absl::Status SetTrace(uint32_t sample_every);
+
+  // Delivers every event the agent reports, from now until Shutdown, to
+  // `sink` on a background thread.
+  void StreamEvents(std::function<void(const agent::v1::Event&)> sink);
+
+  // Ends the event stream and stops the agent (SIGTERM, then SIGKILL after
+  // `grace`). Idempotent; the destructor calls it.
+  void Shutdown(absl::Duration grace = absl::Seconds(5));
+
+ private:
+  class Impl;
+  explicit AgentHandle(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_HARNESS_AGENT_HANDLE_H_

@@ -1,0 +1,23 @@
+// Prefix consistency: the logs of honest replicas, read in the order each
+// replica committed, are prefixes of one another, and each log is numbered
+// 1, 2, 3, ... without gaps or repeats.
+//
+// Where agreement (agreement.h) trusts the sequence numbers a replica
+// reports, this checker reads the order of its commits, so a replica that
+// skips, repeats or reorders numbers is caught even if no two replicas ever
+// claim different values for one number.
+#ifndef TURNCOAT_HARNESS_CHECKERS_PREFIX_H_
+#define TURNCOAT_HARNESS_CHECKERS_PREFIX_H_
+
+#include "harness/checker.h"
+
+namespace turncoat {
+
+// One finding per honest replica whose numbering breaks (at the first
+// break), and one per pair of honest replicas whose logs diverge (at the
+// first differing position).
+void CheckPrefix(const History& history, const CheckContext& context, CheckResult* result);
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_HARNESS_CHECKERS_PREFIX_H_

@@ -1,0 +1,615 @@
+#include "harness/controller.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "adversaries/adversary.h"
+#include "common/ed25519.h"
+#include "common/ports.h"
+#include "harness/agent_handle.h"
+#include "harness/event_log.h"
+#include "harness/exit_codes.h"
+#include "harness/history.h"
+#include "harness/proto_schema.h"
+#include "harness/value_text.h"
+#include "harness/workload.h"
+#include "reports/report.h"
+#include "reports/report_files.h"
+
+namespace turncoat {
+namespace {
+
+namespace fs = std::filesystem;
+namespace v1 = agent::v1;
+
+// Everything recorded during the run: appended to history.jsonl as it
+// arrives (so a killed run leaves its history) and kept in memory for the
+// checkers.
+class Collector {
+ public:
+  Collector(std::unique_ptr<EventLog> log, absl::Time start) : log_(std::move(log)), start_(start) {}
+
+  absl::Duration Now() const { return absl::Now() - start_; }
+  absl::Duration Since(int64_t unix_micros) const {
+    return absl::FromUnixMicros(unix_micros) - start_;
+  }
+
+  void Record(Event event) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (absl::Status s = log_->Append(event); !s.ok() && log_error_.ok()) log_error_ = s;
+    history_.Add(std::move(event));
+  }
+
+  History Snapshot() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return history_;
+  }
+
+  absl::Status log_error() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return log_error_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::unique_ptr<EventLog> log_;
+  const absl::Time start_;
+  History history_;
+  absl::Status log_error_;
+};
+
+// FaultControl over the agents. Rule ids are made unique per agent by
+// naming the link, since one agent's engine serves all of its links.
+class ClusterControl : public FaultControl {
+ public:
+  explicit ClusterControl(std::vector<std::unique_ptr<AgentHandle>>* agents) : agents_(agents) {}
+
+  absl::Status InstallRule(int from, int to, const v1::Rule& rule) override {
+    v1::Rule placed = rule;
+    placed.set_id(LinkRuleId(from, to, rule.id()));
+    placed.set_from(from);
+    placed.set_to(to);
+    return agent(from).InstallRule(placed);
+  }
+  absl::Status RemoveRule(int from, int to, const std::string& rule_id) override {
+    return agent(from).RemoveRule(LinkRuleId(from, to, rule_id));
+  }
+  absl::Status Kill(int replica) override {
+    ExpectExit(replica);
+    return agent(replica).KillReplica();
+  }
+  absl::Status Restart(int replica) override {
+    ExpectExit(replica);
+    return agent(replica).RestartReplica();
+  }
+  absl::Status Pause(int replica) override { return agent(replica).PauseReplica(); }
+  absl::Status Resume(int replica) override { return agent(replica).ResumeReplica(); }
+
+  // Whether the next exit of `replica` was asked for; consumes the mark.
+  bool TakeExpectedExit(int replica) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return expected_exits_.erase(replica) > 0;
+  }
+  void ExpectExit(int replica) {
+    std::lock_guard<std::mutex> lock(mu_);
+    expected_exits_.insert(replica);
+  }
+
+ private:
+  static std::string LinkRuleId(int from, int to, const std::string& id) {
+    return absl::StrCat(id, "@", from, "->", to);
+  }
+  AgentHandle& agent(int replica) { return *(*agents_)[replica]; }
+
+  std::vector<std::unique_ptr<AgentHandle>>* agents_;
+  std::mutex mu_;
+  std::set<int> expected_exits_;
+};
+
+std::string DecodeValue(const std::string& text, ValueEncoding encoding) {
+  switch (encoding) {
+    case ValueEncoding::kText:
+      return text;
+    case ValueEncoding::kHex:
+      return HexDecode(text).value_or(text);
+    case ValueEncoding::kBase64: {
+      std::string out;
+      return absl::Base64Unescape(text, &out) ? out : text;
+    }
+  }
+  return text;
+}
+
+// True once something accepts TCP connections on 127.0.0.1:port.
+bool Listening(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+std::string LastLines(const std::string& path, int lines) {
+  std::ifstream in(path);
+  std::vector<std::string> tail;
+  for (std::string line; std::getline(in, line);) {
+    tail.push_back(line);
+    if (static_cast<int>(tail.size()) > lines) tail.erase(tail.begin());
+  }
+  return absl::StrJoin(tail, "\n");
+}
+
+// One run, from keys to reports. Members are torn down in reverse order, so
+// the workload stops before the agents do.
+class Run {
+ public:
+  Run(const Plan& plan, const TargetSpec& target, const RunOptions& options)
+      : plan_(plan), target_(target), options_(options), seed_(options.seed.value_or(plan.seed)) {}
+
+  RunOutcome Execute();
+
+ private:
+  absl::Status Prepare();
+  absl::Status StartAgents();
+  absl::Status StartReplicas();
+  void OnAgentEvent(int replica, const v1::Event& event);
+  absl::Status DriveTimeline();
+  void StopPhase(size_t phase);
+  void Teardown();
+  void PrintProgress(const std::string& phase_text, bool final);
+  bool interrupted() const { return options_.interrupted != nullptr && options_.interrupted->load(); }
+
+  const Plan& plan_;
+  const TargetSpec& target_;
+  const RunOptions& options_;
+  const uint64_t seed_;
+
+  std::string keys_dir_;
+  std::vector<int> listen_ports_;
+  std::unique_ptr<Collector> collector_;
+  std::unique_ptr<ProtoSchema> schema_;
+  std::vector<std::unique_ptr<AgentHandle>> agents_;
+  std::unique_ptr<ClusterControl> control_;
+  std::unique_ptr<WorkloadRunner> workload_;
+  std::map<size_t, std::unique_ptr<Adversary>> active_;  // by phase index
+  std::string failure_;     // harness failure, for the report
+  bool bad_input_ = false;  // the failure is the target's
+  bool was_interrupted_ = false;
+  absl::Duration next_progress_;
+};
+
+absl::Status Run::Prepare() {
+  keys_dir_ = absl::StrCat(options_.run_dir, "/keys");
+  fs::create_directories(keys_dir_);
+  for (int i = 0; i < plan_.n; ++i) {
+    auto key = Ed25519PrivateKey::Generate();
+    if (!key.ok()) return key.status();
+    if (absl::Status s = WriteKeyPair(*key, keys_dir_, absl::StrCat(i)); !s.ok()) return s;
+    auto port = PickFreePort();
+    if (!port.ok()) return port.status();
+    listen_ports_.push_back(*port);
+  }
+  auto schema = ProtoSchema::Load(target_.protocol.import_paths, target_.protocol.protos);
+  if (!schema.ok()) {
+    bad_input_ = true;
+    return absl::InvalidArgumentError(absl::StrCat(target_.path, ": ", schema.status().message()));
+  }
+  schema_ = *std::move(schema);
+  return absl::OkStatus();
+}
+
+absl::Status Run::StartAgents() {
+  control_ = std::make_unique<ClusterControl>(&agents_);
+  for (int i = 0; i < plan_.n; ++i) {
+    AgentSpawnOptions spawn;
+    spawn.binary = absl::StrCat(options_.build_dir, "/agents/turncoat-agent");
+    spawn.workdir = absl::StrCat(options_.run_dir, "/agent-", i);
+    spawn.seed = seed_ * 1000003 + static_cast<uint64_t>(i);
+    fs::create_directories(spawn.workdir);
+    auto agent = AgentHandle::Spawn(i, spawn);
+    if (!agent.ok()) return agent.status();
+    agents_.push_back(*std::move(agent));
+  }
+
+  v1::LoadProtosRequest protos;
+  for (const std::string& p : target_.protocol.import_paths) protos.add_import_paths(p);
+  // The agents name files as protoc does: relative to an import path.
+  for (const std::string& p : target_.protocol.protos) {
+    std::string relative = p;
+    for (const std::string& dir : target_.protocol.import_paths) {
+      const std::string prefix = absl::StrCat(dir, "/");
+      if (absl::StartsWith(p, prefix)) relative = p.substr(prefix.size());
+    }
+    protos.add_files(relative);
+  }
+  const EnvelopeSpec& envelope = target_.protocol.envelope;
+  if (!envelope.payload.empty()) {
+    auto* embedded = protos.add_embedded();
+    embedded->set_outer_type(envelope.type);
+    embedded->set_field(envelope.payload);
+    embedded->set_inner_type(envelope.payload_type);
+  }
+  for (auto& agent : agents_) {
+    if (absl::Status s = agent->LoadProtos(protos); !s.ok()) return s;
+    const int from = agent->replica();
+    agent->StreamEvents([this, from](const v1::Event& e) { OnAgentEvent(from, e); });
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Run::StartReplicas() {
+  // Replica i reaches replica j through the proxy of link i -> j, which its
+  // own agent opens; only the target's listen address is real.
+  std::vector<std::vector<PeerBinding>> peers(plan_.n);
+  for (int i = 0; i < plan_.n; ++i) {
+    for (int j = 0; j < plan_.n; ++j) {
+      PeerBinding peer;
+      peer.id = j;
+      peer.pubkey = absl::StrCat(keys_dir_, "/", j, ".pub");
+      if (i == j) {
+        peer.addr = absl::StrCat("127.0.0.1:", listen_ports_[j]);
+      } else {
+        auto port = agents_[i]->OpenLink(j, absl::StrCat("127.0.0.1:", listen_ports_[j]));
+        if (!port.ok()) return port.status();
+        peer.addr = absl::StrCat("127.0.0.1:", *port);
+      }
+      peers[i].push_back(std::move(peer));
+    }
+  }
+
+  const CommitObservation& commits = target_.commits;
+  for (int i = 0; i < plan_.n; ++i) {
+    ReplicaBinding binding;
+    binding.id = i;
+    binding.n = plan_.n;
+    binding.f = plan_.f;
+    binding.listen = absl::StrCat("127.0.0.1:", listen_ports_[i]);
+    binding.key = absl::StrCat(keys_dir_, "/", i, ".key");
+    binding.pubkeys = keys_dir_;
+    binding.workdir = absl::StrCat(options_.run_dir, "/replica-", i);
+    binding.build_dir = options_.build_dir;
+    binding.peers = peers[i];
+    fs::create_directories(binding.workdir);
+    auto rendered = RenderReplica(target_, binding);
+    if (!rendered.ok()) {
+      bad_input_ = true;
+      return absl::InvalidArgumentError(absl::StrCat(target_.path, ": ", rendered.status().message()));
+    }
+    for (const auto& [path, content] : rendered->files) {
+      fs::create_directories(fs::path(path).parent_path());
+      std::ofstream(path) << content;
+    }
+
+    v1::ObserveRequest observe;
+    switch (commits.stream) {
+      case CommitStream::kStdout:
+        observe.set_stream(v1::ObserveRequest::STDOUT);
+        break;
+      case CommitStream::kStderr:
+        observe.set_stream(v1::ObserveRequest::STDERR);
+        break;
+      case CommitStream::kFile:
+        observe.set_stream(v1::ObserveRequest::FILE);
+        observe.set_path(rendered->commit_file);
+        break;
+    }
+    if (commits.format == CommitFormat::kJson) {
+      observe.set_json_seq(commits.json_seq);
+      observe.set_json_value(commits.json_value);
+    } else {
+      observe.set_regex(commits.regex);
+    }
+    if (absl::Status s = agents_[i]->Observe(observe); !s.ok()) return s;
+
+    v1::StartReplicaRequest start;
+    for (const std::string& arg : rendered->argv) start.add_argv(arg);
+    for (const std::string& arg : options_.replica_args) start.add_argv(arg);
+    start.set_workdir(binding.workdir);
+    auto pid = agents_[i]->StartReplica(start);
+    if (!pid.ok()) {
+      bad_input_ = true;
+      return absl::FailedPreconditionError(absl::StrCat(
+          "replica ", i, " did not start: ", pid.status().message(), "; check replica.command in ",
+          target_.path));
+    }
+  }
+
+  // A replica that cannot start (a bad flag, a missing binary) exits at
+  // once; one that can opens its listen port. Bounded wait for either.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  for (int i = 0; i < plan_.n; ++i) {
+    while (!Listening(listen_ports_[i])) {
+      const std::string stderr_path = absl::StrCat(options_.run_dir, "/replica-", i, "/stderr.log");
+      bool exited = false;
+      for (const ProcessExit& e : collector_->Snapshot().process_exits()) exited |= e.replica == i;
+      if (exited || absl::Now() > deadline) {
+        bad_input_ = true;
+        return absl::FailedPreconditionError(absl::StrCat(
+            "replica ", i, exited ? " exited during start-up" : " did not listen within 10 s",
+            " (its command is replica.command in ", target_.path, "); last lines of ",
+            stderr_path, ":\n", LastLines(stderr_path, 5)));
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Run::OnAgentEvent(int replica, const v1::Event& event) {
+  const absl::Duration t = collector_->Since(event.time_unix_micros());
+  switch (event.kind_case()) {
+    case v1::Event::kProcess: {
+      const v1::ProcessEvent& p = event.process();
+      if (p.kind() == v1::ProcessEvent::STARTED) {
+        collector_->Record(ProcessStart{t, replica, p.pid()});
+      } else if (p.kind() == v1::ProcessEvent::EXITED) {
+        ProcessExit exit{t, replica, control_->TakeExpectedExit(replica)};
+        if (p.signal() != 0) {
+          exit.signal = p.signal();
+        } else {
+          exit.exit_code = p.exit_code();
+        }
+        if (!exit.requested) {
+          exit.detail = LastLines(absl::StrCat(options_.run_dir, "/replica-", replica, "/stderr.log"), 5);
+        }
+        collector_->Record(std::move(exit));
+      }
+      break;
+    }
+    case v1::Event::kCommit:
+      collector_->Record(Commit{t, replica, event.commit().seq(),
+                                DecodeValue(event.commit().value(), target_.commits.value_encoding)});
+      break;
+    default:
+      break;
+  }
+}
+
+absl::Status Run::DriveTimeline() {
+  // Phase boundaries in time order; at equal times ends go first, so a
+  // phase that follows another on the same nodes starts on a healed cluster.
+  struct Boundary {
+    absl::Duration t;
+    bool start;
+    size_t phase;
+  };
+  std::vector<Boundary> boundaries;
+  for (size_t i = 0; i < plan_.timeline.size(); ++i) {
+    boundaries.push_back({plan_.timeline[i].at, true, i});
+    boundaries.push_back({plan_.timeline[i].end(), false, i});
+  }
+  std::stable_sort(boundaries.begin(), boundaries.end(), [](const Boundary& a, const Boundary& b) {
+    return a.t != b.t ? a.t < b.t : (!a.start && b.start);
+  });
+  boundaries.push_back({plan_.duration, false, SIZE_MAX});  // the end of the run
+
+  for (const Boundary& b : boundaries) {
+    while (collector_->Now() < b.t) {
+      if (interrupted()) {
+        was_interrupted_ = true;
+        return absl::CancelledError("interrupted");
+      }
+      for (auto& [i, adversary] : active_) {
+        absl::Status s = adversary->Tick(*control_, collector_->Now() - plan_.timeline[i].at);
+        if (!s.ok()) return s;
+      }
+      if (options_.progress && collector_->Now() >= next_progress_) {
+        next_progress_ = collector_->Now() + absl::Seconds(1);
+        std::vector<std::string> names;
+        for (const auto& [i, adversary] : active_) names.push_back(plan_.timeline[i].adversary);
+        PrintProgress(names.empty() ? "no faults" : absl::StrJoin(names, "+"), false);
+      }
+      absl::SleepFor(std::min(b.t - collector_->Now(), absl::Milliseconds(200)));
+    }
+    if (b.phase == SIZE_MAX) break;
+    if (!b.start) {
+      StopPhase(b.phase);
+      continue;
+    }
+    const Phase& phase = plan_.timeline[b.phase];
+    AdversaryContext context;
+    context.n = plan_.n;
+    context.f = plan_.f;
+    context.byzantine = std::set<int>(plan_.byzantine.begin(), plan_.byzantine.end());
+    context.phase = &phase;
+    context.phase_index = static_cast<int>(b.phase);
+    context.target = &target_;
+    context.seed = seed_ * 7919 + b.phase;
+    context.byzantine_key_path = [this](int replica) {
+      return plan_.IsByzantine(replica) ? absl::StrCat(keys_dir_, "/", replica, ".key") : "";
+    };
+    auto adversary = MakeAdversary(context);
+    if (!adversary.ok()) return adversary.status();
+    collector_->Record(FaultStart{collector_->Now(), static_cast<int>(b.phase), phase.adversary, phase.nodes});
+    if (absl::Status s = (*adversary)->Start(*control_); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("phase ", b.phase, " (", phase.adversary,
+                                                 ") did not start: ", s.message()));
+    }
+    active_[b.phase] = *std::move(adversary);
+  }
+  return absl::OkStatus();
+}
+
+void Run::StopPhase(size_t phase) {
+  auto it = active_.find(phase);
+  if (it == active_.end()) return;
+  absl::Status s = it->second->Stop(*control_);
+  if (!s.ok() && failure_.empty()) {
+    failure_ = absl::StrCat("phase ", phase, " (", plan_.timeline[phase].adversary,
+                            ") did not heal: ", s.message());
+  }
+  collector_->Record(FaultEnd{collector_->Now(), static_cast<int>(phase)});
+  active_.erase(it);
+}
+
+void Run::Teardown() {
+  if (workload_ != nullptr) workload_->Stop();
+  while (!active_.empty()) StopPhase(active_.begin()->first);
+  if (collector_ != nullptr) collector_->Record(RunEnd{collector_->Now()});
+
+  // Per-link counters of every rule, as the report's message statistics.
+  for (auto& agent : agents_) {
+    auto stats = agent->RuleStats();
+    if (!stats.ok()) continue;
+    for (const v1::RuleStat& rule : stats->stats()) {
+      LinkStats link{collector_->Now(), agent->replica(), -1, {}};
+      link.counters[absl::StrCat(rule.id(), " matched")] = static_cast<int64_t>(rule.matched());
+      link.counters[absl::StrCat(rule.id(), " applied")] = static_cast<int64_t>(rule.applied());
+      collector_->Record(std::move(link));
+    }
+  }
+  for (auto& agent : agents_) {
+    control_->ExpectExit(agent->replica());
+    agent->StopReplica(absl::Seconds(2)).IgnoreError();
+  }
+  // Exit events travel on the agents' streams; give them a moment.
+  absl::SleepFor(absl::Milliseconds(100));
+  for (auto& agent : agents_) agent->Shutdown();
+}
+
+void Run::PrintProgress(const std::string& phase_text, bool final) {
+  const History history = collector_->Snapshot();
+  std::vector<int64_t> commits(plan_.n, 0);
+  for (const Commit& c : history.commits()) {
+    if (c.replica >= 0 && c.replica < plan_.n) ++commits[c.replica];
+  }
+  int64_t findings = 0;
+  for (const std::string& name : plan_.expect.safety) {
+    const CheckerInfo* checker = CheckerRegistry::Global().Find(name);
+    if (checker != nullptr) {
+      findings += RunChecker(*checker, history, CheckContext::FromPlan(plan_)).violations;
+    }
+  }
+  std::fprintf(stderr, "\r\033[K%s %5.1fs/%.0fs  %s  commits [%s]  findings %lld%s",
+               plan_.name.c_str(), absl::ToDoubleSeconds(collector_->Now()),
+               absl::ToDoubleSeconds(plan_.duration), phase_text.c_str(),
+               absl::StrJoin(commits, " ").c_str(), static_cast<long long>(findings),
+               final ? "\n" : "");
+  std::fflush(stderr);
+}
+
+RunOutcome Run::Execute() {
+  RunOutcome outcome;
+  outcome.run_dir = options_.run_dir;
+  auto log = EventLog::Create(absl::StrCat(options_.run_dir, "/history.jsonl"));
+  if (!log.ok()) {
+    outcome.error = std::string(log.status().message());
+    return outcome;
+  }
+  const absl::Time start = absl::Now();
+  collector_ = std::make_unique<Collector>(*std::move(log), start);
+  collector_->Record(RunStart{absl::ZeroDuration(), absl::FormatTime(absl::RFC3339_sec, start, absl::UTCTimeZone())});
+
+  absl::Status status = Prepare();
+  if (status.ok()) status = StartAgents();
+  if (status.ok()) status = StartReplicas();
+  if (status.ok()) {
+    std::vector<std::string> addresses;
+    for (int port : listen_ports_) addresses.push_back(absl::StrCat("127.0.0.1:", port));
+    WorkloadOptions workload;
+    workload.workload = plan_.workload;
+    workload.addresses = addresses;
+    workload.seed = seed_;
+    auto runner = WorkloadRunner::Create(
+        target_.client, *schema_, workload, [this] { return collector_->Now(); },
+        [this](Event e) { collector_->Record(std::move(e)); });
+    if (runner.ok()) {
+      workload_ = *std::move(runner);
+      workload_->Start();
+      status = DriveTimeline();
+    } else {
+      status = runner.status();
+    }
+  }
+  if (!status.ok() && !was_interrupted_ && failure_.empty()) failure_ = std::string(status.message());
+  Teardown();
+  if (options_.progress) PrintProgress(was_interrupted_ ? "interrupted" : "done", true);
+  if (absl::Status s = collector_->log_error(); !s.ok() && failure_.empty()) {
+    failure_ = absl::StrCat("history.jsonl: ", s.message());
+  }
+
+  const History history = collector_->Snapshot();
+  ReportInputs inputs;
+  inputs.plan = &plan_;
+  inputs.target = &target_;
+  inputs.history = &history;
+  if (!failure_.empty() && !bad_input_) inputs.harness_error = failure_;
+  if (was_interrupted_) inputs.harness_error = "interrupted before the plan's duration; partial results";
+  if (!bad_input_) inputs.results = RunExpectedCheckers(plan_, history);
+  inputs.versions["turncoat"] = "0.1.0";
+  outcome.results = inputs.results;
+  Report report = BuildReport(inputs);
+  if (bad_input_) report.harness_error = failure_;
+  if (absl::Status s = WriteReportFiles(report, options_.run_dir); !s.ok() && failure_.empty()) {
+    failure_ = absl::StrCat("writing reports: ", s.message());
+  }
+
+  bool violated = false;
+  for (const CheckResult& r : outcome.results) violated |= !r.holds();
+  outcome.error = was_interrupted_ ? "interrupted" : failure_;
+  if (bad_input_) {
+    outcome.status = RunStatus::kBadInput;
+  } else if (violated) {
+    // A violation in a partial history is still a violation.
+    outcome.status = RunStatus::kViolation;
+  } else if (!outcome.error.empty()) {
+    outcome.status = RunStatus::kHarnessError;
+  } else {
+    outcome.status = RunStatus::kPass;
+  }
+  return outcome;
+}
+
+}  // namespace
+
+int ExitCode(RunStatus status) {
+  switch (status) {
+    case RunStatus::kPass:
+      return kExitOk;
+    case RunStatus::kViolation:
+      return kExitViolation;
+    case RunStatus::kBadInput:
+      return kExitBadInput;
+    case RunStatus::kHarnessError:
+      return kExitHarnessFailure;
+  }
+  return kExitHarnessFailure;
+}
+
+absl::StatusOr<RunOutcome> RunPlan(const Plan& plan, const TargetSpec& target,
+                                   const RunOptions& options) {
+  std::error_code ec;
+  if (fs::exists(options.run_dir, ec)) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "run directory ", options.run_dir, " exists; choose another with --out"));
+  }
+  fs::create_directories(options.run_dir, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create run directory ", options.run_dir, ": ", ec.message()));
+  }
+  Run run(plan, target, options);
+  return run.Execute();
+}
+
+}  // namespace turncoat

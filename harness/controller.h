@@ -1,0 +1,73 @@
+// Controller: runs one plan against one target and judges the outcome.
+//
+// RunPlan() is turncoat's main job. It generates a key pair per replica,
+// starts one turncoat-agent per replica, routes every directed peer link
+// through a proxy of the sending replica's agent, starts the replicas
+// through their agents, drives the client workload and the plan's timeline
+// of adversaries, records every event (client operations, commits, faults,
+// process starts and exits, link counters) in the run directory's
+// history.jsonl as it arrives, then stops everything, runs the expected
+// checkers and writes report.json, report.html and junit.xml.
+//
+// Nothing outlives a run: agents are spawned in their own process groups
+// and die with the controller, replicas die with their agents, and every
+// path out of RunPlan (success, failure, interruption) stops them all and
+// still writes a report from what was recorded.
+#ifndef TURNCOAT_HARNESS_CONTROLLER_H_
+#define TURNCOAT_HARNESS_CONTROLLER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "harness/checker.h"
+#include "harness/plan.h"
+#include "harness/target_spec.h"
+
+namespace turncoat {
+
+struct RunOptions {
+  // The run directory; created, and must not exist yet.
+  std::string run_dir;
+  // Overrides the plan's seed.
+  std::optional<uint64_t> seed;
+  // turncoat's build tree: where turncoat-agent and {{build_dir}} are.
+  std::string build_dir;
+  // Appended to every replica's command line.
+  std::vector<std::string> replica_args;
+  // A live progress line on stderr (for terminals).
+  bool progress = false;
+  // Set asynchronously (a signal handler) to end the run early; the run
+  // still stops everything and writes a partial report.
+  const std::atomic<bool>* interrupted = nullptr;
+};
+
+enum class RunStatus {
+  kPass,         // every expected invariant holds              (exit 0)
+  kViolation,    // an invariant is violated                    (exit 1)
+  kBadInput,     // the target cannot run as described          (exit 2)
+  kHarnessError  // turncoat itself failed, or was interrupted  (exit 3)
+};
+
+struct RunOutcome {
+  RunStatus status = RunStatus::kHarnessError;
+  std::string run_dir;
+  // Why the run did not complete, for kBadInput and kHarnessError.
+  std::string error;
+  std::vector<CheckResult> results;
+};
+
+int ExitCode(RunStatus status);
+
+// Runs `plan` (whose target is `target`). Returns an error only when the
+// run directory cannot be created; every later failure is an outcome with a
+// report.
+absl::StatusOr<RunOutcome> RunPlan(const Plan& plan, const TargetSpec& target,
+                                   const RunOptions& options);
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_HARNESS_CONTROLLER_H_

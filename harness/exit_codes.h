@@ -1,0 +1,14 @@
+// turncoat's exit codes, the contract with CI jobs and scripts.
+#ifndef TURNCOAT_HARNESS_EXIT_CODES_H_
+#define TURNCOAT_HARNESS_EXIT_CODES_H_
+
+namespace turncoat {
+
+inline constexpr int kExitOk = 0;              // every expected invariant holds
+inline constexpr int kExitViolation = 1;       // an invariant is violated
+inline constexpr int kExitBadInput = 2;        // a plan, target or command line is wrong
+inline constexpr int kExitHarnessFailure = 3;  // turncoat itself failed
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_HARNESS_EXIT_CODES_H_

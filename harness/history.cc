@@ -1,0 +1,57 @@
+#include "harness/history.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "harness/overloaded.h"
+
+namespace turncoat {
+
+absl::Duration EventTime(const Event& event) {
+  return std::visit([](const auto& e) { return e.t; }, event);
+}
+
+void History::Add(Event event) {
+  latest_ = std::max(latest_, EventTime(event));
+  std::visit(Overloaded{
+                 [&](RunStart& e) { run_start_ = std::move(e); },
+                 [&](RunEnd& e) { run_end_ = e; },
+                 [&](Submit& e) { submits_.push_back(std::move(e)); },
+                 [&](Ack& e) { acks_.push_back(std::move(e)); },
+                 [&](Commit& e) { commits_.push_back(std::move(e)); },
+                 [&](FaultStart& e) { fault_starts_.push_back(std::move(e)); },
+                 [&](FaultEnd& e) { fault_ends_.push_back(e); },
+                 [&](ProcessStart& e) { process_starts_.push_back(e); },
+                 [&](ProcessExit& e) { process_exits_.push_back(std::move(e)); },
+                 [&](LinkStats& e) { link_stats_.push_back(std::move(e)); },
+             },
+             event);
+}
+
+absl::Duration History::end() const { return run_end_.has_value() ? run_end_->t : latest_; }
+
+std::vector<FaultInterval> History::FaultIntervals() const {
+  // Pair each start, earliest first, with the earliest unused end of the
+  // same phase at or after it.
+  std::vector<FaultStart> starts = fault_starts_;
+  std::stable_sort(starts.begin(), starts.end(),
+                   [](const FaultStart& a, const FaultStart& b) { return a.t < b.t; });
+  std::map<int, std::multiset<absl::Duration>> ends;
+  for (const FaultEnd& e : fault_ends_) ends[e.phase].insert(e.t);
+  std::vector<FaultInterval> out;
+  for (const FaultStart& s : starts) {
+    FaultInterval interval{s.phase, s.adversary, s.nodes, s.t, end(), false};
+    std::multiset<absl::Duration>& candidates = ends[s.phase];
+    auto it = candidates.lower_bound(s.t);
+    if (it != candidates.end()) {
+      interval.end = *it;
+      interval.ended = true;
+      candidates.erase(it);
+    }
+    out.push_back(std::move(interval));
+  }
+  return out;
+}
+
+}  // namespace turncoat

@@ -1,0 +1,156 @@
+// History: everything observed during one run, in one record.
+//
+// As in Jepsen, client operations, commits at replicas, the adversary's
+// fault phases, replica process starts and exits, and per-link message
+// counters all land in the same history, so the checkers and the report
+// read a single account of the run. Times are offsets from the run's start
+// on the controller's monotonic clock.
+//
+// Events arrive from several sources, so a History keeps arrival order,
+// which need not be time order; checkers must not assume sorted input.
+// History is a value; it is not thread-safe (the collector owns it, or it is
+// rebuilt from the event log after the run).
+#ifndef TURNCOAT_HARNESS_HISTORY_H_
+#define TURNCOAT_HARNESS_HISTORY_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace turncoat {
+
+// The controller started the run: t = 0 is this moment.
+struct RunStart {
+  absl::Duration t;
+  std::string wall_time;  // RFC 3339, for people
+};
+
+// The controller stopped the workload and the adversary and began teardown.
+struct RunEnd {
+  absl::Duration t;
+};
+
+// A client sent `value` to `replica`.
+struct Submit {
+  absl::Duration t;
+  int client = 0;
+  int replica = 0;
+  std::string value;
+};
+
+// The reply to a Submit (or its failure: accepted = false with an error).
+struct Ack {
+  absl::Duration t;
+  int client = 0;
+  int replica = 0;
+  std::string value;
+  bool accepted = false;
+  std::string error;
+};
+
+// `replica` reported committing `value` at sequence number `seq` (from 1).
+struct Commit {
+  absl::Duration t;
+  int replica = 0;
+  uint64_t seq = 0;
+  std::string value;
+};
+
+// Timeline phase `phase` (index into the plan's timeline) began. `nodes` are
+// the replicas it makes faulty, which is what counts against the fault bound.
+struct FaultStart {
+  absl::Duration t;
+  int phase = 0;
+  std::string adversary;
+  std::vector<int> nodes;
+};
+
+struct FaultEnd {
+  absl::Duration t;
+  int phase = 0;
+};
+
+struct ProcessStart {
+  absl::Duration t;
+  int replica = 0;
+  int pid = 0;
+};
+
+// A replica process ended. `requested` is true when the harness stopped it
+// (teardown or a process fault), false when it exited on its own.
+struct ProcessExit {
+  absl::Duration t;
+  int replica = 0;
+  bool requested = false;
+  std::optional<int> exit_code;  // set if it exited
+  std::optional<int> signal;     // set if a signal killed it
+  std::string detail;            // e.g. the last lines of its stderr
+};
+
+// Cumulative message counters of the directed link from -> to, as of t:
+// "forwarded", "dropped", "delayed", ... one per rule outcome.
+struct LinkStats {
+  absl::Duration t;
+  int from = 0;
+  int to = 0;
+  std::map<std::string, int64_t> counters;
+};
+
+using Event = std::variant<RunStart, RunEnd, Submit, Ack, Commit, FaultStart, FaultEnd,
+                           ProcessStart, ProcessExit, LinkStats>;
+
+absl::Duration EventTime(const Event& event);
+
+// A fault phase as an interval. A phase that never reported its end (a run
+// cut short) lasts until the end of the history.
+struct FaultInterval {
+  int phase = 0;
+  std::string adversary;
+  std::vector<int> nodes;
+  absl::Duration start;
+  absl::Duration end;
+  bool ended = false;  // a FaultEnd was recorded
+};
+
+class History {
+ public:
+  void Add(Event event);
+
+  const std::optional<RunStart>& run_start() const { return run_start_; }
+  const std::optional<RunEnd>& run_end() const { return run_end_; }
+  const std::vector<Submit>& submits() const { return submits_; }
+  const std::vector<Ack>& acks() const { return acks_; }
+  const std::vector<Commit>& commits() const { return commits_; }
+  const std::vector<FaultStart>& fault_starts() const { return fault_starts_; }
+  const std::vector<FaultEnd>& fault_ends() const { return fault_ends_; }
+  const std::vector<ProcessStart>& process_starts() const { return process_starts_; }
+  const std::vector<ProcessExit>& process_exits() const { return process_exits_; }
+  const std::vector<LinkStats>& link_stats() const { return link_stats_; }
+
+  // The RunEnd time if recorded, else the latest event time.
+  absl::Duration end() const;
+  // Fault phases paired start to end, ordered by start time.
+  std::vector<FaultInterval> FaultIntervals() const;
+
+ private:
+  std::optional<RunStart> run_start_;
+  std::optional<RunEnd> run_end_;
+  absl::Duration latest_ = absl::ZeroDuration();
+  std::vector<Submit> submits_;
+  std::vector<Ack> acks_;
+  std::vector<Commit> commits_;
+  std::vector<FaultStart> fault_starts_;
+  std::vector<FaultEnd> fault_ends_;
+  std::vector<ProcessStart> process_starts_;
+  std::vector<ProcessExit> process_exits_;
+  std::vector<LinkStats> link_stats_;
+};
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_HARNESS_HISTORY_H_

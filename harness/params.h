@@ -1,0 +1,42 @@
+// Typed parameters of a plan phase ("params: { by: 200ms, to: [2, 3] }").
+//
+// The plan loader checks each parameter against the kind its adversary
+// declared (adversary_registry.h) and stores it already converted, so an
+// adversary reads a Duration or a node list and never parses YAML. Params
+// are immutable values once loaded.
+#ifndef TURNCOAT_HARNESS_PARAMS_H_
+#define TURNCOAT_HARNESS_PARAMS_H_
+
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace turncoat {
+
+enum class ParamKind {
+  kProbability,  // double in [0, 1]
+  kString,
+  kStringList,  // std::vector<std::string>
+  kDuration,    // absl::Duration
+  kNodes,       // std::vector<int>: distinct replica ids
+  kNodeGroups,  // std::vector<std::vector<int>>: disjoint lists of replica ids
+};
+
+// How the kind is written in messages and docs: "a duration such as 200ms".
+absl::string_view ParamKindName(ParamKind kind);
+
+using ParamValue = std::variant<double, std::string, std::vector<std::string>, absl::Duration,
+                                std::vector<int>, std::vector<std::vector<int>>>;
+
+using Params = std::map<std::string, ParamValue>;
+
+// The value as a plan would write it: "200ms", "0.3", "[1, 2]", "[[0], [1, 2]]".
+std::string FormatParamValue(const ParamValue& value);
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_HARNESS_PARAMS_H_

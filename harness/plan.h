@@ -1,0 +1,71 @@
+// Plan: what the adversary does in one run, as read from a plan file
+// (plans/*.yaml, format in docs/plan-format.md).
+//
+// Cluster size and fault bound, which replicas are Byzantine, how long the
+// run lasts, the seed behind every random choice, the client workload, the
+// timeline of adversary phases and the invariants expected to hold. The
+// loader (plan_loader.h) has checked all of it, including every adversary
+// name and parameter against the AdversaryRegistry and every invariant
+// against the CheckerRegistry. Plan is an immutable value.
+#ifndef TURNCOAT_HARNESS_PLAN_H_
+#define TURNCOAT_HARNESS_PLAN_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "harness/params.h"
+
+namespace turncoat {
+
+// The largest number of faulty replicas n replicas tolerate: (n-1)/3.
+int FaultBound(int n);
+
+struct Workload {
+  double rate = 0;      // submissions per second, over all clients together
+  int clients = 1;      // concurrent clients
+  int value_bytes = 0;  // length of every submitted value
+};
+
+// One adversary, active over [at, at + length).
+struct Phase {
+  absl::Duration at;
+  absl::Duration length;
+  std::string adversary;  // a name in the AdversaryRegistry
+  std::vector<int> nodes;
+  Params params;
+
+  absl::Duration end() const { return at + length; }
+};
+
+struct Expectations {
+  std::vector<std::string> safety;  // safety invariants, by checker name
+  // The liveness bound; unset: liveness is not checked.
+  std::optional<absl::Duration> commit_within;
+};
+
+struct Plan {
+  std::string name;
+  std::string path;         // the plan file as it was named
+  std::string source_text;  // the file's content, recorded in reports
+  std::string target;       // the plan's `target`, resolved against the plan
+                            // file's directory
+  int n = 0;
+  int f = 0;  // FaultBound(n)
+  std::vector<int> byzantine;
+  // The plan puts more than f replicas in `byzantine` on purpose.
+  bool beyond_fault_bound = false;
+  uint64_t seed = 0;
+  absl::Duration duration;
+  Workload workload;
+  std::vector<Phase> timeline;
+  Expectations expect;
+
+  bool IsByzantine(int replica) const;
+};
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_HARNESS_PLAN_H_

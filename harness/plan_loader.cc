@@ -1,0 +1,318 @@
+#include "harness/plan_loader.h"
+
+#include <filesystem>
+#include <set>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "harness/adversary_registry.h"
+#include "harness/checker.h"
+#include "harness/file_io.h"
+#include "harness/status_macros.h"
+#include "harness/yaml_reader.h"
+#include "re2/re2.h"
+
+namespace turncoat {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Every replica gets n-1 link proxies, so n*(n-1) ports per run; beyond this
+// a typo ("400") is likelier than intent.
+constexpr int kMaxReplicas = 64;
+constexpr int kMaxClients = 1024;
+// Values carry a unique client/sequence prefix; see docs/plan-format.md.
+constexpr int kMinValueBytes = 16;
+constexpr int kMaxValueBytes = 1 << 20;
+constexpr int kDefaultValueBytes = 32;
+
+std::string Plural(size_t count, absl::string_view noun) {
+  return absl::StrCat(count, " ", noun, count == 1 ? "" : "s");
+}
+
+// Checks one plan file against the format and fills `plan`.
+class PlanParser {
+ public:
+  PlanParser(const YamlReader& reader, Plan* plan) : r_(reader), plan_(*plan) {}
+
+  absl::Status Parse() {
+    TURNCOAT_ASSIGN_OR_RETURN(
+        const YamlMap root,
+        r_.Map(r_.root(), {"name", "target", "replicas", "byzantine", "beyond_fault_bound", "seed",
+                           "duration", "workload", "timeline", "expect"}));
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField name, root.Require("name"));
+    TURNCOAT_ASSIGN_OR_RETURN(plan_.name, r_.String(name));
+    if (!RE2::FullMatch(plan_.name, "[A-Za-z0-9][A-Za-z0-9._-]*")) {
+      return r_.Error(name, "expected a name of letters, digits, '.', '_' and '-'");
+    }
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField target, root.Require("target"));
+    TURNCOAT_RETURN_IF_ERROR(ParseTarget(target));
+
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField replicas, root.Require("replicas"));
+    TURNCOAT_ASSIGN_OR_RETURN(const int64_t n, r_.Int(replicas, 1, kMaxReplicas));
+    plan_.n = static_cast<int>(n);
+    plan_.f = FaultBound(plan_.n);
+    TURNCOAT_RETURN_IF_ERROR(ParseByzantine(root));
+
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField seed, root.Require("seed"));
+    TURNCOAT_ASSIGN_OR_RETURN(plan_.seed, r_.Uint64(seed));
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField duration, root.Require("duration"));
+    TURNCOAT_ASSIGN_OR_RETURN(plan_.duration, r_.Duration(duration));
+    if (plan_.duration <= absl::ZeroDuration()) {
+      return r_.Error(duration, "expected a positive duration such as 40s");
+    }
+
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField workload, root.Require("workload"));
+    TURNCOAT_RETURN_IF_ERROR(ParseWorkload(workload));
+    if (root.Has("timeline")) {
+      TURNCOAT_ASSIGN_OR_RETURN(const std::vector<YamlField> phases,
+                                r_.Sequence(root.Get("timeline")));
+      for (const YamlField& phase : phases) TURNCOAT_RETURN_IF_ERROR(ParsePhase(phase));
+    }
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField expect, root.Require("expect"));
+    return ParseExpect(expect);
+  }
+
+ private:
+  absl::Status ParseTarget(const YamlField& at) {
+    TURNCOAT_ASSIGN_OR_RETURN(const std::string target, r_.String(at));
+    plan_.target = (fs::path(plan_.path).parent_path() / target).lexically_normal().string();
+    std::error_code ec;
+    if (!fs::is_regular_file(plan_.target, ec)) {
+      return r_.Error(at, absl::StrCat("no target file at ", plan_.target,
+                                       "; a relative path is relative to the plan's directory"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ParseByzantine(const YamlMap& root) {
+    if (root.Has("byzantine")) {
+      TURNCOAT_ASSIGN_OR_RETURN(plan_.byzantine,
+                                r_.DistinctIntList(root.Get("byzantine"), 0, plan_.n - 1));
+    }
+    if (root.Has("beyond_fault_bound")) {
+      TURNCOAT_ASSIGN_OR_RETURN(plan_.beyond_fault_bound, r_.Bool(root.Get("beyond_fault_bound")));
+    }
+    const size_t count = plan_.byzantine.size();
+    const bool beyond = count > static_cast<size_t>(plan_.f);
+    if (beyond && !plan_.beyond_fault_bound) {
+      return r_.Error(root.Get("byzantine"),
+                      absl::StrCat(Plural(count, "Byzantine replica"), " exceed f = ", plan_.f,
+                                   " for n = ", plan_.n,
+                                   " (f = (n-1)/3); remove some, or set "
+                                   "beyond_fault_bound: true to go beyond the bound on purpose"));
+    }
+    if (!beyond && plan_.beyond_fault_bound) {
+      return r_.Error(
+          root.Get("beyond_fault_bound"),
+          absl::StrCat("the byzantine set (", Plural(count, "replica"), ") is within f = ", plan_.f,
+                       " for n = ", plan_.n, "; remove beyond_fault_bound"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ParseWorkload(const YamlField& at) {
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map, r_.Map(at, {"rate", "clients", "value_bytes"}));
+    Workload& w = plan_.workload;
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField rate, map.Require("rate"));
+    TURNCOAT_ASSIGN_OR_RETURN(w.rate, r_.Rate(rate));
+    w.clients = 1;
+    if (map.Has("clients")) {
+      TURNCOAT_ASSIGN_OR_RETURN(const int64_t clients, r_.Int(map.Get("clients"), 1, kMaxClients));
+      w.clients = static_cast<int>(clients);
+    }
+    w.value_bytes = kDefaultValueBytes;
+    if (map.Has("value_bytes")) {
+      TURNCOAT_ASSIGN_OR_RETURN(const int64_t bytes,
+                                r_.Int(map.Get("value_bytes"), kMinValueBytes, kMaxValueBytes));
+      w.value_bytes = static_cast<int>(bytes);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ParsePhase(const YamlField& at) {
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map,
+                              r_.Map(at, {"at", "for", "adversary", "nodes", "params"}));
+    Phase phase;
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField start, map.Require("at"));
+    TURNCOAT_ASSIGN_OR_RETURN(phase.at, r_.Duration(start));
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField length, map.Require("for"));
+    TURNCOAT_ASSIGN_OR_RETURN(phase.length, r_.Duration(length));
+    if (phase.length <= absl::ZeroDuration()) {
+      return r_.Error(length, "expected a positive duration such as 5s");
+    }
+    if (phase.end() > plan_.duration) {
+      return r_.Error(length, absl::StrCat("the phase ends at ", absl::FormatDuration(phase.end()),
+                                           ", after the run's duration of ",
+                                           absl::FormatDuration(plan_.duration),
+                                           "; expected at + for <= duration"));
+    }
+
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField adversary, map.Require("adversary"));
+    TURNCOAT_ASSIGN_OR_RETURN(phase.adversary, r_.String(adversary));
+    const AdversaryInfo* info = AdversaryRegistry::Global().Find(phase.adversary);
+    if (info == nullptr) {
+      return r_.Error(adversary,
+                      absl::StrCat("unknown adversary '", phase.adversary, "'; known: ",
+                                   absl::StrJoin(AdversaryRegistry::Global().Names(), ", ")));
+    }
+    TURNCOAT_RETURN_IF_ERROR(ParseNodes(map, *info, &phase));
+    TURNCOAT_RETURN_IF_ERROR(ParseParams(map, *info, &phase));
+    plan_.timeline.push_back(std::move(phase));
+    return absl::OkStatus();
+  }
+
+  absl::Status ParseNodes(const YamlMap& phase_map, const AdversaryInfo& info, Phase* phase) {
+    if (info.nodes == NodeRule::kNone) {
+      if (phase_map.Has("nodes")) {
+        return r_.Error(phase_map.Get("nodes"),
+                        absl::StrCat("adversary '", info.name,
+                                     "' takes no nodes (it acts on links); remove the key"));
+      }
+      return absl::OkStatus();
+    }
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField nodes, phase_map.Require("nodes"));
+    TURNCOAT_ASSIGN_OR_RETURN(phase->nodes, r_.DistinctIntList(nodes, 0, plan_.n - 1));
+    if (phase->nodes.empty()) {
+      return r_.Error(
+          nodes, absl::StrCat("expected at least one replica for adversary '", info.name, "'"));
+    }
+    if (info.nodes == NodeRule::kByzantine) {
+      TURNCOAT_ASSIGN_OR_RETURN(const std::vector<YamlField> items, r_.Sequence(nodes));
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (!plan_.IsByzantine(phase->nodes[i])) {
+          return r_.Error(items[i], absl::StrCat("replica ", phase->nodes[i],
+                                                 " is honest, but adversary '", info.name,
+                                                 "' speaks only for Byzantine replicas; "
+                                                 "byzantine is [",
+                                                 absl::StrJoin(plan_.byzantine, ", "), "]"));
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ParseParams(const YamlMap& phase_map, const AdversaryInfo& info, Phase* phase) {
+    std::vector<std::string> names;
+    for (const ParamSpec& p : info.params) names.push_back(p.name);
+    if (phase_map.Has("params")) {
+      const YamlField params_field = phase_map.Get("params");
+      if (names.empty()) {
+        return r_.Error(params_field, absl::StrCat("adversary '", info.name,
+                                                   "' takes no parameters; remove the key"));
+      }
+      TURNCOAT_ASSIGN_OR_RETURN(const YamlMap params, r_.Map(params_field, names));
+      for (const ParamSpec& spec : info.params) {
+        if (!params.Has(spec.name)) continue;
+        TURNCOAT_ASSIGN_OR_RETURN(phase->params[spec.name],
+                                  ParseParam(params.Get(spec.name), spec.kind));
+      }
+    }
+    for (const ParamSpec& spec : info.params) {
+      if (spec.required && phase->params.count(spec.name) == 0) {
+        const YamlField at = phase_map.Has("params") ? phase_map.Get("params") : phase_map.field();
+        return r_.Error(at, absl::StrCat("adversary '", info.name, "' needs parameter '", spec.name,
+                                         "' (", ParamKindName(spec.kind), ")"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<ParamValue> ParseParam(const YamlField& at, ParamKind kind) {
+    switch (kind) {
+      case ParamKind::kProbability:
+        return r_.Number(at, 0, 1);
+      case ParamKind::kString:
+        return r_.String(at);
+      case ParamKind::kStringList:
+        return r_.StringList(at);
+      case ParamKind::kDuration:
+        return r_.Duration(at);
+      case ParamKind::kNodes:
+        return r_.DistinctIntList(at, 0, plan_.n - 1);
+      case ParamKind::kNodeGroups:
+        return ParseNodeGroups(at);
+    }
+    return r_.Error(at, "parameter of unknown kind");
+  }
+
+  absl::StatusOr<ParamValue> ParseNodeGroups(const YamlField& at) {
+    TURNCOAT_ASSIGN_OR_RETURN(const std::vector<YamlField> items, r_.Sequence(at));
+    std::vector<std::vector<int>> groups;
+    std::set<int> seen;
+    for (const YamlField& item : items) {
+      TURNCOAT_ASSIGN_OR_RETURN(std::vector<int> group, r_.DistinctIntList(item, 0, plan_.n - 1));
+      for (int node : group) {
+        if (!seen.insert(node).second) {
+          return r_.Error(
+              item, absl::StrCat("replica ", node, " is in two groups; expected disjoint groups"));
+        }
+      }
+      groups.push_back(std::move(group));
+    }
+    return groups;
+  }
+
+  absl::Status ParseExpect(const YamlField& at) {
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map, r_.Map(at, {"safety", "liveness"}));
+    const CheckerRegistry& checkers = CheckerRegistry::Global();
+    const std::string known = absl::StrJoin(checkers.Names(InvariantKind::kSafety), ", ");
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField safety, map.Require("safety"));
+    TURNCOAT_ASSIGN_OR_RETURN(const std::vector<YamlField> items, r_.Sequence(safety));
+    for (const YamlField& item : items) {
+      TURNCOAT_ASSIGN_OR_RETURN(std::string name, r_.String(item));
+      const CheckerInfo* checker = checkers.Find(name);
+      if (checker == nullptr) {
+        return r_.Error(item,
+                        absl::StrCat("unknown invariant '", name, "'; safety invariants: ", known));
+      }
+      if (checker->kind != InvariantKind::kSafety) {
+        return r_.Error(item, absl::StrCat("'", name,
+                                           "' is not a safety invariant; set "
+                                           "expect.liveness.commit_within to check liveness"));
+      }
+      for (const std::string& listed : plan_.expect.safety) {
+        if (listed == name) {
+          return r_.Error(item, absl::StrCat("'", name, "' is listed twice; list it once"));
+        }
+      }
+      plan_.expect.safety.push_back(std::move(name));
+    }
+    if (map.Has("liveness")) {
+      TURNCOAT_ASSIGN_OR_RETURN(const YamlMap liveness,
+                                r_.Map(map.Get("liveness"), {"commit_within"}));
+      TURNCOAT_ASSIGN_OR_RETURN(const YamlField within, liveness.Require("commit_within"));
+      TURNCOAT_ASSIGN_OR_RETURN(const absl::Duration bound, r_.Duration(within));
+      if (bound <= absl::ZeroDuration() || bound >= plan_.duration) {
+        return r_.Error(within, absl::StrCat("expected a positive duration shorter than the "
+                                             "run's duration of ",
+                                             absl::FormatDuration(plan_.duration),
+                                             ", or no commit could ever be due"));
+      }
+      plan_.expect.commit_within = bound;
+    }
+    return absl::OkStatus();
+  }
+
+  const YamlReader& r_;
+  Plan& plan_;
+};
+
+}  // namespace
+
+absl::StatusOr<Plan> ParsePlan(absl::string_view text, const std::string& path) {
+  TURNCOAT_ASSIGN_OR_RETURN(const YamlReader reader, YamlReader::Parse(text, path));
+  Plan plan;
+  plan.path = path;
+  plan.source_text = std::string(text);
+  TURNCOAT_RETURN_IF_ERROR(PlanParser(reader, &plan).Parse());
+  return plan;
+}
+
+absl::StatusOr<Plan> LoadPlanFile(const std::string& path) {
+  TURNCOAT_ASSIGN_OR_RETURN(const std::string text, ReadFile(path));
+  return ParsePlan(text, path);
+}
+
+}  // namespace turncoat

@@ -1,0 +1,67 @@
+// ProtoSchema: a target's .proto files, compiled at run time.
+//
+// turncoat never links a target's generated code: it reads the .proto files
+// named in the target file with protobuf's own parser, so a new target needs
+// no rebuild. The loader uses the schema to check that every message role in
+// the target file names a real type and field of the right kind; the link
+// proxies use the same descriptors to decode and rewrite messages.
+//
+// A ProtoSchema owns its descriptors; pointers it returns live as long as it.
+// Lookups are const and safe to run from several threads.
+#ifndef TURNCOAT_HARNESS_PROTO_SCHEMA_H_
+#define TURNCOAT_HARNESS_PROTO_SCHEMA_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace google {
+namespace protobuf {
+class Descriptor;
+class FieldDescriptor;
+class MethodDescriptor;
+namespace compiler {
+class DiskSourceTree;
+class Importer;
+class MultiFileErrorCollector;
+}  // namespace compiler
+}  // namespace protobuf
+}  // namespace google
+
+namespace turncoat {
+
+class ProtoSchema {
+ public:
+  // Parses `protos` (absolute paths, each under one of `import_paths`) and
+  // everything they import. Imports resolve against `import_paths`, then
+  // against protobuf's well-known types.
+  static absl::StatusOr<std::unique_ptr<ProtoSchema>> Load(
+      const std::vector<std::string>& import_paths, const std::vector<std::string>& protos);
+  ~ProtoSchema();
+
+  // A message type by its fully qualified name ("refbft.Envelope").
+  absl::StatusOr<const google::protobuf::Descriptor*> FindMessage(absl::string_view name) const;
+  // A method by its gRPC path ("/refbft.Peer/Send").
+  absl::StatusOr<const google::protobuf::MethodDescriptor*> FindMethod(
+      absl::string_view grpc_path) const;
+
+  // The fields along a dotted path ("proposal.block.values") from `root`:
+  // every segment but the last must be a message field.
+  static absl::StatusOr<std::vector<const google::protobuf::FieldDescriptor*>> ResolvePath(
+      const google::protobuf::Descriptor* root, absl::string_view path);
+
+ private:
+  ProtoSchema();
+
+  std::unique_ptr<google::protobuf::compiler::DiskSourceTree> source_tree_;
+  std::unique_ptr<google::protobuf::compiler::MultiFileErrorCollector> errors_;
+  std::unique_ptr<google::protobuf::compiler::Importer> importer_;
+  std::vector<std::string> files_;  // as the importer names them, for messages
+};
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_HARNESS_PROTO_SCHEMA_H_

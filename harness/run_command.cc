@@ -1,0 +1,117 @@
+#include "harness/run_command.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "harness/controller.h"
+#include "harness/exit_codes.h"
+#include "harness/plan_loader.h"
+#include "harness/target_loader.h"
+
+namespace turncoat {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kUsage[] =
+    "usage: turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]...\n";
+
+// turncoat's build tree: the running binary is <build>/harness/turncoat.
+std::string BuildDir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : exe.parent_path().parent_path().string();
+}
+
+}  // namespace
+
+int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
+           std::ostream& out, std::ostream& err) {
+  std::string plan_path;
+  RunOptions options;
+  std::vector<std::string> replica_args;
+  for (const std::string& arg : args) {
+    if (absl::StartsWith(arg, "--seed=")) {
+      uint64_t seed = 0;
+      if (!absl::SimpleAtoi(arg.substr(7), &seed)) {
+        err << "turncoat run: --seed: '" << arg.substr(7) << "' is not a non-negative integer\n";
+        return kExitBadInput;
+      }
+      options.seed = seed;
+    } else if (absl::StartsWith(arg, "--out=")) {
+      options.run_dir = arg.substr(6);
+    } else if (absl::StartsWith(arg, "--replica-arg=")) {
+      replica_args.push_back(arg.substr(14));
+    } else if (absl::StartsWith(arg, "-")) {
+      err << "turncoat run: unknown option '" << arg << "'\n" << kUsage;
+      return kExitBadInput;
+    } else if (plan_path.empty()) {
+      plan_path = arg;
+    } else {
+      err << "turncoat run: one plan at a time; got '" << plan_path << "' and '" << arg << "'\n"
+          << kUsage;
+      return kExitBadInput;
+    }
+  }
+  if (plan_path.empty()) {
+    err << "turncoat run: no plan given\n" << kUsage;
+    return kExitBadInput;
+  }
+
+  absl::StatusOr<Plan> plan = LoadPlanFile(plan_path);
+  if (!plan.ok()) {
+    err << plan.status().message() << "\n";
+    return kExitBadInput;
+  }
+  absl::StatusOr<TargetSpec> target = LoadTargetFile(plan->target);
+  if (!target.ok()) {
+    err << target.status().message() << "\n";
+    return kExitBadInput;
+  }
+  options.build_dir = BuildDir();
+  options.replica_args = replica_args;
+  options.interrupted = interrupted;
+  options.progress = isatty(STDERR_FILENO) != 0;
+  if (options.run_dir.empty()) {
+    options.run_dir = absl::StrCat(
+        "runs/", plan->name, "-",
+        absl::FormatTime("%Y%m%d-%H%M%S", absl::Now(), absl::LocalTimeZone()));
+  }
+
+  absl::StatusOr<RunOutcome> outcome = RunPlan(*plan, *target, options);
+  if (!outcome.ok()) {
+    err << "turncoat run: " << outcome.status().message() << "\n";
+    return kExitBadInput;
+  }
+  for (const CheckResult& result : outcome->results) {
+    out << (result.holds() ? "  holds     " : "  VIOLATED  ") << result.invariant;
+    if (!result.holds()) {
+      out << " (" << result.violations << "): " << result.findings.front().message;
+    }
+    out << "\n";
+  }
+  switch (outcome->status) {
+    case RunStatus::kPass:
+      out << "PASS: every invariant holds\n";
+      break;
+    case RunStatus::kViolation:
+      out << "FAIL: invariants violated\n";
+      break;
+    case RunStatus::kBadInput:
+      err << "turncoat run: " << outcome->error << "\n";
+      break;
+    case RunStatus::kHarnessError:
+      err << "turncoat run: the run did not complete: " << outcome->error << "\n";
+      break;
+  }
+  out << "reports: " << outcome->run_dir << "/report.html, report.json, junit.xml\n";
+  return ExitCode(outcome->status);
+}
+
+}  // namespace turncoat

@@ -1,0 +1,26 @@
+// `turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]...`: the main
+// job. Loads and checks the plan and its target (bad input exits 2 before
+// anything starts), runs it (controller.h), prints the verdict and where the
+// reports are, and exits 0 when every invariant holds, 1 on a violation, 2
+// on bad input, 3 when the harness failed or was interrupted.
+//
+// --replica-arg appends an argument to every replica's command line, so one
+// target file serves variants of a system (refbft's planted bugs:
+// --replica-arg=--bug=small-quorum); the report records it.
+#ifndef TURNCOAT_HARNESS_RUN_COMMAND_H_
+#define TURNCOAT_HARNESS_RUN_COMMAND_H_
+
+#include <atomic>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace turncoat {
+
+// `interrupted` is set by the caller's SIGINT/SIGTERM handler.
+int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
+           std::ostream& out, std::ostream& err);
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_HARNESS_RUN_COMMAND_H_

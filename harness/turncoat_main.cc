@@ -1,0 +1,59 @@
+// turncoat: a chaos harness for Byzantine-fault-tolerant systems.
+//
+// Subcommands dispatch here; each lives in its own *_command file so it can
+// be tested without a process. Exit codes: harness/exit_codes.h.
+#include <signal.h>
+
+#include <atomic>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "harness/exit_codes.h"
+#include "harness/run_command.h"
+#include "harness/validate_command.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: turncoat <command> [args]\n"
+    "\n"
+    "commands:\n"
+    "  run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]...\n"
+    "                     run a plan against its target and write the reports\n"
+    "  validate FILE...   check plan and target files without running anything\n"
+    "\n"
+    "exit codes: 0 all invariants hold, 1 violation, 2 bad input, 3 harness failure\n";
+
+std::atomic<bool> interrupted{false};
+
+// The run loop polls the flag, stops every agent and replica and still
+// writes a partial report.
+void OnSignal(int) { interrupted.store(true); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << kUsage;
+    return turncoat::kExitBadInput;
+  }
+  const std::string& command = args[0];
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::cout << kUsage;
+    return turncoat::kExitOk;
+  }
+  if (command == "run") {
+    struct sigaction action = {};
+    action.sa_handler = OnSignal;
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    return turncoat::RunRun({args.begin() + 1, args.end()}, &interrupted, std::cout, std::cerr);
+  }
+  if (command == "validate") {
+    return turncoat::RunValidate({args.begin() + 1, args.end()}, std::cout, std::cerr);
+  }
+  std::cerr << "turncoat: unknown command '" << command << "'\n\n" << kUsage;
+  return turncoat::kExitBadInput;
+}

@@ -1,0 +1,75 @@
+#include "harness/validate_command.h"
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "harness/exit_codes.h"
+#include "harness/file_io.h"
+#include "harness/plan_loader.h"
+#include "harness/target_loader.h"
+#include "harness/yaml_reader.h"
+
+namespace turncoat {
+namespace {
+
+enum class FileKind { kPlan, kTarget };
+
+// Only a plan has `target` and only a target has `replica`, so one key each
+// tells them apart before the strict loader sees the file. `target` is
+// checked first: a plan that misspells `replicas` as `replica` must still
+// be read as a plan, to be told about the typo.
+absl::StatusOr<FileKind> Classify(const std::string& path, const std::string& text) {
+  absl::StatusOr<YamlReader> reader = YamlReader::Parse(text, path);
+  if (!reader.ok()) return reader.status();
+  const YAML::Node& root = reader->root().node;
+  if (root.IsMap() && root["target"]) return FileKind::kPlan;
+  if (root.IsMap() && root["replica"]) return FileKind::kTarget;
+  return absl::InvalidArgumentError(
+      absl::StrCat(path,
+                   ": neither a plan nor a target; a plan has a top-level 'target' key, a target a "
+                   "top-level 'replica' key"));
+}
+
+absl::StatusOr<std::string> Validate(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<FileKind> kind = Classify(path, *text);
+  if (!kind.ok()) return kind.status();
+  if (*kind == FileKind::kTarget) {
+    absl::StatusOr<TargetSpec> target = ParseTarget(*text, path);
+    if (!target.ok()) return target.status();
+    return absl::StrCat("target ", target->name, ", ", target->protocol.protos.size(),
+                        " proto file", target->protocol.protos.size() == 1 ? "" : "s");
+  }
+  absl::StatusOr<Plan> plan = ParsePlan(*text, path);
+  if (!plan.ok()) return plan.status();
+  absl::StatusOr<TargetSpec> target = LoadTargetFile(plan->target);
+  if (!target.ok()) return target.status();
+  return absl::StrCat("plan ", plan->name, " on target ", target->name, ": n = ", plan->n,
+                      ", f = ", plan->f, ", Byzantine [", absl::StrJoin(plan->byzantine, ", "),
+                      "], ", plan->timeline.size(), " phase", plan->timeline.size() == 1 ? "" : "s",
+                      ", ", absl::FormatDuration(plan->duration));
+}
+
+}  // namespace
+
+int RunValidate(const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
+  if (files.empty()) {
+    err << "usage: turncoat validate FILE...\n";
+    return kExitBadInput;
+  }
+  int code = kExitOk;
+  for (const std::string& path : files) {
+    absl::StatusOr<std::string> summary = Validate(path);
+    if (summary.ok()) {
+      out << "ok: " << path << ": " << *summary << "\n";
+    } else {
+      err << summary.status().message() << "\n";
+      code = kExitBadInput;
+    }
+  }
+  return code;
+}
+
+}  // namespace turncoat

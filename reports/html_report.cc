@@ -1,0 +1,275 @@
+#include "reports/html_report.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "harness/value_text.h"
+#include "reports/svg_chart.h"
+#include "reports/xml_text.h"
+
+namespace turncoat {
+namespace {
+
+constexpr char kStyle[] = R"(
+body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1000px; padding: 0 16px 48px; color: #222; }
+h1 { font-size: 22px; margin: 0; }
+h2 { font-size: 17px; margin-top: 32px; border-bottom: 1px solid #ddd; }
+h3 { font-size: 15px; margin-bottom: 4px; }
+header { padding: 16px; margin: 16px 0; border-radius: 6px; }
+header.pass { background: #e3f4e8; border-left: 8px solid #1e8e3e; }
+header.fail { background: #fbe4e2; border-left: 8px solid #c0392b; }
+header.error { background: #fff3d6; border-left: 8px solid #e69f00; }
+table { border-collapse: collapse; margin: 8px 0; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.holds { color: #1e8e3e; font-weight: bold; }
+.violated { color: #c0392b; font-weight: bold; }
+.finding { border-left: 4px solid #c0392b; padding-left: 12px; margin: 16px 0; }
+code, pre, .value { font-family: ui-monospace, monospace; font-size: 13px; }
+pre { background: #f7f7f7; padding: 8px; overflow-x: auto; }
+svg.chart { display: block; max-width: 100%; height: auto; font: 11px sans-serif; }
+.muted { color: #666; }
+)";
+
+std::string E(absl::string_view text) { return XmlEscape(text); }
+
+std::string Secs(absl::Duration d) { return absl::StrFormat("%.3fs", absl::ToDoubleSeconds(d)); }
+
+std::string List(const std::vector<int>& v) {
+  return absl::StrCat("[", absl::StrJoin(v, ", "), "]");
+}
+
+std::string Header(const Report& report) {
+  const Verdict verdict = report.verdict();
+  const std::string word = verdict == Verdict::kPass        ? "PASS"
+                           : verdict == Verdict::kViolation ? "FAIL"
+                                                            : "ERROR";
+  int64_t violated = 0;
+  for (const CheckResult& r : report.results) violated += r.holds() ? 0 : 1;
+  std::string summary =
+      verdict == Verdict::kPass
+          ? absl::StrCat("all ", report.results.size(), " expected invariants hold")
+          : absl::StrCat(violated, " of ", report.results.size(), " invariants violated");
+  const Plan& plan = report.plan;
+  std::string out =
+      absl::StrCat("<header class=\"", VerdictName(verdict), "\"><h1>", word, ": plan ",
+                   E(plan.name), " on ", E(report.target_name), "</h1><p>", E(summary),
+                   "</p><p class=\"muted\">n = ", plan.n, ", f = ", plan.f, ", Byzantine ",
+                   List(plan.byzantine), ", seed ", plan.seed, ", planned duration ",
+                   E(absl::FormatDuration(plan.duration)), ", recorded ", Secs(report.length));
+  if (!report.started_at.empty()) absl::StrAppend(&out, ", started ", E(report.started_at));
+  absl::StrAppend(&out, "</p>");
+  if (!report.harness_error.empty()) {
+    absl::StrAppend(&out, "<p><strong>Harness failure:</strong> ", E(report.harness_error), "</p>");
+  }
+  if (report.history_truncated) {
+    absl::StrAppend(&out, "<p>The history's last line was cut off mid-write and skipped.</p>");
+  }
+  absl::StrAppend(&out, "</header>");
+  return out;
+}
+
+std::string Invariants(const Report& report) {
+  std::string out =
+      "<section id=\"invariants\"><h2>Invariants</h2><table><tr><th>invariant</th><th>kind</th>"
+      "<th>result</th><th>violations</th><th>examined</th></tr>";
+  for (const CheckResult& r : report.results) {
+    // Only a violated invariant has a findings section to jump to.
+    const std::string name =
+        r.holds() ? E(r.invariant)
+                  : absl::StrCat("<a href=\"#", E(r.invariant), "\">", E(r.invariant), "</a>");
+    absl::StrAppend(&out, "<tr><td>", name, "</td><td>",
+                    r.kind == InvariantKind::kSafety ? "safety" : "liveness", "</td><td class=\"",
+                    r.holds() ? "holds\">holds" : "violated\">violated", "</td><td class=\"num\">",
+                    r.violations, "</td><td>", E(r.checked), "</td></tr>");
+  }
+  absl::StrAppend(&out, "</table></section>");
+  return out;
+}
+
+std::string Evidence(const Finding& finding) {
+  std::string out =
+      "<table><tr><th>time</th><th>event</th><th>replica</th><th>seq</th><th>value</th>"
+      "<th>what it shows</th></tr>";
+  for (const Observation& o : finding.evidence) {
+    absl::StrAppend(&out, "<tr><td class=\"num\">", Secs(o.t), "</td><td>", E(o.event),
+                    "</td><td class=\"num\">", o.replica >= 0 ? absl::StrCat(o.replica) : "",
+                    "</td><td class=\"num\">", o.seq.has_value() ? absl::StrCat(*o.seq) : "",
+                    "</td><td class=\"value\">",
+                    o.value.has_value() ? E(DisplayValue(*o.value)) : "", "</td><td>", E(o.note),
+                    "</td></tr>");
+  }
+  absl::StrAppend(&out, "</table>");
+  return out;
+}
+
+std::string Findings(const Report& report) {
+  std::string out = "<section id=\"findings\"><h2>Findings</h2>";
+  bool any = false;
+  for (const CheckResult& r : report.results) {
+    if (r.holds()) continue;
+    any = true;
+    absl::StrAppend(&out, "<h3 id=\"", E(r.invariant), "\">", E(r.invariant), ": ", r.violations,
+                    r.violations == 1 ? " violation" : " violations", "</h3>");
+    for (size_t i = 0; i < r.findings.size(); ++i) {
+      absl::StrAppend(&out, "<div class=\"finding\"><p><strong>", E(r.invariant), " #", i + 1,
+                      "</strong>: ", E(r.findings[i].message), "</p>", Evidence(r.findings[i]),
+                      "</div>");
+    }
+    if (r.violations > static_cast<int64_t>(r.findings.size())) {
+      absl::StrAppend(&out, "<p class=\"muted\">",
+                      r.violations - static_cast<int64_t>(r.findings.size()),
+                      " more violations of ", E(r.invariant), " are counted but not listed.</p>");
+    }
+  }
+  if (!any) absl::StrAppend(&out, "<p>None: every expected invariant holds.</p>");
+  absl::StrAppend(&out, "</section>");
+  return out;
+}
+
+std::vector<ChartBand> FaultBands(const Report& report) {
+  std::vector<ChartBand> bands;
+  for (const ReportFault& f : report.faults) {
+    std::string label = absl::StrCat("phase ", f.interval.phase, ": ", f.interval.adversary);
+    if (!f.interval.nodes.empty()) absl::StrAppend(&label, " on ", List(f.interval.nodes));
+    for (const auto& [name, value] : f.params) {
+      absl::StrAppend(&label, ", ", name, " ", FormatParamValue(value));
+    }
+    absl::StrAppend(&label, ", ", Secs(f.interval.start), " to ", Secs(f.interval.end),
+                    f.interval.ended ? "" : " (never ended)");
+    bands.push_back(ChartBand{absl::ToDoubleSeconds(f.interval.start),
+                              absl::ToDoubleSeconds(f.interval.end), label, f.interval.nodes});
+  }
+  return bands;
+}
+
+std::string Timeline(const Report& report) {
+  const double bucket = absl::ToDoubleSeconds(report.series.bucket);
+  std::vector<TimelineRow> rows;
+  for (int r = 0; r < report.plan.n; ++r) {
+    TimelineRow row;
+    row.highlighted = report.plan.IsByzantine(r);
+    row.label = absl::StrCat("replica ", r, row.highlighted ? " (byz)" : "");
+    for (double rate : report.series.commit_rate[r]) row.counts.push_back(rate * bucket);
+    rows.push_back(std::move(row));
+  }
+  std::vector<ChartMark> marks;
+  for (const ProcessExit& e : report.exits) {
+    if (e.replica < 0 || e.replica >= report.plan.n) continue;
+    marks.push_back(
+        ChartMark{absl::ToDoubleSeconds(e.t), e.replica, !e.requested,
+                  absl::StrCat("replica ", e.replica, " exited at ", Secs(e.t),
+                               e.requested ? " (stopped by the harness)" : " on its own")});
+  }
+  for (const CheckResult& r : report.results) {
+    for (size_t i = 0; i < r.findings.size(); ++i) {
+      for (const Observation& o : r.findings[i].evidence) {
+        if (o.replica < 0 || o.replica >= report.plan.n) continue;
+        marks.push_back(ChartMark{absl::ToDoubleSeconds(o.t), o.replica, true,
+                                  absl::StrCat(r.invariant, " #", i + 1, ": ", o.note)});
+      }
+    }
+  }
+  return absl::StrCat(
+      "<section id=\"timeline\"><h2>Timeline</h2><p class=\"muted\">Shaded cells: commits per ",
+      E(absl::FormatDuration(report.series.bucket)),
+      " at each replica (darker is more). Orange: fault phases on the replicas they affect "
+      "(full height: the whole cluster). Red dots: evidence of findings and exits the harness "
+      "did not ask for. Hover for details.</p>",
+      TimelineSvg(rows, bucket, absl::ToDoubleSeconds(report.length), FaultBands(report), marks),
+      "</section>");
+}
+
+std::string Plots(const Report& report) {
+  const double bucket = absl::ToDoubleSeconds(report.series.bucket);
+  const double length = absl::ToDoubleSeconds(report.length);
+  const std::vector<ChartBand> bands = FaultBands(report);
+  std::vector<ChartLine> rates;
+  for (int r = 0; r < report.plan.n; ++r) {
+    ChartLine line{absl::StrCat("replica ", r), {}};
+    for (double v : report.series.commit_rate[r]) line.values.push_back(v);
+    rates.push_back(std::move(line));
+  }
+  const auto millis = [](const std::vector<std::optional<absl::Duration>>& v) {
+    std::vector<std::optional<double>> out;
+    for (const std::optional<absl::Duration>& d : v) {
+      out.push_back(d.has_value() ? std::optional<double>(absl::ToDoubleMilliseconds(*d))
+                                  : std::nullopt);
+    }
+    return out;
+  };
+  const std::vector<ChartLine> latency = {{"p50", millis(report.series.latency_p50)},
+                                          {"p99", millis(report.series.latency_p99)}};
+  return absl::StrCat(
+      "<section id=\"commit-rate\"><h2>Commit rate</h2>",
+      LineChartSvg("commits per second at each replica", "commits/s", rates, bucket, length, bands),
+      "</section><section id=\"latency\"><h2>Latency</h2><p class=\"muted\">From a value's "
+      "first submission to its first commit at an honest replica, by submission time.</p>",
+      LineChartSvg("commit latency", "ms", latency, bucket, length, bands), "</section>");
+}
+
+std::string StatisticsSection(const Report& report) {
+  const Statistics& s = report.statistics;
+  std::string out = absl::StrCat(
+      "<section id=\"statistics\"><h2>Statistics</h2><table>",
+      "<tr><th>submissions</th><td class=\"num\">", s.submissions, "</td></tr>",
+      "<tr><th>distinct values</th><td class=\"num\">", s.values, "</td></tr>",
+      "<tr><th>accepted / rejected</th><td class=\"num\">", s.accepted, " / ", s.rejected,
+      "</td></tr><tr><th>values committed</th><td class=\"num\">", s.committed_values,
+      "</td></tr><tr><th>latency p50 / p90 / p99 / max</th><td class=\"num\">",
+      absl::StrFormat("%.1f / %.1f / %.1f / %.1f ms", absl::ToDoubleMilliseconds(s.latency.p50),
+                      absl::ToDoubleMilliseconds(s.latency.p90),
+                      absl::ToDoubleMilliseconds(s.latency.p99),
+                      absl::ToDoubleMilliseconds(s.latency.max)),
+      "</td></tr></table><table><tr><th>replica</th><th>role</th><th>commits</th>"
+      "<th>highest seq</th><th>exits on its own</th></tr>");
+  for (const ReplicaStats& r : s.replicas) {
+    absl::StrAppend(&out, "<tr><td class=\"num\">", r.replica, "</td><td>",
+                    r.byzantine ? "Byzantine" : "honest", "</td><td class=\"num\">", r.commits,
+                    "</td><td class=\"num\">", r.max_seq, "</td><td class=\"num\">",
+                    r.unrequested_exits, "</td></tr>");
+  }
+  absl::StrAppend(&out, "</table>");
+  if (!s.link_counters.empty()) {
+    absl::StrAppend(&out, "<table><tr><th>messages, all links</th><th>count</th></tr>");
+    for (const auto& [name, count] : s.link_counters) {
+      absl::StrAppend(&out, "<tr><td>", E(name), "</td><td class=\"num\">", count, "</td></tr>");
+    }
+    absl::StrAppend(&out, "</table>");
+  }
+  absl::StrAppend(&out, "</section>");
+  return out;
+}
+
+std::string AsRun(const Report& report) {
+  std::string out = "<section id=\"run\"><h2>As run</h2>";
+  if (!report.versions.empty()) {
+    absl::StrAppend(&out, "<table><tr><th>component</th><th>version</th></tr>");
+    for (const auto& [name, version] : report.versions) {
+      absl::StrAppend(&out, "<tr><td>", E(name), "</td><td><code>", E(version),
+                      "</code></td></tr>");
+    }
+    absl::StrAppend(&out, "</table>");
+  }
+  absl::StrAppend(&out, "<h3>Plan <code>", E(report.plan.path), "</code></h3><pre>",
+                  E(report.plan.source_text), "</pre><h3>Target <code>", E(report.target_path),
+                  "</code></h3><pre>", E(report.target_text), "</pre></section>");
+  return out;
+}
+
+}  // namespace
+
+std::string RenderHtmlReport(const Report& report) {
+  return absl::StrCat(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>turncoat ",
+      E(report.plan.name), ": ", VerdictName(report.verdict()), "</title><style>", kStyle,
+      "</style></head><body>", Header(report), Invariants(report), Findings(report),
+      Timeline(report), Plots(report), StatisticsSection(report), AsRun(report),
+      "</body></html>\n");
+}
+
+}  // namespace turncoat

@@ -1,0 +1,93 @@
+#include "reports/junit_report.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "harness/value_text.h"
+#include "reports/xml_text.h"
+
+namespace turncoat {
+namespace {
+
+std::string Attr(absl::string_view name, absl::string_view value) {
+  return absl::StrCat(" ", name, "=\"", XmlEscape(value), "\"");
+}
+
+// The failure body: each finding and its evidence, one observation a line,
+// readable in a CI log viewer.
+std::string FailureText(const CheckResult& result) {
+  std::string out;
+  for (size_t i = 0; i < result.findings.size(); ++i) {
+    const Finding& f = result.findings[i];
+    absl::StrAppend(&out, "#", i + 1, ": ", f.message, "\n");
+    for (const Observation& o : f.evidence) {
+      absl::StrAppend(&out, "  ", absl::StrFormat("%.3fs", absl::ToDoubleSeconds(o.t)), " ",
+                      o.event);
+      if (o.replica >= 0) absl::StrAppend(&out, " replica=", o.replica);
+      if (o.seq.has_value()) absl::StrAppend(&out, " seq=", *o.seq);
+      if (o.value.has_value()) absl::StrAppend(&out, " value=", DisplayValue(*o.value));
+      if (!o.note.empty()) absl::StrAppend(&out, ": ", o.note);
+      absl::StrAppend(&out, "\n");
+    }
+  }
+  if (result.violations > static_cast<int64_t>(result.findings.size())) {
+    absl::StrAppend(&out, result.violations - static_cast<int64_t>(result.findings.size()),
+                    " more violations not listed\n");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RenderJunitReport(const Report& report) {
+  const std::string suite = absl::StrCat("turncoat.", report.plan.name);
+  const std::string time = absl::StrFormat("%.3f", absl::ToDoubleSeconds(report.length));
+  int64_t failures = 0;
+  for (const CheckResult& r : report.results) failures += r.holds() ? 0 : 1;
+  const int64_t errors = report.harness_error.empty() ? 0 : 1;
+  const int64_t tests = static_cast<int64_t>(report.results.size()) + errors;
+
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  absl::StrAppend(&out, "<testsuites", Attr("name", "turncoat"), Attr("tests", absl::StrCat(tests)),
+                  Attr("failures", absl::StrCat(failures)), Attr("errors", absl::StrCat(errors)),
+                  Attr("time", time), ">\n");
+  absl::StrAppend(&out, "  <testsuite", Attr("name", suite), Attr("tests", absl::StrCat(tests)),
+                  Attr("failures", absl::StrCat(failures)), Attr("errors", absl::StrCat(errors)),
+                  Attr("skipped", "0"), Attr("time", time));
+  if (!report.started_at.empty()) absl::StrAppend(&out, Attr("timestamp", report.started_at));
+  absl::StrAppend(&out, ">\n    <properties>\n");
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"plan", report.plan.path},
+           {"target", report.target_name},
+           {"seed", absl::StrCat(report.plan.seed)},
+           {"replicas", absl::StrCat(report.plan.n)},
+           {"verdict", std::string(VerdictName(report.verdict()))}}) {
+    absl::StrAppend(&out, "      <property", Attr("name", name), Attr("value", value), "/>\n");
+  }
+  absl::StrAppend(&out, "    </properties>\n");
+
+  for (const CheckResult& r : report.results) {
+    absl::StrAppend(&out, "    <testcase", Attr("classname", suite), Attr("name", r.invariant),
+                    Attr("time", "0"), ">\n");
+    if (r.holds()) {
+      absl::StrAppend(&out, "      <system-out>", XmlEscape(absl::StrCat("examined ", r.checked)),
+                      "</system-out>\n");
+    } else {
+      const std::string message =
+          absl::StrCat(r.violations, r.violations == 1 ? " violation: " : " violations; first: ",
+                       r.findings.empty() ? "" : r.findings[0].message);
+      absl::StrAppend(&out, "      <failure", Attr("type", "violation"), Attr("message", message),
+                      ">", XmlEscape(FailureText(r)), "</failure>\n");
+    }
+    absl::StrAppend(&out, "    </testcase>\n");
+  }
+  if (errors != 0) {
+    absl::StrAppend(&out, "    <testcase", Attr("classname", suite), Attr("name", "harness"),
+                    Attr("time", "0"), ">\n      <error", Attr("type", "harness"),
+                    Attr("message", report.harness_error), ">", XmlEscape(report.harness_error),
+                    "</error>\n    </testcase>\n");
+  }
+  absl::StrAppend(&out, "  </testsuite>\n</testsuites>\n");
+  return out;
+}
+
+}  // namespace turncoat

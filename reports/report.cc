@@ -1,0 +1,182 @@
+#include "reports/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "harness/exit_codes.h"
+
+namespace turncoat {
+namespace {
+
+// About this many buckets over a run, and never less than a second each:
+// enough resolution to see a stall, few enough to read.
+constexpr int64_t kTargetBuckets = 120;
+
+// Nearest-rank percentile of sorted, non-empty `v`.
+absl::Duration Percentile(const std::vector<absl::Duration>& v, double p) {
+  const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
+  return v[std::max<size_t>(rank, 1) - 1];
+}
+
+size_t BucketOf(absl::Duration t, absl::Duration bucket, size_t buckets) {
+  absl::Duration remainder;
+  const int64_t i = absl::IDivDuration(std::max(t, absl::ZeroDuration()), bucket, &remainder);
+  // The run's last instant belongs to the last bucket, not one past it.
+  return std::min(static_cast<size_t>(i), buckets - 1);
+}
+
+}  // namespace
+
+absl::string_view VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kPass:
+      return "pass";
+    case Verdict::kViolation:
+      return "fail";
+    case Verdict::kError:
+      return "error";
+  }
+  return "error";
+}
+
+int ExitCode(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kPass:
+      return kExitOk;
+    case Verdict::kViolation:
+      return kExitViolation;
+    case Verdict::kError:
+      return kExitHarnessFailure;
+  }
+  return kExitHarnessFailure;
+}
+
+Verdict Report::verdict() const {
+  // A failed harness leaves liveness and even "no violation" unproven, so
+  // it outranks whatever the partial history shows.
+  if (!harness_error.empty()) return Verdict::kError;
+  for (const CheckResult& r : results) {
+    if (!r.holds()) return Verdict::kViolation;
+  }
+  return Verdict::kPass;
+}
+
+Report BuildReport(const ReportInputs& in) {
+  const Plan& plan = *in.plan;
+  const History& history = *in.history;
+  Report report;
+  report.plan = plan;
+  report.target_name = in.target->name;
+  report.target_path = in.target->path;
+  report.target_text = in.target->source_text;
+  report.versions = in.versions;
+  report.started_at = history.run_start().has_value() ? history.run_start()->wall_time : "";
+  report.length = history.end();
+  report.history_truncated = in.history_truncated;
+  report.harness_error = in.harness_error;
+  report.results = in.results;
+
+  for (FaultInterval& interval : history.FaultIntervals()) {
+    Params params;
+    if (interval.phase >= 0 && interval.phase < static_cast<int>(plan.timeline.size())) {
+      params = plan.timeline[interval.phase].params;
+    }
+    report.faults.push_back(ReportFault{std::move(interval), std::move(params)});
+  }
+  report.exits = history.process_exits();
+
+  // Statistics.
+  Statistics& stats = report.statistics;
+  stats.submissions = static_cast<int64_t>(history.submits().size());
+  absl::flat_hash_map<std::string, absl::Duration> first_submit;
+  for (const Submit& s : history.submits()) {
+    auto [it, inserted] = first_submit.emplace(s.value, s.t);
+    if (!inserted) it->second = std::min(it->second, s.t);
+  }
+  stats.values = static_cast<int64_t>(first_submit.size());
+  for (const Ack& a : history.acks()) {
+    if (a.accepted) {
+      ++stats.accepted;
+    } else {
+      ++stats.rejected;
+    }
+  }
+
+  stats.replicas.resize(plan.n);
+  report.commit_times.resize(plan.n);
+  for (int r = 0; r < plan.n; ++r) {
+    stats.replicas[r].replica = r;
+    stats.replicas[r].byzantine = plan.IsByzantine(r);
+  }
+  absl::flat_hash_map<std::string, absl::Duration> first_honest_commit;
+  for (const Commit& c : history.commits()) {
+    if (c.replica < 0 || c.replica >= plan.n) continue;
+    ReplicaStats& rs = stats.replicas[c.replica];
+    ++rs.commits;
+    rs.max_seq = std::max(rs.max_seq, c.seq);
+    report.commit_times[c.replica].push_back(c.t);
+    if (rs.byzantine) continue;
+    auto [it, inserted] = first_honest_commit.emplace(c.value, c.t);
+    if (!inserted) it->second = std::min(it->second, c.t);
+  }
+  stats.committed_values = static_cast<int64_t>(first_honest_commit.size());
+  for (const ProcessExit& e : history.process_exits()) {
+    if (!e.requested && e.replica >= 0 && e.replica < plan.n) {
+      ++stats.replicas[e.replica].unrequested_exits;
+    }
+  }
+  std::map<std::pair<int, int>, const LinkStats*> last_per_link;
+  for (const LinkStats& l : history.link_stats()) {
+    const LinkStats*& last = last_per_link[{l.from, l.to}];
+    if (last == nullptr || l.t >= last->t) last = &l;
+  }
+  for (const auto& [link, l] : last_per_link) {
+    for (const auto& [name, count] : l->counters) stats.link_counters[name] += count;
+  }
+
+  // The plots' buckets.
+  Series& series = report.series;
+  series.bucket =
+      std::max(absl::Seconds(1), absl::Ceil(report.length / kTargetBuckets, absl::Seconds(1)));
+  const size_t buckets = static_cast<size_t>(
+      std::max(1.0, std::ceil(absl::FDivDuration(report.length, series.bucket))));
+  const double bucket_seconds = absl::ToDoubleSeconds(series.bucket);
+  series.commit_rate.assign(plan.n, std::vector<double>(buckets, 0.0));
+  for (int r = 0; r < plan.n; ++r) {
+    for (absl::Duration t : report.commit_times[r]) {
+      series.commit_rate[r][BucketOf(t, series.bucket, buckets)] += 1.0 / bucket_seconds;
+    }
+  }
+
+  // Latency of each value, overall and by the bucket it was submitted in.
+  std::vector<absl::Duration> all;
+  std::vector<std::vector<absl::Duration>> by_bucket(buckets);
+  for (const auto& [value, submitted] : first_submit) {
+    auto committed = first_honest_commit.find(value);
+    if (committed == first_honest_commit.end() || committed->second < submitted) continue;
+    const absl::Duration latency = committed->second - submitted;
+    all.push_back(latency);
+    by_bucket[BucketOf(submitted, series.bucket, buckets)].push_back(latency);
+  }
+  if (!all.empty()) {
+    std::sort(all.begin(), all.end());
+    stats.latency = LatencyStats{static_cast<int64_t>(all.size()), Percentile(all, 0.5),
+                                 Percentile(all, 0.9), Percentile(all, 0.99), all.back()};
+  }
+  for (std::vector<absl::Duration>& b : by_bucket) {
+    if (b.empty()) {
+      series.latency_p50.push_back(std::nullopt);
+      series.latency_p99.push_back(std::nullopt);
+      continue;
+    }
+    std::sort(b.begin(), b.end());
+    series.latency_p50.push_back(Percentile(b, 0.5));
+    series.latency_p99.push_back(Percentile(b, 0.99));
+  }
+  return report;
+}
+
+}  // namespace turncoat

@@ -1,0 +1,113 @@
+// Report: one run's outcome in the single shape every writer reads.
+//
+// BuildReport() condenses the plan, the target, the recorded history and the
+// checker results into the verdict, the statistics and the plotted series;
+// the writers (json_report.h, html_report.h, junit_report.h) only format it.
+// Keeping one model means report.json, report.html and junit.xml can never
+// disagree about what happened. Report is a plain value.
+#ifndef TURNCOAT_REPORTS_REPORT_H_
+#define TURNCOAT_REPORTS_REPORT_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "harness/checker.h"
+#include "harness/history.h"
+#include "harness/plan.h"
+#include "harness/target_spec.h"
+
+namespace turncoat {
+
+enum class Verdict {
+  kPass,       // every expected invariant holds          (exit code 0)
+  kViolation,  // at least one invariant is violated      (exit code 1)
+  kError,      // the harness failed; results incomplete  (exit code 3)
+};
+
+absl::string_view VerdictName(Verdict verdict);  // "pass", "fail", "error"
+int ExitCode(Verdict verdict);
+
+struct LatencyStats {
+  int64_t count = 0;  // values with a measured latency
+  absl::Duration p50, p90, p99, max;
+};
+
+struct ReplicaStats {
+  int replica = 0;
+  bool byzantine = false;
+  int64_t commits = 0;
+  uint64_t max_seq = 0;
+  int64_t unrequested_exits = 0;
+};
+
+struct Statistics {
+  int64_t submissions = 0;       // Submit events
+  int64_t values = 0;            // distinct submitted values
+  int64_t accepted = 0;          // Acks that accepted
+  int64_t rejected = 0;          // Acks that did not
+  int64_t committed_values = 0;  // distinct values committed at some honest replica
+  // From a value's first submission to its first commit at an honest replica.
+  LatencyStats latency;
+  std::vector<ReplicaStats> replicas;  // one per replica, in id order
+  // Message counters summed over all links (the last report of each link).
+  std::map<std::string, int64_t> link_counters;
+};
+
+// The run cut into equal buckets for the plots.
+struct Series {
+  absl::Duration bucket;
+  // commits per second at each replica, one entry per bucket
+  std::vector<std::vector<double>> commit_rate;
+  // latency of the values first submitted in each bucket; nullopt if none
+  std::vector<std::optional<absl::Duration>> latency_p50;
+  std::vector<std::optional<absl::Duration>> latency_p99;
+};
+
+// A fault phase as it happened, with the parameters the plan gave it.
+struct ReportFault {
+  FaultInterval interval;
+  Params params;
+};
+
+struct Report {
+  Plan plan;
+  std::string target_name;
+  std::string target_path;
+  std::string target_text;
+  std::map<std::string, std::string> versions;  // component -> version
+
+  std::string started_at;  // wall-clock time of the run's start, RFC 3339
+  absl::Duration length;   // the history's end
+  bool history_truncated = false;
+  std::string harness_error;  // non-empty: the run did not complete
+
+  std::vector<ReportFault> faults;
+  std::vector<ProcessExit> exits;
+  // Commit times per replica, for the timeline.
+  std::vector<std::vector<absl::Duration>> commit_times;
+  Statistics statistics;
+  Series series;
+  std::vector<CheckResult> results;
+
+  Verdict verdict() const;
+};
+
+struct ReportInputs {
+  const Plan* plan = nullptr;
+  const TargetSpec* target = nullptr;
+  const History* history = nullptr;
+  bool history_truncated = false;
+  std::vector<CheckResult> results;
+  std::map<std::string, std::string> versions;
+  std::string harness_error;
+};
+
+Report BuildReport(const ReportInputs& inputs);
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_REPORTS_REPORT_H_

@@ -1,0 +1,199 @@
+// Each adversary, made by name as the controller makes it, against a fake
+// FaultControl that records what it is asked to do.
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "adversaries/adversary.h"
+#include "gtest/gtest.h"
+
+namespace turncoat {
+namespace {
+
+class RecordingControl : public FaultControl {
+ public:
+  absl::Status InstallRule(int from, int to, const agent::v1::Rule& rule) override {
+    const auto key = std::make_tuple(from, to, rule.id());
+    if (rules.count(key)) return absl::AlreadyExistsError(rule.id());
+    rules[key] = rule;
+    return absl::OkStatus();
+  }
+  absl::Status RemoveRule(int from, int to, const std::string& id) override {
+    return rules.erase(std::make_tuple(from, to, id)) ? absl::OkStatus() : absl::NotFoundError(id);
+  }
+  absl::Status Kill(int r) override { return Log("kill", r); }
+  absl::Status Restart(int r) override { return Log("restart", r); }
+  absl::Status Pause(int r) override { return Log("pause", r); }
+  absl::Status Resume(int r) override { return Log("resume", r); }
+
+  std::set<std::pair<int, int>> Links() const {
+    std::set<std::pair<int, int>> links;
+    for (const auto& [key, rule] : rules) links.emplace(std::get<0>(key), std::get<1>(key));
+    return links;
+  }
+
+  std::map<std::tuple<int, int, std::string>, agent::v1::Rule> rules;
+  std::vector<std::string> actions;
+
+ private:
+  absl::Status Log(const char* what, int r) {
+    actions.push_back(absl::StrCat(what, " ", r));
+    return absl::OkStatus();
+  }
+};
+
+class AdversaryTest : public ::testing::Test {
+ protected:
+  AdversaryTest() {
+    target_.protocol.peer_methods = {"/refbft.Peer/Send"};
+    target_.protocol.envelope.payload = "payload";
+  }
+
+  std::unique_ptr<Adversary> Make(const std::string& name, std::vector<int> nodes, Params params) {
+    phase_.adversary = name;
+    phase_.nodes = std::move(nodes);
+    phase_.params = std::move(params);
+    AdversaryContext context;
+    context.n = 4;
+    context.f = 1;
+    context.phase = &phase_;
+    context.phase_index = 3;
+    context.target = &target_;
+    auto adversary = MakeAdversary(context);
+    EXPECT_TRUE(adversary.ok()) << adversary.status();
+    return adversary.ok() ? *std::move(adversary) : nullptr;
+  }
+
+  TargetSpec target_;
+  Phase phase_;
+  RecordingControl control_;
+};
+
+TEST_F(AdversaryTest, OmissionDropsChosenKindsOnChosenLinksAndHeals) {
+  auto omission = Make("omission", {1}, {{"drop", 0.25}, {"to", std::vector<int>{2, 3}},
+                                        {"messages", std::vector<std::string>{"vote", "proposal"}}});
+  ASSERT_NE(omission, nullptr);
+  ASSERT_TRUE(omission->Start(control_).ok());
+  EXPECT_EQ(control_.Links(), (std::set<std::pair<int, int>>{{1, 2}, {1, 3}}));
+  ASSERT_EQ(control_.rules.size(), 4u);  // 2 links x 2 kinds
+  std::set<std::string> paths;
+  for (const auto& [key, rule] : control_.rules) {
+    EXPECT_EQ(rule.action().kind(), agent::v1::Action::DROP);
+    EXPECT_DOUBLE_EQ(rule.probability(), 0.25);
+    EXPECT_EQ(rule.method(), "/refbft.Peer/Send");
+    EXPECT_EQ(rule.direction(), agent::v1::REQUEST);
+    ASSERT_EQ(rule.fields_size(), 1);
+    EXPECT_EQ(rule.fields(0).op(), agent::v1::FieldMatch::PRESENT);
+    paths.insert(rule.fields(0).path());
+  }
+  EXPECT_EQ(paths, (std::set<std::string>{"payload.vote", "payload.proposal"}));
+  ASSERT_TRUE(omission->Stop(control_).ok());
+  EXPECT_TRUE(control_.rules.empty());
+}
+
+TEST_F(AdversaryTest, OmissionWithoutFiltersSilencesEveryOutgoingLink) {
+  auto omission = Make("omission", {0, 2}, {{"drop", 1.0}});
+  ASSERT_TRUE(omission->Start(control_).ok());
+  EXPECT_EQ(control_.Links(),
+            (std::set<std::pair<int, int>>{{0, 1}, {0, 2}, {0, 3}, {2, 0}, {2, 1}, {2, 3}}));
+  for (const auto& [key, rule] : control_.rules) {
+    EXPECT_EQ(rule.fields_size(), 0);
+    EXPECT_FALSE(rule.has_probability());  // certain: no coin
+  }
+}
+
+TEST_F(AdversaryTest, DelayCarriesLatencyAndJitter) {
+  auto delay = Make("delay", {3}, {{"by", absl::Milliseconds(150)}, {"jitter", absl::Milliseconds(20)}});
+  ASSERT_TRUE(delay->Start(control_).ok());
+  ASSERT_EQ(control_.rules.size(), 3u);
+  for (const auto& [key, rule] : control_.rules) {
+    EXPECT_EQ(rule.action().kind(), agent::v1::Action::DELAY);
+    EXPECT_EQ(rule.action().delay_ms(), 150u);
+    EXPECT_EQ(rule.action().jitter_ms(), 20u);
+  }
+}
+
+TEST_F(AdversaryTest, DuplicateAndReorderUseTheirActions) {
+  auto dup = Make("duplicate", {1}, {{"probability", 0.5}});
+  ASSERT_TRUE(dup->Start(control_).ok());
+  for (const auto& [key, rule] : control_.rules) {
+    EXPECT_EQ(rule.action().kind(), agent::v1::Action::DUPLICATE);
+    EXPECT_DOUBLE_EQ(rule.probability(), 0.5);
+  }
+  ASSERT_TRUE(dup->Stop(control_).ok());
+  auto reorder = Make("reorder", {1}, {{"window", absl::Milliseconds(80)}});
+  ASSERT_TRUE(reorder->Start(control_).ok());
+  ASSERT_EQ(control_.rules.size(), 3u);
+  for (const auto& [key, rule] : control_.rules) {
+    EXPECT_EQ(rule.action().kind(), agent::v1::Action::HOLD);
+    EXPECT_EQ(rule.action().hold_ms(), 80u);
+    EXPECT_TRUE(rule.action().shuffle());
+  }
+}
+
+TEST_F(AdversaryTest, PartitionCutsExactlyTheLinksBetweenGroupsBothWays) {
+  auto partition =
+      Make("partition", {}, {{"groups", std::vector<std::vector<int>>{{0, 1}, {2, 3}}}});
+  ASSERT_TRUE(partition->Start(control_).ok());
+  std::set<std::pair<int, int>> expected;
+  for (int a : {0, 1}) {
+    for (int b : {2, 3}) {
+      expected.emplace(a, b);
+      expected.emplace(b, a);
+    }
+  }
+  EXPECT_EQ(control_.Links(), expected);
+  ASSERT_TRUE(partition->Stop(control_).ok());
+  EXPECT_TRUE(control_.rules.empty());
+}
+
+TEST_F(AdversaryTest, PartitionIsolatesAReplicaInNoGroup) {
+  auto partition = Make("partition", {}, {{"groups", std::vector<std::vector<int>>{{0, 1, 2}}}});
+  ASSERT_TRUE(partition->Start(control_).ok());
+  EXPECT_EQ(control_.Links(),
+            (std::set<std::pair<int, int>>{{3, 0}, {3, 1}, {3, 2}, {0, 3}, {1, 3}, {2, 3}}));
+}
+
+TEST_F(AdversaryTest, ProcessFaultsActOnStartAndHealOnStop) {
+  auto crash = Make("crash", {1, 2}, {});
+  ASSERT_TRUE(crash->Start(control_).ok());
+  ASSERT_TRUE(crash->Stop(control_).ok());
+  auto pause = Make("pause", {0}, {});
+  ASSERT_TRUE(pause->Start(control_).ok());
+  ASSERT_TRUE(pause->Stop(control_).ok());
+  EXPECT_EQ(control_.actions, (std::vector<std::string>{"kill 1", "kill 2", "restart 1",
+                                                        "restart 2", "pause 0", "resume 0"}));
+}
+
+TEST_F(AdversaryTest, RestartRepeatsAtItsInterval) {
+  auto restart = Make("restart", {2}, {{"every", absl::Seconds(1)}});
+  ASSERT_TRUE(restart->Start(control_).ok());
+  ASSERT_TRUE(restart->Tick(control_, absl::Milliseconds(500)).ok());
+  EXPECT_EQ(control_.actions.size(), 1u);
+  ASSERT_TRUE(restart->Tick(control_, absl::Milliseconds(1100)).ok());
+  ASSERT_TRUE(restart->Tick(control_, absl::Milliseconds(1300)).ok());
+  EXPECT_EQ(control_.actions.size(), 2u);
+  ASSERT_TRUE(restart->Tick(control_, absl::Milliseconds(2050)).ok());
+  EXPECT_EQ(control_.actions, (std::vector<std::string>{"restart 2", "restart 2", "restart 2"}));
+  auto once = Make("restart", {1}, {});
+  ASSERT_TRUE(once->Start(control_).ok());
+  ASSERT_TRUE(once->Tick(control_, absl::Seconds(30)).ok());
+  EXPECT_EQ(control_.actions.size(), 4u);
+}
+
+TEST_F(AdversaryTest, DeclaredButUnimplementedAdversaryIsAClearError) {
+  Phase phase;
+  phase.adversary = "twins";
+  AdversaryContext context;
+  context.phase = &phase;
+  auto made = MakeAdversary(context);
+  ASSERT_FALSE(made.ok());
+  EXPECT_NE(made.status().message().find("'twins' is declared but not implemented"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace turncoat

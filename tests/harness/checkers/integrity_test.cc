@@ -1,0 +1,34 @@
+#include "harness/checkers/integrity.h"
+
+#include "gtest/gtest.h"
+#include "tests/harness/history_builder.h"
+
+namespace turncoat {
+namespace {
+
+TEST(IntegrityTest, EachValueOnceHolds) {
+  HistoryBuilder h;
+  h.CommitAt(100, {0, 1, 2, 3}, 1, "a").CommitAt(200, {0, 1, 2, 3}, 2, "b");
+  const CheckResult r = RunRegistered("integrity", h.history(), Context(4));
+  EXPECT_TRUE(r.holds());
+  EXPECT_EQ(r.checked, "8 honest commits");
+}
+
+TEST(IntegrityTest, ValueCommittedTwiceAtOneReplica) {
+  HistoryBuilder h;
+  h.CommitAt(100, {0, 1}, 1, "a").Commit(200, 1, 2, "b").Commit(500, 1, 3, "a");
+  const CheckResult r = RunRegistered("integrity", h.history(), Context(4));
+  ASSERT_EQ(r.violations, 1);
+  EXPECT_EQ(r.findings[0].message, "replica 1 committed 'a' 2 times, at seqs 1, 3");
+  ASSERT_EQ(r.findings[0].evidence.size(), 2u);
+  EXPECT_EQ(r.findings[0].evidence[1].t, absl::Milliseconds(500));
+}
+
+TEST(IntegrityTest, ByzantineDuplicatesAreIgnored) {
+  HistoryBuilder h;
+  h.Commit(100, 0, 1, "a").Commit(200, 0, 2, "a");
+  EXPECT_TRUE(RunRegistered("integrity", h.history(), Context(4, {0})).holds());
+}
+
+}  // namespace
+}  // namespace turncoat

@@ -1,0 +1,154 @@
+#include "harness/event_log.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "gtest/gtest.h"
+
+namespace turncoat {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  return testing::TempDir() + "/" + name + "." + std::to_string(::getpid());
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+TEST(EventJsonTest, CommitLineIsStable) {
+  EXPECT_EQ(EventToJson(Commit{absl::Microseconds(1500), 2, 7, "v"}),
+            R"({"replica":2,"seq":7,"t_us":1500,"type":"commit","value":"v"})");
+}
+
+TEST(EventJsonTest, NonUtf8ValuesRoundTripAsHex) {
+  const std::string bytes("\x00\xff\xc3", 3);
+  const std::string line = EventToJson(Submit{absl::Seconds(1), 3, 1, bytes});
+  EXPECT_EQ(line,
+            R"({"client":3,"replica":1,"t_us":1000000,"type":"submit","value_hex":"00ffc3"})");
+  absl::StatusOr<Event> back = EventFromJson(line);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(std::get<Submit>(*back).value, bytes);
+}
+
+TEST(EventJsonTest, EveryEventTypeRoundTrips) {
+  ProcessExit exit;
+  exit.t = absl::Milliseconds(9);
+  exit.replica = 1;
+  exit.requested = false;
+  exit.signal = 11;
+  exit.detail = "segfault";
+  LinkStats stats;
+  stats.t = absl::Seconds(2);
+  stats.from = 0;
+  stats.to = 3;
+  stats.counters = {{"forwarded", 120}, {"dropped", 3}};
+  const std::vector<Event> events = {
+      RunStart{absl::ZeroDuration(), "2024-01-01T00:00:00Z"},
+      Submit{absl::Milliseconds(1), 0, 2, "a"},
+      Ack{absl::Milliseconds(2), 0, 2, "a", false, "unavailable"},
+      Commit{absl::Milliseconds(3), 2, 1, "a"},
+      FaultStart{absl::Milliseconds(4), 1, "crash", {2, 3}},
+      FaultEnd{absl::Milliseconds(5), 1},
+      ProcessStart{absl::Milliseconds(6), 2, 4242},
+      exit,
+      stats,
+      RunEnd{absl::Seconds(20)},
+  };
+  for (const Event& e : events) {
+    const std::string line = EventToJson(e);
+    absl::StatusOr<Event> back = EventFromJson(line);
+    ASSERT_TRUE(back.ok()) << line << ": " << back.status();
+    EXPECT_EQ(EventToJson(*back), line);
+    EXPECT_EQ(back->index(), e.index()) << line;
+  }
+  const absl::StatusOr<Event> exit_back = EventFromJson(EventToJson(exit));
+  ASSERT_TRUE(exit_back.ok());
+  const ProcessExit& parsed = std::get<ProcessExit>(*exit_back);
+  EXPECT_FALSE(parsed.exit_code.has_value());
+  EXPECT_EQ(parsed.signal, 11);
+}
+
+TEST(EventJsonTest, MalformedEventsSayWhatIsWrong) {
+  EXPECT_EQ(std::string(EventFromJson("[1]").status().message()), "not a JSON object");
+  EXPECT_EQ(std::string(EventFromJson(R"({"type":"commit","t_us":1})").status().message()),
+            "missing 'replica'");
+  EXPECT_EQ(
+      std::string(EventFromJson(R"({"type":"commit","t_us":1,"replica":0,"seq":-1,"value":"a"})")
+                      .status()
+                      .message()),
+      "'seq' is not a non-negative integer");
+  EXPECT_EQ(std::string(EventFromJson(R"({"type":"vote","t_us":1})").status().message()),
+            "unknown event type 'vote'");
+}
+
+TEST(EventLogTest, AppendedEventsReadBack) {
+  const std::string path = TempPath("history.jsonl");
+  std::remove(path.c_str());
+  {
+    absl::StatusOr<std::unique_ptr<EventLog>> log = EventLog::Create(path);
+    ASSERT_TRUE(log.ok()) << log.status();
+    ASSERT_TRUE((*log)->Append(Submit{absl::Milliseconds(1), 0, 1, "a"}).ok());
+    ASSERT_TRUE((*log)->Append(Commit{absl::Milliseconds(5), 1, 1, "a"}).ok());
+    // Each append reaches the file at once, not when the log is closed.
+    absl::StatusOr<LoadedHistory> so_far = ReadEventLog(path);
+    ASSERT_TRUE(so_far.ok());
+    EXPECT_EQ(so_far->history.commits().size(), 1u);
+  }
+  absl::StatusOr<LoadedHistory> loaded = ReadEventLog(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_FALSE(loaded->truncated_tail);
+  ASSERT_EQ(loaded->history.submits().size(), 1u);
+  EXPECT_EQ(loaded->history.commits()[0].t, absl::Milliseconds(5));
+
+  absl::StatusOr<std::unique_ptr<EventLog>> again = EventLog::Create(path);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(std::string(again.status().message()), "cannot create " + path + ": File exists");
+  std::remove(path.c_str());
+}
+
+TEST(EventLogTest, CutOffLastLineIsSkipped) {
+  const std::string path = TempPath("cut.jsonl");
+  WriteFile(path, EventToJson(Commit{absl::Milliseconds(5), 1, 1, "a"}) + "\n" +
+                      R"({"type":"commit","t_us":9,"repl)");
+  absl::StatusOr<LoadedHistory> loaded = ReadEventLog(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_TRUE(loaded->truncated_tail);
+  EXPECT_EQ(loaded->history.commits().size(), 1u);
+  std::remove(path.c_str());
+}
+
+TEST(EventLogTest, BadLineInTheMiddleIsAnError) {
+  const std::string path = TempPath("bad.jsonl");
+  WriteFile(path, EventToJson(RunEnd{absl::Seconds(1)}) + "\ngarbage\n" +
+                      EventToJson(RunEnd{absl::Seconds(2)}) + "\n");
+  absl::StatusOr<LoadedHistory> loaded = ReadEventLog(path);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(std::string(loaded.status().message()), path + ":2: bad event: not a JSON object");
+  std::remove(path.c_str());
+}
+
+TEST(HistoryTest, FaultIntervalsPairStartsWithEnds) {
+  History h;
+  h.Add(FaultEnd{absl::Seconds(9), 0});  // arrivals out of order
+  h.Add(FaultStart{absl::Seconds(5), 1, "crash", {2}});
+  h.Add(FaultStart{absl::Seconds(2), 0, "delay", {0, 1}});
+  h.Add(Commit{absl::Seconds(12), 0, 1, "a"});
+  const std::vector<FaultInterval> intervals = h.FaultIntervals();
+  ASSERT_EQ(intervals.size(), 2u);
+  EXPECT_EQ(intervals[0].adversary, "delay");
+  EXPECT_EQ(intervals[0].end, absl::Seconds(9));
+  EXPECT_TRUE(intervals[0].ended);
+  EXPECT_EQ(intervals[1].adversary, "crash");
+  EXPECT_FALSE(intervals[1].ended);
+  EXPECT_EQ(intervals[1].end, absl::Seconds(12));  // open until the history ends
+  EXPECT_EQ(h.end(), absl::Seconds(12));
+  h.Add(RunEnd{absl::Seconds(20)});
+  EXPECT_EQ(h.end(), absl::Seconds(20));
+}
+
+}  // namespace
+}  // namespace turncoat

@@ -1,0 +1,85 @@
+// Builds synthetic histories for checker tests, with times in milliseconds
+// so expected messages read "2s" rather than floating-point noise.
+#ifndef TURNCOAT_TESTS_HARNESS_HISTORY_BUILDER_H_
+#define TURNCOAT_TESTS_HARNESS_HISTORY_BUILDER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/checker.h"
+#include "harness/history.h"
+
+namespace turncoat {
+
+class HistoryBuilder {
+ public:
+  // A submission and, 1 ms later, its reply.
+  HistoryBuilder& Submit(int64_t ms, int replica, const std::string& value, bool accepted = true,
+                         int client = 0) {
+    history_.Add(turncoat::Submit{absl::Milliseconds(ms), client, replica, value});
+    history_.Add(Ack{absl::Milliseconds(ms + 1), client, replica, value, accepted,
+                     accepted ? "" : "rejected"});
+    return *this;
+  }
+  HistoryBuilder& Commit(int64_t ms, int replica, uint64_t seq, const std::string& value) {
+    history_.Add(turncoat::Commit{absl::Milliseconds(ms), replica, seq, value});
+    return *this;
+  }
+  // The same commit at each of `replicas`, all at time `ms`.
+  HistoryBuilder& CommitAt(int64_t ms, const std::vector<int>& replicas, uint64_t seq,
+                           const std::string& value) {
+    for (int r : replicas) Commit(ms, r, seq, value);
+    return *this;
+  }
+  HistoryBuilder& Fault(int64_t start_ms, std::optional<int64_t> end_ms, int phase,
+                        const std::string& adversary, std::vector<int> nodes) {
+    history_.Add(FaultStart{absl::Milliseconds(start_ms), phase, adversary, std::move(nodes)});
+    if (end_ms.has_value()) history_.Add(FaultEnd{absl::Milliseconds(*end_ms), phase});
+    return *this;
+  }
+  HistoryBuilder& Start(int64_t ms, int replica) {
+    history_.Add(ProcessStart{absl::Milliseconds(ms), replica, 1000 + replica});
+    return *this;
+  }
+  HistoryBuilder& Exit(int64_t ms, int replica, bool requested, std::optional<int> code,
+                       std::optional<int> signal, const std::string& detail = "") {
+    history_.Add(ProcessExit{absl::Milliseconds(ms), replica, requested, code, signal, detail});
+    return *this;
+  }
+  HistoryBuilder& End(int64_t ms) {
+    history_.Add(RunEnd{absl::Milliseconds(ms)});
+    return *this;
+  }
+
+  const History& history() const { return history_; }
+
+ private:
+  History history_;
+};
+
+inline CheckContext Context(int n, std::set<int> byzantine = {},
+                            std::optional<absl::Duration> commit_within = std::nullopt) {
+  CheckContext c;
+  c.n = n;
+  c.f = (n - 1) / 3;
+  c.byzantine = std::move(byzantine);
+  c.commit_within = commit_within;
+  return c;
+}
+
+// Runs a registered checker by name, as the controller does.
+inline CheckResult RunRegistered(const std::string& name, const History& history,
+                                 const CheckContext& context) {
+  const CheckerInfo* checker = CheckerRegistry::Global().Find(name);
+  if (checker == nullptr) {
+    CheckResult missing;
+    missing.invariant = "missing checker " + name;
+    return missing;
+  }
+  return RunChecker(*checker, history, context);
+}
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_TESTS_HARNESS_HISTORY_BUILDER_H_

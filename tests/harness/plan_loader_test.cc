@@ -1,0 +1,186 @@
+#include "harness/plan_loader.h"
+
+#include <string>
+
+#include "absl/strings/str_replace.h"
+#include "gtest/gtest.h"
+
+namespace turncoat {
+namespace {
+
+// A valid plan, virtually in plans/, so that its target resolves to the
+// reference target.
+constexpr char kPlan[] = R"(name: p
+target: ../targets/refbft.yaml
+replicas: 4
+byzantine: [0]
+seed: 7
+duration: 40s
+workload: { rate: 50/s, clients: 4, value_bytes: 32 }
+timeline:
+  - { at: 5s, for: 20s, adversary: equivocation, nodes: [0], params: { split: [[1], [2, 3]] } }
+  - { at: 30s, for: 5s, adversary: partition, params: { groups: [[0, 1], [2, 3]] } }
+  - { at: 1s, for: 500ms, adversary: delay, nodes: [1, 2], params: { by: 200ms, to: [3] } }
+expect:
+  safety: [agreement, prefix, validity, integrity, no-honest-crash]
+  liveness: { commit_within: 10s }
+)";
+
+const std::string kPath = std::string(TURNCOAT_SOURCE_DIR) + "/plans/p.yaml";
+
+TEST(PlanLoaderTest, SmokePlanLoads) {
+  absl::StatusOr<Plan> plan = LoadPlanFile(std::string(TURNCOAT_SOURCE_DIR) + "/plans/smoke.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->name, "smoke");
+  EXPECT_EQ(plan->target, std::string(TURNCOAT_SOURCE_DIR) + "/targets/refbft.yaml");
+  EXPECT_EQ(plan->n, 4);
+  EXPECT_EQ(plan->f, 1);
+  EXPECT_TRUE(plan->byzantine.empty());
+  EXPECT_TRUE(plan->timeline.empty());
+  EXPECT_EQ(plan->expect.safety.size(), 5u);
+  EXPECT_EQ(plan->expect.commit_within, absl::Seconds(5));
+}
+
+TEST(PlanLoaderTest, EveryFieldIsConverted) {
+  absl::StatusOr<Plan> plan = ParsePlan(kPlan, kPath);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->seed, 7u);
+  EXPECT_EQ(plan->duration, absl::Seconds(40));
+  EXPECT_DOUBLE_EQ(plan->workload.rate, 50);
+  EXPECT_EQ(plan->workload.clients, 4);
+  EXPECT_EQ(plan->workload.value_bytes, 32);
+  EXPECT_EQ(plan->byzantine, std::vector<int>{0});
+  EXPECT_TRUE(plan->IsByzantine(0));
+  EXPECT_FALSE(plan->IsByzantine(1));
+  ASSERT_EQ(plan->timeline.size(), 3u);
+  const Phase& eq = plan->timeline[0];
+  EXPECT_EQ(eq.adversary, "equivocation");
+  EXPECT_EQ(eq.end(), absl::Seconds(25));
+  EXPECT_EQ(std::get<std::vector<std::vector<int>>>(eq.params.at("split")),
+            (std::vector<std::vector<int>>{{1}, {2, 3}}));
+  EXPECT_TRUE(plan->timeline[1].nodes.empty());
+  const Phase& delay = plan->timeline[2];
+  EXPECT_EQ(std::get<absl::Duration>(delay.params.at("by")), absl::Milliseconds(200));
+  EXPECT_EQ(std::get<std::vector<int>>(delay.params.at("to")), std::vector<int>{3});
+  EXPECT_EQ(plan->source_text, kPlan);
+}
+
+TEST(PlanLoaderTest, DefaultsApply) {
+  absl::StatusOr<Plan> plan =
+      ParsePlan(absl::StrReplaceAll(
+                    kPlan, {{"{ rate: 50/s, clients: 4, value_bytes: 32 }", "{ rate: 10/s }"}}),
+                kPath);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->workload.clients, 1);
+  EXPECT_EQ(plan->workload.value_bytes, 32);
+}
+
+TEST(PlanLoaderTest, BeyondTheBoundOnPurposeIsAllowed) {
+  absl::StatusOr<Plan> plan =
+      ParsePlan(absl::StrReplaceAll(
+                    kPlan, {{"byzantine: [0]", "byzantine: [0, 1]\nbeyond_fault_bound: true"}}),
+                kPath);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_TRUE(plan->beyond_fault_bound);
+}
+
+struct BadPlan {
+  const char* from;
+  const char* to;
+  const char* message;
+};
+
+class PlanErrorTest : public testing::TestWithParam<BadPlan> {};
+
+TEST_P(PlanErrorTest, SaysWhereAndWhat) {
+  const std::string text = absl::StrReplaceAll(kPlan, {{GetParam().from, GetParam().to}});
+  ASSERT_NE(text, kPlan) << "replacement did not apply: " << GetParam().from;
+  absl::StatusOr<Plan> plan = ParsePlan(text, kPath);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(std::string(plan.status().message()), kPath + ":" + GetParam().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, PlanErrorTest,
+    testing::Values(
+        BadPlan{"seed: 7", "sede: 7",
+                "5:1: unknown key 'sede'; expected one of: name, target, replicas, byzantine, "
+                "beyond_fault_bound, seed, duration, workload, timeline, expect"},
+        BadPlan{"seed: 7\n", "", "1:1: missing required key 'seed'"},
+        BadPlan{"target: ../targets/refbft.yaml", "target: ../targets/nope.yaml",
+                "2:9: target: no target file at " TURNCOAT_SOURCE_DIR
+                "/targets/nope.yaml; a relative path is relative to the plan's directory"},
+        BadPlan{"replicas: 4", "replicas: 0",
+                "3:11: replicas: expected an integer from 1 to 64; got '0'"},
+        BadPlan{"byzantine: [0]", "byzantine: [0, 4]",
+                "4:16: byzantine[1]: expected an integer from 0 to 3; got '4'"},
+        BadPlan{"byzantine: [0]", "byzantine: [0, 1]",
+                "4:12: byzantine: 2 Byzantine replicas exceed f = 1 for n = 4 (f = (n-1)/3); "
+                "remove some, or set beyond_fault_bound: true to go beyond the bound on purpose"},
+        BadPlan{"byzantine: [0]", "byzantine: [0]\nbeyond_fault_bound: true",
+                "5:21: beyond_fault_bound: the byzantine set (1 replica) is within f = 1 for "
+                "n = 4; remove beyond_fault_bound"},
+        BadPlan{"duration: 40s", "duration: 40",
+                "6:11: duration: '40' is not a duration; expected a number with a unit (ns, us, "
+                "ms, s, m, h), e.g. 40s, 500ms or 1m30s"},
+        BadPlan{"duration: 40s", "duration: 0s",
+                "6:11: duration: expected a positive duration such as 40s"},
+        BadPlan{"rate: 50/s", "rate: 50",
+                "7:19: workload.rate: '50' is not a rate; expected <count>/<unit> with a positive "
+                "count, e.g. 50/s, 3000/m or 5/100ms"},
+        BadPlan{"value_bytes: 32", "value_bytes: 8",
+                "7:50: workload.value_bytes: expected an integer from 16 to 1048576; got '8'"},
+        BadPlan{"clients: 4,", "client: 4,",
+                "7:25: workload: unknown key 'client'; expected one of: rate, clients, "
+                "value_bytes"},
+        BadPlan{"at: 30s, for: 5s", "at: 30s, for: 15s",
+                "10:21: timeline[1].for: the phase ends at 45s, after the run's duration of "
+                "40s; expected at + for <= duration"},
+        BadPlan{"for: 500ms", "for: 0s",
+                "11:20: timeline[2].for: expected a positive duration such as 5s"},
+        BadPlan{"adversary: partition", "adversary: partitoin",
+                "10:36: timeline[1].adversary: unknown adversary 'partitoin'; known: crash, "
+                "delay, equivocation, partition"},
+        BadPlan{"adversary: equivocation, nodes: [0]", "adversary: equivocation, nodes: [1]",
+                "9:58: timeline[0].nodes[0]: replica 1 is honest, but adversary 'equivocation' "
+                "speaks only for Byzantine replicas; byzantine is [0]"},
+        BadPlan{"adversary: delay, nodes: [1, 2]", "adversary: delay, nodes: [1, 7]",
+                "11:56: timeline[2].nodes[1]: expected an integer from 0 to 3; got '7'"},
+        BadPlan{"adversary: delay, nodes: [1, 2]", "adversary: delay, nodes: []",
+                "11:52: timeline[2].nodes: expected at least one replica for adversary 'delay'"},
+        BadPlan{"adversary: delay, nodes: [1, 2], ", "adversary: delay, ",
+                "11:5: timeline[2]: missing required key 'nodes'"},
+        BadPlan{"adversary: partition,", "adversary: partition, nodes: [1],",
+                "10:54: timeline[1].nodes: adversary 'partition' takes no nodes (it acts on "
+                "links); remove the key"},
+        BadPlan{"params: { by: 200ms, to: [3] }", "params: { to: [3] }",
+                "11:68: timeline[2].params: adversary 'delay' needs parameter 'by' (a duration "
+                "such as 200ms)"},
+        BadPlan{"by: 200ms", "by: 200ms, jiter: 1ms",
+                "11:81: timeline[2].params: unknown key 'jiter'; expected one of: by, jitter, to"},
+        BadPlan{"by: 200ms", "by: fast",
+                "11:74: timeline[2].params.by: 'fast' is not a duration; expected a number with "
+                "a unit (ns, us, ms, s, m, h), e.g. 40s, 500ms or 1m30s"},
+        BadPlan{"groups: [[0, 1], [2, 3]]", "groups: [[0, 1], [1, 3]]",
+                "10:74: timeline[1].params.groups[1]: replica 1 is in two groups; expected "
+                "disjoint groups"},
+        BadPlan{"adversary: partition, params: { groups: [[0, 1], [2, 3]] }",
+                "adversary: crash, nodes: [2], params: { groups: [[0, 1], [2, 3]] }",
+                "10:63: timeline[1].params: adversary 'crash' takes no parameters; remove the "
+                "key"},
+        BadPlan{"safety: [agreement,", "safety: [agrement,",
+                "13:12: expect.safety[0]: unknown invariant 'agrement'; safety invariants: "
+                "agreement, integrity, no-honest-crash, prefix, validity"},
+        BadPlan{"safety: [agreement,", "safety: [liveness, agreement,",
+                "13:12: expect.safety[0]: 'liveness' is not a safety invariant; set "
+                "expect.liveness.commit_within to check liveness"},
+        BadPlan{"safety: [agreement,", "safety: [agreement, agreement,",
+                "13:23: expect.safety[1]: 'agreement' is listed twice; list it once"},
+        BadPlan{"commit_within: 10s", "commit_within: 40s",
+                "14:30: expect.liveness.commit_within: expected a positive duration shorter "
+                "than the run's duration of 40s, or no commit could ever be due"},
+        BadPlan{"name: p", "name: my plan",
+                "1:7: name: expected a name of letters, digits, '.', '_' and '-'"}));
+
+}  // namespace
+}  // namespace turncoat

@@ -1,0 +1,139 @@
+#include "harness/validate_command.h"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <sstream>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "harness/exit_codes.h"
+
+namespace turncoat {
+namespace {
+
+const std::string kData = TURNCOAT_TESTDATA_DIR;
+const std::string kSource = TURNCOAT_SOURCE_DIR;
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Outcome Validate(const std::vector<std::string>& files) {
+  std::ostringstream out, err;
+  const int code = RunValidate(files, out, err);
+  return {code, out.str(), err.str()};
+}
+
+TEST(ValidateCommandTest, ShippedPlanAndTargetAreValid) {
+  const Outcome o = Validate({kSource + "/plans/smoke.yaml", kSource + "/targets/refbft.yaml"});
+  EXPECT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(o.err, "");
+  EXPECT_EQ(o.out, "ok: " + kSource +
+                       "/plans/smoke.yaml: plan smoke on target refbft: n = 4, f = 1, Byzantine "
+                       "[], 0 phases, 20s\nok: " +
+                       kSource + "/targets/refbft.yaml: target refbft, 1 proto file\n");
+}
+
+TEST(ValidateCommandTest, PlanWithFaultsIsValid) {
+  const Outcome o = Validate({kData + "/good_plan.yaml"});
+  EXPECT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(o.out, "ok: " + kData +
+                       "/good_plan.yaml: plan good on target refbft: n = 4, f = 1, Byzantine [0], "
+                       "2 phases, 30s\n");
+}
+
+struct BadFile {
+  const char* file;
+  const char* error;  // after "<testdata>/"
+};
+
+class ValidateErrorTest : public testing::TestWithParam<BadFile> {};
+
+TEST_P(ValidateErrorTest, ExitsTwoNamingFileLineAndColumn) {
+  const Outcome o = Validate({kData + "/" + GetParam().file});
+  EXPECT_EQ(o.code, kExitBadInput);
+  EXPECT_EQ(o.out, "");
+  EXPECT_EQ(o.err, kData + "/" + GetParam().error + "\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, ValidateErrorTest,
+    testing::Values(
+        BadFile{"unknown_key.yaml",
+                "unknown_key.yaml:3:1: unknown key 'replica'; expected one of: name, target, "
+                "replicas, byzantine, beyond_fault_bound, seed, duration, workload, timeline, "
+                "expect"},
+        BadFile{"too_many_byzantine.yaml",
+                "too_many_byzantine.yaml:4:12: byzantine: 2 Byzantine replicas exceed f = 1 for "
+                "n = 4 (f = (n-1)/3); remove some, or set beyond_fault_bound: true to go beyond "
+                "the bound on purpose"},
+        BadFile{"phase_past_end.yaml",
+                "phase_past_end.yaml:9:10: timeline[0].for: the phase ends at 25s, after the "
+                "run's duration of 20s; expected at + for <= duration"},
+        BadFile{"unknown_adversary.yaml",
+                "unknown_adversary.yaml:8:35: timeline[0].adversary: unknown adversary 'gremlin'; "
+                "known: crash, delay, equivocation, partition"},
+        BadFile{"plan_with_bad_target.yaml",
+                "bad_value_path.yaml:19:10: protocol.value: 'proposal.blok.values': "
+                "refbft.Proposal has no field 'blok'; it has: height, view, block, justify"},
+        BadFile{"bad_value_path.yaml",
+                "bad_value_path.yaml:19:10: protocol.value: 'proposal.blok.values': "
+                "refbft.Proposal has no field 'blok'; it has: height, view, block, justify"},
+        BadFile{"bad_template.yaml",
+                "bad_template.yaml:5:7: replica.command[1]: unknown variable {{lisen}}; known: "
+                "build_dir, f, id, key, listen, n, peers, pubkeys, target_dir, workdir"},
+        BadFile{"not_yaml.yaml", "not_yaml.yaml:3:1: not valid YAML: end of map flow not found"},
+        BadFile{"neither.yaml",
+                "neither.yaml: neither a plan nor a target; a plan has a top-level 'target' key, "
+                "a target a top-level 'replica' key"}));
+
+TEST(ValidateCommandTest, MissingFileIsBadInput) {
+  const Outcome o = Validate({kData + "/missing.yaml"});
+  EXPECT_EQ(o.code, kExitBadInput);
+  EXPECT_EQ(o.err, "cannot read " + kData + "/missing.yaml: No such file or directory\n");
+}
+
+TEST(ValidateCommandTest, EveryFileIsCheckedEvenAfterAnError) {
+  const Outcome o = Validate({kData + "/neither.yaml", kData + "/good_plan.yaml"});
+  EXPECT_EQ(o.code, kExitBadInput);
+  EXPECT_NE(o.out.find("ok: " + kData + "/good_plan.yaml"), std::string::npos);
+}
+
+TEST(ValidateCommandTest, NoFilesIsAUsageError) {
+  const Outcome o = Validate({});
+  EXPECT_EQ(o.code, kExitBadInput);
+  EXPECT_EQ(o.err, "usage: turncoat validate FILE...\n");
+}
+
+// The binary itself: what a CI job sees.
+int RunTurncoat(const std::string& args, std::string* output) {
+  const std::string command = std::string(TURNCOAT_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) output->append(buffer, n);
+  const int status = ::pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(TurncoatBinaryTest, ValidateExitCodes) {
+  std::string output;
+  EXPECT_EQ(RunTurncoat("validate " + kSource + "/plans/smoke.yaml", &output), 0) << output;
+  output.clear();
+  EXPECT_EQ(RunTurncoat("validate " + kData + "/unknown_key.yaml", &output), 2);
+  const std::string where = kData + "/unknown_key.yaml:3:1: unknown key 'replica'";
+  EXPECT_EQ(output.substr(0, where.size()), where);
+  output.clear();
+  EXPECT_EQ(RunTurncoat("frobnicate", &output), 2);
+  const std::string unknown = "turncoat: unknown command 'frobnicate'";
+  EXPECT_EQ(output.substr(0, unknown.size()), unknown);
+  output.clear();
+  EXPECT_EQ(RunTurncoat("--help", &output), 0);
+}
+
+}  // namespace
+}  // namespace turncoat

@@ -1,0 +1,98 @@
+#include "reports/html_report.h"
+
+#include "gtest/gtest.h"
+#include "tests/reports/sample_report.h"
+#include "tests/reports/xml_lite.h"
+
+namespace turncoat {
+namespace {
+
+XmlElement ParseHtml(const std::string& html) {
+  absl::StatusOr<XmlElement> doc = ParseXml(html);
+  EXPECT_TRUE(doc.ok()) << doc.status();
+  return doc.ok() ? *doc : XmlElement{};
+}
+
+// Nothing in the page may make a browser fetch anything.
+void ExpectSelfContained(const XmlElement& doc) {
+  for (const char* tag : {"script", "link", "img", "iframe", "object", "embed", "image", "use",
+                          "audio", "video", "source", "base"}) {
+    EXPECT_TRUE(doc.FindAll(tag).empty()) << "<" << tag << "> in the page";
+  }
+  std::vector<const XmlElement*> stack = {&doc};
+  while (!stack.empty()) {
+    const XmlElement* e = stack.back();
+    stack.pop_back();
+    EXPECT_FALSE(e->HasAttr("src")) << "src on <" << e->name << ">";
+    EXPECT_FALSE(e->HasAttr("xlink:href")) << "xlink:href on <" << e->name << ">";
+    if (e->HasAttr("href")) {
+      EXPECT_EQ(e->Attr("href").substr(0, 1), "#") << e->Attr("href");
+    }
+    EXPECT_EQ(e->Attr("style").find("url("), std::string::npos);
+    for (const XmlElement& c : e->children) stack.push_back(&c);
+  }
+  for (const XmlElement* style : doc.FindAll("style")) {
+    EXPECT_EQ(style->text.find("url("), std::string::npos);
+    EXPECT_EQ(style->text.find("@import"), std::string::npos);
+  }
+}
+
+TEST(HtmlReportTest, CleanReportIsSelfContained) {
+  const std::string html = RenderHtmlReport(SampleReport(false));
+  EXPECT_EQ(html.substr(0, 15), "<!DOCTYPE html>");
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  const XmlElement doc = ParseHtml(html);
+  EXPECT_EQ(doc.name, "html");
+  ExpectSelfContained(doc);
+  const std::vector<const XmlElement*> headers = doc.FindAll("header");
+  ASSERT_EQ(headers.size(), 1u);
+  EXPECT_EQ(headers[0]->Attr("class"), "pass");
+  EXPECT_NE(headers[0]->AllText().find("PASS: plan sample on refbft"), std::string::npos);
+  EXPECT_NE(doc.AllText().find("None: every expected invariant holds."), std::string::npos);
+}
+
+TEST(HtmlReportTest, DrawsTimelineRateAndLatency) {
+  const XmlElement doc = ParseHtml(RenderHtmlReport(SampleReport(false)));
+  const std::vector<const XmlElement*> svgs = doc.FindAll("svg");
+  ASSERT_EQ(svgs.size(), 3u);
+  EXPECT_EQ(svgs[0]->Attr("aria-label"), "timeline of faults and commits per replica");
+  // The crash phase on replica 1, with its details on hover.
+  int fault_rects = 0;
+  for (const XmlElement* rect : svgs[0]->FindAll("rect")) {
+    if (rect->Attr("class") != "fault") continue;
+    ++fault_rects;
+    EXPECT_NE(rect->AllText().find("phase 0: crash on [1]"), std::string::npos);
+  }
+  EXPECT_EQ(fault_rects, 1);
+  int commit_cells = 0;
+  for (const XmlElement* rect : svgs[0]->FindAll("rect")) {
+    commit_cells += rect->Attr("class") == "commits" ? 1 : 0;
+  }
+  EXPECT_GT(commit_cells, 40);
+  EXPECT_EQ(svgs[1]->FindAll("polyline").size(), 4u);  // one rate line per replica
+  EXPECT_GE(svgs[2]->FindAll("polyline").size(), 2u);  // p50 and p99
+}
+
+TEST(HtmlReportTest, FindingsAndEvidenceAreShownEscaped) {
+  const std::string hostile = "<img src=\"https://evil.example/x.png\"/><script>alert(1)</script>";
+  const Report report = SampleReport(true, hostile);
+  const XmlElement doc = ParseHtml(RenderHtmlReport(report));
+  ExpectSelfContained(doc);
+  EXPECT_EQ(doc.FindAll("header")[0]->Attr("class"), "fail");
+  const std::string text = doc.AllText();
+  for (const CheckResult& r : report.results) {
+    for (const Finding& f : r.findings) {
+      EXPECT_NE(text.find(f.message), std::string::npos) << f.message;
+    }
+  }
+  EXPECT_NE(text.find(hostile), std::string::npos);  // as text, not markup
+  int evidence_marks = 0;
+  for (const XmlElement* c : doc.FindAll("circle")) {
+    evidence_marks += c->Attr("class") == "evidence" ? 1 : 0;
+  }
+  EXPECT_GT(evidence_marks, 0);
+}
+
+}  // namespace
+}  // namespace turncoat

@@ -1,0 +1,104 @@
+#include "reports/json_report.h"
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/reports/sample_report.h"
+
+namespace turncoat {
+namespace {
+
+using nlohmann::json;
+
+json Parse(const Report& report) {
+  const std::string text = RenderJsonReport(report);
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(j.is_discarded()) << text;
+  return j;
+}
+
+TEST(JsonReportTest, HasEveryTopLevelField) {
+  const json j = Parse(SampleReport(false));
+  for (const char* key : {"format", "verdict", "exit_code", "plan", "target", "seed", "versions",
+                          "run", "timeline", "statistics", "invariants", "findings"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["format"], "turncoat-report/1");
+  EXPECT_EQ(j["verdict"], "pass");
+  EXPECT_EQ(j["exit_code"], 0);
+  EXPECT_EQ(j["seed"], 7);
+  EXPECT_FALSE(j.contains("error"));
+  EXPECT_EQ(j["plan"]["name"], "sample");
+  EXPECT_EQ(j["plan"]["byzantine"], json::array({3}));
+  EXPECT_EQ(j["plan"]["expect"]["commit_within_s"], 5.0);
+  EXPECT_EQ(j["plan"]["timeline"][0]["adversary"], "crash");
+  EXPECT_EQ(j["target"]["name"], "refbft");
+  EXPECT_EQ(j["target"]["source"], "name: refbft\n");
+  EXPECT_EQ(j["versions"]["turncoat"], "test");
+  EXPECT_EQ(j["run"]["length_s"], 20.0);
+  EXPECT_EQ(j["timeline"]["faults"][0]["nodes"], json::array({1}));
+  EXPECT_EQ(j["timeline"]["faults"][0]["start_s"], 5.0);
+  EXPECT_EQ(j["timeline"]["exits"][0]["signal"], 9);
+  EXPECT_EQ(j["timeline"]["commit_rate_per_s"]["0"].size(), 20u);
+  EXPECT_TRUE(j["timeline"]["latency_ms"]["p50"][0].is_null());
+  EXPECT_EQ(j["statistics"]["latency_ms"]["p50"], 200.0);
+  EXPECT_EQ(j["statistics"]["links"]["forwarded"], 190);
+  ASSERT_EQ(j["invariants"].size(), 6u);
+  EXPECT_EQ(j["invariants"][5]["name"], "liveness");
+  EXPECT_EQ(j["invariants"][5]["kind"], "liveness");
+  EXPECT_EQ(j["invariants"][5]["holds"], true);
+  EXPECT_TRUE(j["findings"].empty());
+}
+
+TEST(JsonReportTest, FindingsCarryTheirEvidence) {
+  const json j = Parse(SampleReport(true));
+  EXPECT_EQ(j["verdict"], "fail");
+  EXPECT_EQ(j["exit_code"], 1);
+  EXPECT_EQ(j["invariants"][0]["holds"], false);
+  EXPECT_EQ(j["invariants"][0]["violations"], 1);
+  const json& f = j["findings"][0];
+  EXPECT_EQ(f["invariant"], "agreement");
+  EXPECT_EQ(f["message"],
+            "honest replicas disagree at seq 5: 'rogue' at replica 2; 'v5' at "
+            "replicas 0, 1");
+  EXPECT_EQ(f["replicas"], json::array({0, 1, 2}));
+  EXPECT_EQ(f["seqs"], json::array({5}));
+  EXPECT_EQ(f["values"], json::array({"rogue", "v5"}));
+  bool saw_rogue = false;
+  for (const json& e : f["evidence"]) {
+    EXPECT_TRUE(e.contains("t_s"));
+    EXPECT_EQ(e["event"], "commit");
+    if (e["value"] == "rogue") {
+      saw_rogue = true;
+      EXPECT_EQ(e["replica"], 2);
+      EXPECT_DOUBLE_EQ(e["t_s"].get<double>(), 5.22);
+    }
+  }
+  EXPECT_TRUE(saw_rogue);
+}
+
+TEST(JsonReportTest, BinaryValuesAreHexEncoded) {
+  const json j = Parse(SampleReport(true, std::string("\xff\x01", 2)));
+  const json& f = j["findings"][0];
+  EXPECT_EQ(f["values"], json::array({"0xff01", "v5"}));
+  bool saw_hex = false;
+  for (const json& e : f["evidence"]) {
+    if (e.contains("value_hex")) {
+      saw_hex = true;
+      EXPECT_EQ(e["value_hex"], "ff01");
+      EXPECT_FALSE(e.contains("value"));
+    }
+  }
+  EXPECT_TRUE(saw_hex);
+}
+
+TEST(JsonReportTest, HarnessErrorIsRecorded) {
+  Report r = SampleReport(false);
+  r.harness_error = "agent 2 unreachable";
+  const json j = Parse(r);
+  EXPECT_EQ(j["verdict"], "error");
+  EXPECT_EQ(j["exit_code"], 3);
+  EXPECT_EQ(j["error"], "agent 2 unreachable");
+}
+
+}  // namespace
+}  // namespace turncoat

@@ -1,0 +1,79 @@
+#include "reports/junit_report.h"
+
+#include "gtest/gtest.h"
+#include "tests/reports/sample_report.h"
+#include "tests/reports/xml_lite.h"
+
+namespace turncoat {
+namespace {
+
+XmlElement ParseJunit(const Report& report) {
+  const std::string xml = RenderJunitReport(report);
+  EXPECT_EQ(xml.substr(0, 38), "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+  absl::StatusOr<XmlElement> doc = ParseXml(xml);
+  EXPECT_TRUE(doc.ok()) << doc.status() << "\n" << xml;
+  return doc.ok() ? *doc : XmlElement{};
+}
+
+TEST(JunitReportTest, OneTestCasePerInvariant) {
+  const XmlElement doc = ParseJunit(SampleReport(false));
+  EXPECT_EQ(doc.name, "testsuites");
+  EXPECT_EQ(doc.Attr("tests"), "6");
+  EXPECT_EQ(doc.Attr("failures"), "0");
+  const std::vector<const XmlElement*> suites = doc.FindAll("testsuite");
+  ASSERT_EQ(suites.size(), 1u);
+  EXPECT_EQ(suites[0]->Attr("name"), "turncoat.sample");
+  EXPECT_EQ(suites[0]->Attr("timestamp"), "2024-05-01T12:00:00Z");
+  std::vector<std::string> names;
+  for (const XmlElement* tc : doc.FindAll("testcase")) names.push_back(tc->Attr("name"));
+  EXPECT_EQ(names, (std::vector<std::string>{"agreement", "prefix", "validity", "integrity",
+                                             "no-honest-crash", "liveness"}));
+  EXPECT_TRUE(doc.FindAll("failure").empty());
+  bool seed = false;
+  for (const XmlElement* p : doc.FindAll("property")) {
+    seed = seed || (p->Attr("name") == "seed" && p->Attr("value") == "7");
+  }
+  EXPECT_TRUE(seed);
+}
+
+TEST(JunitReportTest, EachViolatedInvariantFailsWithItsEvidence) {
+  const Report report = SampleReport(true);
+  const XmlElement doc = ParseJunit(report);
+  int violated = 0;
+  for (const CheckResult& r : report.results) violated += r.holds() ? 0 : 1;
+  ASSERT_GE(violated, 3);
+  EXPECT_EQ(doc.Attr("failures"), std::to_string(violated));
+  EXPECT_EQ(doc.FindAll("failure").size(), static_cast<size_t>(violated));
+  for (const XmlElement* tc : doc.FindAll("testcase")) {
+    const CheckResult* result = nullptr;
+    for (const CheckResult& r : report.results) {
+      if (r.invariant == tc->Attr("name")) result = &r;
+    }
+    ASSERT_NE(result, nullptr) << tc->Attr("name");
+    const std::vector<const XmlElement*> failures = tc->FindAll("failure");
+    EXPECT_EQ(failures.size(), result->holds() ? 0u : 1u) << result->invariant;
+  }
+  const XmlElement* agreement = doc.FindAll("testcase")[0];
+  const XmlElement* failure = agreement->FindAll("failure")[0];
+  EXPECT_EQ(failure->Attr("type"), "violation");
+  EXPECT_EQ(failure->Attr("message"),
+            "1 violation: honest replicas disagree at seq 5: 'rogue' "
+            "at replica 2; 'v5' at replicas 0, 1");
+  EXPECT_NE(failure->text.find("5.220s commit replica=2 seq=5 value=rogue: committed here"),
+            std::string::npos)
+      << failure->text;
+}
+
+TEST(JunitReportTest, HarnessFailureIsAnError) {
+  Report report = SampleReport(false);
+  report.harness_error = "agent <2> & friends died";
+  const XmlElement doc = ParseJunit(report);
+  EXPECT_EQ(doc.Attr("errors"), "1");
+  EXPECT_EQ(doc.Attr("tests"), "7");
+  const std::vector<const XmlElement*> errors = doc.FindAll("error");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0]->Attr("message"), "agent <2> & friends died");
+}
+
+}  // namespace
+}  // namespace turncoat

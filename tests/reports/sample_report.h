@@ -1,0 +1,20 @@
+// Reports built from small synthetic runs through the real checkers, shared
+// by the writer tests.
+#ifndef TURNCOAT_TESTS_REPORTS_SAMPLE_REPORT_H_
+#define TURNCOAT_TESTS_REPORTS_SAMPLE_REPORT_H_
+
+#include <string>
+
+#include "reports/report.h"
+
+namespace turncoat {
+
+// n = 4 with replica 3 Byzantine, a crash phase on replica 1 from 5 s to
+// 8 s, a steady workload over 20 s, every invariant expected. With
+// `diverge`, replica 2 commits `rogue_value` at seq 5, violating agreement,
+// prefix and validity.
+Report SampleReport(bool diverge, const std::string& rogue_value = "rogue");
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_TESTS_REPORTS_SAMPLE_REPORT_H_
