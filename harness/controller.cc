@@ -16,6 +16,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -175,6 +176,7 @@ class Run {
   void OnAgentEvent(int replica, const v1::Event& event);
   absl::Status DriveTimeline();
   void StopPhase(size_t phase);
+  void RecordRuleStats();
   void Teardown();
   void PrintProgress(const std::string& phase_text, bool final);
   bool interrupted() const { return options_.interrupted != nullptr && options_.interrupted->load(); }
@@ -196,6 +198,7 @@ class Run {
   bool bad_input_ = false;  // the failure is the target's
   bool was_interrupted_ = false;
   absl::Duration next_progress_;
+  std::map<std::pair<int, int>, std::map<std::string, int64_t>> link_counters_;
 };
 
 absl::Status Run::Prepare() {
@@ -450,9 +453,41 @@ absl::Status Run::DriveTimeline() {
   return absl::OkStatus();
 }
 
+void Run::RecordRuleStats() {
+  // One LinkStats per directed link that has rules: what each rule matched
+  // and did, read before the phase's rules (and their counters) go away.
+  for (auto& agent : agents_) {
+    auto stats = agent->RuleStats();
+    if (!stats.ok()) continue;
+    std::set<int> touched;
+    for (const v1::RuleStat& rule : stats->stats()) {
+      // Rule ids are "<adversary rule>@<from>-><to>" (ClusterControl).
+      const size_t at = rule.id().rfind('@');
+      const size_t arrow = rule.id().find("->", at);
+      int to = -1;
+      if (at == std::string::npos || arrow == std::string::npos ||
+          !absl::SimpleAtoi(rule.id().substr(arrow + 2), &to)) {
+        continue;
+      }
+      // Rule names carry their phase, so counters of rules already removed
+      // stay in the link's cumulative record beside the live ones.
+      auto& counters = link_counters_[{agent->replica(), to}];
+      const std::string name = rule.id().substr(0, at);
+      counters[absl::StrCat(name, " matched")] = static_cast<int64_t>(rule.matched());
+      counters[absl::StrCat(name, " applied")] = static_cast<int64_t>(rule.applied());
+      touched.insert(to);
+    }
+    for (int to : touched) {
+      collector_->Record(LinkStats{collector_->Now(), agent->replica(), to,
+                                   link_counters_[{agent->replica(), to}]});
+    }
+  }
+}
+
 void Run::StopPhase(size_t phase) {
   auto it = active_.find(phase);
   if (it == active_.end()) return;
+  RecordRuleStats();
   absl::Status s = it->second->Stop(*control_);
   if (!s.ok() && failure_.empty()) {
     failure_ = absl::StrCat("phase ", phase, " (", plan_.timeline[phase].adversary,
@@ -467,17 +502,6 @@ void Run::Teardown() {
   while (!active_.empty()) StopPhase(active_.begin()->first);
   if (collector_ != nullptr) collector_->Record(RunEnd{collector_->Now()});
 
-  // Per-link counters of every rule, as the report's message statistics.
-  for (auto& agent : agents_) {
-    auto stats = agent->RuleStats();
-    if (!stats.ok()) continue;
-    for (const v1::RuleStat& rule : stats->stats()) {
-      LinkStats link{collector_->Now(), agent->replica(), -1, {}};
-      link.counters[absl::StrCat(rule.id(), " matched")] = static_cast<int64_t>(rule.matched());
-      link.counters[absl::StrCat(rule.id(), " applied")] = static_cast<int64_t>(rule.applied());
-      collector_->Record(std::move(link));
-    }
-  }
   for (auto& agent : agents_) {
     control_->ExpectExit(agent->replica());
     agent->StopReplica(absl::Seconds(2)).IgnoreError();

@@ -3,6 +3,9 @@
 // Clients may send one value to several replicas (a BFT client must, to get
 // past a Byzantine one), so "at most once" is per value, not per
 // submission. The workload never submits two equal values on purpose.
+// "Twice" means at two sequence numbers: a replica that restarts without
+// durable state and replays its log reports the same (seq, value) again,
+// which is one log entry, not a second commit.
 #ifndef TURNCOAT_HARNESS_CHECKERS_INTEGRITY_H_
 #define TURNCOAT_HARNESS_CHECKERS_INTEGRITY_H_
 

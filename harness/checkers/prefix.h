@@ -6,6 +6,10 @@
 // reports, this checker reads the order of its commits, so a replica that
 // skips, repeats or reorders numbers is caught even if no two replicas ever
 // claim different values for one number.
+//
+// A replica process that restarts (a ProcessStart after its first) begins a
+// new log: systems without durable state replay their log from 1, and the
+// replay must agree with everyone else's log as much as the original did.
 #ifndef TURNCOAT_HARNESS_CHECKERS_PREFIX_H_
 #define TURNCOAT_HARNESS_CHECKERS_PREFIX_H_
 

@@ -11,7 +11,7 @@ constexpr size_t kMaxNextHeightBuffer = 4096;
 constexpr size_t kMaxFutureDecisions = 1024;
 constexpr size_t kMaxPending = 200000;
 // How many consecutive decisions one SyncRequest is answered with.
-constexpr uint64_t kSyncBatch = 16;
+constexpr uint64_t kSyncBatch = 64;
 constexpr absl::Duration kSyncInterval = absl::Milliseconds(100);
 // Most pending values re-forwarded when a view fails.
 constexpr int kMaxReforward = 1024;

@@ -24,6 +24,16 @@ TEST(IntegrityTest, ValueCommittedTwiceAtOneReplica) {
   EXPECT_EQ(r.findings[0].evidence[1].t, absl::Milliseconds(500));
 }
 
+TEST(IntegrityTest, ARestartedReplicaReplayingItsLogIsNotADoubleCommit) {
+  HistoryBuilder h;
+  // Replica 2 restarts with no state and reports seqs 1 and 2 again.
+  h.CommitAt(100, {0, 1, 2, 3}, 1, "a").CommitAt(200, {0, 1, 2, 3}, 2, "b");
+  h.Commit(900, 2, 1, "a").Commit(901, 2, 2, "b");
+  EXPECT_TRUE(RunRegistered("integrity", h.history(), Context(4)).holds());
+  h.Commit(950, 2, 3, "a");  // but "a" at a third position is
+  EXPECT_EQ(RunRegistered("integrity", h.history(), Context(4)).violations, 1);
+}
+
 TEST(IntegrityTest, ByzantineDuplicatesAreIgnored) {
   HistoryBuilder h;
   h.Commit(100, 0, 1, "a").Commit(200, 0, 2, "a");

@@ -1,0 +1,183 @@
+// `turncoat run` end to end: real agents and refbft replicas on 127.0.0.1.
+// Each test checks the exit code, the reports, and that no process of the
+// run is left behind.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/subprocess.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace turncoat {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Pids of live processes whose command line mentions `needle`.
+std::vector<int> ProcessesMentioning(const std::string& needle) {
+  std::vector<int> pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = Slurp(entry.path().string() + "/cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(needle) != std::string::npos && std::stoi(name) != getpid()) {
+      pids.push_back(std::stoi(name));
+    }
+  }
+  return pids;
+}
+
+class RunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/turncoat_run_test_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    run_dir_ = dir_ + "/run";
+  }
+
+  void TearDown() override {
+    // Nothing the run started may outlive it (a zombie awaiting its reaper
+    // would still show; the run reaps everything).
+    EXPECT_EQ(ProcessesMentioning(run_dir_), std::vector<int>{}) << "processes left behind";
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  Subprocess Start(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {TURNCOAT_BINARY, "run"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("--out=" + run_dir_);
+    SpawnOptions options;
+    options.stdout_path = dir_ + "/stdout";
+    options.stderr_path = dir_ + "/stderr";
+    auto process = Subprocess::Spawn(argv, options);
+    EXPECT_TRUE(process.ok()) << process.status();
+    return *std::move(process);
+  }
+
+  int RunToEnd(const std::vector<std::string>& args) {
+    Subprocess process = Start(args);
+    auto exit = process.Wait(absl::Seconds(90));
+    EXPECT_TRUE(exit.ok()) << exit.status();
+    return exit.ok() ? exit->code : -1;
+  }
+
+  nlohmann::json Report() { return nlohmann::json::parse(Slurp(run_dir_ + "/report.json")); }
+
+  static const nlohmann::json* Invariant(const nlohmann::json& report, const std::string& name) {
+    for (const auto& inv : report["invariants"]) {
+      if (inv["name"] == name) return &inv;
+    }
+    return nullptr;
+  }
+
+  std::string Plan(const std::string& name) {
+    return absl::StrCat(TURNCOAT_SOURCE_DIR, "/plans/", name);
+  }
+
+  std::string dir_;
+  std::string run_dir_;
+};
+
+TEST_F(RunTest, SmokePlanPassesAndWritesEveryReport) {
+  ASSERT_EQ(RunToEnd({Plan("smoke.yaml")}), 0) << Slurp(dir_ + "/stderr");
+  EXPECT_TRUE(absl::StrContains(Slurp(dir_ + "/stdout"), "PASS"));
+  const nlohmann::json report = Report();
+  EXPECT_EQ(report["verdict"], "pass");
+  EXPECT_EQ(report["exit_code"], 0);
+  EXPECT_GT(report["statistics"]["committed_values"].get<int>(), 100);
+  for (const char* name : {"agreement", "prefix", "validity", "integrity", "no-honest-crash", "liveness"}) {
+    const nlohmann::json* inv = Invariant(report, name);
+    ASSERT_NE(inv, nullptr) << name;
+    EXPECT_TRUE((*inv)["holds"].get<bool>()) << name;
+  }
+  const std::string html = Slurp(run_dir_ + "/report.html");
+  EXPECT_TRUE(absl::StrContains(html, "<svg"));
+  EXPECT_FALSE(absl::StrContains(html, "src=\"http"));
+  EXPECT_TRUE(absl::StrContains(Slurp(run_dir_ + "/junit.xml"), "<testsuite"));
+  EXPECT_TRUE(absl::StrContains(Slurp(run_dir_ + "/history.jsonl"), "\"type\":\"commit\""));
+}
+
+TEST_F(RunTest, CrashedLeaderExposesTheNoViewChangeBug) {
+  ASSERT_EQ(RunToEnd({Plan("crash-leader.yaml"), "--replica-arg=--bug=no-view-change"}), 1)
+      << Slurp(dir_ + "/stderr");
+  const nlohmann::json report = Report();
+  EXPECT_EQ(report["verdict"], "fail");
+  const nlohmann::json* liveness = Invariant(report, "liveness");
+  ASSERT_NE(liveness, nullptr);
+  EXPECT_FALSE((*liveness)["holds"].get<bool>());
+  for (const char* safe : {"agreement", "prefix", "validity", "integrity"}) {
+    EXPECT_TRUE((*Invariant(report, safe))["holds"].get<bool>()) << safe;
+  }
+  EXPECT_TRUE(absl::StrContains(Slurp(dir_ + "/stdout"), "VIOLATED  liveness"));
+}
+
+TEST_F(RunTest, CorrectRefbftSurvivesTheCrashedLeader) {
+  ASSERT_EQ(RunToEnd({Plan("crash-leader.yaml")}), 0) << Slurp(dir_ + "/stdout");
+  const nlohmann::json report = Report();
+  // The crash and the restart are in the record.
+  ASSERT_EQ(report["timeline"]["faults"].size(), 1u);
+  EXPECT_EQ(report["timeline"]["faults"][0]["adversary"], "crash");
+  EXPECT_TRUE(report["timeline"]["faults"][0]["ended"].get<bool>());
+}
+
+TEST_F(RunTest, BadPlanExitsTwoBeforeStartingAnything) {
+  const std::string plan = dir_ + "/bad.yaml";
+  std::ofstream(plan) << "name: bad\ntarget: " << TURNCOAT_SOURCE_DIR
+                      << "/targets/refbft.yaml\nreplicas: 4\nseed: 1\nduration: 5s\n"
+                         "workload: { rate: 10/s, clients: 1, value_bytes: 32 }\n"
+                         "timeline:\n  - { at: 1s, for: 1s, adversary: teleport, nodes: [0] }\n";
+  EXPECT_EQ(RunToEnd({plan}), 2);
+  const std::string err = Slurp(dir_ + "/stderr");
+  EXPECT_TRUE(absl::StrContains(err, plan + ":8:")) << err;
+  EXPECT_TRUE(absl::StrContains(err, "teleport")) << err;
+  EXPECT_FALSE(fs::exists(run_dir_));
+}
+
+TEST_F(RunTest, ReplicaThatWillNotStartIsBadInputNamingTheTarget) {
+  EXPECT_EQ(RunToEnd({Plan("smoke.yaml"), "--replica-arg=--no_such_flag"}), 2);
+  const std::string err = Slurp(dir_ + "/stderr");
+  EXPECT_TRUE(absl::StrContains(err, "exited during start-up")) << err;
+  EXPECT_TRUE(absl::StrContains(err, "targets/refbft.yaml")) << err;
+  EXPECT_TRUE(absl::StrContains(err, "no_such_flag")) << err;  // the replica's own words
+  EXPECT_TRUE(fs::exists(run_dir_ + "/report.json"));
+}
+
+TEST_F(RunTest, InterruptStopsEverythingAndLeavesAPartialReport) {
+  Subprocess process = Start({Plan("smoke.yaml")});
+  // Bounded wait for the run to get going: commits in the history.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!absl::StrContains(Slurp(run_dir_ + "/history.jsonl"), "\"type\":\"commit\"") &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_TRUE(process.Signal(SIGINT).ok());
+  auto exit = process.Wait(absl::Seconds(30));
+  ASSERT_TRUE(exit.ok());
+  EXPECT_EQ(exit->code, 3) << Slurp(dir_ + "/stderr");
+  const nlohmann::json report = Report();
+  EXPECT_EQ(report["verdict"], "error");
+  EXPECT_LT(report["run"]["length_s"].get<double>(), 20.0);
+  EXPECT_TRUE(absl::StrContains(Slurp(run_dir_ + "/history.jsonl"), "\"type\":\"run_end\""));
+}
+
+}  // namespace
+}  // namespace turncoat
