@@ -142,4 +142,16 @@ absl::StatusOr<std::vector<const FieldDescriptor*>> ProtoSchema::ResolvePath(
   return fields;
 }
 
+bool ProtoSchema::IsBytesOrString(const google::protobuf::FieldDescriptor* f) {
+  using google::protobuf::FieldDescriptor;
+  return f->type() == FieldDescriptor::TYPE_BYTES || f->type() == FieldDescriptor::TYPE_STRING;
+}
+
+bool ProtoSchema::AnyRepeated(const std::vector<const google::protobuf::FieldDescriptor*>& path) {
+  for (const google::protobuf::FieldDescriptor* f : path) {
+    if (f->is_repeated()) return true;
+  }
+  return false;
+}
+
 }  // namespace turncoat

@@ -53,6 +53,11 @@ class ProtoSchema {
   static absl::StatusOr<std::vector<const google::protobuf::FieldDescriptor*>> ResolvePath(
       const google::protobuf::Descriptor* root, absl::string_view path);
 
+  // A field that can carry an opaque value: bytes or string.
+  static bool IsBytesOrString(const google::protobuf::FieldDescriptor* field);
+  // Whether any field along a resolved path is repeated.
+  static bool AnyRepeated(const std::vector<const google::protobuf::FieldDescriptor*>& path);
+
  private:
   ProtoSchema();
 

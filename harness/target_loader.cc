@@ -33,17 +33,6 @@ bool IsIntegerField(const FieldDescriptor* f) {
   }
 }
 
-bool IsBytesOrString(const FieldDescriptor* f) {
-  return f->type() == FieldDescriptor::TYPE_BYTES || f->type() == FieldDescriptor::TYPE_STRING;
-}
-
-bool AnyRepeated(const std::vector<const FieldDescriptor*>& path) {
-  for (const FieldDescriptor* f : path) {
-    if (f->is_repeated()) return true;
-  }
-  return false;
-}
-
 // A word of one of `choices`, mapped to its value.
 template <typename T>
 absl::StatusOr<T> ReadChoice(const YamlReader& reader, const YamlField& at,
@@ -200,7 +189,7 @@ class TargetParser {
     absl::StatusOr<std::vector<const FieldDescriptor*>> value_path =
         ProtoSchema::ResolvePath(content, p.value);
     if (!value_path.ok()) return r_.Error(value, value_path.status().message());
-    if (!IsBytesOrString(value_path->back())) {
+    if (!ProtoSchema::IsBytesOrString(value_path->back())) {
       return r_.Error(value, absl::StrCat("'", p.value, "' is a ", value_path->back()->type_name(),
                                           " field; expected a bytes or string field"));
     }
@@ -224,7 +213,7 @@ class TargetParser {
     absl::StatusOr<std::vector<const FieldDescriptor*>> sender_path =
         ProtoSchema::ResolvePath(*envelope, e.sender);
     if (!sender_path.ok()) return r_.Error(sender, sender_path.status().message());
-    if (!IsIntegerField(sender_path->back()) || AnyRepeated(*sender_path)) {
+    if (!IsIntegerField(sender_path->back()) || ProtoSchema::AnyRepeated(*sender_path)) {
       return r_.Error(sender, absl::StrCat("'", e.sender,
                                            "' is not a singular integer field; expected the "
                                            "field holding the sender's replica id"));
@@ -364,7 +353,7 @@ class TargetParser {
     absl::StatusOr<std::vector<const FieldDescriptor*>> value_path =
         ProtoSchema::ResolvePath((*method)->input_type(), c.value_field);
     if (!value_path.ok()) return r_.Error(value, value_path.status().message());
-    if (!IsBytesOrString(value_path->back()) || AnyRepeated(*value_path)) {
+    if (!ProtoSchema::IsBytesOrString(value_path->back()) || ProtoSchema::AnyRepeated(*value_path)) {
       return r_.Error(value, absl::StrCat("'", c.value_field,
                                           "' is not a singular bytes or string field; expected "
                                           "the field the submitted value goes in"));
@@ -376,7 +365,7 @@ class TargetParser {
       absl::StatusOr<std::vector<const FieldDescriptor*>> path =
           ProtoSchema::ResolvePath((*method)->output_type(), c.accepted_field);
       if (!path.ok()) return r_.Error(accepted, path.status().message());
-      if (path->back()->type() != FieldDescriptor::TYPE_BOOL || AnyRepeated(*path)) {
+      if (path->back()->type() != FieldDescriptor::TYPE_BOOL || ProtoSchema::AnyRepeated(*path)) {
         return r_.Error(accepted,
                         absl::StrCat("'", c.accepted_field, "' is not a singular bool field of ",
                                      (*method)->output_type()->full_name()));

@@ -41,17 +41,6 @@ uint64_t Mix(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-bool IsBytesOrString(const FieldDescriptor* f) {
-  return f->type() == FieldDescriptor::TYPE_BYTES || f->type() == FieldDescriptor::TYPE_STRING;
-}
-
-bool AnyRepeated(const std::vector<const FieldDescriptor*>& path) {
-  for (const FieldDescriptor* f : path) {
-    if (f->is_repeated()) return true;
-  }
-  return false;
-}
-
 // The message holding the last field of `path`, created along the way.
 Message* MutableParent(Message* m, const std::vector<const FieldDescriptor*>& path,
                        google::protobuf::MessageFactory* factory) {
@@ -158,7 +147,7 @@ absl::StatusOr<std::unique_ptr<WorkloadRunner>> WorkloadRunner::Create(
         absl::StrCat(client.method, " takes ", input->full_name(), ", not ", client.request_type));
   }
   TURNCOAT_ASSIGN_OR_RETURN(impl->value_path, ProtoSchema::ResolvePath(input, client.value_field));
-  if (!IsBytesOrString(impl->value_path.back()) || AnyRepeated(impl->value_path)) {
+  if (!ProtoSchema::IsBytesOrString(impl->value_path.back()) || ProtoSchema::AnyRepeated(impl->value_path)) {
     return absl::InvalidArgumentError(absl::StrCat("client value field '", client.value_field,
                                                    "' of ", input->full_name(),
                                                    " is not a singular bytes or string field"));
@@ -167,7 +156,7 @@ absl::StatusOr<std::unique_ptr<WorkloadRunner>> WorkloadRunner::Create(
     TURNCOAT_ASSIGN_OR_RETURN(impl->accepted_path,
                               ProtoSchema::ResolvePath(output, client.accepted_field));
     if (impl->accepted_path.back()->type() != FieldDescriptor::TYPE_BOOL ||
-        AnyRepeated(impl->accepted_path)) {
+        ProtoSchema::AnyRepeated(impl->accepted_path)) {
       return absl::InvalidArgumentError(
           absl::StrCat("client accepted field '", client.accepted_field, "' of ",
                        output->full_name(), " is not a singular bool field"));
