@@ -467,6 +467,13 @@ absl::StatusOr<std::unique_ptr<LinkProxy>> LinkProxy::Start(
   // One connection per link even when several links share a destination,
   // so faults on one link never queue behind another's traffic.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // A crashed replica that restarts must be reached again within a second,
+  // not after gRPC's default back-off of up to two minutes; an http_proxy in
+  // the environment must not reroute loopback links.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
   impl->shared->stub = std::make_unique<grpc::GenericStub>(
       grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
   impl->service = std::make_unique<ProxyService>(impl->shared);
