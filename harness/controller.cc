@@ -621,7 +621,11 @@ int ExitCode(RunStatus status) {
 }
 
 absl::StatusOr<RunOutcome> RunPlan(const Plan& plan, const TargetSpec& target,
-                                   const RunOptions& options) {
+                                   const RunOptions& given) {
+  // Agents and replicas run in directories of their own, so every path
+  // handed to them must not depend on the working directory.
+  RunOptions options = given;
+  options.run_dir = fs::absolute(given.run_dir).lexically_normal().string();
   std::error_code ec;
   if (fs::exists(options.run_dir, ec)) {
     return absl::AlreadyExistsError(absl::StrCat(

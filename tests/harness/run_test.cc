@@ -61,11 +61,14 @@ class RunTest : public ::testing::Test {
     if (!HasFailure()) fs::remove_all(dir_);
   }
 
+  // Runs in dir_, the working directory, with the run directory given
+  // relative to it, as a user typing the README's command would.
   Subprocess Start(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {TURNCOAT_BINARY, "run"};
     argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--out=" + run_dir_);
+    argv.push_back("--out=run");
     SpawnOptions options;
+    options.workdir = dir_;
     options.stdout_path = dir_ + "/stdout";
     options.stderr_path = dir_ + "/stderr";
     auto process = Subprocess::Spawn(argv, options);
