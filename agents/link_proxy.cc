@@ -1,9 +1,13 @@
 #include "agents/link_proxy.h"
 
+#include <algorithm>
+#include <atomic>
 #include <deque>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include <grpcpp/alarm.h>
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -20,6 +24,17 @@ namespace {
 // Messages queued per direction before the proxy stops reading from the
 // sender: gRPC flow control then pushes back on it, as without a proxy.
 constexpr size_t kMaxQueued = 16;
+
+// Calls the loop stands ready to accept at once; each accepted call is
+// replaced right away, so this bounds only a burst of simultaneous arrivals.
+constexpr int kAcceptsPosted = 32;
+
+// Events the loop handles before running deferred work even if more events
+// are ready, so that a busy loop never postpones writes for long.
+constexpr int kMaxEventsBeforeDeferred = 32;
+
+// How long the destructor waits for cancelled calls to wind down.
+constexpr absl::Duration kStopTimeout = absl::Seconds(5);
 
 // Metadata gRPC itself sets on each hop; copying it would duplicate or
 // contradict what the next hop's library writes.
@@ -45,51 +60,198 @@ grpc::ByteBuffer ToBuffer(const std::string& bytes) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
+// What a loop's completion queue hands back: a call's operation or a
+// wake-up.
+class Event {
+ public:
+  virtual void Proceed(bool ok) = 0;
+
+ protected:
+  ~Event() = default;
+};
+
+// An event loop: one completion queue, drained by one thread. Everything a
+// call does runs here, so call state needs no lock.
+//
+// Work can be deferred until the events that are ready now have been
+// handled. Calls start their writes that way: a unary request's headers,
+// message and end of stream usually arrive together, and so do a response
+// and its status; writing each as its event comes would cost a send (a
+// system call and a wake-up of the peer) apiece, writing after the burst
+// costs one.
+class Loop {
+ public:
+  explicit Loop(std::unique_ptr<grpc::ServerCompletionQueue> cq) : cq_(std::move(cq)) {}
+
+  grpc::ServerCompletionQueue* cq() const { return cq_.get(); }
+  bool InLoop() const { return current_ == this; }
+  // Once true, no operation may start on cq() (it is shut down).
+  bool closed() const { return closed_flag_.load(std::memory_order_acquire); }
+
+  // The thread body: runs events until Close() and the queue drains.
+  void Run() {
+    current_ = this;
+    void* tag;
+    bool ok;
+    int burst = 0;
+    for (;;) {
+      if (deferred_.empty()) {
+        burst = 0;
+        if (!cq_->Next(&tag, &ok)) break;
+        static_cast<Event*>(tag)->Proceed(ok);
+        continue;
+      }
+      if (++burst > kMaxEventsBeforeDeferred) {
+        RunDeferred();
+        continue;
+      }
+      // Whatever is ready now (a zero deadline polls without waiting).
+      const auto status = cq_->AsyncNext(&tag, &ok, gpr_time_0(GPR_CLOCK_MONOTONIC));
+      if (status == grpc::CompletionQueue::SHUTDOWN) break;
+      if (status == grpc::CompletionQueue::TIMEOUT) {
+        RunDeferred();
+      } else {
+        static_cast<Event*>(tag)->Proceed(ok);
+      }
+    }
+    deferred_.clear();
+    current_ = nullptr;
+  }
+
+  // Loop thread only: runs `fn` here once the events ready now are handled.
+  void Defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
+
+  // Runs `fn` on the loop thread: now when called there, else soon. After
+  // Close() it is dropped (with what it captured).
+  void Post(std::function<void()> fn) {
+    if (InLoop()) {
+      fn();
+      return;
+    }
+    absl::MutexLock lock(&mu_);
+    if (closed_) return;
+    inbox_.push_back(std::move(fn));
+    if (wake_pending_) return;
+    wake_pending_ = true;
+    // A fresh alarm per wake-up: an alarm may not be re-armed from another
+    // thread while the loop may still be handling its previous firing.
+    // Set under mu_, so never after Close() has shut the queue down.
+    auto* wake = new Wakeup(this);
+    wake->alarm.Set(cq_.get(), gpr_now(GPR_CLOCK_MONOTONIC), static_cast<Event*>(wake));
+  }
+
+  // Stops accepting posts and shuts the queue down; Run() returns once the
+  // events already queued are handled. No operation may start afterwards.
+  void Close() {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    closed_flag_.store(true, std::memory_order_release);
+    inbox_.clear();
+    cq_->Shutdown();
+  }
+
+ private:
+  struct Wakeup final : Event {
+    explicit Wakeup(Loop* loop) : loop(loop) {}
+    void Proceed(bool) override {
+      loop->RunInbox();
+      delete this;
+    }
+    Loop* loop;
+    grpc::Alarm alarm;
+  };
+
+  void RunDeferred() {
+    std::vector<std::function<void()>> work;
+    work.swap(deferred_);
+    for (auto& fn : work) fn();
+  }
+
+  void RunInbox() {
+    std::vector<std::function<void()>> work;
+    {
+      absl::MutexLock lock(&mu_);
+      work.swap(inbox_);
+      wake_pending_ = false;
+    }
+    for (auto& fn : work) fn();
+  }
+
+  static thread_local Loop* current_;
+  const std::unique_ptr<grpc::ServerCompletionQueue> cq_;
+  std::vector<std::function<void()>> deferred_;  // loop thread only
+  absl::Mutex mu_;
+  std::vector<std::function<void()>> inbox_ ABSL_GUARDED_BY(mu_);
+  bool wake_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> closed_flag_{false};  // closed_, readable without mu_
+};
+
+thread_local Loop* Loop::current_ = nullptr;
+
 // What every call of one link shares.
 struct LinkShared {
   std::shared_ptr<ProxyRuntime> runtime;
   LinkId link;
   std::unique_ptr<grpc::GenericStub> stub;
+  grpc::AsyncGenericService service;
+  std::atomic<bool> stopping{false};  // no new calls are accepted
+  std::atomic<int> calls{0};          // ProxyCall objects alive
 };
 
-// One proxied call: a server-side reactor facing the sending replica and a
-// client-side reactor facing the destination, pumping messages both ways.
+// One proxied call: the server side facing the sending replica and the
+// client side facing the destination, pumping messages both ways.
 //
-// Locking: mu_ guards all state. gRPC operations are started outside it
-// (Pump computes them, Run starts them), because gRPC may run reactions on
-// other threads that take mu_. Two invariants keep operations legal:
-// server operations are never started after Finish's OnDone (Finish waits
-// until no server read start is in progress), and client operations never
-// after RemoveHold (which waits likewise).
+// All state is touched on the call's loop thread only; every gRPC operation
+// completes there as an Event, and Pump() decides the next operations from
+// the state. Frames the engine releases elsewhere come in through
+// Loop::Post. The call keeps itself alive (self_) until no operation of
+// either side is outstanding.
 class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
  public:
-  ProxyCall(std::shared_ptr<LinkShared> link, grpc::GenericCallbackServerContext* ctx)
-      : link_(std::move(link)), ctx_(ctx), server_(this), client_(this) {}
-
-  // Wires both sides and starts the upstream call. Returns the reactor gRPC
-  // drives for the server side; the call keeps itself alive until both sides
-  // are done.
-  grpc::ServerGenericBidiReactor* Begin() {
-    self_ = shared_from_this();
-    up_.sink = std::make_shared<Sink>(weak_from_this(), Direction::kRequest);
-    down_.sink = std::make_shared<Sink>(weak_from_this(), Direction::kResponse);
-    // Propagates the deadline and cancellation of the incoming call.
-    client_ctx_ = grpc::ClientContext::FromCallbackServerContext(*ctx_);
-    for (const auto& [key, value] : ctx_->client_metadata()) {
-      if (Reserved(key)) continue;
-      client_ctx_->AddMetadata(std::string(key.data(), key.size()),
-                               std::string(value.data(), value.size()));
+  ProxyCall(std::shared_ptr<LinkShared> link, std::shared_ptr<Loop> loop)
+      : link_(std::move(link)), loop_(std::move(loop)), server_(&ctx_) {
+    link_->calls.fetch_add(1);
+    for (int i = 0; i < kOpCount; ++i) {
+      ops_[i].call = this;
+      ops_[i].op = static_cast<Op>(i);
     }
-    link_->stub->PrepareBidiStreamingCall(client_ctx_.get(), ctx_->method(),
-                                          grpc::StubOptions(), &client_);
-    client_.AddHold();
-    client_.StartRead(&resp_buf_);
-    client_.StartCall();
-    server_.StartRead(&req_buf_);
-    return &server_;
+  }
+  ~ProxyCall() { link_->calls.fetch_sub(1); }
+
+  // Makes `loop` ready to accept one more call.
+  static void Accept(const std::shared_ptr<LinkShared>& link,
+                     const std::shared_ptr<Loop>& loop) {
+    auto call = std::make_shared<ProxyCall>(link, loop);
+    call->self_ = call;
+    // Must precede the request. gRPC returns this tag only for calls that
+    // started (see OnEvent(kNew)).
+    call->ctx_.AsyncNotifyWhenDone(call->Tag(kDone));
+    link->service.RequestCall(&call->ctx_, &call->server_, loop->cq(), loop->cq(),
+                              call->Tag(kNew));
   }
 
  private:
+  enum Op {
+    kNew,           // the server matched a call to this object
+    kDone,          // the server side is over (finished or cancelled)
+    kServerRead,
+    kServerWrite,
+    kServerFinish,
+    kStart,         // the client call's headers went out
+    kMetadata,      // the destination's initial metadata arrived
+    kClientRead,
+    kClientWrite,   // a message or the half-close
+    kClientFinish,  // the destination's status arrived
+    kOpCount
+  };
+
+  struct OpTag final : Event {
+    void Proceed(bool ok) override { call->OnEvent(op, ok); }
+    ProxyCall* call = nullptr;
+    Op op = kNew;
+  };
+
   // Where the engine's emits for this call go; holds the call weakly so a
   // frame released after the call ended is simply discarded.
   class Sink : public FrameSink {
@@ -107,206 +269,265 @@ class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
     Direction direction_;
   };
 
-  class ServerSide : public grpc::ServerGenericBidiReactor {
-   public:
-    explicit ServerSide(ProxyCall* call) : call_(call) {}
-    void OnReadDone(bool ok) override { call_->OnSourceRead(Direction::kRequest, ok); }
-    void OnWriteDone(bool ok) override { call_->OnWriteDone(Direction::kResponse, ok); }
-    void OnCancel() override { call_->OnCancel(); }
-    void OnDone() override { call_->OnServerDone(); }
-
-   private:
-    ProxyCall* call_;
-  };
-
-  class ClientSide : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
-   public:
-    explicit ClientSide(ProxyCall* call) : call_(call) {}
-    void OnReadInitialMetadataDone(bool ok) override { call_->OnUpstreamMetadata(ok); }
-    void OnReadDone(bool ok) override { call_->OnSourceRead(Direction::kResponse, ok); }
-    void OnWriteDone(bool ok) override { call_->OnWriteDone(Direction::kRequest, ok); }
-    void OnWritesDoneDone(bool) override {}
-    void OnDone(const grpc::Status& status) override { call_->OnUpstreamDone(status); }
-
-   private:
-    ProxyCall* call_;
-  };
-
   // Messages flowing one way: requests (to the destination) or responses.
   struct Lane {
     std::deque<grpc::ByteBuffer> queue;
-    grpc::ByteBuffer writing;  // the message of the write in flight
     bool write_in_flight = false;
+    bool read_in_flight = false;
     int pending = 0;             // delayed or held frames not yet queued
     bool source_closed = false;  // no more messages will be read
-    bool read_paused = false;
     std::shared_ptr<Sink> sink;
   };
 
-  // gRPC operations to start once mu_ is released.
-  struct Actions {
-    bool up_write = false;
-    bool writes_done = false;
-    bool remove_hold = false;
-    bool down_write = false;
-    bool finish = false;
-    grpc::Status status;
-    bool read_requests = false;
-    bool read_responses = false;
-    std::shared_ptr<ProxyCall> release;  // dropped last, outside the lock
-    bool Any() const {
-      return up_write || writes_done || remove_hold || down_write || finish ||
-             read_requests || read_responses;
-    }
-  };
-
-  Lane& LaneOf(Direction d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return d == Direction::kRequest ? up_ : down_;
+  void* Tag(Op op) {
+    ++outstanding_;
+    return static_cast<Event*>(&ops_[op]);
   }
 
-  // Decides the next operations from the state.
-  void Pump(Actions* a) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    // Requests to the destination. Once responses ended, the call is over
-    // upstream: later requests have nowhere to go.
-    if (down_.source_closed || upstream_write_failed_) up_.queue.clear();
-    if (!hold_removed_ && !up_.write_in_flight && !down_.source_closed) {
-      if (!up_.queue.empty() && !upstream_write_failed_) {
-        up_.writing = std::move(up_.queue.front());
-        up_.queue.pop_front();
-        up_.write_in_flight = true;
-        a->up_write = true;
-      } else if (up_.queue.empty() && up_.source_closed && up_.pending == 0 &&
-                 !writes_done_started_) {
-        writes_done_started_ = true;
-        ++client_starts_;
-        a->writes_done = true;
-      }
-    }
-    if (!hold_removed_ && down_.source_closed && !up_.write_in_flight &&
-        client_starts_ == 0) {
-      hold_removed_ = true;
-      a->remove_hold = true;
-    }
-    if (down_.read_paused && down_.queue.size() < kMaxQueued && !hold_removed_) {
-      down_.read_paused = false;
-      ++client_starts_;
-      a->read_responses = true;
-    }
+  Lane& LaneOf(Direction d) { return d == Direction::kRequest ? up_ : down_; }
 
-    // Responses to the sender, after the destination's initial metadata.
-    if (cancelled_) down_.queue.clear();
-    if (!finished_ && !down_.write_in_flight && (metadata_ready_ || cancelled_)) {
-      if (!down_.queue.empty()) {
-        down_.writing = std::move(down_.queue.front());
-        down_.queue.pop_front();
-        down_.write_in_flight = true;
-        a->down_write = true;
-      } else if ((cancelled_ || (upstream_done_ && down_.pending == 0)) &&
-                 server_starts_ == 0) {
-        finished_ = true;
-        a->finish = true;
-        a->status = cancelled_ ? grpc::Status(grpc::StatusCode::CANCELLED,
-                                              "cancelled at the link proxy")
-                               : upstream_status_;
-      }
+  void OnEvent(Op op, bool ok) {
+    --outstanding_;
+    switch (op) {
+      case kNew:
+        if (!ok) {
+          // Shutting down: the done tag will not come for a call that never
+          // started.
+          --outstanding_;
+          break;
+        }
+        Begin();
+        break;
+      case kDone:
+        if (ctx_.IsCancelled()) {
+          cancelled_ = true;
+          if (client_ctx_) client_ctx_->TryCancel();
+        }
+        break;
+      case kServerRead:
+        up_.read_in_flight = false;
+        OnSourceRead(Direction::kRequest, ok);
+        break;
+      case kServerWrite:
+        down_.write_in_flight = false;
+        if (!ok) {
+          cancelled_ = true;  // the sender is gone
+          client_ctx_->TryCancel();
+        }
+        break;
+      case kServerFinish:
+        break;
+      case kStart:
+        started_ = true;
+        if (!ok) upstream_write_failed_ = true;  // the status will say why
+        break;
+      case kMetadata:
+        if (ok && !finished_) {
+          for (const auto& [key, value] : client_ctx_->GetServerInitialMetadata()) {
+            if (Reserved(key)) continue;
+            ctx_.AddInitialMetadata(std::string(key.data(), key.size()),
+                                    std::string(value.data(), value.size()));
+          }
+        }
+        metadata_ready_ = true;
+        break;
+      case kClientRead:
+        down_.read_in_flight = false;
+        OnSourceRead(Direction::kResponse, ok);
+        break;
+      case kClientWrite:
+        up_.write_in_flight = false;
+        if (!ok) upstream_write_failed_ = true;  // the destination's status will follow
+        break;
+      case kClientFinish:
+        if (!finished_) {
+          for (const auto& [key, value] : client_ctx_->GetServerTrailingMetadata()) {
+            if (Reserved(key)) continue;
+            ctx_.AddTrailingMetadata(std::string(key.data(), key.size()),
+                                     std::string(value.data(), value.size()));
+          }
+        }
+        upstream_done_ = true;
+        break;
+      case kOpCount:
+        break;
     }
-    if (up_.read_paused && up_.queue.size() < kMaxQueued && !finished_) {
-      up_.read_paused = false;
-      ++server_starts_;
-      a->read_requests = true;
-    }
-    if (server_done_ && client_done_ && self_) a->release = std::move(self_);
+    Pump();
   }
 
-  // Starts the operations Pump chose, then re-pumps for the starts that
-  // were holding Finish or RemoveHold back.
-  void Run(Actions a) {
-    while (a.Any()) {
-      if (a.up_write) client_.StartWrite(&up_.writing);
-      if (a.writes_done) client_.StartWritesDone();
-      if (a.read_responses) client_.StartRead(&resp_buf_);
-      if (a.remove_hold) client_.RemoveHold();
-      if (a.down_write) server_.StartWrite(&down_.writing);
-      if (a.read_requests) server_.StartRead(&req_buf_);
-      if (a.finish) server_.Finish(a.status);
-      if (!(a.writes_done || a.read_responses || a.read_requests)) break;
-      Actions next;
-      {
-        absl::MutexLock lock(&mu_);
-        if (a.writes_done) --client_starts_;
-        if (a.read_responses) --client_starts_;
-        if (a.read_requests) --server_starts_;
-        Pump(&next);
+  // Wires both sides; the upstream call starts in the first Flush().
+  void Begin() {
+    if (!link_->stopping.load()) Accept(link_, loop_);  // take our place
+    begun_ = true;
+    // Propagates the deadline and cancellation of the incoming call.
+    client_ctx_ = grpc::ClientContext::FromServerContext(ctx_);
+    for (const auto& [key, value] : ctx_.client_metadata()) {
+      if (Reserved(key)) continue;
+      client_ctx_->AddMetadata(std::string(key.data(), key.size()),
+                               std::string(value.data(), value.size()));
+    }
+    client_ = link_->stub->PrepareCall(client_ctx_.get(), ctx_.method(), loop_->cq());
+  }
+
+  // Starts the reads and the upstream status the state allows, and
+  // schedules a Flush() for the writes. Operations complete only through
+  // the loop, so this is not re-entered by the operations it starts.
+  void Pump() {
+    if (released_) return;
+    // The queue is closed only if the destructor gave up waiting for this
+    // call; then it is abandoned (the server's shutdown ends it).
+    if (begun_ && !loop_->closed()) {
+      if (down_.source_closed || upstream_write_failed_) {
+        // Once responses ended, the call is over upstream: later requests
+        // have nowhere to go.
+        up_.queue.clear();
       }
-      a = std::move(next);
+      if (cancelled_ || finished_) down_.queue.clear();  // nobody to send them to
+      if (metadata_ready_ && !down_.read_in_flight && !down_.source_closed &&
+          down_.queue.size() < kMaxQueued) {
+        down_.read_in_flight = true;
+        client_->Read(&resp_buf_, Tag(kClientRead));
+      }
+      if (down_.source_closed && !client_finish_started_) {
+        client_finish_started_ = true;
+        client_->Finish(&upstream_status_, Tag(kClientFinish));
+      }
+      if (!up_.read_in_flight && !up_.source_closed && !finished_ && !cancelled_ &&
+          up_.queue.size() < kMaxQueued) {
+        up_.read_in_flight = true;
+        server_.Read(&req_buf_, Tag(kServerRead));
+      }
+      if (!flush_scheduled_ && WantsFlush()) {
+        flush_scheduled_ = true;
+        loop_->Defer([self = shared_from_this()] {
+          self->flush_scheduled_ = false;
+          self->Flush();
+        });
+      }
+    }
+    if (outstanding_ == 0 && !flush_scheduled_) {
+      // Nothing of either side is pending, so nothing will start again.
+      released_ = true;
+      std::shared_ptr<ProxyCall> self = std::move(self_);
     }
   }
 
-  void Locked(const std::function<void(Actions*)>& change) {
-    Actions a;
-    {
-      absl::MutexLock lock(&mu_);
-      change(&a);
-      Pump(&a);
+  // Whether Flush() would start something (and so must be scheduled).
+  bool WantsFlush() const {
+    if (!call_started_ && !cancelled_ && !finished_) return true;
+    const bool request_ready =
+        !up_.queue.empty() || (up_.source_closed && up_.pending == 0);
+    if (started_ && !up_.write_in_flight && !down_.source_closed &&
+        !upstream_write_failed_ && !writes_done_started_ && request_ready) {
+      return true;
     }
-    Run(std::move(a));
+    const bool response_ready = !down_.queue.empty() || cancelled_ ||
+                                (upstream_done_ && down_.pending == 0);
+    return !finished_ && !down_.write_in_flight && (metadata_ready_ || cancelled_) &&
+           response_ready;
+  }
+
+  // Starts the writes: the upstream call's headers, requests, responses and
+  // the sender's status, merging what can go out together.
+  void Flush() {
+    if (released_) return;
+    if (begun_ && !loop_->closed()) {
+      if (!call_started_ && !cancelled_ && !finished_) {
+        call_started_ = true;
+        // When the first request (or the end of requests) is already here,
+        // the headers wait for it and leave in the same write; otherwise
+        // they leave now, since the destination may have to speak first.
+        if (!up_.queue.empty() || (up_.source_closed && up_.pending == 0)) {
+          client_ctx_->set_initial_metadata_corked(true);
+          client_->StartCall(nullptr);  // corked: no operation, no tag
+          started_ = true;
+        } else {
+          client_->StartCall(Tag(kStart));
+        }
+        client_->ReadInitialMetadata(Tag(kMetadata));
+      }
+      if (down_.source_closed || upstream_write_failed_) up_.queue.clear();
+      // Writes share gRPC's operation slot with an uncorked start.
+      if (started_ && !up_.write_in_flight && !down_.source_closed &&
+          !upstream_write_failed_ && !writes_done_started_) {
+        if (!up_.queue.empty()) {
+          grpc::ByteBuffer message = std::move(up_.queue.front());
+          up_.queue.pop_front();
+          up_.write_in_flight = true;
+          if (up_.queue.empty() && up_.source_closed && up_.pending == 0) {
+            writes_done_started_ = true;  // the half-close rides along
+            client_->WriteLast(message, grpc::WriteOptions(), Tag(kClientWrite));
+          } else {
+            client_->Write(message, Tag(kClientWrite));
+          }
+        } else if (up_.source_closed && up_.pending == 0) {
+          writes_done_started_ = true;
+          up_.write_in_flight = true;
+          client_->WritesDone(Tag(kClientWrite));
+        }
+      }
+
+      // Responses to the sender, after the destination's initial metadata.
+      if (cancelled_ || finished_) down_.queue.clear();
+      if (!finished_ && !down_.write_in_flight && (metadata_ready_ || cancelled_)) {
+        const bool status_due = !cancelled_ && upstream_done_ && down_.pending == 0;
+        if (!down_.queue.empty()) {
+          grpc::ByteBuffer message = std::move(down_.queue.front());
+          down_.queue.pop_front();
+          if (down_.queue.empty() && status_due) {
+            finished_ = true;  // the status rides along
+            server_.WriteAndFinish(message, grpc::WriteOptions(), upstream_status_,
+                                   Tag(kServerFinish));
+          } else {
+            down_.write_in_flight = true;
+            server_.Write(message, Tag(kServerWrite));
+          }
+        } else if (cancelled_ || status_due) {
+          finished_ = true;
+          server_.Finish(cancelled_ ? grpc::Status(grpc::StatusCode::CANCELLED,
+                                                   "cancelled at the link proxy")
+                                    : upstream_status_,
+                         Tag(kServerFinish));
+        }
+      }
+    }
+    Pump();
   }
 
   // A message (or the end of messages) arrived from the sender (requests)
   // or from the destination (responses).
   void OnSourceRead(Direction d, bool ok) {
     if (!ok) {
-      Locked([&](Actions*) {
-        LaneOf(d).source_closed = true;
-      });
+      LaneOf(d).source_closed = true;
       return;
     }
     grpc::ByteBuffer message;
     message.Swap(d == Direction::kRequest ? &req_buf_ : &resp_buf_);
     Process(d, std::move(message));
-    Locked([&](Actions* a) {
-      Lane& lane = LaneOf(d);
-      const bool open = d == Direction::kRequest ? !finished_ : !hold_removed_;
-      if (!open) return;
-      if (lane.queue.size() >= kMaxQueued) {
-        lane.read_paused = true;
-      } else if (d == Direction::kRequest) {
-        ++server_starts_;
-        a->read_requests = true;
-      } else {
-        ++client_starts_;
-        a->read_responses = true;
-      }
-    });
   }
 
-  // Runs one message through the rules and sends what they decide.
+  // Runs one message through the rules and queues what they decide.
   void Process(Direction d, grpc::ByteBuffer message) {
     ProxyRuntime& runtime = *link_->runtime;
     std::shared_ptr<const RuleSet> rules = runtime.engine()->Snapshot();
     const bool trace = runtime.ShouldTrace();
     if (rules->empty()) {
       if (trace) Record(d, message.Length(), ActionKind::kPass, "");
-      Locked([&](Actions*) {
-        if (!finished_) LaneOf(d).queue.push_back(std::move(message));
-      });
+      if (!finished_) LaneOf(d).queue.push_back(std::move(message));
       return;
     }
     std::string bytes = Flatten(message);
     const size_t size = bytes.size();
-    std::shared_ptr<Sink> sink;
-    {
-      absl::MutexLock lock(&mu_);
-      sink = LaneOf(d).sink;
-    }
+    // Made on first use: calls that never meet a rule need no sink.
+    Lane& lane = LaneOf(d);
+    if (lane.sink == nullptr) lane.sink = std::make_shared<Sink>(weak_from_this(), d);
     Decision decision = runtime.engine()->Process(
         *rules,
-        Frame(runtime.NextFrameId(), link_->link, ctx_->method(), d, std::move(bytes),
-              rules->codec(), std::move(sink)),
+        Frame(runtime.NextFrameId(), link_->link, ctx_.method(), d, std::move(bytes),
+              rules->codec(), lane.sink),
         absl::Now());
-    // Through Locked: another thread may already have released the frame
-    // (pending went to -1), and reaching 0 here may allow a half-close.
-    if (decision.held) Locked([&](Actions*) { ++LaneOf(d).pending; });
+    // Before delivering: the emits may release this very frame.
+    if (decision.held) ++lane.pending;
     if (trace) Record(d, size, decision.action, decision.rule_id);
     DeliverAll(std::move(decision.emits));
   }
@@ -315,7 +536,7 @@ class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
     TraceRecord r;
     r.time = absl::Now();
     r.link = link_->link;
-    r.method = ctx_->method();
+    r.method = ctx_.method();
     r.direction = d;
     r.bytes = size;
     r.action = action;
@@ -323,118 +544,72 @@ class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
     link_->runtime->Trace(r);
   }
 
+  // From any thread: a frame the rules let through, now or after `delay`.
   void Deliver(Direction d, absl::Duration delay, std::string bytes, bool from_hold) {
+    if (loop_->InLoop()) {  // the common case: the rules ran on this loop
+      DeliverHere(d, delay, std::move(bytes), from_hold);
+      return;
+    }
+    loop_->Post([self = shared_from_this(), d, delay, bytes = std::move(bytes),
+                 from_hold]() mutable {
+      self->DeliverHere(d, delay, std::move(bytes), from_hold);
+    });
+  }
+
+  void DeliverHere(Direction d, absl::Duration delay, std::string bytes, bool from_hold) {
+    if (released_) return;
     if (delay <= absl::ZeroDuration()) {
       Arrive(d, ToBuffer(bytes), from_hold ? 1 : 0);
       return;
     }
-    {
-      absl::MutexLock lock(&mu_);
-      ++LaneOf(d).pending;
-    }
+    ++LaneOf(d).pending;
     link_->runtime->timers()->Schedule(
         absl::Now() + delay,
-        [self = shared_from_this(), d, bytes = std::move(bytes), from_hold] {
-          self->Arrive(d, ToBuffer(bytes), from_hold ? 2 : 1);
+        [weak = weak_from_this(), d, bytes = std::move(bytes), from_hold]() mutable {
+          auto self = weak.lock();
+          if (self == nullptr) return;
+          Loop* loop = self->loop_.get();
+          loop->Post([self = std::move(self), d, bytes = std::move(bytes), from_hold] {
+            if (!self->released_) self->Arrive(d, ToBuffer(bytes), from_hold ? 2 : 1);
+          });
         });
   }
 
   // Queues a frame that survived the rules; `settles` pending frames it was.
   void Arrive(Direction d, grpc::ByteBuffer message, int settles) {
-    Locked([&](Actions*) {
-      Lane& lane = LaneOf(d);
-      lane.pending -= settles;
-      if (!finished_) lane.queue.push_back(std::move(message));
-    });
-  }
-
-  void OnWriteDone(Direction d, bool ok) {
-    Locked([&](Actions*) {
-      LaneOf(d).write_in_flight = false;
-      if (ok) return;
-      if (d == Direction::kRequest) {
-        upstream_write_failed_ = true;  // the destination's status will follow
-      } else {
-        cancelled_ = true;  // the sender is gone
-      }
-    });
-    if (!ok && d == Direction::kResponse) client_ctx_->TryCancel();
-  }
-
-  void OnCancel() {
-    Locked([&](Actions*) { cancelled_ = true; });
-    client_ctx_->TryCancel();
-  }
-
-  void OnUpstreamMetadata(bool ok) {
-    Locked([&](Actions*) {
-      if (ok && !metadata_ready_ && !finished_) {
-        for (const auto& [key, value] : client_ctx_->GetServerInitialMetadata()) {
-          if (Reserved(key)) continue;
-          ctx_->AddInitialMetadata(std::string(key.data(), key.size()),
-                                   std::string(value.data(), value.size()));
-        }
-      }
-      metadata_ready_ = true;
-    });
-  }
-
-  void OnUpstreamDone(const grpc::Status& status) {
-    Locked([&](Actions*) {
-      if (!finished_) {
-        for (const auto& [key, value] : client_ctx_->GetServerTrailingMetadata()) {
-          if (Reserved(key)) continue;
-          ctx_->AddTrailingMetadata(std::string(key.data(), key.size()),
-                                    std::string(value.data(), value.size()));
-        }
-      }
-      upstream_status_ = status;
-      upstream_done_ = true;
-      metadata_ready_ = true;
-      client_done_ = true;
-    });
-  }
-
-  void OnServerDone() {
-    Locked([&](Actions*) { server_done_ = true; });
+    Lane& lane = LaneOf(d);
+    lane.pending -= settles;
+    if (!finished_) lane.queue.push_back(std::move(message));
+    Pump();
   }
 
   const std::shared_ptr<LinkShared> link_;
-  grpc::GenericCallbackServerContext* const ctx_;
+  const std::shared_ptr<Loop> loop_;
+  OpTag ops_[kOpCount];
+  grpc::GenericServerContext ctx_;
+  grpc::GenericServerAsyncReaderWriter server_;
   std::unique_ptr<grpc::ClientContext> client_ctx_;
-  ServerSide server_;
-  ClientSide client_;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> client_;
   grpc::ByteBuffer req_buf_;   // read target of the server side
   grpc::ByteBuffer resp_buf_;  // read target of the client side
 
-  absl::Mutex mu_;
-  std::shared_ptr<ProxyCall> self_;  // set by Begin, dropped when both sides are done
-  Lane up_ ABSL_GUARDED_BY(mu_);
-  Lane down_ ABSL_GUARDED_BY(mu_);
-  int server_starts_ ABSL_GUARDED_BY(mu_) = 0;
-  int client_starts_ ABSL_GUARDED_BY(mu_) = 0;
-  bool writes_done_started_ ABSL_GUARDED_BY(mu_) = false;
-  bool hold_removed_ ABSL_GUARDED_BY(mu_) = false;
-  bool upstream_write_failed_ ABSL_GUARDED_BY(mu_) = false;
-  bool metadata_ready_ ABSL_GUARDED_BY(mu_) = false;
-  bool upstream_done_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::Status upstream_status_ ABSL_GUARDED_BY(mu_);
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  bool server_done_ ABSL_GUARDED_BY(mu_) = false;
-  bool client_done_ ABSL_GUARDED_BY(mu_) = false;
-};
-
-class ProxyService : public grpc::CallbackGenericService {
- public:
-  explicit ProxyService(std::shared_ptr<LinkShared> link) : link_(std::move(link)) {}
-  grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext* ctx) override {
-    return std::make_shared<ProxyCall>(link_, ctx)->Begin();
-  }
-
- private:
-  std::shared_ptr<LinkShared> link_;
+  std::shared_ptr<ProxyCall> self_;  // dropped once nothing is outstanding
+  int outstanding_ = 0;              // operations started, not yet completed
+  bool released_ = false;
+  Lane up_;
+  Lane down_;
+  bool begun_ = false;
+  bool flush_scheduled_ = false;
+  bool call_started_ = false;  // StartCall issued
+  bool started_ = false;       // writes may start (the start completed or is corked)
+  bool writes_done_started_ = false;
+  bool upstream_write_failed_ = false;
+  bool metadata_ready_ = false;
+  bool client_finish_started_ = false;
+  bool upstream_done_ = false;
+  grpc::Status upstream_status_;
+  bool cancelled_ = false;
+  bool finished_ = false;
 };
 
 }  // namespace
@@ -450,8 +625,26 @@ struct LinkProxy::Impl {
   std::shared_ptr<LinkShared> shared;
   std::string target;
   int port = 0;
-  std::unique_ptr<ProxyService> service;
-  std::unique_ptr<grpc::Server> server;  // after service: destroyed first
+  std::unique_ptr<grpc::Server> server;
+  std::shared_ptr<Loop> loop;  // after server: destroyed after it
+  std::thread thread;
+
+  ~Impl() {
+    if (server != nullptr) {
+      shared->stopping.store(true);
+      // Calls still running after the grace period are cancelled; each then
+      // winds down on its loop, which keeps running meanwhile.
+      server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Milliseconds(500)));
+      // Bounded: cancellation reaches both sides of every call promptly.
+      const absl::Time deadline = absl::Now() + kStopTimeout;
+      while (shared->calls.load() > 0 && absl::Now() < deadline) {
+        absl::SleepFor(absl::Milliseconds(1));
+      }
+    }
+    if (loop != nullptr) loop->Close();
+    if (thread.joinable()) thread.join();
+    server.reset();
+  }
 };
 
 absl::StatusOr<std::unique_ptr<LinkProxy>> LinkProxy::Start(
@@ -476,14 +669,20 @@ absl::StatusOr<std::unique_ptr<LinkProxy>> LinkProxy::Start(
   args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
   impl->shared->stub = std::make_unique<grpc::GenericStub>(
       grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
-  impl->service = std::make_unique<ProxyService>(impl->shared);
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &impl->port);
   builder.SetMaxReceiveMessageSize(-1);
-  builder.RegisterCallbackGenericService(impl->service.get());
+  builder.RegisterAsyncGenericService(&impl->shared->service);
+  impl->loop = std::make_shared<Loop>(builder.AddCompletionQueue());
   impl->server = builder.BuildAndStart();
+  if (impl->server != nullptr && impl->port != 0) {
+    for (int i = 0; i < kAcceptsPosted; ++i) ProxyCall::Accept(impl->shared, impl->loop);
+  }
+  // Runs even on failure: Impl's destructor shuts the queue down and drains it.
+  impl->thread = std::thread([loop = impl->loop] { loop->Run(); });
   if (impl->server == nullptr || impl->port == 0) {
+    impl->server.reset();
     return absl::UnavailableError(absl::StrCat("link ", link.from, "->", link.to,
                                                ": cannot listen on ", listen));
   }
@@ -492,12 +691,7 @@ absl::StatusOr<std::unique_ptr<LinkProxy>> LinkProxy::Start(
 
 LinkProxy::LinkProxy(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-LinkProxy::~LinkProxy() {
-  // Calls still running after the grace period are cancelled; each then
-  // finishes promptly (see ProxyCall::OnCancel).
-  impl_->server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Milliseconds(500)));
-  impl_->server.reset();
-}
+LinkProxy::~LinkProxy() = default;
 
 LinkId LinkProxy::link() const { return impl_->shared->link; }
 int LinkProxy::port() const { return impl_->port; }

@@ -2,10 +2,20 @@
 //
 // Replica i dials the proxy's port instead of j's address, so the proxy knows
 // the link from the port alone. Every method is proxied (unary and client,
-// server and bidi streaming) with gRPC's generic callback API; metadata,
-// deadline, cancellation and status pass through. Each message, in both
-// directions, goes through the agent's RuleEngine; an empty rule set takes a
-// fast path that forwards gRPC's buffers without copying them into frames.
+// server and bidi streaming) with gRPC's generic API; metadata, deadline,
+// cancellation and status pass through. Each message, in both directions,
+// goes through the agent's RuleEngine; an empty rule set takes a fast path
+// that forwards gRPC's buffers without copying them into frames.
+//
+// Threading: each proxy runs one event loop, a completion queue drained by
+// one thread, and both sides of every proxied call live on it. A call's
+// steps thus run without locks or hand-offs between threads, and writes
+// that are ready together leave in one send; on gRPC's callback API, where
+// each step may run on another thread, the proxy cost about twice the CPU
+// per call (bench/proxy_bench measures it). An agent runs one proxy per
+// link, so its links use the cores in parallel. Frames the engine releases
+// on other threads (delays, hold windows, rule removal) are posted to their
+// call's loop.
 //
 // ProxyRuntime is what an agent's proxies share: the engine, the timer thread
 // that sends delayed frames and flushes hold windows, and the trace hook.
