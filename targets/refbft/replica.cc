@@ -1,6 +1,7 @@
 #include "targets/refbft/replica.h"
 
 #include <algorithm>
+#include <functional>
 #include <utility>
 
 namespace refbft {
@@ -95,6 +96,7 @@ void Replica::EnterHeight(uint64_t height, absl::Time now) {
   blocks_.clear();
   voted_.clear();
   new_views_.clear();
+  later_views_.clear();
   waiting_proposal_.reset();
   current_timeout_ = config_.view_timeout;
   EnterView(0, now);
@@ -123,7 +125,16 @@ void Replica::EnterView(uint64_t view, absl::Time now) {
     auto it = blocks_.find(prepare_qc_->block_hash());
     if (it != blocks_.end()) *nv->mutable_block() = it->second;
   }
-  SendTo(LeaderOf(height_, view_, config_.n), m, now);
+  // After a timeout, to everyone, not only the leader: replicas whose views
+  // drifted apart (after lost messages, each times out on its own schedule)
+  // learn where the others are and catch up (NoteLaterView). Entering a
+  // height's first view is no timeout, and every replica gets there from a
+  // decision, not from a clock.
+  if (view_ == 0) {
+    SendTo(LeaderOf(height_, view_, config_.n), m, now);
+  } else {
+    Broadcast(m, now);
+  }
 }
 
 void Replica::SendTo(uint32_t to, const Message& message, absl::Time now) {
@@ -302,7 +313,23 @@ void Replica::OnPhaseCert(uint32_t from, const PhaseCert& c, absl::Time now) {
   }
 }
 
+void Replica::NoteLaterView(uint32_t from, uint64_t view, absl::Time now) {
+  uint64_t& latest = later_views_[from];
+  latest = std::max(latest, view);
+  std::vector<uint64_t> views;
+  for (const auto& [sender, v] : later_views_) {
+    if (v > view_) views.push_back(v);
+  }
+  if (views.size() < static_cast<size_t>(config_.f) + 1) return;
+  // Of any f + 1 replicas one is honest, so the (f+1)-th latest view is one
+  // an honest replica has really entered; Byzantine claims alone move no one.
+  std::sort(views.begin(), views.end(), std::greater<uint64_t>());
+  EnterView(views[config_.f], now);
+}
+
 void Replica::OnNewView(uint32_t from, const NewView& nv, absl::Time now) {
+  if (nv.view() < view_) return;
+  if (nv.view() > view_ && from != config_.id) NoteLaterView(from, nv.view(), now);
   if (LeaderOf(nv.height(), nv.view(), config_.n) != config_.id || nv.view() < view_) return;
   NewView accepted = nv;
   if (nv.has_prepare_qc()) {

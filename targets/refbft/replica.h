@@ -116,6 +116,7 @@ class Replica {
   void OnVote(const Envelope& envelope, const Vote& v, absl::Time now);
   void OnPhaseCert(uint32_t from, const PhaseCert& c, absl::Time now);
   void OnNewView(uint32_t from, const NewView& nv, absl::Time now);
+  void NoteLaterView(uint32_t from, uint64_t view, absl::Time now);
   void OnDecide(const Decide& d, absl::Time now);
   void OnForward(const Forward& fw, absl::Time now);
   void OnSyncRequest(uint32_t from, const SyncRequest& req, absl::Time now);
@@ -152,6 +153,9 @@ class Replica {
   bool proposed_ = false;                 // leader: proposed in this view
   // leader: NEW-VIEW messages by view (>= view_), then by sender.
   std::map<uint64_t, std::map<uint32_t, NewView>> new_views_;
+  // The latest view each other replica announced a NEW-VIEW for, when later
+  // than ours: f + 1 of them pull us forward (view synchronisation).
+  std::map<uint32_t, uint64_t> later_views_;
   std::optional<VoteCollector> votes_;    // leader: votes in view_
   // A proposal of view_ that names values this replica has not seen
   // submitted yet; retried as Forward messages bring them.

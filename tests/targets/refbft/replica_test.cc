@@ -82,6 +82,26 @@ TEST(ReplicaTest, SilentLeaderIsReplacedByViewChange) {
   EXPECT_EQ(net.committed_values(0), net.committed_values(3));
 }
 
+// Lost decisions leave each leader deciding alone and the others behind, at
+// different heights and in views far apart, with long timeouts. Once the
+// network heals, the views must line up again quickly: f + 1 NEW-VIEWs of a
+// later view show an honest replica is already there, so laggards join it.
+TEST(ReplicaTest, ViewsResynchroniseAfterLostDecisions) {
+  SimNetwork net(4);
+  bool lossy = true;
+  net.SetDropRule([&](uint32_t, uint32_t, const Message& m) { return lossy && m.has_decide(); });
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(net.Submit(i % 4, absl::StrCat("early", i)));
+    net.RunFor(absl::Milliseconds(250));
+  }
+  lossy = false;
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(net.Submit(i % 4, absl::StrCat("late", i)));
+  const size_t total = 48;
+  // Bounded by the 8 s maximum view timeout, not by how long the loss lasted.
+  EXPECT_TRUE(net.RunUntil([&] { return AllHave(net, {0, 1, 2, 3}, total); }, absl::Seconds(12)));
+  EXPECT_EQ(net.committed_values(0), net.committed_values(1));
+}
+
 TEST(ReplicaTest, ValueWhoseForwardWasLostStillCommits) {
   SimNetwork net(4);
   // Replica 1 leads height 1; the only Forward of "lost" never arrives.
