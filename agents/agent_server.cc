@@ -393,7 +393,16 @@ struct AgentServer::Impl final : public v1::Agent::Service {
 
 absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(const AgentOptions& options) {
   std::shared_ptr<grpc::ServerCredentials> creds;
-  if (!options.tls_cert.empty() || !options.tls_key.empty()) {
+  // Checked first: half a TLS configuration must not fall back to plaintext
+  // (a client CA alone would otherwise be ignored on loopback).
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return absl::InvalidArgumentError("TLS needs both a certificate and a key file");
+  }
+  if (!options.tls_client_ca.empty() && options.tls_cert.empty()) {
+    return absl::InvalidArgumentError(
+        "a client CA for TLS needs a certificate and a key file as well");
+  }
+  if (!options.tls_cert.empty()) {
     auto cert = ReadFile(options.tls_cert);
     auto key = ReadFile(options.tls_key);
     if (!cert.ok()) return cert.status();

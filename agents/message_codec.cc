@@ -108,18 +108,27 @@ const pb::Descriptor* MessageCodec::FindMessage(absl::string_view full_name) con
   return pool_->FindMessageTypeByName(std::string(full_name));
 }
 
-const pb::Descriptor* MessageCodec::TypeOf(absl::string_view method_path,
-                                           Direction direction) const {
+const pb::MethodDescriptor* MessageCodec::FindMethod(absl::string_view method_path) const {
   // "/pkg.Service/Method" -> "pkg.Service.Method".
   if (method_path.size() < 4 || method_path[0] != '/') return nullptr;
   std::string name(method_path.substr(1));
   size_t slash = name.rfind('/');
   if (slash == std::string::npos) return nullptr;
   name[slash] = '.';
-  const pb::MethodDescriptor* method = pool_->FindMethodByName(name);
+  return pool_->FindMethodByName(name);
+}
+
+const pb::Descriptor* MessageCodec::TypeOf(absl::string_view method_path,
+                                           Direction direction) const {
+  const pb::MethodDescriptor* method = FindMethod(method_path);
   if (method == nullptr) return nullptr;
   return direction == Direction::kRequest ? method->input_type()
                                           : method->output_type();
+}
+
+bool MessageCodec::IsUnary(absl::string_view method_path) const {
+  const pb::MethodDescriptor* method = FindMethod(method_path);
+  return method != nullptr && !method->client_streaming() && !method->server_streaming();
 }
 
 const pb::Descriptor* MessageCodec::EmbeddedType(

@@ -31,6 +31,7 @@ class DescriptorPool;
 class DynamicMessageFactory;
 class FieldDescriptor;
 class Message;
+class MethodDescriptor;
 namespace compiler {
 class DiskSourceTree;
 class Importer;
@@ -72,6 +73,10 @@ class MessageCodec {
   const google::protobuf::Descriptor* TypeOf(absl::string_view method_path,
                                              Direction direction) const;
 
+  // Whether gRPC method `method_path` is unary (one request, one response);
+  // false when the schema has no such method.
+  bool IsUnary(absl::string_view method_path) const;
+
   // The message type `field` (a bytes field) carries, or nullptr.
   const google::protobuf::Descriptor* EmbeddedType(
       const google::protobuf::FieldDescriptor* field) const;
@@ -90,6 +95,7 @@ class MessageCodec {
 
  private:
   MessageCodec();
+  const google::protobuf::MethodDescriptor* FindMethod(absl::string_view method_path) const;
 
   // Set only by Load(); the importer owns the pool it parsed into.
   std::unique_ptr<google::protobuf::compiler::DiskSourceTree> source_tree_;

@@ -89,6 +89,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "agents/link_proxy.h"
@@ -444,6 +445,9 @@ absl::StatusOr<std::unique_ptr<InProcessProxy>> StartInProcessProxy(
 
 // The child: serves one proxy, prints its port, exits when stdin closes.
 int ServeProxy(const std::string& target, bool decode) {
+  // As turncoat-agent does (agents/main.cc), so the child costs what the
+  // agent's proxies cost.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   auto p = StartInProcessProxy(target, decode);
   if (!p.ok()) {
     std::fprintf(stderr, "proxy child: %s\n", p.status().ToString().c_str());

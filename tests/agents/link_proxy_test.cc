@@ -244,6 +244,26 @@ TEST_F(LinkProxyTest, DuplicateAndHoldActOnStreamMessages) {
   EXPECT_EQ(Chat(4), (std::vector<int>{2, 1, 0, 3}));
 }
 
+// A unary method carries one request per call: extra copies go to the
+// destination as calls of their own, and the original still succeeds.
+TEST_F(LinkProxyTest, DuplicatedUnaryRequestsArriveAsSeparateCalls) {
+  auto codec = MessageCodec::Load({TURNCOAT_SOURCE_DIR}, {"tests/agents/echo_test.proto"});
+  ASSERT_TRUE(codec.ok()) << codec.status();
+  engine_.SetCodec(std::shared_ptr<const MessageCodec>(std::move(*codec)));
+  RuleSpec dup = Rule("dup", ActionKind::kDuplicate);
+  dup.direction = Direction::kRequest;
+  dup.action.duplicates = 2;
+  ASSERT_TRUE(engine_.Install(dup).ok());
+  EchoReply reply;
+  ASSERT_TRUE(CallUnary("twice", &reply).ok());
+  EXPECT_EQ(reply.text(), "twice");
+  // The copies' calls are not awaited by the proxy; bounded wait for them.
+  for (int i = 0; i < 200 && service_.unary_calls.load() < 3; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(service_.unary_calls.load(), 3);
+}
+
 TEST_F(LinkProxyTest, RewriterUsesDescriptorsLoadedAtRunTime) {
   auto codec = MessageCodec::Load({TURNCOAT_SOURCE_DIR}, {"tests/agents/echo_test.proto"});
   ASSERT_TRUE(codec.ok()) << codec.status();
