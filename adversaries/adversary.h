@@ -53,6 +53,11 @@ class FaultControl {
   virtual absl::Status Resume(int replica) = 0;
 };
 
+// The FaultControl id of the twin of `replica` (adversaries/twins.h) in a
+// cluster of n: n + replica, so InstallRule(TwinId(n, r), j, ...) acts on
+// what the twin sends to j.
+inline int TwinId(int n, int replica) { return n + replica; }
+
 // Everything an adversary knows about its phase and the run.
 struct AdversaryContext {
   int n = 0;

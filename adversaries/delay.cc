@@ -11,8 +11,8 @@ const AdversaryImplementation kDelay(
      NodeRule::kAny,
      {{"by", ParamKind::kDuration, true, "added latency"},
       {"jitter", ParamKind::kDuration, false, "uniform extra latency up to this much"},
-      kToParam,
-      kMessagesParam}},
+      ToParam(),
+      MessagesParam()}},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
       agent::v1::Action action;
       action.set_kind(agent::v1::Action::DELAY);

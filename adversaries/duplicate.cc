@@ -11,12 +11,13 @@ const AdversaryImplementation kDuplicate(
      "delivers messages the replicas in `nodes` send twice",
      NodeRule::kAny,
      {{"probability", ParamKind::kProbability, true, "probability that a message is duplicated"},
-      kToParam,
-      kMessagesParam}},
+      {"copies", ParamKind::kCount, false, "extra copies of each duplicated message (default 1)"},
+      ToParam(),
+      MessagesParam()}},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
       agent::v1::Action action;
       action.set_kind(agent::v1::Action::DUPLICATE);
-      action.set_duplicates(1);
+      action.set_duplicates(static_cast<uint32_t>(ParamOr(*context.phase, "copies", 1.0)));
       return OnOutgoingLinks(context, action, ParamOr(*context.phase, "probability", 1.0));
     });
 

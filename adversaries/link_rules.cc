@@ -13,10 +13,14 @@ const T* FindParam(const Phase& phase, const std::string& name) {
 
 }  // namespace
 
-const ParamSpec kToParam{"to", ParamKind::kNodes, false,
-                         "only links towards these replicas (default: all)"};
-const ParamSpec kMessagesParam{"messages", ParamKind::kStringList, false,
-                               "only these payload kinds, by oneof field name (default: all)"};
+ParamSpec ToParam() {
+  return {"to", ParamKind::kNodes, false, "only links towards these replicas (default: all)"};
+}
+
+ParamSpec MessagesParam() {
+  return {"messages", ParamKind::kStringList, false,
+          "only these payload kinds, by oneof field name (default: all)"};
+}
 
 double ParamOr(const Phase& phase, const std::string& name, double fallback) {
   const double* v = FindParam<double>(phase, name);
@@ -26,6 +30,81 @@ double ParamOr(const Phase& phase, const std::string& name, double fallback) {
 absl::Duration ParamOr(const Phase& phase, const std::string& name, absl::Duration fallback) {
   const absl::Duration* v = FindParam<absl::Duration>(phase, name);
   return v == nullptr ? fallback : *v;
+}
+
+std::string ParamOr(const Phase& phase, const std::string& name, const std::string& fallback) {
+  const std::string* v = FindParam<std::string>(phase, name);
+  return v == nullptr ? fallback : *v;
+}
+
+std::vector<std::string> ParamOr(const Phase& phase, const std::string& name,
+                                 const std::vector<std::string>& fallback) {
+  const auto* v = FindParam<std::vector<std::string>>(phase, name);
+  return v == nullptr ? fallback : *v;
+}
+
+std::vector<int> ParamOr(const Phase& phase, const std::string& name,
+                         const std::vector<int>& fallback) {
+  const auto* v = FindParam<std::vector<int>>(phase, name);
+  return v == nullptr ? fallback : *v;
+}
+
+std::vector<std::vector<int>> ParamOr(const Phase& phase, const std::string& name,
+                                      const std::vector<std::vector<int>>& fallback) {
+  const auto* v = FindParam<std::vector<std::vector<int>>>(phase, name);
+  return v == nullptr ? fallback : *v;
+}
+
+agent::v1::Action RewriteAction(const AdversaryContext& context, int node,
+                                const std::string& rewriter) {
+  const EnvelopeSpec& envelope = context.target->protocol.envelope;
+  agent::v1::Action action;
+  action.set_kind(agent::v1::Action::REWRITE);
+  action.set_rewriter(rewriter);
+  auto& params = *action.mutable_params();
+  params["sender"] = envelope.sender;
+  params["payload"] = envelope.payload;
+  params["signature"] = envelope.signature;
+  if (context.byzantine_key_path) params["key"] = context.byzantine_key_path(node);
+  return action;
+}
+
+std::vector<GroupLink> LinksToGroups(const std::vector<int>& nodes,
+                                     const std::vector<std::vector<int>>& groups) {
+  std::vector<GroupLink> links;
+  for (int from : nodes) {
+    for (size_t g = 1; g < groups.size(); ++g) {
+      for (int to : groups[g]) {
+        if (to != from) links.push_back({from, to, static_cast<int>(g)});
+      }
+    }
+  }
+  return links;
+}
+
+std::vector<PlacedRule> CutBetweenGroups(const AdversaryContext& context,
+                                         const std::vector<std::vector<int>>& groups,
+                                         const std::string& name) {
+  std::vector<int> group_of(context.n, -1);
+  for (size_t g = 0; g < groups.size(); ++g) {
+    for (int r : groups[g]) group_of[r] = static_cast<int>(g);
+  }
+  agent::v1::Action drop;
+  drop.set_kind(agent::v1::Action::DROP);
+  std::vector<PlacedRule> rules;
+  for (int i = 0; i < context.n; ++i) {
+    for (int j = 0; j < context.n; ++j) {
+      if (i == j || (group_of[i] >= 0 && group_of[i] == group_of[j])) continue;
+      for (PlacedRule& r : RulesOnLink(context, {i, j}, name, drop, 1.0)) {
+        rules.push_back(std::move(r));
+      }
+    }
+  }
+  return rules;
+}
+
+std::string ValuesPath(const AdversaryContext& context) {
+  return context.target->protocol.value;
 }
 
 std::vector<std::pair<int, int>> OutgoingLinks(const AdversaryContext& context) {

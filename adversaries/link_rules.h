@@ -34,6 +34,33 @@ std::vector<PlacedRule> RulesOnLink(const AdversaryContext& context, std::pair<i
                                     const std::string& name, const agent::v1::Action& action,
                                     double probability);
 
+// A `rewrite` action for the registered agent rewriter `rewriter`, acting on
+// the target's envelopes as the Byzantine replica `node`: its params say
+// where the envelope keeps sender, payload and signature, and which key
+// (only ever a Byzantine one) signs what the rewriter changes.
+agent::v1::Action RewriteAction(const AdversaryContext& context, int node,
+                                const std::string& rewriter);
+
+// The directed links from each of the phase's nodes to every replica of
+// `groups[g]`, for g >= 1, tagged with g; group 0 and replicas in no group
+// are left alone. A node never gets a link to itself.
+struct GroupLink {
+  int from = 0;
+  int to = 0;
+  int group = 0;
+};
+std::vector<GroupLink> LinksToGroups(const std::vector<int>& nodes,
+                                     const std::vector<std::vector<int>>& groups);
+
+// Drop rules on every link, both ways, between replicas of different
+// `groups`; a replica in no group is cut off from everyone.
+std::vector<PlacedRule> CutBetweenGroups(const AdversaryContext& context,
+                                         const std::vector<std::vector<int>>& groups,
+                                         const std::string& name);
+
+// The payload-relative path of the target's proposed values (protocol.value).
+std::string ValuesPath(const AdversaryContext& context);
+
 // Installs every rule on Start and removes them on Stop.
 class LinkRuleAdversary : public Adversary {
  public:
@@ -51,13 +78,21 @@ class LinkRuleAdversary : public Adversary {
 std::unique_ptr<Adversary> OnOutgoingLinks(const AdversaryContext& context,
                                            const agent::v1::Action& action, double probability);
 
-// Parameters every link adversary takes.
-extern const ParamSpec kToParam;        // to: only links towards these replicas
-extern const ParamSpec kMessagesParam;  // messages: only these payload kinds
+// Parameters every link adversary takes. Functions, not globals: adversaries
+// declare them from static initialisers in other files, which may run first.
+ParamSpec ToParam();        // to: only links towards these replicas
+ParamSpec MessagesParam();  // messages: only these payload kinds
 
 // Typed parameter access; the plan loader has checked kinds and presence.
 double ParamOr(const Phase& phase, const std::string& name, double fallback);
 absl::Duration ParamOr(const Phase& phase, const std::string& name, absl::Duration fallback);
+std::string ParamOr(const Phase& phase, const std::string& name, const std::string& fallback);
+std::vector<std::string> ParamOr(const Phase& phase, const std::string& name,
+                                 const std::vector<std::string>& fallback);
+std::vector<int> ParamOr(const Phase& phase, const std::string& name,
+                         const std::vector<int>& fallback);
+std::vector<std::vector<int>> ParamOr(const Phase& phase, const std::string& name,
+                                      const std::vector<std::vector<int>>& fallback);
 
 }  // namespace turncoat
 

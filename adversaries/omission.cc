@@ -11,8 +11,8 @@ const AdversaryImplementation kOmission(
      "drops messages the replicas in `nodes` send",
      NodeRule::kAny,
      {{"drop", ParamKind::kProbability, true, "probability that a message is dropped"},
-      kToParam,
-      kMessagesParam}},
+      ToParam(),
+      MessagesParam()}},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
       agent::v1::Action action;
       action.set_kind(agent::v1::Action::DROP);

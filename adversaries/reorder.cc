@@ -13,8 +13,8 @@ const AdversaryImplementation kReorder(
      NodeRule::kAny,
      {{"window", ParamKind::kDuration, true,
        "messages within this window may overtake each other"},
-      kToParam,
-      kMessagesParam}},
+      ToParam(),
+      MessagesParam()}},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
       agent::v1::Action action;
       action.set_kind(agent::v1::Action::HOLD);

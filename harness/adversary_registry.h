@@ -86,7 +86,7 @@ class AdversaryRegistration {
 };
 
 // `static AdversaryPlaceholder kPlaceholder({...});` declares an adversary
-// that is planned but not implemented (declared_adversaries.cc).
+// that is planned but not implemented yet, so plans naming it validate.
 class AdversaryPlaceholder {
  public:
   explicit AdversaryPlaceholder(AdversaryInfo info);

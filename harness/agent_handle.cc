@@ -19,7 +19,10 @@ namespace v1 = agent::v1;
 class AgentHandle::Impl {
  public:
   Impl(int replica, AgentSpawnOptions options, Subprocess process)
-      : replica_(replica), options_(std::move(options)), process_(std::move(process)) {}
+      : replica_(replica),
+        label_(options.label.empty() ? absl::StrCat("replica ", replica) : options.label),
+        options_(std::move(options)),
+        process_(std::move(process)) {}
 
   ~Impl() { Shutdown(absl::Seconds(5)); }
 
@@ -30,7 +33,7 @@ class AgentHandle::Impl {
                                          grpc::InsecureChannelCredentials(), args);
     if (!channel_->WaitForConnected(absl::ToChronoTime(absl::Now() + options_.start_timeout))) {
       return absl::UnavailableError(
-          absl::StrCat("agent of replica ", replica_, " did not accept a connection on port ", port));
+          absl::StrCat("agent of ", label_, " did not accept a connection on port ", port));
     }
     stub_ = v1::Agent::NewStub(channel_);
     return absl::OkStatus();
@@ -44,7 +47,7 @@ class AgentHandle::Impl {
     const grpc::Status status = ((*stub_).*method)(&context, request, reply);
     if (status.ok()) return absl::OkStatus();
     return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        absl::StrCat("agent of replica ", replica_, ": ", name, ": ",
+                        absl::StrCat("agent of ", label_, ": ", name, ": ",
                                      status.error_message()));
   }
 
@@ -67,6 +70,7 @@ class AgentHandle::Impl {
   }
 
   const int replica_;
+  const std::string label_;
   const AgentSpawnOptions options_;
   Subprocess process_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -78,6 +82,8 @@ class AgentHandle::Impl {
 
 absl::StatusOr<std::unique_ptr<AgentHandle>> AgentHandle::Spawn(int replica,
                                                                 const AgentSpawnOptions& options) {
+  const std::string label =
+      options.label.empty() ? absl::StrCat("replica ", replica) : options.label;
   const std::string port_file = absl::StrCat(options.workdir, "/agent.port");
   SpawnOptions spawn;
   spawn.stdout_path = absl::StrCat(options.workdir, "/agent.stdout");
@@ -89,7 +95,7 @@ absl::StatusOr<std::unique_ptr<AgentHandle>> AgentHandle::Spawn(int replica,
                                    spawn);
   if (!process.ok()) {
     return absl::Status(process.status().code(),
-                        absl::StrCat("cannot start the agent of replica ", replica, " (",
+                        absl::StrCat("cannot start the agent of ", label, " (",
                                      options.binary, "): ", process.status().message()));
   }
   // The agent writes its port file whole and renames it into place, so a
@@ -104,13 +110,13 @@ absl::StatusOr<std::unique_ptr<AgentHandle>> AgentHandle::Spawn(int replica,
     }
     auto exited = process->TryWait();
     if (exited.ok() && exited->has_value()) {
-      return absl::UnavailableError(absl::StrCat("the agent of replica ", replica, " exited (",
+      return absl::UnavailableError(absl::StrCat("the agent of ", label, " exited (",
                                                  (*exited)->ToString(), ") before listening; see ",
                                                  spawn.stderr_path));
     }
     if (absl::Now() > deadline) {
       return absl::DeadlineExceededError(absl::StrCat(
-          "the agent of replica ", replica, " did not publish its port within ",
+          "the agent of ", label, " did not publish its port within ",
           absl::FormatDuration(options.start_timeout), "; see ", spawn.stderr_path));
     }
     absl::SleepFor(absl::Milliseconds(10));

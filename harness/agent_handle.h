@@ -29,6 +29,9 @@ struct AgentSpawnOptions {
   std::string binary;   // the turncoat-agent executable
   std::string workdir;  // the agent's own files: port file, stdout, stderr
   uint64_t seed = 0;    // seeds the agent's fault-rule randomness
+  // How messages name what the agent runs ("replica 2", "twin of replica
+  // 2"); empty: "replica <id>".
+  std::string label;
   absl::Duration start_timeout = absl::Seconds(10);
   absl::Duration call_timeout = absl::Seconds(10);
 };

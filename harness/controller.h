@@ -9,6 +9,10 @@
 // history.jsonl as it arrives, then stops everything, runs the expected
 // checkers and writes report.json, report.html and junit.xml.
 //
+// A plan with twins phases (adversaries/twins.h) gets one more agent and
+// replica process per twinned Byzantine replica, set up with the others
+// before the run and dormant outside its phases.
+//
 // Nothing outlives a run: agents are spawned in their own process groups
 // and die with the controller, replicas die with their agents, and every
 // path out of RunPlan (success, failure, interruption) stops them all and

@@ -10,6 +10,8 @@ absl::string_view ParamKindName(ParamKind kind) {
   switch (kind) {
     case ParamKind::kProbability:
       return "a probability from 0 to 1";
+    case ParamKind::kCount:
+      return "a whole number from 1 to 100";
     case ParamKind::kString:
       return "a string";
     case ParamKind::kStringList:

@@ -19,6 +19,7 @@ namespace turncoat {
 
 enum class ParamKind {
   kProbability,  // double in [0, 1]
+  kCount,        // double holding a whole number from 1 to 100
   kString,
   kStringList,  // std::vector<std::string>
   kDuration,    // absl::Duration

@@ -23,6 +23,14 @@ namespace turncoat {
 // The largest number of faulty replicas n replicas tolerate: (n-1)/3.
 int FaultBound(int n);
 
+struct Plan;
+
+// How `plan` goes beyond what BFT tolerates, for people: "n = 3 < 3f+1 = 4"
+// when the replicas are configured for more faults than n allows, "2
+// Byzantine replicas > f = 1" when there are more traitors than f, both
+// joined by "and"; empty when the plan is within its bound.
+std::string FaultBoundBreach(const Plan& plan);
+
 struct Workload {
   double rate = 0;      // submissions per second, over all clients together
   int clients = 1;      // concurrent clients
@@ -53,9 +61,12 @@ struct Plan {
   std::string target;       // the plan's `target`, resolved against the plan
                             // file's directory
   int n = 0;
-  int f = 0;  // FaultBound(n)
+  // The fault bound the replicas are configured for ({{f}} in the target);
+  // FaultBound(n) unless the plan says otherwise.
+  int f = 0;
   std::vector<int> byzantine;
-  // The plan puts more than f replicas in `byzantine` on purpose.
+  // The plan goes beyond the bound on purpose: n < 3f+1, or more than f
+  // replicas in `byzantine`.
   bool beyond_fault_bound = false;
   uint64_t seed = 0;
   absl::Duration duration;

@@ -39,8 +39,8 @@ class PlanParser {
   absl::Status Parse() {
     TURNCOAT_ASSIGN_OR_RETURN(
         const YamlMap root,
-        r_.Map(r_.root(), {"name", "target", "replicas", "byzantine", "beyond_fault_bound", "seed",
-                           "duration", "workload", "timeline", "expect"}));
+        r_.Map(r_.root(), {"name", "target", "replicas", "f", "byzantine", "beyond_fault_bound",
+                           "seed", "duration", "workload", "timeline", "expect"}));
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField name, root.Require("name"));
     TURNCOAT_ASSIGN_OR_RETURN(plan_.name, r_.String(name));
     if (!RE2::FullMatch(plan_.name, "[A-Za-z0-9][A-Za-z0-9._-]*")) {
@@ -52,8 +52,7 @@ class PlanParser {
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField replicas, root.Require("replicas"));
     TURNCOAT_ASSIGN_OR_RETURN(const int64_t n, r_.Int(replicas, 1, kMaxReplicas));
     plan_.n = static_cast<int>(n);
-    plan_.f = FaultBound(plan_.n);
-    TURNCOAT_RETURN_IF_ERROR(ParseByzantine(root));
+    TURNCOAT_RETURN_IF_ERROR(ParseFaultBound(root));
 
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField seed, root.Require("seed"));
     TURNCOAT_ASSIGN_OR_RETURN(plan_.seed, r_.Uint64(seed));
@@ -86,7 +85,17 @@ class PlanParser {
     return absl::OkStatus();
   }
 
-  absl::Status ParseByzantine(const YamlMap& root) {
+  // `f`, `byzantine` and `beyond_fault_bound`. A plan beyond the bound
+  // (n < 3f+1, or more than f Byzantine replicas) must declare it, so that
+  // nobody mistakes its violations for bugs; a plan within the bound must
+  // not, so the flag never goes stale.
+  absl::Status ParseFaultBound(const YamlMap& root) {
+    plan_.f = FaultBound(plan_.n);
+    if (root.Has("f")) {
+      // Up to n - 1: a quorum of n - f votes must need at least one replica.
+      TURNCOAT_ASSIGN_OR_RETURN(const int64_t f, r_.Int(root.Get("f"), 0, plan_.n - 1));
+      plan_.f = static_cast<int>(f);
+    }
     if (root.Has("byzantine")) {
       TURNCOAT_ASSIGN_OR_RETURN(plan_.byzantine,
                                 r_.DistinctIntList(root.Get("byzantine"), 0, plan_.n - 1));
@@ -94,16 +103,29 @@ class PlanParser {
     if (root.Has("beyond_fault_bound")) {
       TURNCOAT_ASSIGN_OR_RETURN(plan_.beyond_fault_bound, r_.Bool(root.Get("beyond_fault_bound")));
     }
-    const size_t count = plan_.byzantine.size();
-    const bool beyond = count > static_cast<size_t>(plan_.f);
-    if (beyond && !plan_.beyond_fault_bound) {
-      return r_.Error(root.Get("byzantine"),
-                      absl::StrCat(Plural(count, "Byzantine replica"), " exceed f = ", plan_.f,
-                                   " for n = ", plan_.n,
-                                   " (f = (n-1)/3); remove some, or set "
-                                   "beyond_fault_bound: true to go beyond the bound on purpose"));
+    // Only an explicit f can break n >= 3f+1; FaultBound(n) never does.
+    const bool too_small = plan_.n < 3 * plan_.f + 1;
+    if (too_small && !plan_.beyond_fault_bound) {
+      return r_.Error(root.Get("f"),
+                      absl::StrCat("f = ", plan_.f, " needs n >= 3f+1 = ", 3 * plan_.f + 1,
+                                   " replicas, but replicas is ", plan_.n, "; lower f to ",
+                                   FaultBound(plan_.n),
+                                   ", or set beyond_fault_bound: true to go beyond the bound on "
+                                   "purpose"));
     }
-    if (!beyond && plan_.beyond_fault_bound) {
+    const size_t count = plan_.byzantine.size();
+    const bool too_many = count > static_cast<size_t>(plan_.f);
+    if (too_many && !plan_.beyond_fault_bound) {
+      const std::string whose_f =
+          root.Has("f") ? absl::StrCat("the plan's f = ", plan_.f)
+                        : absl::StrCat("f = ", plan_.f, " for n = ", plan_.n, " (f = (n-1)/3)");
+      return r_.Error(root.Get("byzantine"),
+                      absl::StrCat(Plural(count, "Byzantine replica"),
+                                   count == 1 ? " exceeds " : " exceed ", whose_f,
+                                   "; remove some, or set beyond_fault_bound: true to go beyond "
+                                   "the bound on purpose"));
+    }
+    if (!too_small && !too_many && plan_.beyond_fault_bound) {
       return r_.Error(
           root.Get("beyond_fault_bound"),
           absl::StrCat("the byzantine set (", Plural(count, "replica"), ") is within f = ", plan_.f,
@@ -223,6 +245,13 @@ class PlanParser {
     switch (kind) {
       case ParamKind::kProbability:
         return r_.Number(at, 0, 1);
+      case ParamKind::kCount: {
+        TURNCOAT_ASSIGN_OR_RETURN(const double count, r_.Number(at, 1, 100));
+        if (count != static_cast<int>(count)) {
+          return r_.Error(at, absl::StrCat("expected ", ParamKindName(kind), ", got ", count));
+        }
+        return count;
+      }
       case ParamKind::kString:
         return r_.String(at);
       case ParamKind::kStringList:

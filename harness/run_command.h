@@ -15,7 +15,24 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "harness/plan.h"
+#include "harness/target_spec.h"
+
 namespace turncoat {
+
+// turncoat's build tree, where turncoat-agent and the targets it ships are:
+// the running binary is <build>/harness/turncoat.
+std::string TurncoatBuildDir();
+
+// A plan and the target it names, both loaded and checked.
+struct RunnablePlan {
+  Plan plan;
+  TargetSpec target;
+};
+// Loads the plan at `path` and its target; the error is the loader's,
+// naming the file, line and fix.
+absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path);
 
 // `interrupted` is set by the caller's SIGINT/SIGTERM handler.
 int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,

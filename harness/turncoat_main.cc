@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/exit_codes.h"
+#include "harness/matrix_command.h"
 #include "harness/run_command.h"
 #include "harness/validate_command.h"
 
@@ -22,6 +23,8 @@ constexpr char kUsage[] =
     "  run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]...\n"
     "                     run a plan against its target and write the reports\n"
     "  validate FILE...   check plan and target files without running anything\n"
+    "  matrix PLAN_OR_DIR... --variant=NAME[=ARGS]... [--out=DIR] [--first-finding]\n"
+    "                     run variants of the target against plans: the detection matrix\n"
     "\n"
     "exit codes: 0 all invariants hold, 1 violation, 2 bad input, 3 harness failure\n";
 
@@ -44,12 +47,14 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return turncoat::kExitOk;
   }
-  if (command == "run") {
+  if (command == "run" || command == "matrix") {
     struct sigaction action = {};
     action.sa_handler = OnSignal;
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
-    return turncoat::RunRun({args.begin() + 1, args.end()}, &interrupted, std::cout, std::cerr);
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    return command == "run" ? turncoat::RunRun(rest, &interrupted, std::cout, std::cerr)
+                            : turncoat::RunMatrix(rest, &interrupted, std::cout, std::cerr);
   }
   if (command == "validate") {
     return turncoat::RunValidate({args.begin() + 1, args.end()}, std::cout, std::cerr);

@@ -21,6 +21,7 @@ header { padding: 16px; margin: 16px 0; border-radius: 6px; }
 header.pass { background: #e3f4e8; border-left: 8px solid #1e8e3e; }
 header.fail { background: #fbe4e2; border-left: 8px solid #c0392b; }
 header.error { background: #fff3d6; border-left: 8px solid #e69f00; }
+header.expected-violation { background: #e6ecfa; border-left: 8px solid #3451b2; }
 table { border-collapse: collapse; margin: 8px 0; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; }
@@ -44,16 +45,21 @@ std::string List(const std::vector<int>& v) {
 
 std::string Header(const Report& report) {
   const Verdict verdict = report.verdict();
-  const std::string word = verdict == Verdict::kPass        ? "PASS"
-                           : verdict == Verdict::kViolation ? "FAIL"
-                                                            : "ERROR";
+  const std::string word = verdict == Verdict::kPass                ? "PASS"
+                           : verdict == Verdict::kViolation         ? "FAIL"
+                           : verdict == Verdict::kExpectedViolation ? "EXPECTED VIOLATION"
+                                                                    : "ERROR";
+  const Plan& plan = report.plan;
   int64_t violated = 0;
   for (const CheckResult& r : report.results) violated += r.holds() ? 0 : 1;
   std::string summary =
       verdict == Verdict::kPass
           ? absl::StrCat("all ", report.results.size(), " expected invariants hold")
           : absl::StrCat(violated, " of ", report.results.size(), " invariants violated");
-  const Plan& plan = report.plan;
+  if (verdict == Verdict::kExpectedViolation) {
+    absl::StrAppend(&summary, ", as expected beyond the fault bound (", FaultBoundBreach(plan),
+                    ")");
+  }
   std::string out =
       absl::StrCat("<header class=\"", VerdictName(verdict), "\"><h1>", word, ": plan ",
                    E(plan.name), " on ", E(report.target_name), "</h1><p>", E(summary),
@@ -62,6 +68,15 @@ std::string Header(const Report& report) {
                    E(absl::FormatDuration(plan.duration)), ", recorded ", Secs(report.length));
   if (!report.started_at.empty()) absl::StrAppend(&out, ", started ", E(report.started_at));
   absl::StrAppend(&out, "</p>");
+  if (verdict == Verdict::kExpectedViolation) {
+    // Whoever opens the report must not take the finding for a bug.
+    absl::StrAppend(&out,
+                    "<p>The plan goes beyond the fault bound on purpose "
+                    "(<code>beyond_fault_bound: true</code>). A BFT protocol can be safe only with "
+                    "n &#8805; 3f+1 replicas of which at most f are Byzantine (Lamport, Shostak, "
+                    "Pease 1982), so these violations show the bound, not a bug in ",
+                    E(report.target_name), ".</p>");
+  }
   if (!report.harness_error.empty()) {
     absl::StrAppend(&out, "<p><strong>Harness failure:</strong> ", E(report.harness_error), "</p>");
   }

@@ -38,6 +38,8 @@ absl::string_view VerdictName(Verdict verdict) {
       return "fail";
     case Verdict::kError:
       return "error";
+    case Verdict::kExpectedViolation:
+      return "expected-violation";
   }
   return "error";
 }
@@ -45,6 +47,7 @@ absl::string_view VerdictName(Verdict verdict) {
 int ExitCode(Verdict verdict) {
   switch (verdict) {
     case Verdict::kPass:
+    case Verdict::kExpectedViolation:
       return kExitOk;
     case Verdict::kViolation:
       return kExitViolation;
@@ -59,7 +62,9 @@ Verdict Report::verdict() const {
   // it outranks whatever the partial history shows.
   if (!harness_error.empty()) return Verdict::kError;
   for (const CheckResult& r : results) {
-    if (!r.holds()) return Verdict::kViolation;
+    if (!r.holds()) {
+      return plan.beyond_fault_bound ? Verdict::kExpectedViolation : Verdict::kViolation;
+    }
   }
   return Verdict::kPass;
 }

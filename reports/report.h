@@ -26,9 +26,14 @@ enum class Verdict {
   kPass,       // every expected invariant holds          (exit code 0)
   kViolation,  // at least one invariant is violated      (exit code 1)
   kError,      // the harness failed; results incomplete  (exit code 3)
+  // Invariants are violated, but the plan declared beyond_fault_bound: the
+  // system is run where no BFT protocol can be safe, so the violation is the
+  // lesson, not a bug                                    (exit code 0)
+  kExpectedViolation,
 };
 
-absl::string_view VerdictName(Verdict verdict);  // "pass", "fail", "error"
+// "pass", "fail", "error", "expected-violation"
+absl::string_view VerdictName(Verdict verdict);
 int ExitCode(Verdict verdict);
 
 struct LatencyStats {

@@ -8,69 +8,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "adversaries/adversary.h"
+#include "tests/adversaries/adversary_test_util.h"
 #include "gtest/gtest.h"
 
 namespace turncoat {
 namespace {
-
-class RecordingControl : public FaultControl {
- public:
-  absl::Status InstallRule(int from, int to, const agent::v1::Rule& rule) override {
-    const auto key = std::make_tuple(from, to, rule.id());
-    if (rules.count(key)) return absl::AlreadyExistsError(rule.id());
-    rules[key] = rule;
-    return absl::OkStatus();
-  }
-  absl::Status RemoveRule(int from, int to, const std::string& id) override {
-    return rules.erase(std::make_tuple(from, to, id)) ? absl::OkStatus() : absl::NotFoundError(id);
-  }
-  absl::Status Kill(int r) override { return Log("kill", r); }
-  absl::Status Restart(int r) override { return Log("restart", r); }
-  absl::Status Pause(int r) override { return Log("pause", r); }
-  absl::Status Resume(int r) override { return Log("resume", r); }
-
-  std::set<std::pair<int, int>> Links() const {
-    std::set<std::pair<int, int>> links;
-    for (const auto& [key, rule] : rules) links.emplace(std::get<0>(key), std::get<1>(key));
-    return links;
-  }
-
-  std::map<std::tuple<int, int, std::string>, agent::v1::Rule> rules;
-  std::vector<std::string> actions;
-
- private:
-  absl::Status Log(const char* what, int r) {
-    actions.push_back(absl::StrCat(what, " ", r));
-    return absl::OkStatus();
-  }
-};
-
-class AdversaryTest : public ::testing::Test {
- protected:
-  AdversaryTest() {
-    target_.protocol.peer_methods = {"/refbft.Peer/Send"};
-    target_.protocol.envelope.payload = "payload";
-  }
-
-  std::unique_ptr<Adversary> Make(const std::string& name, std::vector<int> nodes, Params params) {
-    phase_.adversary = name;
-    phase_.nodes = std::move(nodes);
-    phase_.params = std::move(params);
-    AdversaryContext context;
-    context.n = 4;
-    context.f = 1;
-    context.phase = &phase_;
-    context.phase_index = 3;
-    context.target = &target_;
-    auto adversary = MakeAdversary(context);
-    EXPECT_TRUE(adversary.ok()) << adversary.status();
-    return adversary.ok() ? *std::move(adversary) : nullptr;
-  }
-
-  TargetSpec target_;
-  Phase phase_;
-  RecordingControl control_;
-};
 
 TEST_F(AdversaryTest, OmissionDropsChosenKindsOnChosenLinksAndHeals) {
   auto omission = Make("omission", {1}, {{"drop", 0.25}, {"to", std::vector<int>{2, 3}},
@@ -186,12 +128,12 @@ TEST_F(AdversaryTest, RestartRepeatsAtItsInterval) {
 
 TEST_F(AdversaryTest, DeclaredButUnimplementedAdversaryIsAClearError) {
   Phase phase;
-  phase.adversary = "twins";
+  phase.adversary = "no-such-adversary";
   AdversaryContext context;
   context.phase = &phase;
   auto made = MakeAdversary(context);
   ASSERT_FALSE(made.ok());
-  EXPECT_NE(made.status().message().find("'twins' is declared but not implemented"),
+  EXPECT_NE(made.status().message().find("'no-such-adversary' is declared but not implemented"),
             std::string::npos);
 }
 

@@ -84,6 +84,71 @@ TEST(PlanLoaderTest, BeyondTheBoundOnPurposeIsAllowed) {
   EXPECT_TRUE(plan->beyond_fault_bound);
 }
 
+TEST(PlanLoaderTest, FaultBoundDefaultsToAThirdOfTheReplicas) {
+  absl::StatusOr<Plan> plan =
+      ParsePlan(absl::StrReplaceAll(kPlan, {{"replicas: 4", "replicas: 7"}}), kPath);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->f, 2);
+  EXPECT_EQ(FaultBoundBreach(*plan), "");
+}
+
+// Configuring fewer faults than n could tolerate keeps n >= 3f+1: no flag.
+TEST(PlanLoaderTest, ExplicitFaultBoundWithinTheThirdNeedsNoFlag) {
+  absl::StatusOr<Plan> plan =
+      ParsePlan(absl::StrReplaceAll(kPlan, {{"replicas: 4", "replicas: 7\nf: 1"}}), kPath);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->f, 1);
+  EXPECT_FALSE(plan->beyond_fault_bound);
+}
+
+TEST(PlanLoaderTest, FaultBoundBeyondTheThirdOnPurposeIsAllowed) {
+  absl::StatusOr<Plan> plan = ParsePlan(
+      absl::StrReplaceAll(kPlan, {{"replicas: 4", "replicas: 4\nf: 2\nbeyond_fault_bound: true"}}),
+      kPath);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->f, 2);
+  EXPECT_TRUE(plan->beyond_fault_bound);
+  EXPECT_EQ(FaultBoundBreach(*plan), "n = 4 < 3f+1 = 7");
+}
+
+TEST(PlanLoaderTest, TooManyTraitorsOnPurposeSayWhy) {
+  absl::StatusOr<Plan> plan =
+      ParsePlan(absl::StrReplaceAll(
+                    kPlan, {{"byzantine: [0]", "byzantine: [0, 1]\nbeyond_fault_bound: true"}}),
+                kPath);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(FaultBoundBreach(*plan), "2 Byzantine replicas > f = 1");
+}
+
+// The cluster of plans/three-generals.yaml: one traitor, one fault
+// configured, one replica short of 3f+1.
+TEST(PlanLoaderTest, ThreeGeneralsWithOneTraitorAreBeyondTheBound) {
+  constexpr char kThree[] = R"(name: three
+target: ../targets/refbft.yaml
+replicas: 3
+f: 1
+beyond_fault_bound: true
+byzantine: [2]
+seed: 1
+duration: 20s
+workload: { rate: 150/s, clients: 8 }
+expect: { safety: [agreement] }
+)";
+  absl::StatusOr<Plan> plan = ParsePlan(kThree, kPath);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->n, 3);
+  EXPECT_EQ(plan->f, 1);
+  EXPECT_EQ(FaultBoundBreach(*plan), "n = 3 < 3f+1 = 4");
+  // Without the declaration the same cluster is refused, naming the fix.
+  absl::StatusOr<Plan> undeclared =
+      ParsePlan(absl::StrReplaceAll(kThree, {{"beyond_fault_bound: true\n", ""}}), kPath);
+  ASSERT_FALSE(undeclared.ok());
+  EXPECT_EQ(std::string(undeclared.status().message()),
+            kPath +
+                ":4:4: f: f = 1 needs n >= 3f+1 = 4 replicas, but replicas is 3; lower f to 0, "
+                "or set beyond_fault_bound: true to go beyond the bound on purpose");
+}
+
 struct BadPlan {
   const char* from;
   const char* to;
@@ -104,7 +169,7 @@ INSTANTIATE_TEST_SUITE_P(
     All, PlanErrorTest,
     testing::Values(
         BadPlan{"seed: 7", "sede: 7",
-                "5:1: unknown key 'sede'; expected one of: name, target, replicas, byzantine, "
+                "5:1: unknown key 'sede'; expected one of: name, target, replicas, f, byzantine, "
                 "beyond_fault_bound, seed, duration, workload, timeline, expect"},
         BadPlan{"seed: 7\n", "", "1:1: missing required key 'seed'"},
         BadPlan{"target: ../targets/refbft.yaml", "target: ../targets/nope.yaml",
@@ -119,6 +184,20 @@ INSTANTIATE_TEST_SUITE_P(
                 "remove some, or set beyond_fault_bound: true to go beyond the bound on purpose"},
         BadPlan{"byzantine: [0]", "byzantine: [0]\nbeyond_fault_bound: true",
                 "5:21: beyond_fault_bound: the byzantine set (1 replica) is within f = 1 for "
+                "n = 4; remove beyond_fault_bound"},
+        BadPlan{"replicas: 4", "replicas: 4\nf: 2",
+                "4:4: f: f = 2 needs n >= 3f+1 = 7 replicas, but replicas is 4; lower f to 1, "
+                "or set beyond_fault_bound: true to go beyond the bound on purpose"},
+        BadPlan{"replicas: 4", "replicas: 4\nf: 4",
+                "4:4: f: expected an integer from 0 to 3; got '4'"},
+        BadPlan{"replicas: 4", "replicas: 4\nf: -1",
+                "4:4: f: expected an integer from 0 to 3; got '-1'"},
+        BadPlan{"replicas: 4", "replicas: 4\nf: 0",
+                "5:12: byzantine: 1 Byzantine replica exceeds the plan's f = 0; remove some, or "
+                "set beyond_fault_bound: true to go beyond the bound on purpose"},
+        BadPlan{"replicas: 4\nbyzantine: [0]",
+                "replicas: 4\nf: 1\nbyzantine: [0]\nbeyond_fault_bound: true",
+                "6:21: beyond_fault_bound: the byzantine set (1 replica) is within f = 1 for "
                 "n = 4; remove beyond_fault_bound"},
         BadPlan{"duration: 40s", "duration: 40",
                 "6:11: duration: '40' is not a duration; expected a number with a unit (ns, us, "

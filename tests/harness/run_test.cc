@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "common/subprocess.h"
 #include "gtest/gtest.h"
+#include "tests/harness/run_fixture.h"
 #include "nlohmann/json.hpp"
 
 namespace turncoat {
@@ -23,82 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Pids of live processes whose command line mentions `needle`.
-std::vector<int> ProcessesMentioning(const std::string& needle) {
-  std::vector<int> pids;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmdline = Slurp(entry.path().string() + "/cmdline");
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    if (cmdline.find(needle) != std::string::npos && std::stoi(name) != getpid()) {
-      pids.push_back(std::stoi(name));
-    }
-  }
-  return pids;
-}
-
-class RunTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/turncoat_run_test_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    run_dir_ = dir_ + "/run";
-  }
-
-  void TearDown() override {
-    // Nothing the run started may outlive it (a zombie awaiting its reaper
-    // would still show; the run reaps everything).
-    EXPECT_EQ(ProcessesMentioning(run_dir_), std::vector<int>{}) << "processes left behind";
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-
-  // Runs in dir_, the working directory, with the run directory given
-  // relative to it, as a user typing the README's command would.
-  Subprocess Start(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {TURNCOAT_BINARY, "run"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--out=run");
-    SpawnOptions options;
-    options.workdir = dir_;
-    options.stdout_path = dir_ + "/stdout";
-    options.stderr_path = dir_ + "/stderr";
-    auto process = Subprocess::Spawn(argv, options);
-    EXPECT_TRUE(process.ok()) << process.status();
-    return *std::move(process);
-  }
-
-  int RunToEnd(const std::vector<std::string>& args) {
-    Subprocess process = Start(args);
-    auto exit = process.Wait(absl::Seconds(90));
-    EXPECT_TRUE(exit.ok()) << exit.status();
-    return exit.ok() ? exit->code : -1;
-  }
-
-  nlohmann::json Report() { return nlohmann::json::parse(Slurp(run_dir_ + "/report.json")); }
-
-  static const nlohmann::json* Invariant(const nlohmann::json& report, const std::string& name) {
-    for (const auto& inv : report["invariants"]) {
-      if (inv["name"] == name) return &inv;
-    }
-    return nullptr;
-  }
-
-  std::string Plan(const std::string& name) {
-    return absl::StrCat(TURNCOAT_SOURCE_DIR, "/plans/", name);
-  }
-
-  std::string dir_;
-  std::string run_dir_;
-};
+using RunTest = TurncoatRunTest;
 
 TEST_F(RunTest, SmokePlanPassesAndWritesEveryReport) {
   ASSERT_EQ(RunToEnd({Plan("smoke.yaml")}), 0) << Slurp(dir_ + "/stderr");

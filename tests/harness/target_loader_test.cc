@@ -72,7 +72,8 @@ TEST(TargetLoaderTest, RefbftCommandRendersPerReplica) {
   EXPECT_EQ(r->argv, (std::vector<std::string>{"/b/targets/refbft/refbft", "--id=1",
                                                "--listen=127.0.0.1:7001",
                                                "--peers=0=127.0.0.1:9010,2=127.0.0.1:9012",
-                                               "--key=/run/keys/1.key", "--pubkeys=/run/keys"}));
+                                               "--key=/run/keys/1.key", "--pubkeys=/run/keys", "--f=0",
+                                               "--allow_unsafe_f"}));
   EXPECT_TRUE(r->files.empty());
   EXPECT_EQ(r->commit_file, "");
 }

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 #include <string>
 
@@ -64,7 +65,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadFile{"unknown_key.yaml",
                 "unknown_key.yaml:3:1: unknown key 'replica'; expected one of: name, target, "
-                "replicas, byzantine, beyond_fault_bound, seed, duration, workload, timeline, "
+                "replicas, f, byzantine, beyond_fault_bound, seed, duration, workload, timeline, "
                 "expect"},
         BadFile{"too_many_byzantine.yaml",
                 "too_many_byzantine.yaml:4:12: byzantine: 2 Byzantine replicas exceed f = 1 for "
@@ -133,6 +134,23 @@ TEST(TurncoatBinaryTest, ValidateExitCodes) {
   EXPECT_EQ(output.substr(0, unknown.size()), unknown);
   output.clear();
   EXPECT_EQ(RunTurncoat("--help", &output), 0);
+}
+
+// Every plan the project ships, against the real adversary registry: a
+// renamed parameter or adversary must not leave a plan behind.
+TEST(TurncoatBinaryTest, EveryShippedPlanValidates) {
+  std::string files;
+  int count = 0;
+  for (const std::string dir : {kSource + "/plans", kSource + "/plans/nightly"}) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (entry.path().extension() != ".yaml") continue;
+      files += " " + entry.path().string();
+      ++count;
+    }
+  }
+  EXPECT_GE(count, 15);
+  std::string output;
+  EXPECT_EQ(RunTurncoat("validate" + files, &output), 0) << output;
 }
 
 }  // namespace

@@ -94,5 +94,26 @@ TEST(HtmlReportTest, FindingsAndEvidenceAreShownEscaped) {
   EXPECT_GT(evidence_marks, 0);
 }
 
+TEST(HtmlReportTest, ExpectedViolationSaysWhyItIsExpected) {
+  const XmlElement doc = ParseHtml(RenderHtmlReport(BeyondBoundSampleReport()));
+  ExpectSelfContained(doc);
+  const std::vector<const XmlElement*> headers = doc.FindAll("header");
+  ASSERT_EQ(headers.size(), 1u);
+  EXPECT_EQ(headers[0]->Attr("class"), "expected-violation");
+  const std::string text = headers[0]->AllText();
+  EXPECT_NE(text.find("EXPECTED VIOLATION: plan sample on refbft"), std::string::npos) << text;
+  EXPECT_NE(text.find("invariants violated, as expected beyond the fault bound (n = 4 < 3f+1 = 7)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("not a bug in refbft"), std::string::npos) << text;
+  // The findings are shown in full all the same.
+  EXPECT_NE(doc.AllText().find("honest replicas disagree at seq 5"), std::string::npos);
+}
+
+TEST(HtmlReportTest, OrdinaryFailureDoesNotClaimToBeExpected) {
+  const XmlElement doc = ParseHtml(RenderHtmlReport(SampleReport(true)));
+  EXPECT_EQ(doc.AllText().find("as expected beyond the fault bound"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace turncoat

@@ -76,6 +76,17 @@ TEST(JsonReportTest, FindingsCarryTheirEvidence) {
   EXPECT_TRUE(saw_rogue);
 }
 
+TEST(JsonReportTest, ViolationBeyondTheBoundIsExpected) {
+  const json j = Parse(BeyondBoundSampleReport());
+  EXPECT_EQ(j["verdict"], "expected-violation");
+  EXPECT_EQ(j["exit_code"], 0);
+  EXPECT_EQ(j["plan"]["f"], 2);
+  EXPECT_EQ(j["plan"]["beyond_fault_bound"], true);
+  EXPECT_EQ(j["invariants"][0]["holds"], false);
+  ASSERT_FALSE(j["findings"].empty());
+  EXPECT_EQ(j["findings"][0]["invariant"], "agreement");
+}
+
 TEST(JsonReportTest, BinaryValuesAreHexEncoded) {
   const json j = Parse(SampleReport(true, std::string("\xff\x01", 2)));
   const json& f = j["findings"][0];

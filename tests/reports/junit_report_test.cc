@@ -64,6 +64,38 @@ TEST(JunitReportTest, EachViolatedInvariantFailsWithItsEvidence) {
       << failure->text;
 }
 
+// A nightly job running a plan beyond the bound stays green, and the
+// finding is still there to read.
+TEST(JunitReportTest, ExpectedViolationsAreSkippedNotFailed) {
+  const Report report = BeyondBoundSampleReport();
+  const XmlElement doc = ParseJunit(report);
+  int violated = 0;
+  for (const CheckResult& r : report.results) violated += r.holds() ? 0 : 1;
+  ASSERT_GE(violated, 3);
+  EXPECT_EQ(doc.Attr("failures"), "0");
+  EXPECT_EQ(doc.Attr("errors"), "0");
+  EXPECT_TRUE(doc.FindAll("failure").empty());
+  const XmlElement* suite = doc.FindAll("testsuite")[0];
+  EXPECT_EQ(suite->Attr("failures"), "0");
+  EXPECT_EQ(suite->Attr("skipped"), std::to_string(violated));
+  EXPECT_EQ(doc.FindAll("skipped").size(), static_cast<size_t>(violated));
+  bool verdict = false;
+  for (const XmlElement* p : doc.FindAll("property")) {
+    verdict = verdict || (p->Attr("name") == "verdict" && p->Attr("value") == "expected-violation");
+  }
+  EXPECT_TRUE(verdict);
+  const XmlElement* agreement = doc.FindAll("testcase")[0];
+  ASSERT_EQ(agreement->Attr("name"), "agreement");
+  const std::vector<const XmlElement*> skipped = agreement->FindAll("skipped");
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0]->Attr("message"),
+            "expected beyond the fault bound (n = 4 < 3f+1 = 7): 1 violation: honest replicas "
+            "disagree at seq 5: 'rogue' at replica 2; 'v5' at replicas 0, 1");
+  EXPECT_NE(skipped[0]->text.find("5.220s commit replica=2 seq=5 value=rogue: committed here"),
+            std::string::npos)
+      << skipped[0]->text;
+}
+
 TEST(JunitReportTest, HarnessFailureIsAnError) {
   Report report = SampleReport(false);
   report.harness_error = "agent <2> & friends died";

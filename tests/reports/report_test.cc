@@ -73,6 +73,30 @@ TEST(ReportTest, HarnessErrorOutranksTheFindings) {
   EXPECT_EQ(VerdictName(r.verdict()), "error");
 }
 
+TEST(ReportTest, ViolationBeyondTheBoundIsExpected) {
+  const Report r = BeyondBoundSampleReport();
+  EXPECT_FALSE(r.results[0].holds());  // agreement
+  EXPECT_EQ(r.verdict(), Verdict::kExpectedViolation);
+  EXPECT_EQ(VerdictName(r.verdict()), "expected-violation");
+  EXPECT_EQ(ExitCode(r.verdict()), 0);
+}
+
+// Declaring the plan beyond the bound excuses violations, nothing else.
+TEST(ReportTest, BeyondTheBoundWithoutViolationPasses) {
+  Report r = SampleReport(/*diverge=*/false);
+  r.plan.beyond_fault_bound = true;
+  EXPECT_EQ(r.verdict(), Verdict::kPass);
+  r.harness_error = "agent 2 unreachable";
+  EXPECT_EQ(r.verdict(), Verdict::kError);
+}
+
+TEST(ReportTest, HarnessErrorOutranksAnExpectedViolation) {
+  Report r = BeyondBoundSampleReport();
+  r.harness_error = "agent 2 unreachable";
+  EXPECT_EQ(r.verdict(), Verdict::kError);
+  EXPECT_EQ(ExitCode(r.verdict()), 3);
+}
+
 TEST(ReportTest, LatencyPercentilesUseNearestRank) {
   Plan plan;
   plan.n = 1;

@@ -4,15 +4,17 @@
 #include "harness/checker.h"
 
 namespace turncoat {
+namespace {
 
-Report SampleReport(bool diverge, const std::string& rogue_value) {
+Report BuildSample(bool diverge, const std::string& rogue_value, int f, bool beyond_fault_bound) {
   Plan plan;
   plan.name = "sample";
   plan.path = "plans/sample.yaml";
   plan.source_text = "name: sample\n";
   plan.target = "targets/refbft.yaml";
   plan.n = 4;
-  plan.f = 1;
+  plan.f = f;
+  plan.beyond_fault_bound = beyond_fault_bound;
   plan.byzantine = {3};
   plan.seed = 7;
   plan.duration = absl::Seconds(20);
@@ -65,6 +67,16 @@ Report SampleReport(bool diverge, const std::string& rogue_value) {
   in.results = RunExpectedCheckers(plan, h);
   in.versions = {{"turncoat", "test"}};
   return BuildReport(in);
+}
+
+}  // namespace
+
+Report SampleReport(bool diverge, const std::string& rogue_value) {
+  return BuildSample(diverge, rogue_value, /*f=*/1, /*beyond_fault_bound=*/false);
+}
+
+Report BeyondBoundSampleReport() {
+  return BuildSample(/*diverge=*/true, "rogue", /*f=*/2, /*beyond_fault_bound=*/true);
 }
 
 }  // namespace turncoat

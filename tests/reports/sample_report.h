@@ -15,6 +15,10 @@ namespace turncoat {
 // prefix and validity.
 Report SampleReport(bool diverge, const std::string& rogue_value = "rogue");
 
+// The diverging sample on replicas configured for f = 2, declared
+// beyond_fault_bound: n = 4 < 3f+1 = 7, so its violations are expected.
+Report BeyondBoundSampleReport();
+
 }  // namespace turncoat
 
 #endif  // TURNCOAT_TESTS_REPORTS_SAMPLE_REPORT_H_

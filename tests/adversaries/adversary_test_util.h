@@ -1,0 +1,98 @@
+// Test support for adversaries: a FaultControl that records what it is
+// asked to do, and a fixture that makes adversaries by name as the
+// controller does, for a 4-replica refbft-like target.
+#ifndef TURNCOAT_TESTS_ADVERSARIES_ADVERSARY_TEST_UTIL_H_
+#define TURNCOAT_TESTS_ADVERSARIES_ADVERSARY_TEST_UTIL_H_
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "adversaries/adversary.h"
+#include "gtest/gtest.h"
+
+namespace turncoat {
+
+class RecordingControl : public FaultControl {
+ public:
+  absl::Status InstallRule(int from, int to, const agent::v1::Rule& rule) override {
+    const auto key = std::make_tuple(from, to, rule.id());
+    if (rules.count(key)) return absl::AlreadyExistsError(rule.id());
+    rules[key] = rule;
+    return absl::OkStatus();
+  }
+  absl::Status RemoveRule(int from, int to, const std::string& id) override {
+    return rules.erase(std::make_tuple(from, to, id)) ? absl::OkStatus() : absl::NotFoundError(id);
+  }
+  absl::Status Kill(int r) override { return Log("kill", r); }
+  absl::Status Restart(int r) override { return Log("restart", r); }
+  absl::Status Pause(int r) override { return Log("pause", r); }
+  absl::Status Resume(int r) override { return Log("resume", r); }
+
+  std::set<std::pair<int, int>> Links() const {
+    std::set<std::pair<int, int>> links;
+    for (const auto& [key, rule] : rules) links.emplace(std::get<0>(key), std::get<1>(key));
+    return links;
+  }
+
+  std::map<std::tuple<int, int, std::string>, agent::v1::Rule> rules;
+  std::vector<std::string> actions;
+
+ private:
+  absl::Status Log(const char* what, int r) {
+    actions.push_back(absl::StrCat(what, " ", r));
+    return absl::OkStatus();
+  }
+};
+
+class AdversaryTest : public ::testing::Test {
+ protected:
+  AdversaryTest() {
+    target_.protocol.peer_methods = {"/refbft.Peer/Send"};
+    target_.protocol.envelope.payload = "payload";
+    target_.protocol.envelope.sender = "sender";
+    target_.protocol.envelope.signature = "signature";
+    target_.protocol.value = "proposal.block.values";
+    target_.path = "targets/refbft.yaml";
+  }
+
+  std::unique_ptr<Adversary> Make(const std::string& name, std::vector<int> nodes, Params params) {
+    auto adversary = TryMake(name, std::move(nodes), std::move(params));
+    EXPECT_TRUE(adversary.ok()) << adversary.status();
+    return adversary.ok() ? *std::move(adversary) : nullptr;
+  }
+
+  absl::StatusOr<std::unique_ptr<Adversary>> TryMake(const std::string& name,
+                                                     std::vector<int> nodes, Params params) {
+    phase_.adversary = name;
+    phase_.nodes = std::move(nodes);
+    phase_.params = std::move(params);
+    AdversaryContext context;
+    context.n = n_;
+    context.f = (n_ - 1) / 3;
+    context.phase = &phase_;
+    context.phase_index = 3;
+    context.target = &target_;
+    context.byzantine = byzantine_;
+    context.seed = seed_;
+    context.byzantine_key_path = [this](int replica) {
+      return byzantine_.count(replica) ? absl::StrCat("keys/", replica, ".key") : std::string();
+    };
+    return MakeAdversary(context);
+  }
+
+  TargetSpec target_;
+  Phase phase_;
+  int n_ = 4;
+  std::set<int> byzantine_;
+  uint64_t seed_ = 7;
+  RecordingControl control_;
+};
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_TESTS_ADVERSARIES_ADVERSARY_TEST_UTIL_H_

@@ -1,0 +1,229 @@
+// The adversaries that lie with Byzantine keys (equivocation, forge-signature,
+// replay, collusion, random): which rules they install on which links, with
+// which rewriter and parameters. What each rewriter then does to messages is
+// tested in tests/agents/rewriters_test.cc.
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "tests/adversaries/adversary_test_util.h"
+
+namespace turncoat {
+namespace {
+
+class ByzantineAdversaryTest : public AdversaryTest {
+ protected:
+  ByzantineAdversaryTest() { byzantine_ = {2}; }
+
+  // The rules on link from -> to, by id.
+  std::map<std::string, agent::v1::Rule> On(int from, int to) const {
+    std::map<std::string, agent::v1::Rule> out;
+    for (const auto& [key, rule] : control_.rules) {
+      if (std::get<0>(key) == from && std::get<1>(key) == to) out[std::get<2>(key)] = rule;
+    }
+    return out;
+  }
+};
+
+TEST_F(ByzantineAdversaryTest, EquivocationRewritesProposalsPerGroupAndSignsWithOwnKey) {
+  auto eq = Make("equivocation", {2},
+                 {{"split", std::vector<std::vector<int>>{{0}, {1}, {3}}},
+                  {"clear", std::vector<std::string>{"proposal.justify"}}});
+  ASSERT_NE(eq, nullptr);
+  ASSERT_TRUE(eq->Start(control_).ok());
+  // Group 0 hears the proposals as sent: no rule on 2 -> 0.
+  EXPECT_EQ(control_.Links(), (std::set<std::pair<int, int>>{{2, 1}, {2, 3}}));
+  for (const auto& [to, variant] : std::map<int, std::string>{{1, "1"}, {3, "2"}}) {
+    const auto rules = On(2, to);
+    ASSERT_EQ(rules.size(), 1u);
+    const agent::v1::Rule& rule = rules.begin()->second;
+    EXPECT_EQ(rule.method(), "/refbft.Peer/Send");
+    EXPECT_EQ(rule.action().kind(), agent::v1::Action::REWRITE);
+    EXPECT_EQ(rule.action().rewriter(), "equivocate");
+    const auto& params = rule.action().params();
+    EXPECT_EQ(params.at("variant"), variant);
+    EXPECT_EQ(params.at("values"), "proposal.block.values");
+    EXPECT_EQ(params.at("clear"), "proposal.justify");
+    EXPECT_EQ(params.at("key"), "keys/2.key");
+    EXPECT_EQ(params.at("sender"), "sender");
+    EXPECT_EQ(params.at("signature"), "signature");
+    // Every message: the block is rewritten wherever it appears.
+    EXPECT_EQ(rule.fields_size(), 0);
+  }
+  ASSERT_TRUE(eq->Stop(control_).ok());
+  EXPECT_TRUE(control_.rules.empty());
+}
+
+TEST_F(ByzantineAdversaryTest, EquivocationNeedsTheTargetsValuePath) {
+  target_.protocol.value.clear();
+  auto eq = TryMake("equivocation", {2}, {{"split", std::vector<std::vector<int>>{{0}, {1, 3}}}});
+  ASSERT_FALSE(eq.ok());
+  EXPECT_TRUE(absl::StrContains(eq.status().message(), "protocol.value")) << eq.status();
+  EXPECT_TRUE(absl::StrContains(eq.status().message(), "targets/refbft.yaml")) << eq.status();
+}
+
+TEST_F(ByzantineAdversaryTest, ForgeSignatureImpersonatesOnEveryOutgoingLink) {
+  auto forge = Make("forge-signature", {2},
+                    {{"as", std::vector<int>{0, 1, 3}},
+                     {"signature", std::string("byzantine")},
+                     {"set", std::vector<std::string>{"vote.phase=COMMIT"}},
+                     {"messages", std::vector<std::string>{"vote"}},
+                     {"to", std::vector<int>{0, 1}}});
+  ASSERT_NE(forge, nullptr);
+  ASSERT_TRUE(forge->Start(control_).ok());
+  EXPECT_EQ(control_.Links(), (std::set<std::pair<int, int>>{{2, 0}, {2, 1}}));
+  for (const auto& [key, rule] : control_.rules) {
+    EXPECT_EQ(rule.action().rewriter(), "forge");
+    const auto& params = rule.action().params();
+    EXPECT_EQ(params.at("as"), "0,1,3");
+    EXPECT_EQ(params.at("signature"), "byzantine");
+    EXPECT_EQ(params.at("set"), "vote.phase=COMMIT");
+    EXPECT_EQ(params.at("key"), "keys/2.key");
+    ASSERT_EQ(rule.fields_size(), 1);
+    EXPECT_EQ(rule.fields(0).path(), "payload.vote");
+  }
+}
+
+TEST_F(ByzantineAdversaryTest, ForgeSignatureRejectsUnknownSignatureKindsAndBadAssignments) {
+  auto bad_kind = TryMake("forge-signature", {2},
+                          {{"as", std::vector<int>{0}}, {"signature", std::string("valid")}});
+  ASSERT_FALSE(bad_kind.ok());
+  EXPECT_TRUE(absl::StrContains(bad_kind.status().message(), "random, empty, byzantine"));
+  auto bad_set = TryMake("forge-signature", {2},
+                         {{"as", std::vector<int>{0}}, {"set", std::vector<std::string>{"vote"}}});
+  ASSERT_FALSE(bad_set.ok());
+  EXPECT_TRUE(absl::StrContains(bad_set.status().message(), "path=value"));
+}
+
+TEST_F(ByzantineAdversaryTest, ReplaySharesOneStorePerReplicaOnlyWhenAskedTo) {
+  auto same = Make("replay", {2}, {{"after", absl::Seconds(3)}});
+  ASSERT_TRUE(same->Start(control_).ok());
+  std::set<std::string> pools;
+  for (const auto& [key, rule] : control_.rules) {
+    EXPECT_EQ(rule.action().rewriter(), "replay");
+    EXPECT_EQ(rule.action().params().at("after"), "3s");
+    pools.insert(rule.action().params().at("pool"));
+  }
+  EXPECT_EQ(pools.size(), 3u);  // one store per link
+  ASSERT_TRUE(same->Stop(control_).ok());
+
+  auto any = Make("replay", {2}, {{"after", absl::Seconds(3)}, {"peers", std::string("any")}});
+  ASSERT_TRUE(any->Start(control_).ok());
+  pools.clear();
+  for (const auto& [key, rule] : control_.rules) pools.insert(rule.action().params().at("pool"));
+  EXPECT_EQ(pools.size(), 1u);  // frames sent to one peer may be replayed to another
+  EXPECT_FALSE(TryMake("replay", {2}, {{"after", absl::Seconds(1)}, {"peers", std::string("all")}})
+                   .ok());
+}
+
+TEST_F(ByzantineAdversaryTest, CollusionConflictingProposalRewritesEveryNodesProposalsToAll) {
+  n_ = 7;
+  byzantine_ = {5, 6};
+  auto collusion = Make("collusion", {5, 6},
+                        {{"strategy", std::string("conflicting-proposal")},
+                         {"clear", std::vector<std::string>{"proposal.justify"}}});
+  ASSERT_TRUE(collusion->Start(control_).ok());
+  std::set<std::pair<int, int>> expected;
+  for (int from : {5, 6}) {
+    for (int to = 0; to < 7; ++to) {
+      if (to != from) expected.emplace(from, to);
+    }
+  }
+  EXPECT_EQ(control_.Links(), expected);
+  for (const auto& [key, rule] : control_.rules) {
+    EXPECT_EQ(rule.action().params().at("variant"), "1");
+    EXPECT_EQ(rule.action().params().at("clear"), "proposal.justify");
+    EXPECT_EQ(rule.action().params().at("key"), absl::StrCat("keys/", std::get<0>(key), ".key"));
+  }
+}
+
+TEST_F(ByzantineAdversaryTest, CollusionWithholdStarvesOneVictimFromEveryColluder) {
+  n_ = 7;
+  byzantine_ = {5, 6};
+  auto collusion = Make("collusion", {5, 6},
+                        {{"strategy", std::string("withhold")}, {"victim", std::vector<int>{3}}});
+  ASSERT_TRUE(collusion->Start(control_).ok());
+  EXPECT_EQ(control_.Links(), (std::set<std::pair<int, int>>{{5, 3}, {6, 3}}));
+  for (const auto& [key, rule] : control_.rules) {
+    EXPECT_EQ(rule.action().kind(), agent::v1::Action::DROP);
+  }
+}
+
+TEST_F(ByzantineAdversaryTest, CollusionDrawsOneStrategyAndSplitFromTheSeed) {
+  n_ = 7;
+  byzantine_ = {5, 6};
+  std::set<std::string> strategies;
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    seed_ = seed;
+    RecordingControl control;
+    auto collusion = Make("collusion", {5, 6}, {});
+    ASSERT_TRUE(collusion->Start(control).ok());
+    std::set<std::string> names;
+    for (const auto& [key, rule] : control.rules) {
+      names.insert(std::get<2>(key).substr(0, std::get<2>(key).find("-m")));
+    }
+    // One strategy for the whole coalition.
+    ASSERT_EQ(names.size(), 1u) << "seed " << seed;
+    strategies.insert(*names.begin());
+    if (absl::StrContains(*names.begin(), "equivocate")) {
+      // Both colluders rewrite towards the same honest replicas.
+      std::set<int> to5, to6;
+      for (const auto& [key, rule] : control.rules) {
+        (std::get<0>(key) == 5 ? to5 : to6).insert(std::get<1>(key));
+      }
+      EXPECT_EQ(to5, to6) << "seed " << seed;
+      EXPECT_FALSE(to5.empty());
+      EXPECT_LT(to5.size(), 5u);
+    }
+    // The same seed draws the same strategy.
+    RecordingControl again;
+    auto twin = Make("collusion", {5, 6}, {});
+    ASSERT_TRUE(twin->Start(again).ok());
+    EXPECT_EQ(control.Links(), again.Links());
+  }
+  EXPECT_GE(strategies.size(), 2u);
+}
+
+TEST_F(ByzantineAdversaryTest, RandomDrawsAReproducibleScheduleAndHealsEachRound) {
+  auto schedule = [&](uint64_t seed) {
+    seed_ = seed;
+    RecordingControl control;
+    auto random = Make("random", {2}, {{"round", absl::Seconds(1)}});
+    std::vector<std::string> rounds;
+    auto record = [&] {
+      std::set<std::string> names;
+      for (const auto& [key, rule] : control.rules) {
+        const std::string& id = std::get<2>(key);
+        names.insert(id.substr(0, id.find("-m")));
+        // Only Byzantine replicas lie; honest links only see network faults.
+        if (rule.action().kind() == agent::v1::Action::REWRITE) {
+          EXPECT_EQ(std::get<0>(key), 2) << id;
+        }
+      }
+      rounds.push_back(names.empty() ? "quiet" : *names.begin());
+      EXPECT_LE(names.size(), 1u);
+    };
+    EXPECT_TRUE(random->Start(control).ok());
+    record();
+    for (int r = 1; r < 12; ++r) {
+      EXPECT_TRUE(random->Tick(control, absl::Milliseconds(1000 * r + 10)).ok());
+      record();
+    }
+    EXPECT_TRUE(random->Stop(control).ok());
+    EXPECT_TRUE(control.rules.empty());
+    return rounds;
+  };
+  const auto a = schedule(5);
+  EXPECT_EQ(a, schedule(5));
+  EXPECT_NE(a, schedule(6));
+  std::set<std::string> kinds;
+  for (const std::string& round : a) {
+    kinds.insert(round == "quiet" ? round : round.substr(round.rfind('-') + 1));
+  }
+  EXPECT_GE(kinds.size(), 3u) << "12 rounds should draw several kinds of fault";
+}
+
+}  // namespace
+}  // namespace turncoat

@@ -1,0 +1,108 @@
+// Test support for end-to-end tests of the turncoat binary: a fixture that
+// runs `turncoat run` in a temporary directory (the run directory given
+// relative to it, as a user typing the README's command would), reads the
+// reports, and fails the test if any process of the run outlives it.
+#ifndef TURNCOAT_TESTS_HARNESS_RUN_FIXTURE_H_
+#define TURNCOAT_TESTS_HARNESS_RUN_FIXTURE_H_
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/subprocess.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace turncoat {
+
+inline std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Pids of live processes whose command line mentions `needle`.
+inline std::vector<int> ProcessesMentioning(const std::string& needle) {
+  std::vector<int> pids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = Slurp(entry.path().string() + "/cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(needle) != std::string::npos && std::stoi(name) != getpid()) {
+      pids.push_back(std::stoi(name));
+    }
+  }
+  return pids;
+}
+
+class TurncoatRunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/turncoat_run_test_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    run_dir_ = dir_ + "/run";
+  }
+
+  void TearDown() override {
+    // Nothing the run started may outlive it: agents, replicas and twins all
+    // name the run directory on their command lines (a zombie awaiting its
+    // reaper would still show; the run reaps everything).
+    EXPECT_EQ(ProcessesMentioning(run_dir_), std::vector<int>{}) << "processes left behind";
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+  }
+
+  // `turncoat run ARGS --out=run`, started in dir_.
+  Subprocess Start(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {TURNCOAT_BINARY, "run"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("--out=run");
+    SpawnOptions options;
+    options.workdir = dir_;
+    options.stdout_path = dir_ + "/stdout";
+    options.stderr_path = dir_ + "/stderr";
+    auto process = Subprocess::Spawn(argv, options);
+    EXPECT_TRUE(process.ok()) << process.status();
+    return *std::move(process);
+  }
+
+  // Runs to the end; the exit code, or -1.
+  int RunToEnd(const std::vector<std::string>& args) {
+    Subprocess process = Start(args);
+    auto exit = process.Wait(absl::Seconds(90));
+    EXPECT_TRUE(exit.ok()) << exit.status();
+    return exit.ok() ? exit->code : -1;
+  }
+
+  nlohmann::json Report() { return nlohmann::json::parse(Slurp(run_dir_ + "/report.json")); }
+
+  static const nlohmann::json* Invariant(const nlohmann::json& report, const std::string& name) {
+    for (const auto& inv : report["invariants"]) {
+      if (inv["name"] == name) return &inv;
+    }
+    return nullptr;
+  }
+
+  // A plan shipped in plans/.
+  static std::string Plan(const std::string& name) {
+    return absl::StrCat(TURNCOAT_SOURCE_DIR, "/plans/", name);
+  }
+
+  std::string Output() { return Slurp(dir_ + "/stdout") + Slurp(dir_ + "/stderr"); }
+
+  std::string dir_;
+  std::string run_dir_;
+};
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_TESTS_HARNESS_RUN_FIXTURE_H_
