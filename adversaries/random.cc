@@ -13,6 +13,7 @@
 // network fault heals within a round, so it stays live once the phase ends.
 // The same seed draws the same schedule.
 #include <algorithm>
+#include <iterator>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -54,7 +55,7 @@ class RandomAdversary : public Adversary {
   std::vector<PlacedRule> Draw() {
     static const char* const kKinds[] = {"mutate", "omission", "equivocate",
                                          "partition", "delay", "quiet"};
-    const std::string kind = kKinds[rng_() % 6];
+    const std::string kind = kKinds[rng_() % std::size(kKinds)];
     const std::string name = absl::StrCat("random-r", round_index_, "-", kind);
     const std::vector<int>& byzantine = context_.phase->nodes;
     std::vector<PlacedRule> rules;

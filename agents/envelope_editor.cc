@@ -1,6 +1,7 @@
 #include "agents/envelope_editor.h"
 
 #include "absl/strings/str_cat.h"
+#include "agents/field_setter.h"
 #include "agents/message_codec.h"
 #include "agents/rewriter_params.h"
 #include "google/protobuf/descriptor.h"
@@ -13,18 +14,6 @@ namespace {
 namespace pb = google::protobuf;
 
 enum class Kind { kInteger, kBytes };
-
-bool IsInteger(const pb::FieldDescriptor* f) {
-  switch (f->cpp_type()) {
-    case pb::FieldDescriptor::CPPTYPE_INT32:
-    case pb::FieldDescriptor::CPPTYPE_INT64:
-    case pb::FieldDescriptor::CPPTYPE_UINT32:
-    case pb::FieldDescriptor::CPPTYPE_UINT64:
-      return true;
-    default:
-      return false;
-  }
-}
 
 // NotFound when `type` has no such singular field of that kind: at run time
 // that means the frame is no envelope, before the run a wrong param.
@@ -44,7 +33,7 @@ absl::StatusOr<const pb::FieldDescriptor*> FindField(const pb::Descriptor* type,
   }
   const bool fits = !f->is_repeated() &&
                     (kind == Kind::kInteger
-                         ? IsInteger(f)
+                         ? IsIntegerField(f)
                          : f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING);
   if (!fits) {
     return absl::NotFoundError(absl::StrCat(

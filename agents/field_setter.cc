@@ -50,6 +50,18 @@ absl::Status SetPathFrom(const MessageCodec& codec, pb::Message* m,
 
 }  // namespace
 
+bool IsIntegerField(const pb::FieldDescriptor* f) {
+  switch (f->cpp_type()) {
+    case pb::FieldDescriptor::CPPTYPE_INT32:
+    case pb::FieldDescriptor::CPPTYPE_INT64:
+    case pb::FieldDescriptor::CPPTYPE_UINT32:
+    case pb::FieldDescriptor::CPPTYPE_UINT64:
+      return true;
+    default:
+      return false;
+  }
+}
+
 absl::Status SetScalar(pb::Message* m, const pb::FieldDescriptor* f,
                        absl::string_view value) {
   const pb::Reflection* r = m->GetReflection();

@@ -26,6 +26,9 @@ namespace agent {
 
 class MessageCodec;
 
+// Whether `f` holds a (signed or unsigned, 32- or 64-bit) integer.
+bool IsIntegerField(const google::protobuf::FieldDescriptor* f);
+
 // Sets singular scalar field `f` of `m` to `value` parsed for its type.
 absl::Status SetScalar(google::protobuf::Message* m,
                        const google::protobuf::FieldDescriptor* f,

@@ -20,6 +20,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "agents/envelope_editor.h"
+#include "agents/field_setter.h"
 #include "agents/message_rewriter.h"
 #include "agents/rewriter_params.h"
 #include "google/protobuf/descriptor.h"
@@ -35,17 +36,10 @@ using Target = std::pair<pb::Message*, const pb::FieldDescriptor*>;
 
 bool Mutable(const pb::FieldDescriptor* f) {
   if (f->is_repeated()) return false;
-  switch (f->cpp_type()) {
-    case pb::FieldDescriptor::CPPTYPE_INT32:
-    case pb::FieldDescriptor::CPPTYPE_INT64:
-    case pb::FieldDescriptor::CPPTYPE_UINT32:
-    case pb::FieldDescriptor::CPPTYPE_UINT64:
-      return true;
-    case pb::FieldDescriptor::CPPTYPE_ENUM:
-      return f->enum_type()->value_count() > 1;  // else there is no other value
-    default:
-      return false;
+  if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM) {
+    return f->enum_type()->value_count() > 1;  // else there is no other value
   }
+  return IsIntegerField(f);
 }
 
 // Every set integer or enum field under `m`, in field-number order at each
