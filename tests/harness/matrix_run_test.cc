@@ -104,6 +104,9 @@ struct Detection {
   std::vector<std::string> invariants;  // the bug is found if any is violated
 };
 
+// Names the case in CTest's listing instead of dumping the struct's bytes.
+void PrintTo(const Detection& d, std::ostream* os) { *os << d.bug << " by " << d.plan; }
+
 class BugDetectionTest : public MatrixTest, public ::testing::WithParamInterface<Detection> {};
 
 // Finding a bug is a matter of timing on a real network, as it is for every
