@@ -33,17 +33,31 @@
 
 namespace turncoat {
 
+// A rule for the proxy of the directed link from -> to: it sees the
+// messages replica `from` sends to `to`, and their replies. `rule.id()` is
+// unique on that link.
+struct PlacedRule {
+  int from = 0;
+  int to = 0;
+  agent::v1::Rule rule;
+};
+
 // What an adversary may do to the running cluster. Implemented by the
 // controller over the agents' control API, and by a recording fake in tests.
 class FaultControl {
  public:
   virtual ~FaultControl() = default;
 
-  // Installs `rule` on the proxy of the directed link from -> to (the
-  // messages replica `from` sends to `to`, and their replies). `rule.id()`
-  // must be unique on that link.
-  virtual absl::Status InstallRule(int from, int to, const agent::v1::Rule& rule) = 0;
-  virtual absl::Status RemoveRule(int from, int to, const std::string& rule_id) = 0;
+  // Removes the rules `remove` names (by link and id), then installs
+  // `install`, as one change: each agent applies its part in one step (no
+  // message it proxies sees half of it) and the agents are changed in
+  // parallel, so a phase's faults start and heal on every link within about
+  // one control call of each other. On an agent that refuses its part,
+  // nothing of that part changes; the error names it.
+  virtual absl::Status ChangeRules(const std::vector<PlacedRule>& remove,
+                                   const std::vector<PlacedRule>& install) = 0;
+  absl::Status InstallRules(const std::vector<PlacedRule>& rules) { return ChangeRules({}, rules); }
+  absl::Status RemoveRules(const std::vector<PlacedRule>& rules) { return ChangeRules(rules, {}); }
 
   // Process actions on replica `replica`.
   virtual absl::Status Kill(int replica) = 0;
@@ -54,7 +68,7 @@ class FaultControl {
 };
 
 // The FaultControl id of the twin of `replica` (adversaries/twins.h) in a
-// cluster of n: n + replica, so InstallRule(TwinId(n, r), j, ...) acts on
+// cluster of n: n + replica, so a PlacedRule from TwinId(n, r) to j acts on
 // what the twin sends to j.
 inline int TwinId(int n, int replica) { return n + replica; }
 

@@ -158,23 +158,16 @@ std::vector<PlacedRule> RulesOnLink(const AdversaryContext& context, std::pair<i
 }
 
 absl::Status LinkRuleAdversary::Start(FaultControl& control) {
-  for (; installed_ < rules_.size(); ++installed_) {
-    const PlacedRule& r = rules_[installed_];
-    if (absl::Status s = control.InstallRule(r.from, r.to, r.rule); !s.ok()) return s;
-  }
+  if (installed_) return absl::OkStatus();
+  if (absl::Status s = control.InstallRules(rules_); !s.ok()) return s;
+  installed_ = true;
   return absl::OkStatus();
 }
 
 absl::Status LinkRuleAdversary::Stop(FaultControl& control) {
-  absl::Status first;
-  // Only what Start installed, so a phase that failed half-way heals too.
-  for (size_t i = 0; i < installed_; ++i) {
-    const PlacedRule& r = rules_[i];
-    absl::Status s = control.RemoveRule(r.from, r.to, r.rule.id());
-    if (!s.ok() && first.ok()) first = s;
-  }
-  installed_ = 0;
-  return first;
+  if (!installed_) return absl::OkStatus();
+  installed_ = false;
+  return control.RemoveRules(rules_);
 }
 
 std::unique_ptr<Adversary> OnOutgoingLinks(const AdversaryContext& context,

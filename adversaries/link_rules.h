@@ -17,12 +17,6 @@
 
 namespace turncoat {
 
-struct PlacedRule {
-  int from = 0;
-  int to = 0;
-  agent::v1::Rule rule;
-};
-
 // Links from each of the phase's nodes to each replica in its `to` parameter
 // (default: every other replica).
 std::vector<std::pair<int, int>> OutgoingLinks(const AdversaryContext& context);
@@ -61,7 +55,9 @@ std::vector<PlacedRule> CutBetweenGroups(const AdversaryContext& context,
 // The payload-relative path of the target's proposed values (protocol.value).
 std::string ValuesPath(const AdversaryContext& context);
 
-// Installs every rule on Start and removes them on Stop.
+// Installs every rule on Start and removes them on Stop, each as one change
+// (FaultControl::ChangeRules), so the fault begins and heals on all its
+// links together.
 class LinkRuleAdversary : public Adversary {
  public:
   explicit LinkRuleAdversary(std::vector<PlacedRule> rules) : rules_(std::move(rules)) {}
@@ -71,7 +67,7 @@ class LinkRuleAdversary : public Adversary {
 
  private:
   std::vector<PlacedRule> rules_;
-  size_t installed_ = 0;
+  bool installed_ = false;
 };
 
 // A LinkRuleAdversary with `action` on every outgoing link of the phase.

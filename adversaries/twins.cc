@@ -35,45 +35,46 @@ std::vector<std::vector<int>> Normalised(std::vector<std::vector<int>> split) {
 
 std::string PhaseName(int index) { return absl::StrCat("timeline[", index, "]"); }
 
-// One reversible step of a phase: install a rule, or remove one that is
-// there (a dormant drop). Undo does the opposite.
-struct Step {
-  bool install = true;
-  PlacedRule rule;
-};
-
-absl::Status Apply(FaultControl& control, const Step& step, bool forward) {
-  const PlacedRule& r = step.rule;
-  if (step.install == forward) return control.InstallRule(r.from, r.to, r.rule);
-  return control.RemoveRule(r.from, r.to, r.rule.id());
-}
-
+// Swaps which of r's two processes speaks to group 1, in two changes, each
+// on all links at once: first the original falls silent towards group 1
+// (`silence` installed), then the twin wakes (its dormant drops `wake`
+// removed), so group 1 never hears two versions of r at once. Stop does
+// the reverse in the same order: the twin sleeps, then the original speaks.
 class TwinsAdversary : public Adversary {
  public:
-  explicit TwinsAdversary(std::vector<Step> steps) : steps_(std::move(steps)) {}
+  TwinsAdversary(std::vector<PlacedRule> silence, std::vector<PlacedRule> wake)
+      : silence_(std::move(silence)), wake_(std::move(wake)) {}
 
   absl::Status Start(FaultControl& control) override {
-    for (; done_ < steps_.size(); ++done_) {
-      if (absl::Status s = Apply(control, steps_[done_], true); !s.ok()) return s;
+    if (stage_ == 0) {
+      if (absl::Status s = control.InstallRules(silence_); !s.ok()) return s;
+      stage_ = 1;
+    }
+    if (stage_ == 1) {
+      if (absl::Status s = control.RemoveRules(wake_); !s.ok()) return s;
+      stage_ = 2;
     }
     return absl::OkStatus();
   }
 
-  // Undoes what Start did, last step first, so a phase that failed half-way
-  // heals too and the twin is dormant again afterwards.
+  // Undoes what Start did, so a phase that failed half-way heals too and
+  // the twin is dormant again afterwards.
   absl::Status Stop(FaultControl& control) override {
-    absl::Status first;
-    while (done_ > 0) {
-      --done_;
-      absl::Status s = Apply(control, steps_[done_], false);
-      if (!s.ok() && first.ok()) first = s;
+    if (stage_ == 2) {
+      if (absl::Status s = control.InstallRules(wake_); !s.ok()) return s;
+      stage_ = 1;
     }
-    return first;
+    if (stage_ == 1) {
+      if (absl::Status s = control.RemoveRules(silence_); !s.ok()) return s;
+      stage_ = 0;
+    }
+    return absl::OkStatus();
   }
 
  private:
-  std::vector<Step> steps_;
-  size_t done_ = 0;
+  const std::vector<PlacedRule> silence_;
+  const std::vector<PlacedRule> wake_;
+  int stage_ = 0;  // 0 dormant, 1 original silenced, 2 twin speaking
 };
 
 const AdversaryImplementation kTwins(
@@ -91,22 +92,19 @@ const AdversaryImplementation kTwins(
         return s;
       }
       const std::vector<int>& twin_group = (*SplitOf(*context.phase))[1];
-      std::vector<Step> steps;
+      std::vector<PlacedRule> silence;
+      std::vector<PlacedRule> wake;
       for (int r : context.phase->nodes) {
-        // Silence the original towards group 1 first, then wake the twin:
-        // group 1 never hears two versions of r at once.
         for (int j : twin_group) {
           for (PlacedRule& rule : RulesOnLink(context, {r, j}, kTwinsAdversary, Drop(), 1.0)) {
-            steps.push_back({true, std::move(rule)});
+            silence.push_back(std::move(rule));
           }
-        }
-        for (int j : twin_group) {
           for (PlacedRule& rule : DormantTwinRules(*context.target, context.n, r, j)) {
-            steps.push_back({false, std::move(rule)});
+            wake.push_back(std::move(rule));
           }
         }
       }
-      return std::unique_ptr<Adversary>(new TwinsAdversary(std::move(steps)));
+      return std::unique_ptr<Adversary>(new TwinsAdversary(std::move(silence), std::move(wake)));
     });
 
 }  // namespace
@@ -228,15 +226,14 @@ std::vector<PlacedRule> DormantTwinRules(const TargetSpec& target, int n, int re
 
 absl::Status InstallDormantTwinRules(FaultControl& control, const TargetSpec& target, int n,
                                      const std::map<int, TwinLayout>& twins) {
+  std::vector<PlacedRule> rules;
   for (const auto& [r, layout] : twins) {
     for (int j = 0; j < n; ++j) {
       if (j == r) continue;
-      for (const PlacedRule& rule : DormantTwinRules(target, n, r, j)) {
-        if (absl::Status s = control.InstallRule(rule.from, rule.to, rule.rule); !s.ok()) return s;
-      }
+      for (PlacedRule& rule : DormantTwinRules(target, n, r, j)) rules.push_back(std::move(rule));
     }
   }
-  return absl::OkStatus();
+  return control.InstallRules(rules);
 }
 
 }  // namespace turncoat

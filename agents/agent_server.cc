@@ -348,6 +348,21 @@ struct AgentServer::Impl final : public v1::Agent::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status ChangeRules(grpc::ServerContext*, const v1::RuleChangeRequest* req,
+                           v1::Empty*) override {
+    RuleChange change;
+    change.remove.assign(req->remove().begin(), req->remove().end());
+    for (const v1::Rule& rule : req->install()) {
+      auto spec = ToRuleSpec(rule);
+      if (!spec.ok()) return ToGrpc(spec.status());
+      change.install.push_back({*std::move(spec), rule.before()});
+    }
+    auto released = engine.Change(std::move(change));
+    if (!released.ok()) return ToGrpc(released.status());
+    DeliverAll(std::move(*released));
+    return grpc::Status::OK;
+  }
+
   grpc::Status ClearRules(grpc::ServerContext*, const v1::Empty*, v1::Empty*) override {
     DeliverAll(engine.Clear());
     return grpc::Status::OK;

@@ -1,5 +1,7 @@
 #include "agents/rule_engine.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "agents/message_codec.h"
 
@@ -27,42 +29,53 @@ void RuleEngine::SetCodec(std::shared_ptr<const MessageCodec> codec) {
 }
 
 absl::Status RuleEngine::Install(RuleSpec spec, absl::string_view before) {
-  absl::MutexLock lock(&mu_);
-  std::vector<std::shared_ptr<FaultRule>> rules = current_->rules_;
-  auto position = rules.end();
-  for (auto it = rules.begin(); it != rules.end(); ++it) {
-    if ((*it)->id() == spec.id) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("rule '", spec.id, "' is already installed"));
-    }
-    if (!before.empty() && (*it)->id() == before) position = it;
-  }
-  if (!before.empty() && position == rules.end()) {
-    return absl::NotFoundError(absl::StrCat("cannot install '", spec.id,
-                                            "' before unknown rule '", before, "'"));
-  }
-  auto rule = FaultRule::Compile(std::move(spec), codec_, options_.seed);
-  if (!rule.ok()) return rule.status();
-  rules.insert(position, std::move(*rule));
-  Publish(std::move(rules));
-  return absl::OkStatus();
+  RuleChange change;
+  change.install.push_back({std::move(spec), std::string(before)});
+  return Change(std::move(change)).status();
 }
 
 absl::StatusOr<std::vector<Emit>> RuleEngine::Remove(absl::string_view id) {
-  std::vector<Emit> released;
+  RuleChange change;
+  change.remove.emplace_back(id);
+  return Change(std::move(change));
+}
+
+absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change) {
   absl::MutexLock lock(&mu_);
   std::vector<std::shared_ptr<FaultRule>> rules = current_->rules_;
-  for (auto it = rules.begin(); it != rules.end(); ++it) {
-    if ((*it)->id() == id) {
-      // Retire before unpublishing: a Process() still on the old snapshot
-      // then passes its frame instead of stranding it in a dead buffer.
-      (*it)->Retire(&budget_, &released);
-      rules.erase(it);
-      Publish(std::move(rules));
-      return released;
-    }
+  // Everything is checked and compiled before anything is retired, so a
+  // change that fails leaves the published rules (and held frames) alone.
+  std::vector<std::shared_ptr<FaultRule>> removed;
+  for (const std::string& id : change.remove) {
+    auto it = std::find_if(rules.begin(), rules.end(),
+                           [&](const auto& rule) { return rule->id() == id; });
+    if (it == rules.end()) return absl::NotFoundError(absl::StrCat("no rule '", id, "' installed"));
+    removed.push_back(*it);
+    rules.erase(it);
   }
-  return absl::NotFoundError(absl::StrCat("no rule '", id, "' installed"));
+  for (RuleChange::Install& install : change.install) {
+    auto position = rules.end();
+    for (auto it = rules.begin(); it != rules.end(); ++it) {
+      if ((*it)->id() == install.spec.id) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("rule '", install.spec.id, "' is already installed"));
+      }
+      if (!install.before.empty() && (*it)->id() == install.before) position = it;
+    }
+    if (!install.before.empty() && position == rules.end()) {
+      return absl::NotFoundError(absl::StrCat("cannot install '", install.spec.id,
+                                              "' before unknown rule '", install.before, "'"));
+    }
+    auto rule = FaultRule::Compile(std::move(install.spec), codec_, options_.seed);
+    if (!rule.ok()) return rule.status();
+    rules.insert(position, std::move(*rule));
+  }
+  // Retire before unpublishing: a Process() still on the old snapshot then
+  // passes its frame instead of stranding it in a dead buffer.
+  std::vector<Emit> released;
+  for (const auto& rule : removed) rule->Retire(&budget_, &released);
+  Publish(std::move(rules));
+  return released;
 }
 
 std::vector<Emit> RuleEngine::Clear() {

@@ -50,6 +50,16 @@ struct EngineOptions {
   size_t max_held = 10000;
 };
 
+// Rules to remove and rules to install, applied as one step (see Change).
+struct RuleChange {
+  struct Install {
+    RuleSpec spec;
+    std::string before;  // insert before this rule id; empty: append
+  };
+  std::vector<std::string> remove;
+  std::vector<Install> install;
+};
+
 class RuleEngine {
  public:
   explicit RuleEngine(EngineOptions options = {});
@@ -63,6 +73,12 @@ class RuleEngine {
   absl::Status Install(RuleSpec spec, absl::string_view before = "");
   // Removes a rule; returns the frames it held, to be sent now.
   absl::StatusOr<std::vector<Emit>> Remove(absl::string_view id);
+  // Removes `change.remove`, then installs `change.install` in order, and
+  // publishes the result at once: no frame sees half of the change, which
+  // is what lets a phase's faults start and heal on all links together.
+  // All or nothing: on an error (unknown id, duplicate id, invalid spec)
+  // nothing changes. Returns the frames the removed rules held.
+  absl::StatusOr<std::vector<Emit>> Change(RuleChange change);
   // Removes every rule; returns every held frame.
   std::vector<Emit> Clear();
 

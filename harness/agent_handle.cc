@@ -193,16 +193,9 @@ absl::Status AgentHandle::ResumeReplica() {
   return impl_->Call("ResumeReplica", &v1::Agent::Stub::ResumeReplica, v1::Empty(), &reply);
 }
 
-absl::Status AgentHandle::InstallRule(const v1::Rule& rule) {
+absl::Status AgentHandle::ChangeRules(const v1::RuleChangeRequest& request) {
   v1::Empty reply;
-  return impl_->Call("InstallRule", &v1::Agent::Stub::InstallRule, rule, &reply);
-}
-
-absl::Status AgentHandle::RemoveRule(const std::string& id) {
-  v1::RemoveRuleRequest request;
-  request.set_id(id);
-  v1::Empty reply;
-  return impl_->Call("RemoveRule", &v1::Agent::Stub::RemoveRule, request, &reply);
+  return impl_->Call("ChangeRules", &v1::Agent::Stub::ChangeRules, request, &reply);
 }
 
 absl::StatusOr<v1::RuleStatsReply> AgentHandle::RuleStats() {

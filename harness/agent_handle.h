@@ -58,8 +58,8 @@ class AgentHandle {
   absl::Status RestartReplica();
   absl::Status PauseReplica();
   absl::Status ResumeReplica();
-  absl::Status InstallRule(const agent::v1::Rule& rule);
-  absl::Status RemoveRule(const std::string& id);
+  // Removes and installs rules on the agent's links in one step.
+  absl::Status ChangeRules(const agent::v1::RuleChangeRequest& request);
   absl::StatusOr<agent::v1::RuleStatsReply> RuleStats();
   absl::Status SetTrace(uint32_t sample_every);
 

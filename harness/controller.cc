@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -86,25 +87,46 @@ class ClusterControl : public FaultControl {
                  std::map<int, std::unique_ptr<AgentHandle>>* twin_agents)
       : n_(n), agents_(agents), twin_agents_(twin_agents) {}
 
-  absl::Status InstallRule(int from, int to, const v1::Rule& rule) override {
-    AgentHandle* a = agent(from);
-    if (a == nullptr) return Unknown(from);
-    if (to < 0 || to >= n_) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("rule ", rule.id(), ": link ", from, " -> ", to, " leads to no replica"));
+  absl::Status ChangeRules(const std::vector<PlacedRule>& remove,
+                           const std::vector<PlacedRule>& install) override {
+    // One request per agent, built (and checked) before any is sent.
+    std::map<AgentHandle*, v1::RuleChangeRequest> requests;
+    for (const PlacedRule& r : remove) {
+      AgentHandle* a = agent(r.from);
+      if (a == nullptr) return Unknown(r.from);
+      requests[a].add_remove(LinkRuleId(r.from, r.to, r.rule.id()));
     }
-    v1::Rule placed = rule;
-    placed.set_id(LinkRuleId(from, to, rule.id()));
-    // The agent knows its links by the replica it runs: a twin's links
-    // leave replica r, not n + r.
-    placed.set_from(a->replica());
-    placed.set_to(to);
-    return a->InstallRule(placed);
-  }
-  absl::Status RemoveRule(int from, int to, const std::string& rule_id) override {
-    AgentHandle* a = agent(from);
-    if (a == nullptr) return Unknown(from);
-    return a->RemoveRule(LinkRuleId(from, to, rule_id));
+    for (const PlacedRule& r : install) {
+      AgentHandle* a = agent(r.from);
+      if (a == nullptr) return Unknown(r.from);
+      if (r.to < 0 || r.to >= n_) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "rule ", r.rule.id(), ": link ", r.from, " -> ", r.to, " leads to no replica"));
+      }
+      v1::Rule* placed = requests[a].add_install();
+      *placed = r.rule;
+      placed->set_id(LinkRuleId(r.from, r.to, r.rule.id()));
+      if (!r.rule.before().empty()) placed->set_before(LinkRuleId(r.from, r.to, r.rule.before()));
+      // The agent knows its links by the replica it runs: a twin's links
+      // leave replica r, not n + r.
+      placed->set_from(a->replica());
+      placed->set_to(r.to);
+    }
+    // In parallel, so that every agent switches within about one control
+    // call of the others rather than one after another.
+    std::vector<absl::Status> results(requests.size());
+    std::vector<std::thread> calls;
+    size_t i = 0;
+    for (const auto& [a, request] : requests) {
+      calls.emplace_back([a = a, &request = request, &result = results[i++]] {
+        result = a->ChangeRules(request);
+      });
+    }
+    for (std::thread& t : calls) t.join();
+    for (const absl::Status& s : results) {
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
   }
   absl::Status Kill(int replica) override {
     AgentHandle* a = agent(replica);

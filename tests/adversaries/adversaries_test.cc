@@ -32,8 +32,10 @@ TEST_F(AdversaryTest, OmissionDropsChosenKindsOnChosenLinksAndHeals) {
     paths.insert(rule.fields(0).path());
   }
   EXPECT_EQ(paths, (std::set<std::string>{"payload.vote", "payload.proposal"}));
+  EXPECT_EQ(control_.changes, 1) << "all links start together";
   ASSERT_TRUE(omission->Stop(control_).ok());
   EXPECT_TRUE(control_.rules.empty());
+  EXPECT_EQ(control_.changes, 2) << "and heal together";
 }
 
 TEST_F(AdversaryTest, OmissionWithoutFiltersSilencesEveryOutgoingLink) {

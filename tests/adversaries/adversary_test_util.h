@@ -19,14 +19,24 @@ namespace turncoat {
 
 class RecordingControl : public FaultControl {
  public:
-  absl::Status InstallRule(int from, int to, const agent::v1::Rule& rule) override {
-    const auto key = std::make_tuple(from, to, rule.id());
-    if (rules.count(key)) return absl::AlreadyExistsError(rule.id());
-    rules[key] = rule;
+  // All or nothing, like an agent's engine; counts the changes, so tests
+  // can tell a phase that starts in one step from one rule at a time.
+  absl::Status ChangeRules(const std::vector<PlacedRule>& remove,
+                           const std::vector<PlacedRule>& install) override {
+    auto next = rules;
+    for (const PlacedRule& r : remove) {
+      if (next.erase(std::make_tuple(r.from, r.to, r.rule.id())) == 0) {
+        return absl::NotFoundError(r.rule.id());
+      }
+    }
+    for (const PlacedRule& r : install) {
+      if (!next.emplace(std::make_tuple(r.from, r.to, r.rule.id()), r.rule).second) {
+        return absl::AlreadyExistsError(r.rule.id());
+      }
+    }
+    rules = std::move(next);
+    ++changes;
     return absl::OkStatus();
-  }
-  absl::Status RemoveRule(int from, int to, const std::string& id) override {
-    return rules.erase(std::make_tuple(from, to, id)) ? absl::OkStatus() : absl::NotFoundError(id);
   }
   absl::Status Kill(int r) override { return Log("kill", r); }
   absl::Status Restart(int r) override { return Log("restart", r); }
@@ -41,6 +51,7 @@ class RecordingControl : public FaultControl {
 
   std::map<std::tuple<int, int, std::string>, agent::v1::Rule> rules;
   std::vector<std::string> actions;
+  int changes = 0;
 
  private:
   absl::Status Log(const char* what, int r) {

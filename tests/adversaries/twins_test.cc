@@ -91,7 +91,11 @@ TEST_F(TwinsTest, StartSwapsWhoSpeaksToGroupOneAndStopRestoresTheDormantTwin) {
   auto twins = Make("twins", {2}, {{"split", Groups{{0}, {1, 3}}}});
   ASSERT_NE(twins, nullptr);
 
+  const int changes = control_.changes;
   ASSERT_TRUE(twins->Start(control_).ok());
+  // Two changes, each on every link at once: silence the original, then
+  // wake the twin.
+  EXPECT_EQ(control_.changes, changes + 2);
   // The twin speaks to group 1 ({1, 3}) and stays silent towards group 0;
   // the original is silent towards group 1 and still speaks to group 0.
   EXPECT_EQ(control_.Links(), (Links{{6, 0}, {2, 1}, {2, 3}}));

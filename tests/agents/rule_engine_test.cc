@@ -142,6 +142,75 @@ TEST_F(RuleEngineTest, FirstMatchingRuleWinsAndInstallBeforeReorders) {
   EXPECT_EQ(engine_.Remove("nope").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(RuleEngineTest, ChangeSwapsRulesInOneStep) {
+  RuleSpec drop = Rule("drop-0-1", ActionKind::kDrop);
+  drop.from = 0;
+  drop.to = 1;
+  ASSERT_TRUE(engine_.Install(drop).ok());
+  auto before = engine_.Snapshot();
+
+  RuleChange change;
+  change.remove = {"drop-0-1"};
+  RuleSpec delay = Rule("delay-0-2", ActionKind::kDelay);
+  delay.to = 2;
+  delay.action.delay = absl::Milliseconds(5);
+  RuleSpec drop_first = Rule("drop-all", ActionKind::kDrop);
+  drop_first.from = 3;
+  change.install.push_back({delay, ""});
+  change.install.push_back({drop_first, "delay-0-2"});
+  ASSERT_TRUE(engine_.Change(change).ok());
+
+  // One published set per change: the old snapshot still holds the old
+  // rule, the new one all of the change, in the requested order.
+  ASSERT_EQ(before->rules().size(), 1u);
+  const auto& now = engine_.Snapshot()->rules();
+  ASSERT_EQ(now.size(), 2u);
+  EXPECT_EQ(now[0]->id(), "drop-all");
+  EXPECT_EQ(now[1]->id(), "delay-0-2");
+  EXPECT_FALSE(Run({0, 1}).emits.empty());
+  EXPECT_EQ(Run({0, 2}).rule_id, "delay-0-2");
+  EXPECT_TRUE(Run({3, 1}).emits.empty());
+}
+
+TEST_F(RuleEngineTest, ChangeIsAllOrNothing) {
+  RuleSpec hold = Rule("hold", ActionKind::kHold);
+  hold.action.hold_count = 10;
+  hold.action.hold_time = absl::Seconds(10);
+  ASSERT_TRUE(engine_.Install(hold).ok());
+  Run({0, 1}, "a");
+  ASSERT_EQ(engine_.held(), 1u);
+
+  RuleSpec bad = Rule("bad", ActionKind::kDrop);
+  bad.method_regex = "(";  // does not compile
+  RuleChange invalid;
+  invalid.remove = {"hold"};
+  invalid.install.push_back({Rule("fine", ActionKind::kDrop), ""});
+  invalid.install.push_back({bad, ""});
+  EXPECT_EQ(engine_.Change(invalid).status().code(), absl::StatusCode::kInvalidArgument);
+
+  RuleChange unknown;
+  unknown.remove = {"hold", "nope"};
+  EXPECT_EQ(engine_.Change(unknown).status().code(), absl::StatusCode::kNotFound);
+
+  RuleChange duplicate;
+  duplicate.install.push_back({Rule("twice", ActionKind::kDrop), ""});
+  duplicate.install.push_back({Rule("twice", ActionKind::kDrop), ""});
+  EXPECT_EQ(engine_.Change(duplicate).status().code(), absl::StatusCode::kAlreadyExists);
+
+  // None of them touched the hold rule or what it holds.
+  ASSERT_EQ(engine_.Snapshot()->rules().size(), 1u);
+  EXPECT_EQ(engine_.Snapshot()->rules()[0]->id(), "hold");
+  EXPECT_EQ(engine_.held(), 1u);
+
+  RuleChange heal;
+  heal.remove = {"hold"};
+  auto released = engine_.Change(heal);
+  ASSERT_TRUE(released.ok());
+  ASSERT_EQ(released->size(), 1u);
+  EXPECT_EQ((*released)[0].bytes, "a");
+  EXPECT_TRUE(engine_.Snapshot()->empty());
+}
+
 TEST_F(RuleEngineTest, MatchesMessageTypeAndFieldsInsideEmbeddedPayload) {
   engine_.SetCodec(RefbftCodec());
   RuleSpec spec = Rule("drop-high-proposals", ActionKind::kDrop);
