@@ -45,8 +45,6 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeForgeSignature(const AdversaryCon
   for (const auto& link : OutgoingLinks(context)) {
     agent::v1::Action action = RewriteAction(context, link.first, "forge");
     auto& params = *action.mutable_params();
-    // The rewriter's `signature` param is the kind of forgery.
-    params["signature_field"] = params["signature"];
     params["as"] = absl::StrJoin(as, ",");
     params["signature"] = signature;
     if (!set.empty()) params["set"] = absl::StrJoin(set, ";");

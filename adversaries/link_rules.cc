@@ -64,7 +64,7 @@ agent::v1::Action RewriteAction(const AdversaryContext& context, int node,
   auto& params = *action.mutable_params();
   params["sender"] = envelope.sender;
   params["payload"] = envelope.payload;
-  params["signature"] = envelope.signature;
+  params["signature_field"] = envelope.signature;
   if (context.byzantine_key_path) params["key"] = context.byzantine_key_path(node);
   return action;
 }

@@ -11,6 +11,9 @@ namespace turncoat {
 namespace agent {
 namespace {
 
+constexpr char kSignatureParam[] = "signature_field";
+
+
 namespace pb = google::protobuf;
 
 enum class Kind { kInteger, kBytes };
@@ -71,8 +74,7 @@ absl::StatusOr<Fields> Resolve(const pb::Descriptor* type, const MessageCodec& c
 
 }  // namespace
 
-absl::StatusOr<EnvelopeLayout> EnvelopeLayout::FromParams(
-    const RewriterContext& c, absl::string_view signature_param) {
+absl::StatusOr<EnvelopeLayout> EnvelopeLayout::FromParams(const RewriterContext& c) {
   EnvelopeLayout layout;
   auto sender = RequiredParam(*c.params, "sender",
                               "the envelope's integer field naming the sender");
@@ -80,7 +82,7 @@ absl::StatusOr<EnvelopeLayout> EnvelopeLayout::FromParams(
   auto payload = RequiredParam(*c.params, "payload",
                                "the envelope's bytes field holding the payload");
   if (!payload.ok()) return payload.status();
-  auto signature = RequiredParam(*c.params, signature_param,
+  auto signature = RequiredParam(*c.params, kSignatureParam,
                                  "the envelope's bytes field holding the signature");
   if (!signature.ok()) return signature.status();
   layout.sender = *std::move(sender);
@@ -90,7 +92,7 @@ absl::StatusOr<EnvelopeLayout> EnvelopeLayout::FromParams(
     return absl::FailedPreconditionError("needs the target's .proto files");
   }
   if (c.root != nullptr) {
-    auto fields = Resolve(c.root, *c.codec, layout, signature_param);
+    auto fields = Resolve(c.root, *c.codec, layout, kSignatureParam);
     if (!fields.ok()) return absl::InvalidArgumentError(fields.status().message());
     layout.payload_type = fields->payload_type;
   }
@@ -117,7 +119,7 @@ absl::StatusOr<std::optional<EnvelopeEditor>> EnvelopeEditor::Open(
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot decode ", frame.method(), " ", DirectionName(frame.direction())));
   }
-  auto fields = Resolve(envelope->GetDescriptor(), *frame.codec(), layout, "signature");
+  auto fields = Resolve(envelope->GetDescriptor(), *frame.codec(), layout, kSignatureParam);
   if (absl::IsNotFound(fields.status())) return std::nullopt;
   if (!fields.ok()) return fields.status();
   const pb::Message* payload = frame.Embedded(*envelope, fields->payload);

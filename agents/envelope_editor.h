@@ -36,10 +36,11 @@ struct EnvelopeLayout {
   const google::protobuf::Descriptor* payload_type = nullptr;
 
   // Reads the field names from params `sender`, `payload` and
-  // `signature_param` and, when `c.root` is known, checks them against it.
+  // `signature_field` and, when `c.root` is known, checks them against it.
   // Needs the codec: without the target's schema nothing can be decoded.
-  static absl::StatusOr<EnvelopeLayout> FromParams(
-      const RewriterContext& c, absl::string_view signature_param = "signature");
+  // (`signature_field`, not `signature`: a rewriter's own `signature`
+  // param, if any, is free to mean something else, as forge's kind does.)
+  static absl::StatusOr<EnvelopeLayout> FromParams(const RewriterContext& c);
 };
 
 // The private key named by param `key` (a PEM file).

@@ -14,7 +14,7 @@
 // decision, say — must tell each group the same story as the proposal did,
 // or a group would simply adopt the other group's block from them.
 //
-// Params: sender, payload, signature (envelope field names), key (the
+// Params: sender, payload, signature_field (envelope field names), key (the
 // sender's private key PEM; not needed for variant 0), variant (k >= 0),
 // values (payload-relative path, e.g. "proposal.block.values"), clear
 // (optional comma-separated payload-relative paths, e.g. "proposal.justify").

@@ -8,10 +8,9 @@
 // signature from another message (replayed). `set` makes the forged payload
 // say something else, e.g. a vote for another phase.
 //
-// Params: sender, payload (envelope field names), signature_field (the
-// envelope's signature field; default "signature", because this rewriter's
-// `signature` param is the kind of signature), as (comma-separated replica
-// ids), signature (random | empty | byzantine | other-content | replayed),
+// Params: sender, payload, signature_field (envelope field names), as
+// (comma-separated replica ids), signature (random | empty | byzantine |
+// other-content | replayed),
 // key (private key PEM; for byzantine and other-content), set (optional
 // "path=value;path=value", payload-relative), keep_original (default true),
 // seed (for random signatures; default 1).
@@ -156,7 +155,7 @@ absl::StatusOr<SignatureKind> ParseKind(const RewriterParams& params) {
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "param 'signature' must be one of ", names, ", not '", *text,
-      "' (forge names the envelope's signature field with 'signature_field')"));
+      "' (the envelope's signature field is param 'signature_field')"));
 }
 
 // Parses "path=value;path=value" and, when the payload's type is known,
@@ -188,11 +187,7 @@ absl::StatusOr<std::vector<Assignment>> ParseSet(const RewriterContext& c,
 }
 
 absl::StatusOr<std::unique_ptr<MessageRewriter>> Create(const RewriterContext& c) {
-  RewriterParams envelope_params = *c.params;
-  envelope_params.emplace("signature_field", "signature");
-  RewriterContext envelope_context = c;
-  envelope_context.params = &envelope_params;
-  auto layout = EnvelopeLayout::FromParams(envelope_context, "signature_field");
+  auto layout = EnvelopeLayout::FromParams(c);
   if (!layout.ok()) return layout.status();
   auto as = ParseAs(*c.params);
   if (!as.ok()) return as.status();

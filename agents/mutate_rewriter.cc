@@ -9,7 +9,7 @@
 // a forgery. Strings and bytes are never touched: client values must stay as
 // submitted, or the validity checker would blame the system for the fault.
 //
-// Params: sender, payload, signature (envelope field names), key (the
+// Params: sender, payload, signature_field (envelope field names), key (the
 // sender's private key PEM), seed (default 1).
 #include <cstdint>
 #include <limits>

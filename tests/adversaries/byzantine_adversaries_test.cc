@@ -48,7 +48,7 @@ TEST_F(ByzantineAdversaryTest, EquivocationRewritesProposalsPerGroupAndSignsWith
     EXPECT_EQ(params.at("clear"), "proposal.justify");
     EXPECT_EQ(params.at("key"), "keys/2.key");
     EXPECT_EQ(params.at("sender"), "sender");
-    EXPECT_EQ(params.at("signature"), "signature");
+    EXPECT_EQ(params.at("signature_field"), "signature");
     // Every message: the block is rewritten wherever it appears.
     EXPECT_EQ(rule.fields_size(), 0);
   }

@@ -73,7 +73,7 @@ class RewritersTest : public ::testing::Test {
   static RewriterParams EnvelopeParams() {
     return {{"sender", "sender"},
             {"payload", "payload"},
-            {"signature", "signature"},
+            {"signature_field", "signature"},
             {"key", KeyPath(kByzantine)}};
   }
 
@@ -276,13 +276,13 @@ TEST_F(RewritersTest, EquivocateChecksItsParams) {
     p[name] = value;
     return p;
   };
-  for (const char* name : {"sender", "payload", "signature", "key", "variant", "values"}) {
+  for (const char* name : {"sender", "payload", "signature_field", "key", "variant", "values"}) {
     ExpectParamError("equivocate", without(name), name);
   }
   ExpectParamError("equivocate", with("sender", "payload"), "sender");  // not an integer
   ExpectParamError("equivocate", with("sender", "nope"), "sender");
   ExpectParamError("equivocate", with("payload", "signature"), "payload");  // not embedded
-  ExpectParamError("equivocate", with("signature", "sender"), "signature");
+  ExpectParamError("equivocate", with("signature_field", "sender"), "signature_field");
   ExpectParamError("equivocate", with("key", "/nonexistent/1.key"), "key");
   ExpectParamError("equivocate", with("variant", "-1"), "variant");
   ExpectParamError("equivocate", with("variant", "two"), "variant");
@@ -304,8 +304,8 @@ TEST_F(RewritersTest, EquivocateChecksItsParams) {
 
 RewriterParams ForgeParams(const std::string& signature) {
   RewriterParams p = RewritersTest::EnvelopeParams();
-  // Forge's `signature` is the kind of signature; the envelope's field keeps
-  // its default name (param signature_field).
+  // Forge's `signature` is the kind of signature, beside the envelope's
+  // `signature_field`.
   p["signature"] = signature;
   p["as"] = "0";
   p["set"] = "vote.phase=COMMIT";
@@ -421,7 +421,7 @@ TEST_F(RewritersTest, ForgeChecksItsParams) {
     p[name] = value;
     return p;
   };
-  for (const char* name : {"sender", "payload", "as", "signature", "key"}) {
+  for (const char* name : {"sender", "payload", "signature_field", "as", "signature", "key"}) {
     ExpectParamError("forge", without(name), name);
   }
   ExpectParamError("forge", with("as", ""), "as");
@@ -656,7 +656,7 @@ TEST_F(RewritersTest, MutatePassesMessagesWithoutIntegersOrEnums) {
 }
 
 TEST_F(RewritersTest, MutateChecksItsParams) {
-  for (const char* name : {"sender", "payload", "signature", "key"}) {
+  for (const char* name : {"sender", "payload", "signature_field", "key"}) {
     RewriterParams p = MutateParams(1);
     p.erase(name);
     ExpectParamError("mutate", p, name);
