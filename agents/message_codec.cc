@@ -1,8 +1,7 @@
 #include "agents/message_codec.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "google/protobuf/compiler/importer.h"
+#include "common/proto_importer.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -11,35 +10,8 @@
 
 namespace turncoat {
 namespace agent {
-namespace {
 
 namespace pb = google::protobuf;
-
-// Collects the importer's complaints as "file:line:column: message" lines.
-class ErrorList : public pb::compiler::MultiFileErrorCollector {
- public:
-  void AddError(const std::string& filename, int line, int column,
-                const std::string& message) override {
-    // The importer counts lines and columns from 0, editors from 1; -1 means
-    // the error is about the file as a whole (e.g. not found).
-    if (line < 0) {
-      errors_.push_back(absl::StrCat(filename, ": ", message));
-    } else {
-      errors_.push_back(
-          absl::StrCat(filename, ":", line + 1, ":", column + 1, ": ", message));
-    }
-  }
-  std::string Take() {
-    std::string all = absl::StrJoin(errors_, "\n");
-    errors_.clear();
-    return all;
-  }
-
- private:
-  std::vector<std::string> errors_;
-};
-
-}  // namespace
 
 MessageCodec::MessageCodec() = default;
 MessageCodec::~MessageCodec() = default;
@@ -47,29 +19,10 @@ MessageCodec::~MessageCodec() = default;
 absl::StatusOr<std::unique_ptr<MessageCodec>> MessageCodec::Load(
     const std::vector<std::string>& import_paths,
     const std::vector<std::string>& files) {
-  if (files.empty()) {
-    return absl::InvalidArgumentError("no .proto files to load");
-  }
-  std::unique_ptr<MessageCodec> codec(new MessageCodec());
-  codec->source_tree_ = std::make_unique<pb::compiler::DiskSourceTree>();
-  for (const std::string& path : import_paths) {
-    codec->source_tree_->MapPath("", path);
-  }
-  auto errors = std::make_unique<ErrorList>();
-  ErrorList* error_list = errors.get();
-  codec->errors_ = std::move(errors);
-  codec->importer_ = std::make_unique<pb::compiler::Importer>(
-      codec->source_tree_.get(), codec->errors_.get());
-  for (const std::string& file : files) {
-    if (codec->importer_->Import(file) == nullptr) {
-      std::string detail = error_list->Take();
-      return absl::InvalidArgumentError(absl::StrCat(
-          "cannot load ", file, " (import paths: ",
-          absl::StrJoin(import_paths, ", "), "):\n", detail));
-    }
-  }
-  codec->pool_ = codec->importer_->pool();
-  codec->factory_ = std::make_unique<pb::DynamicMessageFactory>(codec->pool_);
+  auto importer = ProtoImporter::Import(import_paths, files);
+  if (!importer.ok()) return importer.status();
+  std::unique_ptr<MessageCodec> codec = FromPool((*importer)->pool());
+  codec->importer_ = *std::move(importer);
   return codec;
 }
 
@@ -109,13 +62,8 @@ const pb::Descriptor* MessageCodec::FindMessage(absl::string_view full_name) con
 }
 
 const pb::MethodDescriptor* MessageCodec::FindMethod(absl::string_view method_path) const {
-  // "/pkg.Service/Method" -> "pkg.Service.Method".
-  if (method_path.size() < 4 || method_path[0] != '/') return nullptr;
-  std::string name(method_path.substr(1));
-  size_t slash = name.rfind('/');
-  if (slash == std::string::npos) return nullptr;
-  name[slash] = '.';
-  return pool_->FindMethodByName(name);
+  auto method = FindGrpcMethod(*pool_, method_path);
+  return method.ok() ? *method : nullptr;
 }
 
 const pb::Descriptor* MessageCodec::TypeOf(absl::string_view method_path,

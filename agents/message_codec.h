@@ -32,21 +32,20 @@ class DynamicMessageFactory;
 class FieldDescriptor;
 class Message;
 class MethodDescriptor;
-namespace compiler {
-class DiskSourceTree;
-class Importer;
-class MultiFileErrorCollector;
-}  // namespace compiler
 }  // namespace protobuf
 }  // namespace google
 
 namespace turncoat {
+
+class ProtoImporter;
+
 namespace agent {
 
 class MessageCodec {
  public:
   // Parses `files` (paths relative to one of `import_paths`) and everything
-  // they import. Errors name file:line:column as protoc would.
+  // they import (common/proto_importer.h). Errors name file:line:column as
+  // protoc would.
   static absl::StatusOr<std::unique_ptr<MessageCodec>> Load(
       const std::vector<std::string>& import_paths,
       const std::vector<std::string>& files);
@@ -97,10 +96,8 @@ class MessageCodec {
   MessageCodec();
   const google::protobuf::MethodDescriptor* FindMethod(absl::string_view method_path) const;
 
-  // Set only by Load(); the importer owns the pool it parsed into.
-  std::unique_ptr<google::protobuf::compiler::DiskSourceTree> source_tree_;
-  std::unique_ptr<google::protobuf::compiler::MultiFileErrorCollector> errors_;
-  std::unique_ptr<google::protobuf::compiler::Importer> importer_;
+  // Set only by Load(); it owns the pool it parsed into.
+  std::unique_ptr<ProtoImporter> importer_;
   const google::protobuf::DescriptorPool* pool_ = nullptr;
   std::unique_ptr<google::protobuf::DynamicMessageFactory> factory_;
   std::map<const google::protobuf::FieldDescriptor*,

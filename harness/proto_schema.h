@@ -1,10 +1,10 @@
-// ProtoSchema: a target's .proto files, compiled at run time.
+// ProtoSchema: a target's .proto files as the target file names them.
 //
-// turncoat never links a target's generated code: it reads the .proto files
-// named in the target file with protobuf's own parser, so a new target needs
-// no rebuild. The loader uses the schema to check that every message role in
-// the target file names a real type and field of the right kind; the link
-// proxies use the same descriptors to decode and rewrite messages.
+// The files are parsed at run time (common/proto_importer.h). The loader uses
+// the schema to check that every message role in the target file names a
+// real type and field of the right kind, with errors that name the target
+// file's own terms (absolute paths, protocol.import_paths); the agents parse
+// the same files into their own descriptors to decode and rewrite messages.
 //
 // A ProtoSchema owns its descriptors; pointers it returns live as long as it.
 // Lookups are const and safe to run from several threads.
@@ -23,15 +23,12 @@ namespace protobuf {
 class Descriptor;
 class FieldDescriptor;
 class MethodDescriptor;
-namespace compiler {
-class DiskSourceTree;
-class Importer;
-class MultiFileErrorCollector;
-}  // namespace compiler
 }  // namespace protobuf
 }  // namespace google
 
 namespace turncoat {
+
+class ProtoImporter;
 
 class ProtoSchema {
  public:
@@ -61,10 +58,7 @@ class ProtoSchema {
  private:
   ProtoSchema();
 
-  std::unique_ptr<google::protobuf::compiler::DiskSourceTree> source_tree_;
-  std::unique_ptr<google::protobuf::compiler::MultiFileErrorCollector> errors_;
-  std::unique_ptr<google::protobuf::compiler::Importer> importer_;
-  std::vector<std::string> files_;  // as the importer names them, for messages
+  std::unique_ptr<ProtoImporter> importer_;
 };
 
 }  // namespace turncoat
