@@ -22,6 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "adversaries/adversary.h"
+#include "adversaries/staged_control.h"
 #include "adversaries/twins.h"
 #include "common/ed25519.h"
 #include "common/ports.h"
@@ -43,7 +44,7 @@ namespace v1 = agent::v1;
 
 // Everything recorded during the run: appended to history.jsonl as it
 // arrives (so a killed run leaves its history) and kept in memory for the
-// checkers.
+// checkers, traced messages only as counts (history.h).
 class Collector {
  public:
   Collector(std::unique_ptr<EventLog> log, absl::Time start) : log_(std::move(log)), start_(start) {}
@@ -225,7 +226,11 @@ std::string LastLines(const std::string& path, int lines) {
 class Run {
  public:
   Run(const Plan& plan, const TargetSpec& target, const RunOptions& options)
-      : plan_(plan), target_(target), options_(options), seed_(options.seed.value_or(plan.seed)) {}
+      : plan_(plan),
+        target_(target),
+        options_(options),
+        seed_(options.seed.value_or(plan.seed)),
+        trace_sample_every_(options.trace_sample_every.value_or(plan.trace_sample_every)) {}
 
   RunOutcome Execute();
 
@@ -235,11 +240,18 @@ class Run {
   absl::Status StartReplicas();
   void OnAgentEvent(int replica, const v1::Event& event);
   void OnTwinEvent(int replica, const v1::Event& event);
+  // `from` is the sender's FaultControl id: the replica, or TwinId(n, r).
+  void RecordMessage(int from, const v1::Event& event);
   bool TwinExited(int replica);
   // Every agent with the FaultControl id it answers to.
   std::vector<std::pair<int, AgentHandle*>> AllAgents();
   absl::Status DriveTimeline();
-  void StopPhase(size_t phase);
+  // The next phase of the current boundary (boundary_).
+  absl::Status StartPhase(size_t phase);
+  // Heals `phase` through `control`; a failure is recorded, the run goes on.
+  void StopPhase(size_t phase, FaultControl& control);
+  // Sends what the phases of the boundary at `t` staged.
+  absl::Status FlushBoundary(absl::Duration t);
   void RecordRuleStats();
   void Teardown();
   void PrintProgress(const std::string& phase_text, bool final);
@@ -249,6 +261,7 @@ class Run {
   const TargetSpec& target_;
   const RunOptions& options_;
   const uint64_t seed_;
+  const uint32_t trace_sample_every_;  // 0: no trace
 
   std::string keys_dir_;
   std::vector<int> listen_ports_;
@@ -260,6 +273,9 @@ class Run {
   std::vector<std::unique_ptr<AgentHandle>> agents_;
   std::map<int, std::unique_ptr<AgentHandle>> twin_agents_;  // by twinned replica
   std::unique_ptr<ClusterControl> control_;
+  // The phases of the timeline boundary being handled stage their rule
+  // changes here, so that they take effect together (staged_control.h).
+  std::unique_ptr<StagedControl> boundary_;
   std::mutex twin_mu_;
   std::set<int> twin_exits_;  // twins that exited unasked
   std::atomic<bool> replicas_started_{false};
@@ -358,6 +374,13 @@ absl::Status Run::StartAgents() {
     if (absl::Status s = agent->LoadProtos(protos); !s.ok()) return s;
     const int replica = r;
     agent->StreamEvents([this, replica](const v1::Event& e) { OnTwinEvent(replica, e); });
+  }
+  // Before any replica starts, so that the trace covers the whole run.
+  if (trace_sample_every_ > 0) {
+    for (const auto& [id, agent] : AllAgents()) {
+      if (absl::Status s = agent->SetTrace(trace_sample_every_); !s.ok()) return s;
+    }
+    collector_->Record(TraceStart{collector_->Now(), trace_sample_every_});
   }
   return absl::OkStatus();
 }
@@ -540,16 +563,41 @@ void Run::OnAgentEvent(int replica, const v1::Event& event) {
       collector_->Record(Commit{t, replica, event.commit().seq(),
                                 DecodeValue(event.commit().value(), target_.commits.value_encoding)});
       break;
+    case v1::Event::kMessage:
+      RecordMessage(replica, event);
+      break;
     default:
       break;
   }
 }
 
+void Run::RecordMessage(int from, const v1::Event& event) {
+  const v1::MessageEvent& m = event.message();
+  MessageFate fate;
+  fate.t = collector_->Since(event.time_unix_micros());
+  fate.from = from;
+  fate.to = m.to();
+  fate.method = m.method();
+  fate.direction =
+      m.direction() == v1::RESPONSE ? MessageDirection::kResponse : MessageDirection::kRequest;
+  fate.bytes = m.bytes();
+  fate.action = m.action();
+  // Rule ids are "<adversary rule>@<from>-><to>" (ClusterControl); the
+  // event names its link already, and link_stats names rules without it.
+  fate.rule = m.rule_id().substr(0, m.rule_id().rfind('@'));
+  collector_->Record(std::move(fate));
+}
+
 // A twin's process events stay out of the history: its exits are not an
 // honest replica's crashes and its start is not a restart of replica r (the
 // prefix checker would take it for a new incarnation). An exit nobody asked
-// for is noted on stderr, since its phases no longer equivocate.
+// for is noted on stderr, since its phases no longer equivocate. Its traced
+// messages are recorded under its FaultControl id, as its link counters are.
 void Run::OnTwinEvent(int replica, const v1::Event& event) {
+  if (event.kind_case() == v1::Event::kMessage) {
+    RecordMessage(TwinId(plan_.n, replica), event);
+    return;
+  }
   if (event.kind_case() != v1::Event::kProcess ||
       event.process().kind() != v1::ProcessEvent::EXITED) {
     return;
@@ -609,31 +657,51 @@ absl::Status Run::DriveTimeline() {
       absl::SleepFor(std::min(b.t - collector_->Now(), absl::Milliseconds(200)));
     }
     if (b.phase == SIZE_MAX) break;
-    if (!b.start) {
-      StopPhase(b.phase);
-      continue;
+    // Every phase that ends or starts now changes the network in one go.
+    if (boundary_ == nullptr) boundary_ = std::make_unique<StagedControl>(control_.get());
+    boundary_->NextPhase();
+    if (b.start) {
+      if (absl::Status s = StartPhase(b.phase); !s.ok()) return s;
+    } else {
+      StopPhase(b.phase, *boundary_);
     }
-    const Phase& phase = plan_.timeline[b.phase];
-    AdversaryContext context;
-    context.n = plan_.n;
-    context.f = plan_.f;
-    context.byzantine = std::set<int>(plan_.byzantine.begin(), plan_.byzantine.end());
-    context.phase = &phase;
-    context.phase_index = static_cast<int>(b.phase);
-    context.target = &target_;
-    context.seed = seed_ * 7919 + b.phase;
-    context.byzantine_key_path = [this](int replica) {
-      return plan_.IsByzantine(replica) ? absl::StrCat(keys_dir_, "/", replica, ".key") : "";
-    };
-    auto adversary = MakeAdversary(context);
-    if (!adversary.ok()) return adversary.status();
-    collector_->Record(FaultStart{collector_->Now(), static_cast<int>(b.phase), phase.adversary, phase.nodes});
-    if (absl::Status s = (*adversary)->Start(*control_); !s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("phase ", b.phase, " (", phase.adversary,
-                                                 ") did not start: ", s.message()));
+    const Boundary& next = (&b)[1];  // the end-of-run entry follows every phase
+    if (next.t != b.t || next.phase == SIZE_MAX) {
+      if (absl::Status s = FlushBoundary(b.t); !s.ok()) return s;
     }
-    active_[b.phase] = *std::move(adversary);
   }
+  return absl::OkStatus();
+}
+
+absl::Status Run::FlushBoundary(absl::Duration t) {
+  std::unique_ptr<StagedControl> boundary = std::move(boundary_);
+  absl::Status s = boundary->Flush();
+  if (s.ok()) return s;
+  return absl::Status(s.code(), absl::StrCat("the phases at ", absl::FormatDuration(t),
+                                             " could not change the network: ", s.message()));
+}
+
+absl::Status Run::StartPhase(size_t index) {
+  const Phase& phase = plan_.timeline[index];
+  AdversaryContext context;
+  context.n = plan_.n;
+  context.f = plan_.f;
+  context.byzantine = std::set<int>(plan_.byzantine.begin(), plan_.byzantine.end());
+  context.phase = &phase;
+  context.phase_index = static_cast<int>(index);
+  context.target = &target_;
+  context.seed = seed_ * 7919 + index;
+  context.byzantine_key_path = [this](int replica) {
+    return plan_.IsByzantine(replica) ? absl::StrCat(keys_dir_, "/", replica, ".key") : "";
+  };
+  auto adversary = MakeAdversary(context);
+  if (!adversary.ok()) return adversary.status();
+  collector_->Record(FaultStart{collector_->Now(), static_cast<int>(index), phase.adversary, phase.nodes});
+  if (absl::Status s = (*adversary)->Start(*boundary_); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("phase ", index, " (", phase.adversary,
+                                               ") did not start: ", s.message()));
+  }
+  active_[index] = *std::move(adversary);
   return absl::OkStatus();
 }
 
@@ -672,11 +740,11 @@ void Run::RecordRuleStats() {
   }
 }
 
-void Run::StopPhase(size_t phase) {
+void Run::StopPhase(size_t phase, FaultControl& control) {
   auto it = active_.find(phase);
   if (it == active_.end()) return;
   RecordRuleStats();
-  absl::Status s = it->second->Stop(*control_);
+  absl::Status s = it->second->Stop(control);
   if (!s.ok() && failure_.empty()) {
     failure_ = absl::StrCat("phase ", phase, " (", plan_.timeline[phase].adversary,
                             ") did not heal: ", s.message());
@@ -687,7 +755,7 @@ void Run::StopPhase(size_t phase) {
 
 void Run::Teardown() {
   if (workload_ != nullptr) workload_->Stop();
-  while (!active_.empty()) StopPhase(active_.begin()->first);
+  while (!active_.empty()) StopPhase(active_.begin()->first, *control_);
   if (collector_ != nullptr) collector_->Record(RunEnd{collector_->Now()});
 
   // Twins too: every replica process and every agent of the run stops here.
@@ -772,6 +840,9 @@ RunOutcome Run::Execute() {
   inputs.versions["turncoat"] = "0.1.0";
   outcome.results = inputs.results;
   Report report = BuildReport(inputs);
+  // The seed the run used (--seed overrides the plan's): the one that
+  // reproduces it.
+  report.plan.seed = seed_;
   if (bad_input_) report.harness_error = failure_;
   if (absl::Status s = WriteReportFiles(report, options_.run_dir); !s.ok() && failure_.empty()) {
     failure_ = absl::StrCat("writing reports: ", s.message());

@@ -5,7 +5,8 @@
 // through a proxy of the sending replica's agent, starts the replicas
 // through their agents, drives the client workload and the plan's timeline
 // of adversaries, records every event (client operations, commits, faults,
-// process starts and exits, link counters) in the run directory's
+// process starts and exits, link counters, and traced message fates when
+// the plan or the caller asks for a trace) in the run directory's
 // history.jsonl as it arrives, then stops everything, runs the expected
 // checkers and writes report.json, report.html and junit.xml.
 //
@@ -42,6 +43,8 @@ struct RunOptions {
   std::string build_dir;
   // Appended to every replica's command line.
   std::vector<std::string> replica_args;
+  // Overrides the plan's trace: one message in N traced; 0 turns it off.
+  std::optional<uint32_t> trace_sample_every;
   // A live progress line on stderr (for terminals).
   bool progress = false;
   // Set asynchronously (a signal handler) to end the run early; the run

@@ -29,6 +29,10 @@ void PutValue(json& j, const std::string& value) {
   }
 }
 
+absl::string_view DirectionName(MessageDirection d) {
+  return d == MessageDirection::kRequest ? "request" : "response";
+}
+
 json Header(absl::string_view type, absl::Duration t) {
   json j;
   j["type"] = type;
@@ -229,6 +233,22 @@ std::string EventToJson(const Event& event) {
                             j["counters"] = e.counters;
                             return j;
                           },
+                          [](const TraceStart& e) {
+                            json j = Header("trace_start", e.t);
+                            j["sample_every"] = e.sample_every;
+                            return j;
+                          },
+                          [](const MessageFate& e) {
+                            json j = Header("message", e.t);
+                            j["from"] = e.from;
+                            j["to"] = e.to;
+                            j["method"] = e.method;
+                            j["direction"] = DirectionName(e.direction);
+                            j["bytes"] = e.bytes;
+                            j["action"] = e.action;
+                            if (!e.rule.empty()) j["rule"] = e.rule;
+                            return j;
+                          },
                       },
                       event);
   // Free text (errors, stderr tails) may hold invalid UTF-8; showing U+FFFD
@@ -303,6 +323,28 @@ absl::StatusOr<Event> EventFromJson(absl::string_view line) {
     e.from = r.SmallInt("from");
     e.to = r.SmallInt("to");
     e.counters = r.Counters("counters");
+    event = std::move(e);
+  } else if (type == "trace_start") {
+    const uint64_t every = r.Uint("sample_every");
+    if (r.status().ok() && (every == 0 || every > std::numeric_limits<uint32_t>::max())) {
+      return absl::InvalidArgumentError("'sample_every' is not an integer from 1 to 4294967295");
+    }
+    event = TraceStart{t, static_cast<uint32_t>(every)};
+  } else if (type == "message") {
+    MessageFate e;
+    e.t = t;
+    e.from = r.SmallInt("from");
+    e.to = r.SmallInt("to");
+    e.method = r.String("method");
+    const std::string direction = r.String("direction");
+    if (direction == DirectionName(MessageDirection::kResponse)) {
+      e.direction = MessageDirection::kResponse;
+    } else if (direction != DirectionName(MessageDirection::kRequest) && r.status().ok()) {
+      return absl::InvalidArgumentError("'direction' is not \"request\" or \"response\"");
+    }
+    e.bytes = r.Uint("bytes");
+    e.action = r.String("action");
+    e.rule = r.OptionalString("rule");
     event = std::move(e);
   } else {
     return absl::InvalidArgumentError(absl::StrCat("unknown event type '", type, "'"));

@@ -1,10 +1,16 @@
 // History: everything observed during one run, in one record.
 //
 // As in Jepsen, client operations, commits at replicas, the adversary's
-// fault phases, replica process starts and exits, and per-link message
-// counters all land in the same history, so the checkers and the report
-// read a single account of the run. Times are offsets from the run's start
-// on the controller's monotonic clock.
+// fault phases, replica process starts and exits, per-link message counters
+// and traced message fates all land in the same history, so the checkers
+// and the report read a single account of the run. Times are offsets from
+// the run's start on the controller's monotonic clock.
+//
+// Traced message fates are counted, not kept: a full trace of a busy run is
+// hundreds of thousands of messages, more than the checkers' copy of the
+// history should hold, and no checker reads them. Each one is a line of
+// history.jsonl (event_log.h); the History keeps per-link, per-action
+// counts for the report.
 //
 // Events arrive from several sources, so a History keeps arrival order,
 // which need not be time order; checkers must not assume sorted input.
@@ -17,6 +23,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -101,8 +108,36 @@ struct LinkStats {
   std::map<std::string, int64_t> counters;
 };
 
+// The agents began tracing message fates: one message in `sample_every` of
+// each agent's, so a reader scales the counts by it.
+struct TraceStart {
+  absl::Duration t;
+  uint32_t sample_every = 1;
+};
+
+enum class MessageDirection { kRequest, kResponse };
+
+// The fate of one traced message on the directed link from -> to: what the
+// link's fault rules did with it. `action` is the agent's name for it
+// ("pass", "drop", "delay", "duplicate", "hold", "replace", "rewrite");
+// `rule` names the adversary rule that decided, empty when none matched.
+// A twin's links leave from its FaultControl id n + r, as in LinkStats.
+struct MessageFate {
+  absl::Duration t;
+  int from = 0;
+  int to = 0;
+  std::string method;
+  MessageDirection direction = MessageDirection::kRequest;
+  uint64_t bytes = 0;
+  std::string action;
+  std::string rule;
+};
+
+// Traced messages counted by directed link (from, to), then by action.
+using MessageCounts = std::map<std::pair<int, int>, std::map<std::string, int64_t>>;
+
 using Event = std::variant<RunStart, RunEnd, Submit, Ack, Commit, FaultStart, FaultEnd,
-                           ProcessStart, ProcessExit, LinkStats>;
+                           ProcessStart, ProcessExit, LinkStats, TraceStart, MessageFate>;
 
 absl::Duration EventTime(const Event& event);
 
@@ -131,6 +166,9 @@ class History {
   const std::vector<ProcessStart>& process_starts() const { return process_starts_; }
   const std::vector<ProcessExit>& process_exits() const { return process_exits_; }
   const std::vector<LinkStats>& link_stats() const { return link_stats_; }
+  // The sampling rate of the message trace; unset when nothing was traced.
+  const std::optional<uint32_t>& trace_sample_every() const { return trace_sample_every_; }
+  const MessageCounts& message_counts() const { return message_counts_; }
 
   // The RunEnd time if recorded, else the latest event time.
   absl::Duration end() const;
@@ -149,6 +187,8 @@ class History {
   std::vector<ProcessStart> process_starts_;
   std::vector<ProcessExit> process_exits_;
   std::vector<LinkStats> link_stats_;
+  std::optional<uint32_t> trace_sample_every_;
+  MessageCounts message_counts_;
 };
 
 }  // namespace turncoat

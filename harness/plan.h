@@ -3,7 +3,8 @@
 //
 // Cluster size and fault bound, which replicas are Byzantine, how long the
 // run lasts, the seed behind every random choice, the client workload, the
-// timeline of adversary phases and the invariants expected to hold. The
+// timeline of adversary phases, the invariants expected to hold and whether
+// to trace message fates. The
 // loader (plan_loader.h) has checked all of it, including every adversary
 // name and parameter against the AdversaryRegistry and every invariant
 // against the CheckerRegistry. Plan is an immutable value.
@@ -73,6 +74,8 @@ struct Plan {
   Workload workload;
   std::vector<Phase> timeline;
   Expectations expect;
+  // Trace one proxied message in this many into the history; 0: no trace.
+  uint32_t trace_sample_every = 0;
 
   bool IsByzantine(int replica) const;
 };

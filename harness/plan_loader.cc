@@ -26,6 +26,8 @@ constexpr int kMaxClients = 1024;
 constexpr int kMinValueBytes = 16;
 constexpr int kMaxValueBytes = 1 << 20;
 constexpr int kDefaultValueBytes = 32;
+// Coarser sampling than this would leave a run's trace all but empty.
+constexpr int64_t kMaxTraceSampleEvery = 1000000;
 
 std::string Plural(size_t count, absl::string_view noun) {
   return absl::StrCat(count, " ", noun, count == 1 ? "" : "s");
@@ -40,7 +42,7 @@ class PlanParser {
     TURNCOAT_ASSIGN_OR_RETURN(
         const YamlMap root,
         r_.Map(r_.root(), {"name", "target", "replicas", "f", "byzantine", "beyond_fault_bound",
-                           "seed", "duration", "workload", "timeline", "expect"}));
+                           "seed", "duration", "workload", "timeline", "expect", "trace"}));
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField name, root.Require("name"));
     TURNCOAT_ASSIGN_OR_RETURN(plan_.name, r_.String(name));
     if (!RE2::FullMatch(plan_.name, "[A-Za-z0-9][A-Za-z0-9._-]*")) {
@@ -70,7 +72,9 @@ class PlanParser {
       for (const YamlField& phase : phases) TURNCOAT_RETURN_IF_ERROR(ParsePhase(phase));
     }
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField expect, root.Require("expect"));
-    return ParseExpect(expect);
+    TURNCOAT_RETURN_IF_ERROR(ParseExpect(expect));
+    if (root.Has("trace")) TURNCOAT_RETURN_IF_ERROR(ParseTrace(root.Get("trace")));
+    return absl::OkStatus();
   }
 
  private:
@@ -321,6 +325,22 @@ class PlanParser {
       }
       plan_.expect.commit_within = bound;
     }
+    return absl::OkStatus();
+  }
+
+  // A mapping rather than a bare number, which could be read as a count or
+  // a rate just as well as one-in-N.
+  absl::Status ParseTrace(const YamlField& at) {
+    if (!at.node.IsMap()) {
+      return r_.Error(at, absl::StrCat("expected a mapping such as { sample_every: 10 } (one "
+                                       "message in 10 traced; 1 traces every message); got ",
+                                       DescribeYaml(at.node)));
+    }
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map, r_.Map(at, {"sample_every"}));
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField every, map.Require("sample_every"));
+    // No 0: leaving the key out is how a plan turns tracing off.
+    TURNCOAT_ASSIGN_OR_RETURN(const int64_t n, r_.Int(every, 1, kMaxTraceSampleEvery));
+    plan_.trace_sample_every = static_cast<uint32_t>(n);
     return absl::OkStatus();
   }
 

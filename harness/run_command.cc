@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kUsage[] =
-    "usage: turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]...\n";
+    "usage: turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]\n";
 
 }  // namespace
 
@@ -54,6 +54,15 @@ int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interr
       options.seed = seed;
     } else if (absl::StartsWith(arg, "--out=")) {
       options.run_dir = arg.substr(6);
+    } else if (absl::StartsWith(arg, "--trace=")) {
+      uint32_t every = 0;
+      if (!absl::SimpleAtoi(arg.substr(8), &every)) {
+        err << "turncoat run: --trace: '" << arg.substr(8)
+            << "' is not a non-negative integer; --trace=1 traces every message, --trace=N one "
+               "in N, --trace=0 none\n";
+        return kExitBadInput;
+      }
+      options.trace_sample_every = every;
     } else if (absl::StartsWith(arg, "--replica-arg=")) {
       replica_args.push_back(arg.substr(14));
     } else if (absl::StartsWith(arg, "-")) {

@@ -1,4 +1,4 @@
-// `turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]...`: the main
+// `turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]`: the main
 // job. Loads and checks the plan and its target (bad input exits 2 before
 // anything starts), runs it (controller.h), prints the verdict and where the
 // reports are, and exits 0 when every invariant holds, 1 on a violation, 2
@@ -7,6 +7,10 @@
 // --replica-arg appends an argument to every replica's command line, so one
 // target file serves variants of a system (refbft's planted bugs:
 // --replica-arg=--bug=small-quorum); the report records it.
+//
+// --trace=N overrides the plan's `trace`: one proxied message in N is
+// recorded in the history with its fate, and counted in the reports;
+// --trace=0 turns a plan's trace off.
 #ifndef TURNCOAT_HARNESS_RUN_COMMAND_H_
 #define TURNCOAT_HARNESS_RUN_COMMAND_H_
 

@@ -20,7 +20,7 @@ constexpr char kUsage[] =
     "usage: turncoat <command> [args]\n"
     "\n"
     "commands:\n"
-    "  run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]...\n"
+    "  run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]\n"
     "                     run a plan against its target and write the reports\n"
     "  validate FILE...   check plan and target files without running anything\n"
     "  matrix PLAN_OR_DIR... --variant=NAME[=ARGS]... [--out=DIR] [--first-finding]\n"

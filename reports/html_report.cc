@@ -259,6 +259,53 @@ std::string StatisticsSection(const Report& report) {
   return out;
 }
 
+// Senders are replicas, or a twin by its FaultControl id n + r.
+std::string Sender(int from, int n) {
+  return from >= n ? absl::StrCat("twin of ", from - n) : absl::StrCat(from);
+}
+
+// Traced messages as a table of directed links by action; shown only when
+// the run had a trace.
+std::string Messages(const Report& report) {
+  const TraceCounts& trace = report.trace;
+  if (trace.sample_every == 0) return "";
+  const std::string sampled =
+      trace.sample_every == 1
+          ? std::string("Every proxied message was traced")
+          : absl::StrCat("One proxied message in ", trace.sample_every,
+                         " was traced at each agent; multiply by ", trace.sample_every,
+                         " to estimate all");
+  std::string out = absl::StrCat(
+      "<section id=\"messages\"><h2>Messages</h2><p class=\"muted\">", sampled, ": ",
+      trace.messages,
+      " traced, by directed link and what the link's fault rules did with them "
+      "(history.jsonl lists each one).</p>");
+  if (trace.links.empty()) return out + "</section>";
+  absl::StrAppend(&out, "<table><tr><th>link</th>");
+  for (const auto& [action, total] : trace.actions) {
+    absl::StrAppend(&out, "<th>", E(action), "</th>");
+  }
+  absl::StrAppend(&out, "<th>all</th></tr>");
+  for (const auto& [link, actions] : trace.links) {
+    absl::StrAppend(&out, "<tr><td>", Sender(link.first, report.plan.n), " &#8594; ", link.second,
+                    "</td>");
+    int64_t all = 0;
+    for (const auto& [action, total] : trace.actions) {
+      auto it = actions.find(action);
+      const int64_t count = it == actions.end() ? 0 : it->second;
+      all += count;
+      absl::StrAppend(&out, "<td class=\"num\">", count, "</td>");
+    }
+    absl::StrAppend(&out, "<td class=\"num\">", all, "</td></tr>");
+  }
+  absl::StrAppend(&out, "<tr><th>all links</th>");
+  for (const auto& [action, total] : trace.actions) {
+    absl::StrAppend(&out, "<td class=\"num\">", total, "</td>");
+  }
+  absl::StrAppend(&out, "<td class=\"num\">", trace.messages, "</td></tr></table></section>");
+  return out;
+}
+
 std::string AsRun(const Report& report) {
   std::string out = "<section id=\"run\"><h2>As run</h2>";
   if (!report.versions.empty()) {
@@ -283,7 +330,7 @@ std::string RenderHtmlReport(const Report& report) {
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>turncoat ",
       E(report.plan.name), ": ", VerdictName(report.verdict()), "</title><style>", kStyle,
       "</style></head><body>", Header(report), Invariants(report), Findings(report),
-      Timeline(report), Plots(report), StatisticsSection(report), AsRun(report),
+      Timeline(report), Plots(report), StatisticsSection(report), Messages(report), AsRun(report),
       "</body></html>\n");
 }
 

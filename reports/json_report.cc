@@ -71,6 +71,7 @@ json PlanToJson(const Plan& plan) {
             {"value_bytes", plan.workload.value_bytes}}},
           {"timeline", timeline},
           {"expect", expect},
+          {"trace", {{"sample_every", plan.trace_sample_every}}},
           {"source", plan.source_text}};
 }
 
@@ -137,6 +138,22 @@ json StatisticsToJson(const Statistics& s) {
           {"links", s.link_counters}};
 }
 
+json TraceToJson(const TraceCounts& trace) {
+  json links = json::array();
+  for (const auto& [link, actions] : trace.links) {
+    int64_t messages = 0;
+    for (const auto& [action, count] : actions) messages += count;
+    links.push_back({{"from", link.first},
+                     {"to", link.second},
+                     {"messages", messages},
+                     {"actions", actions}});
+  }
+  return {{"sample_every", trace.sample_every},
+          {"messages", trace.messages},
+          {"actions", json(trace.actions)},
+          {"links", links}};
+}
+
 json FindingToJson(const std::string& invariant, const Finding& finding) {
   std::set<int> replicas;
   std::set<uint64_t> seqs;
@@ -191,6 +208,7 @@ json ReportToJson(const Report& report) {
                 {"history_truncated", report.history_truncated}}},
               {"timeline", TimelineToJson(report)},
               {"statistics", StatisticsToJson(report.statistics)},
+              {"trace", TraceToJson(report.trace)},
               {"invariants", invariants},
               {"findings", findings}};
   if (!report.harness_error.empty()) out["error"] = report.harness_error;

@@ -142,6 +142,16 @@ Report BuildReport(const ReportInputs& in) {
     for (const auto& [name, count] : l->counters) stats.link_counters[name] += count;
   }
 
+  TraceCounts& trace = report.trace;
+  trace.sample_every = history.trace_sample_every().value_or(0);
+  trace.links = history.message_counts();
+  for (const auto& [link, actions] : trace.links) {
+    for (const auto& [action, count] : actions) {
+      trace.actions[action] += count;
+      trace.messages += count;
+    }
+  }
+
   // The plots' buckets.
   Series& series = report.series;
   series.bucket =

@@ -62,6 +62,16 @@ struct Statistics {
   std::map<std::string, int64_t> link_counters;
 };
 
+// The message trace (history "message" events) counted per directed link
+// and action. With sampling, each count stands for about `sample_every`
+// messages.
+struct TraceCounts {
+  uint32_t sample_every = 0;               // one message in this many traced; 0: no trace
+  int64_t messages = 0;                    // traced messages over all links
+  std::map<std::string, int64_t> actions;  // over all links, by action
+  MessageCounts links;                     // by (from, to), then by action
+};
+
 // The run cut into equal buckets for the plots.
 struct Series {
   absl::Duration bucket;
@@ -95,6 +105,7 @@ struct Report {
   // Commit times per replica, for the timeline.
   std::vector<std::vector<absl::Duration>> commit_times;
   Statistics statistics;
+  TraceCounts trace;
   Series series;
   std::vector<CheckResult> results;
 

@@ -24,6 +24,23 @@ TEST(EventJsonTest, CommitLineIsStable) {
             R"({"replica":2,"seq":7,"t_us":1500,"type":"commit","value":"v"})");
 }
 
+TEST(EventJsonTest, MessageLineIsStable) {
+  MessageFate dropped{absl::Microseconds(2500), 2, 0, "/refbft.Replica/Vote",
+                      MessageDirection::kRequest, 143, "drop", "omission-0"};
+  EXPECT_EQ(EventToJson(dropped),
+            R"({"action":"drop","bytes":143,"direction":"request","from":2,)"
+            R"("method":"/refbft.Replica/Vote","rule":"omission-0","t_us":2500,"to":0,)"
+            R"("type":"message"})");
+  // A message no rule matched has no rule.
+  MessageFate passed{absl::Microseconds(7), 0, 1, "/refbft.Replica/Vote",
+                     MessageDirection::kResponse, 5, "pass", ""};
+  EXPECT_EQ(EventToJson(passed),
+            R"({"action":"pass","bytes":5,"direction":"response","from":0,)"
+            R"("method":"/refbft.Replica/Vote","t_us":7,"to":1,"type":"message"})");
+  EXPECT_EQ(EventToJson(TraceStart{absl::Microseconds(9), 10}),
+            R"({"sample_every":10,"t_us":9,"type":"trace_start"})");
+}
+
 TEST(EventJsonTest, NonUtf8ValuesRoundTripAsHex) {
   const std::string bytes("\x00\xff\xc3", 3);
   const std::string line = EventToJson(Submit{absl::Seconds(1), 3, 1, bytes});
@@ -56,6 +73,10 @@ TEST(EventJsonTest, EveryEventTypeRoundTrips) {
       ProcessStart{absl::Milliseconds(6), 2, 4242},
       exit,
       stats,
+      TraceStart{absl::Milliseconds(7), 3},
+      MessageFate{absl::Milliseconds(8), 1, 2, "/m", MessageDirection::kResponse, 12, "delay",
+                  "delay-1"},
+      MessageFate{absl::Milliseconds(8), 1, 2, "/m", MessageDirection::kRequest, 0, "pass", ""},
       RunEnd{absl::Seconds(20)},
   };
   for (const Event& e : events) {
@@ -83,6 +104,16 @@ TEST(EventJsonTest, MalformedEventsSayWhatIsWrong) {
       "'seq' is not a non-negative integer");
   EXPECT_EQ(std::string(EventFromJson(R"({"type":"vote","t_us":1})").status().message()),
             "unknown event type 'vote'");
+  EXPECT_EQ(std::string(EventFromJson(R"({"type":"message","t_us":1,"from":0,"to":1,)"
+                                      R"("method":"/m","direction":"up","bytes":1,)"
+                                      R"("action":"pass"})")
+                            .status()
+                            .message()),
+            "'direction' is not \"request\" or \"response\"");
+  EXPECT_EQ(std::string(EventFromJson(R"({"type":"trace_start","t_us":1,"sample_every":0})")
+                            .status()
+                            .message()),
+            "'sample_every' is not an integer from 1 to 4294967295");
 }
 
 TEST(EventLogTest, AppendedEventsReadBack) {
@@ -110,6 +141,27 @@ TEST(EventLogTest, AppendedEventsReadBack) {
   std::remove(path.c_str());
 }
 
+TEST(EventLogTest, MessageFatesReachTheFileAsTheyArrive) {
+  const std::string path = TempPath("trace.jsonl");
+  std::remove(path.c_str());
+  absl::StatusOr<std::unique_ptr<EventLog>> log = EventLog::Create(path);
+  ASSERT_TRUE(log.ok()) << log.status();
+  const MessageFate fate{absl::Milliseconds(3), 2, 1, "/refbft.Replica/Propose",
+                         MessageDirection::kRequest, 200, "drop", "omission-0"};
+  ASSERT_TRUE((*log)->Append(TraceStart{absl::Milliseconds(1), 1}).ok());
+  ASSERT_TRUE((*log)->Append(fate).ok());
+  // On disk before the log is closed, one line each.
+  std::ifstream in(path);
+  std::string first, second;
+  ASSERT_TRUE(std::getline(in, first) && std::getline(in, second));
+  EXPECT_EQ(second, EventToJson(fate));
+  absl::StatusOr<LoadedHistory> loaded = ReadEventLog(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->history.trace_sample_every(), 1u);
+  EXPECT_EQ(loaded->history.message_counts().at({2, 1}).at("drop"), 1);
+  std::remove(path.c_str());
+}
+
 TEST(EventLogTest, CutOffLastLineIsSkipped) {
   const std::string path = TempPath("cut.jsonl");
   WriteFile(path, EventToJson(Commit{absl::Milliseconds(5), 1, 1, "a"}) + "\n" +
@@ -129,6 +181,21 @@ TEST(EventLogTest, BadLineInTheMiddleIsAnError) {
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(std::string(loaded.status().message()), path + ":2: bad event: not a JSON object");
   std::remove(path.c_str());
+}
+
+TEST(HistoryTest, MessageFatesAreCountedNotKept) {
+  History h;
+  EXPECT_FALSE(h.trace_sample_every().has_value());
+  h.Add(TraceStart{absl::ZeroDuration(), 2});
+  for (int i = 0; i < 3; ++i) {
+    h.Add(MessageFate{absl::Milliseconds(i), 2, 0, "/m", MessageDirection::kRequest, 10, "drop",
+                      "omission-0"});
+  }
+  h.Add(MessageFate{absl::Seconds(4), 0, 2, "/m", MessageDirection::kResponse, 10, "pass", ""});
+  EXPECT_EQ(h.trace_sample_every(), 2u);
+  const MessageCounts expected = {{{2, 0}, {{"drop", 3}}}, {{0, 2}, {{"pass", 1}}}};
+  EXPECT_EQ(h.message_counts(), expected);
+  EXPECT_EQ(h.end(), absl::Seconds(4));
 }
 
 TEST(HistoryTest, FaultIntervalsPairStartsWithEnds) {

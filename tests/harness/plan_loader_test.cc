@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 
@@ -73,6 +74,16 @@ TEST(PlanLoaderTest, DefaultsApply) {
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->workload.clients, 1);
   EXPECT_EQ(plan->workload.value_bytes, 32);
+}
+
+TEST(PlanLoaderTest, TraceIsOffUnlessAsked) {
+  absl::StatusOr<Plan> plan = ParsePlan(kPlan, kPath);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->trace_sample_every, 0u);
+  absl::StatusOr<Plan> traced =
+      ParsePlan(absl::StrCat(kPlan, "trace: { sample_every: 10 }\n"), kPath);
+  ASSERT_TRUE(traced.ok()) << traced.status();
+  EXPECT_EQ(traced->trace_sample_every, 10u);
 }
 
 TEST(PlanLoaderTest, BeyondTheBoundOnPurposeIsAllowed) {
@@ -170,7 +181,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadPlan{"seed: 7", "sede: 7",
                 "5:1: unknown key 'sede'; expected one of: name, target, replicas, f, byzantine, "
-                "beyond_fault_bound, seed, duration, workload, timeline, expect"},
+                "beyond_fault_bound, seed, duration, workload, timeline, expect, trace"},
         BadPlan{"seed: 7\n", "", "1:1: missing required key 'seed'"},
         BadPlan{"target: ../targets/refbft.yaml", "target: ../targets/nope.yaml",
                 "2:9: target: no target file at " TURNCOAT_SOURCE_DIR
@@ -255,6 +266,19 @@ INSTANTIATE_TEST_SUITE_P(
                 "expect.liveness.commit_within to check liveness"},
         BadPlan{"safety: [agreement,", "safety: [agreement, agreement,",
                 "13:23: expect.safety[1]: 'agreement' is listed twice; list it once"},
+        BadPlan{"10s }\n", "10s }\ntrace: { sample_every: 0 }\n",
+                "15:24: trace.sample_every: expected an integer from 1 to 1000000; got '0'"},
+        BadPlan{"10s }\n", "10s }\ntrace: { sample_every: -3 }\n",
+                "15:24: trace.sample_every: expected an integer from 1 to 1000000; got '-3'"},
+        BadPlan{"10s }\n", "10s }\ntrace: { sample_every: all }\n",
+                "15:24: trace.sample_every: expected an integer from 1 to 1000000; got 'all'"},
+        BadPlan{"10s }\n", "10s }\ntrace: 10\n",
+                "15:8: trace: expected a mapping such as { sample_every: 10 } (one message in 10 "
+                "traced; 1 traces every message); got '10'"},
+        BadPlan{"10s }\n", "10s }\ntrace: { every: 10 }\n",
+                "15:10: trace: unknown key 'every'; expected one of: sample_every"},
+        BadPlan{"10s }\n", "10s }\ntrace: {}\n",
+                "15:8: trace: missing required key 'sample_every'"},
         BadPlan{"commit_within: 10s", "commit_within: 40s",
                 "14:30: expect.liveness.commit_within: expected a positive duration shorter "
                 "than the run's duration of 40s, or no commit could ever be due"},

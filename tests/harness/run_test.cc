@@ -7,8 +7,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -27,10 +29,15 @@ namespace fs = std::filesystem;
 using RunTest = TurncoatRunTest;
 
 TEST_F(RunTest, SmokePlanPassesAndWritesEveryReport) {
-  ASSERT_EQ(RunToEnd({Plan("smoke.yaml")}), 0) << Slurp(dir_ + "/stderr");
+  ASSERT_EQ(RunToEnd({Plan("smoke.yaml"), "--seed=4242"}), 0) << Slurp(dir_ + "/stderr");
   EXPECT_TRUE(absl::StrContains(Slurp(dir_ + "/stdout"), "PASS"));
   const nlohmann::json report = Report();
   EXPECT_EQ(report["verdict"], "pass");
+  // The seed the run used, not the plan's: it is what reproduces the run.
+  EXPECT_EQ(report["seed"], 4242);
+  EXPECT_EQ(report["plan"]["seed"], 4242);
+  EXPECT_TRUE(absl::StrContains(Slurp(run_dir_ + "/history.jsonl"), "\"value\":\"tc4242-"));
+  EXPECT_TRUE(absl::StrContains(Slurp(run_dir_ + "/junit.xml"), "value=\"4242\""));
   EXPECT_EQ(report["exit_code"], 0);
   EXPECT_GT(report["statistics"]["committed_values"].get<int>(), 100);
   for (const char* name : {"agreement", "prefix", "validity", "integrity", "no-honest-crash", "liveness"}) {
@@ -78,6 +85,70 @@ TEST_F(RunTest, BadPlanExitsTwoBeforeStartingAnything) {
   const std::string err = Slurp(dir_ + "/stderr");
   EXPECT_TRUE(absl::StrContains(err, plan + ":8:")) << err;
   EXPECT_TRUE(absl::StrContains(err, "teleport")) << err;
+  EXPECT_FALSE(fs::exists(run_dir_));
+}
+
+// A full trace of a short run with Byzantine replica 2 silent for 3 s: the
+// history has a line per message, drops only on 2's links and passes
+// elsewhere, and report.json counts exactly the lines the history holds.
+TEST_F(RunTest, TracedOmissionRecordsEveryMessageFate) {
+  const std::string plan = dir_ + "/traced.yaml";
+  std::ofstream(plan) << "name: traced-omission\ntarget: " << TURNCOAT_SOURCE_DIR
+                      << "/targets/refbft.yaml\nreplicas: 4\nbyzantine: [2]\nseed: 3\n"
+                         "duration: 5s\nworkload: { rate: 40/s, clients: 2 }\n"
+                         "timeline:\n  - { at: 1s, for: 3s, adversary: omission, nodes: [2], "
+                         "params: { drop: 1.0 } }\n"
+                         "expect:\n  safety: [agreement, prefix, validity, integrity]\n"
+                         "trace: { sample_every: 1 }\n";
+  ASSERT_EQ(RunToEnd({plan}), 0) << Output();
+
+  std::map<std::pair<int, int>, std::map<std::string, int64_t>> counted;
+  int64_t lines = 0;
+  std::ifstream history(run_dir_ + "/history.jsonl");
+  for (std::string line; std::getline(history, line);) {
+    const nlohmann::json event = nlohmann::json::parse(line);
+    if (event["type"] != "message") continue;
+    ++lines;
+    const int from = event["from"];
+    const std::string action = event["action"];
+    ++counted[{from, event["to"].get<int>()}][action];
+    if (action == "drop") {
+      EXPECT_EQ(from, 2) << line;
+      EXPECT_EQ(event["direction"], "request") << line;
+      EXPECT_TRUE(absl::StartsWith(event["rule"].get<std::string>(), "p0-omission")) << line;
+    } else {
+      EXPECT_EQ(action, "pass") << line;
+    }
+  }
+  ASSERT_GT(lines, 0);
+  for (int to : {0, 1, 3}) EXPECT_GT((counted[{2, to}]["drop"]), 0) << "2 -> " << to;
+  for (int from : {0, 1, 3}) {
+    for (int to = 0; to < 4; ++to) {
+      if (to != from) EXPECT_GT((counted[{from, to}]["pass"]), 0) << from << " -> " << to;
+    }
+  }
+
+  const nlohmann::json trace = Report()["trace"];
+  EXPECT_EQ(trace["sample_every"], 1);
+  EXPECT_EQ(trace["messages"].get<int64_t>(), lines);
+  int64_t link_total = 0;
+  for (const nlohmann::json& link : trace["links"]) {
+    const std::pair<int, int> id = {link["from"], link["to"]};
+    for (const auto& [action, count] : link["actions"].items()) {
+      EXPECT_EQ(count.get<int64_t>(), counted[id][action])
+          << id.first << " -> " << id.second << " " << action;
+      link_total += count.get<int64_t>();
+    }
+  }
+  EXPECT_EQ(link_total, lines);
+  const std::string html = Slurp(run_dir_ + "/report.html");
+  EXPECT_TRUE(absl::StrContains(html, "<section id=\"messages\">"));
+}
+
+TEST_F(RunTest, BadTraceFlagIsBadInput) {
+  EXPECT_EQ(RunToEnd({Plan("smoke.yaml"), "--trace=all"}), 2);
+  EXPECT_TRUE(absl::StrContains(Slurp(dir_ + "/stderr"), "--trace: 'all' is not a non-negative"))
+      << Slurp(dir_ + "/stderr");
   EXPECT_FALSE(fs::exists(run_dir_));
 }
 

@@ -66,7 +66,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"unknown_key.yaml",
                 "unknown_key.yaml:3:1: unknown key 'replica'; expected one of: name, target, "
                 "replicas, f, byzantine, beyond_fault_bound, seed, duration, workload, timeline, "
-                "expect"},
+                "expect, trace"},
         BadFile{"too_many_byzantine.yaml",
                 "too_many_byzantine.yaml:4:12: byzantine: 2 Byzantine replicas exceed f = 1 for "
                 "n = 4 (f = (n-1)/3); remove some, or set beyond_fault_bound: true to go beyond "

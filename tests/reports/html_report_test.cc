@@ -74,6 +74,50 @@ TEST(HtmlReportTest, DrawsTimelineRateAndLatency) {
   EXPECT_GE(svgs[2]->FindAll("polyline").size(), 2u);  // p50 and p99
 }
 
+// The rows of the table in the section with id `id`, as cell texts.
+std::vector<std::vector<std::string>> TableRows(const XmlElement& doc, const std::string& id) {
+  std::vector<std::vector<std::string>> rows;
+  for (const XmlElement* section : doc.FindAll("section")) {
+    if (section->Attr("id") != id) continue;
+    for (const XmlElement* tr : section->FindAll("tr")) {
+      std::vector<std::string> cells;
+      for (const XmlElement& cell : tr->children) cells.push_back(cell.AllText());
+      rows.push_back(std::move(cells));
+    }
+  }
+  return rows;
+}
+
+TEST(HtmlReportTest, MessagesTableHasLinksByActions) {
+  const XmlElement doc = ParseHtml(RenderHtmlReport(SampleReport(false)));
+  ExpectSelfContained(doc);
+  const std::vector<std::vector<std::string>> expected = {
+      {"link", "drop", "pass", "all"},
+      {"0 \u2192 1", "1", "3", "4"},
+      {"1 \u2192 0", "0", "2", "2"},
+      {"twin of 3 \u2192 0", "0", "1", "1"},
+      {"all links", "1", "6", "7"},
+  };
+  EXPECT_EQ(TableRows(doc, "messages"), expected);
+  EXPECT_NE(doc.AllText().find("Every proxied message was traced: 7 traced"), std::string::npos);
+}
+
+TEST(HtmlReportTest, SampledTraceSaysHowToScale) {
+  Report r = SampleReport(false);
+  r.trace.sample_every = 10;
+  const XmlElement doc = ParseHtml(RenderHtmlReport(r));
+  EXPECT_NE(doc.AllText().find("One proxied message in 10 was traced at each agent; multiply by "
+                               "10 to estimate all"),
+            std::string::npos);
+}
+
+TEST(HtmlReportTest, UntracedRunHasNoMessagesSection) {
+  Report r = SampleReport(false);
+  r.trace = TraceCounts{};
+  EXPECT_TRUE(TableRows(ParseHtml(RenderHtmlReport(r)), "messages").empty());
+  EXPECT_EQ(RenderHtmlReport(r).find("id=\"messages\""), std::string::npos);
+}
+
 TEST(HtmlReportTest, FindingsAndEvidenceAreShownEscaped) {
   const std::string hostile = "<img src=\"https://evil.example/x.png\"/><script>alert(1)</script>";
   const Report report = SampleReport(true, hostile);

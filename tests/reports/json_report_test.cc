@@ -19,7 +19,7 @@ json Parse(const Report& report) {
 TEST(JsonReportTest, HasEveryTopLevelField) {
   const json j = Parse(SampleReport(false));
   for (const char* key : {"format", "verdict", "exit_code", "plan", "target", "seed", "versions",
-                          "run", "timeline", "statistics", "invariants", "findings"}) {
+                          "run", "timeline", "statistics", "trace", "invariants", "findings"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["format"], "turncoat-report/1");
@@ -47,6 +47,32 @@ TEST(JsonReportTest, HasEveryTopLevelField) {
   EXPECT_EQ(j["invariants"][5]["kind"], "liveness");
   EXPECT_EQ(j["invariants"][5]["holds"], true);
   EXPECT_TRUE(j["findings"].empty());
+}
+
+TEST(JsonReportTest, TraceCountsPerLinkAndAction) {
+  const json j = Parse(SampleReport(false));
+  const json& t = j["trace"];
+  EXPECT_EQ(t["sample_every"], 1);
+  EXPECT_EQ(t["messages"], 7);
+  EXPECT_EQ(t["actions"], json({{"drop", 1}, {"pass", 6}}));
+  ASSERT_EQ(t["links"].size(), 3u);
+  EXPECT_EQ(t["links"][0],
+            json({{"from", 0},
+                  {"to", 1},
+                  {"messages", 4},
+                  {"actions", {{"drop", 1}, {"pass", 3}}}}));
+  EXPECT_EQ(t["links"][2]["from"], 7);  // the twin of replica 3
+  EXPECT_EQ(j["plan"]["trace"]["sample_every"], 0);  // the sample plan has no trace key
+}
+
+TEST(JsonReportTest, UntracedRunHasAnEmptyTrace) {
+  Report r = SampleReport(false);
+  r.trace = TraceCounts{};
+  const json t = Parse(r)["trace"];
+  EXPECT_EQ(t, json({{"sample_every", 0},
+                     {"messages", 0},
+                     {"actions", json::object()},
+                     {"links", json::array()}}));
 }
 
 TEST(JsonReportTest, FindingsCarryTheirEvidence) {

@@ -38,6 +38,33 @@ TEST(ReportTest, StatisticsSummariseTheHistory) {
   EXPECT_EQ(s.link_counters.at("dropped"), 2);
 }
 
+TEST(ReportTest, TraceCountsEachLinkAndAction) {
+  const TraceCounts& t = SampleReport(false).trace;
+  EXPECT_EQ(t.sample_every, 1u);
+  EXPECT_EQ(t.messages, 7);
+  EXPECT_EQ(t.actions, (std::map<std::string, int64_t>{{"drop", 1}, {"pass", 6}}));
+  const MessageCounts expected = {{{0, 1}, {{"drop", 1}, {"pass", 3}}},
+                                  {{1, 0}, {{"pass", 2}}},
+                                  {{7, 0}, {{"pass", 1}}}};
+  EXPECT_EQ(t.links, expected);
+}
+
+TEST(ReportTest, UntracedRunHasNoTraceCounts) {
+  Plan plan;
+  plan.n = 1;
+  TargetSpec target;
+  History h;
+  h.Add(RunEnd{absl::Seconds(1)});
+  ReportInputs in;
+  in.plan = &plan;
+  in.target = &target;
+  in.history = &h;
+  const TraceCounts t = BuildReport(in).trace;
+  EXPECT_EQ(t.sample_every, 0u);
+  EXPECT_EQ(t.messages, 0);
+  EXPECT_TRUE(t.links.empty());
+}
+
 TEST(ReportTest, SeriesBucketTheRun) {
   const Report r = SampleReport(false);
   EXPECT_EQ(r.series.bucket, absl::Seconds(1));

@@ -30,6 +30,16 @@ Report BuildSample(bool diverge, const std::string& rogue_value, int f, bool bey
 
   History h;
   h.Add(RunStart{absl::ZeroDuration(), "2024-05-01T12:00:00Z"});
+  h.Add(TraceStart{absl::ZeroDuration(), 1});
+  const auto message = [&h](int from, int to, const char* action, const char* rule) {
+    h.Add(MessageFate{absl::Seconds(2), from, to, "/refbft.Replica/Vote",
+                      MessageDirection::kRequest, 100, action, rule});
+  };
+  for (int i = 0; i < 3; ++i) message(0, 1, "pass", "");
+  message(0, 1, "drop", "omission-0");
+  message(1, 0, "pass", "");
+  message(1, 0, "pass", "");
+  message(7, 0, "pass", "");  // the twin of replica 3: TwinId(4, 3)
   // One value a second, committed 200 ms later by every live replica.
   for (int i = 1; i <= 18; ++i) {
     const std::string value = absl::StrCat("v", i);

@@ -10,7 +10,8 @@
 namespace turncoat {
 
 // n = 4 with replica 3 Byzantine, a crash phase on replica 1 from 5 s to
-// 8 s, a steady workload over 20 s, every invariant expected. With
+// 8 s, a steady workload over 20 s, every invariant expected, every message
+// traced (seven of them, one from the twin of replica 3). With
 // `diverge`, replica 2 commits `rogue_value` at seq 5, violating agreement,
 // prefix and validity.
 Report SampleReport(bool diverge, const std::string& rogue_value = "rogue");
