@@ -32,6 +32,11 @@ class EchoService final : public test::Echo::Service {
       return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "asked to fail");
     }
     if (req->text() == "slow") {
+      {
+        absl::MutexLock lock(&mu);
+        slow_deadline = absl::FromChrono(ctx->deadline());
+        slow_arrived = absl::Now();
+      }
       // Bounded: returns once cancelled (the proxied deadline) or after 5 s.
       for (int i = 0; i < 500 && !ctx->IsCancelled(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -74,6 +79,8 @@ class EchoService final : public test::Echo::Service {
   std::atomic<bool> saw_cancel{false};
   absl::Mutex mu;
   std::vector<int> chat_seqs ABSL_GUARDED_BY(mu);
+  absl::Time slow_deadline ABSL_GUARDED_BY(mu) = absl::InfiniteFuture();
+  absl::Time slow_arrived ABSL_GUARDED_BY(mu) = absl::InfinitePast();
 };
 
 class LinkProxyTest : public ::testing::Test {
@@ -113,6 +120,14 @@ class LinkProxyTest : public ::testing::Test {
     EchoRequest req;
     req.set_text(text);
     return stub_->Unary(ctx, req, reply);
+  }
+
+  // Opens the proxy's connection to the destination, so that a test with a
+  // short deadline measures the deadline, not how long a loaded machine
+  // takes to connect.
+  void WarmUp() {
+    EchoReply reply;
+    ASSERT_TRUE(CallUnary("warm", &reply).ok());
   }
 
   // Sends seqs 0..n-1 on one Chat stream; returns the reply seqs.
@@ -174,6 +189,7 @@ TEST_F(LinkProxyTest, ErrorStatusPassesThrough) {
 }
 
 TEST_F(LinkProxyTest, DeadlinePropagatesToTheDestination) {
+  WarmUp();
   EchoReply reply;
   const absl::Time start = absl::Now();
   grpc::Status status = CallUnary("slow", &reply, absl::Milliseconds(300));
@@ -182,6 +198,50 @@ TEST_F(LinkProxyTest, DeadlinePropagatesToTheDestination) {
   // The destination saw the deadline too, not just the caller.
   for (int i = 0; i < 200 && !service_.saw_cancel.load(); ++i) absl::SleepFor(absl::Milliseconds(10));
   EXPECT_TRUE(service_.saw_cancel.load());
+}
+
+// A destination that never answers: the caller's 200 ms deadline must end
+// the call in bounded time, and the destination must have been told the
+// deadline, not merely cancelled.
+TEST_F(LinkProxyTest, DeadlineReachesAServerThatNeverAnswers) {
+  WarmUp();
+  EchoReply reply;
+  const absl::Time start = absl::Now();
+  grpc::Status status = CallUnary("slow", &reply, absl::Milliseconds(200));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  for (int i = 0; i < 200 && !service_.saw_cancel.load(); ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_TRUE(service_.saw_cancel.load());
+  absl::MutexLock lock(&service_.mu);
+  ASSERT_NE(service_.slow_deadline, absl::InfiniteFuture());
+  EXPECT_LE(service_.slow_deadline, start + absl::Milliseconds(250));
+}
+
+// The proxy leaves cancellation to its own handling rather than gRPC's
+// propagation, so a caller's cancellation must still reach the destination
+// well before the call's deadline would.
+TEST_F(LinkProxyTest, CancellationReachesTheDestination) {
+  WarmUp();
+  grpc::ClientContext ctx;
+  // Cancels once the destination has the call (bounded wait).
+  std::thread canceller([this, &ctx] {
+    for (int i = 0; i < 500; ++i) {
+      {
+        absl::MutexLock lock(&service_.mu);
+        if (service_.slow_arrived != absl::InfinitePast()) break;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ctx.TryCancel();
+  });
+  EchoReply reply;
+  const absl::Time start = absl::Now();
+  grpc::Status status = CallUnary("slow", &reply, absl::Seconds(10), &ctx);
+  canceller.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  for (int i = 0; i < 200 && !service_.saw_cancel.load(); ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_TRUE(service_.saw_cancel.load());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
 TEST_F(LinkProxyTest, ServerAndBidiStreamingPassInOrder) {
