@@ -1,6 +1,7 @@
 // Link proxy integration tests against a small echo service on loopback.
 #include "agents/link_proxy.h"
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -8,6 +9,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "agents/message_codec.h"
+#include "agents/rule_engine.h"
 #include "gtest/gtest.h"
 #include "tests/agents/echo_test.grpc.pb.h"
 
@@ -23,6 +25,10 @@ class EchoService final : public test::Echo::Service {
   grpc::Status Unary(grpc::ServerContext* ctx, const EchoRequest* req,
                      EchoReply* reply) override {
     unary_calls.fetch_add(1);
+    {
+      absl::MutexLock lock(&mu);
+      unary_seqs.push_back(req->seq());
+    }
     auto it = ctx->client_metadata().find("x-token");
     if (it != ctx->client_metadata().end()) {
       ctx->AddInitialMetadata("x-echo", std::string(it->second.data(), it->second.size()));
@@ -79,6 +85,7 @@ class EchoService final : public test::Echo::Service {
   std::atomic<bool> saw_cancel{false};
   absl::Mutex mu;
   std::vector<int> chat_seqs ABSL_GUARDED_BY(mu);
+  std::vector<int> unary_seqs ABSL_GUARDED_BY(mu);
   absl::Time slow_deadline ABSL_GUARDED_BY(mu) = absl::InfiniteFuture();
   absl::Time slow_arrived ABSL_GUARDED_BY(mu) = absl::InfinitePast();
 };
@@ -306,6 +313,82 @@ TEST_F(LinkProxyTest, DuplicateAndHoldActOnStreamMessages) {
 
 // A unary method carries one request per call: extra copies go to the
 // destination as calls of their own, and the original still succeeds.
+// Rules change while calls are in flight, as when a phase starts or heals
+// under load: each request still reaches the destination exactly once, in
+// one version or the other, never both.
+TEST_F(LinkProxyTest, RuleChangesDuringTrafficDeliverEachRequestOnce) {
+  auto codec = MessageCodec::Load({TURNCOAT_SOURCE_DIR}, {"tests/agents/echo_test.proto"});
+  ASSERT_TRUE(codec.ok()) << codec.status();
+  engine_.SetCodec(std::shared_ptr<const MessageCodec>(std::move(*codec)));
+  RuleSpec rewrite = Rule("rewrite", ActionKind::kRewrite);
+  rewrite.direction = Direction::kRequest;
+  rewrite.action.rewriter = "set_field";
+  rewrite.action.params = {{"path", "text"}, {"value", "rewritten"}};
+
+  constexpr int kThreads = 4;
+  constexpr int kCallsEach = 60;
+  std::atomic<bool> done{false};
+  std::atomic<int> changes{0};
+  std::thread toggler([&] {
+    // Bounded: at most 2000 changes, and it stops when the callers are done.
+    for (int i = 0; i < 2000 && !done.load(); ++i) {
+      RuleChange change;
+      if (i % 2 == 0) {
+        change.install.push_back({rewrite, ""});
+      } else {
+        change.remove.push_back("rewrite");
+      }
+      auto released = engine_.Change(std::move(change));
+      ASSERT_TRUE(released.ok()) << released.status();
+      changes.fetch_add(1);
+      absl::SleepFor(absl::Microseconds(300));
+    }
+  });
+  std::vector<std::thread> callers;
+  std::atomic<int> calls{0};
+  std::atomic<int> ok_calls{0};
+  std::atomic<int> rewritten{0};
+  // Until both versions were seen (on a busy machine the toggler may not
+  // run for a while), within a bound.
+  const auto both_seen = [&] {
+    const int r = rewritten.load();
+    return r > 0 && r < ok_calls.load();
+  };
+  for (int t = 0; t < kThreads; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < kCallsEach || (!both_seen() && i < 20 * kCallsEach); ++i) {
+        calls.fetch_add(1);
+        grpc::ClientContext ctx;
+        ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+        EchoRequest req;
+        req.set_text("original");
+        req.set_seq(t * 100000 + i);
+        EchoReply reply;
+        if (stub_->Unary(&ctx, req, &reply).ok()) {
+          ok_calls.fetch_add(1);
+          if (reply.text() == "rewritten") rewritten.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (std::thread& c : callers) c.join();
+  done.store(true);
+  toggler.join();
+
+  EXPECT_EQ(ok_calls.load(), calls.load());
+  EXPECT_GT(changes.load(), 10) << "the rules changed while calls were in flight";
+  EXPECT_TRUE(both_seen()) << rewritten.load() << " of " << ok_calls.load() << " rewritten";
+  std::vector<int> seqs;
+  {
+    absl::MutexLock lock(&service_.mu);
+    seqs = service_.unary_seqs;
+  }
+  std::sort(seqs.begin(), seqs.end());
+  EXPECT_EQ(std::adjacent_find(seqs.begin(), seqs.end()), seqs.end())
+      << "a request reached the destination twice";
+  EXPECT_EQ(seqs.size(), static_cast<size_t>(calls.load()));
+}
+
 TEST_F(LinkProxyTest, DuplicatedUnaryRequestsArriveAsSeparateCalls) {
   auto codec = MessageCodec::Load({TURNCOAT_SOURCE_DIR}, {"tests/agents/echo_test.proto"});
   ASSERT_TRUE(codec.ok()) << codec.status();
