@@ -23,6 +23,7 @@ void RuleEngine::Publish(std::vector<std::shared_ptr<FaultRule>> rules) {
 }
 
 void RuleEngine::SetCodec(std::shared_ptr<const MessageCodec> codec) {
+  absl::MutexLock changing(&change_mu_);
   absl::MutexLock lock(&mu_);
   codec_ = std::move(codec);
   Publish(current_->rules_);
@@ -41,8 +42,20 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Remove(absl::string_view id) {
 }
 
 absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change) {
-  absl::MutexLock lock(&mu_);
-  std::vector<std::shared_ptr<FaultRule>> rules = current_->rules_;
+  // Compiling can take long (a rewriter loads keys and resolves its fields
+  // against the schema; hundreds of ms for a phase on a busy machine), and
+  // every proxied frame takes a Snapshot(): so the work happens under
+  // change_mu_, which only changes wait on, and mu_ is held just to read
+  // and publish.
+  absl::MutexLock changing(&change_mu_);
+  std::shared_ptr<const RuleSet> current;
+  std::shared_ptr<const MessageCodec> codec;
+  {
+    absl::MutexLock lock(&mu_);
+    current = current_;
+    codec = codec_;
+  }
+  std::vector<std::shared_ptr<FaultRule>> rules = current->rules_;
   // Everything is checked and compiled before anything is retired, so a
   // change that fails leaves the published rules (and held frames) alone.
   std::vector<std::shared_ptr<FaultRule>> removed;
@@ -66,7 +79,7 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change) {
       return absl::NotFoundError(absl::StrCat("cannot install '", install.spec.id,
                                               "' before unknown rule '", install.before, "'"));
     }
-    auto rule = FaultRule::Compile(std::move(install.spec), codec_, options_.seed);
+    auto rule = FaultRule::Compile(std::move(install.spec), codec, options_.seed);
     if (!rule.ok()) return rule.status();
     rules.insert(position, std::move(*rule));
   }
@@ -74,12 +87,14 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change) {
   // passes its frame instead of stranding it in a dead buffer.
   std::vector<Emit> released;
   for (const auto& rule : removed) rule->Retire(&budget_, &released);
+  absl::MutexLock lock(&mu_);
   Publish(std::move(rules));
   return released;
 }
 
 std::vector<Emit> RuleEngine::Clear() {
   std::vector<Emit> released;
+  absl::MutexLock changing(&change_mu_);
   absl::MutexLock lock(&mu_);
   for (const auto& rule : current_->rules_) rule->Retire(&budget_, &released);
   Publish({});

@@ -77,7 +77,9 @@ class RuleEngine {
   // publishes the result at once: no frame sees half of the change, which
   // is what lets a phase's faults start and heal on all links together.
   // All or nothing: on an error (unknown id, duplicate id, invalid spec)
-  // nothing changes. Returns the frames the removed rules held.
+  // nothing changes. Returns the frames the removed rules held. Frames do
+  // not wait while a change compiles: they see the rules before it until
+  // it is published.
   absl::StatusOr<std::vector<Emit>> Change(RuleChange change);
   // Removes every rule; returns every held frame.
   std::vector<Emit> Clear();
@@ -105,7 +107,9 @@ class RuleEngine {
 
   const EngineOptions options_;
   HoldBudget budget_;
-  mutable absl::Mutex mu_;  // serialises changes; guards the snapshot pointer
+  // Serialises changes, held while they compile; frames never wait on it.
+  absl::Mutex change_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  mutable absl::Mutex mu_;  // guards the snapshot pointer, held only briefly
   std::shared_ptr<const RuleSet> current_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const MessageCodec> codec_ ABSL_GUARDED_BY(mu_);
 };

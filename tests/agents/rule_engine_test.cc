@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "agents/message_codec.h"
 #include "agents/message_rewriter.h"
 #include "gtest/gtest.h"
@@ -507,6 +509,44 @@ TEST_F(RuleEngineTest, RegisteredRewritersAreUsableByName) {
   EXPECT_EQ(d.emits[0].bytes, "m-replay");
   EXPECT_EQ(d.emits[1].bytes, "m");
   EXPECT_EQ(d.action, ActionKind::kRewrite);
+}
+
+// A rewriter whose creation (as when a rule compiles) waits for the test.
+absl::Notification* slow_rewriter_entered = nullptr;
+absl::Notification* slow_rewriter_release = nullptr;
+TURNCOAT_REGISTER_REWRITER("test_slow_to_create", [](const RewriterContext&) {
+  slow_rewriter_entered->Notify();
+  slow_rewriter_release->WaitForNotificationWithTimeout(absl::Seconds(10));
+  return absl::StatusOr<std::unique_ptr<MessageRewriter>>(
+      std::make_unique<ReplayTwiceRewriter>());
+});
+
+TEST_F(RuleEngineTest, FramesDoNotWaitForARuleToCompile) {
+  absl::Notification entered;
+  absl::Notification release;
+  slow_rewriter_entered = &entered;
+  slow_rewriter_release = &release;
+  RuleSpec slow = Rule("slow", ActionKind::kRewrite);
+  slow.action.rewriter = "test_slow_to_create";
+  std::thread installer([&] { EXPECT_TRUE(engine_.Install(slow).ok()); });
+  ASSERT_TRUE(entered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+
+  // While the rule compiles, frames go on with the rules published before.
+  absl::Notification processed;
+  Decision during;
+  std::thread frame([&] {
+    during = Run({0, 1}, "m");
+    processed.Notify();
+  });
+  EXPECT_TRUE(processed.WaitForNotificationWithTimeout(absl::Seconds(5)))
+      << "a frame waited for a rule to compile";
+  release.Notify();
+  frame.join();
+  installer.join();
+  ASSERT_EQ(during.emits.size(), 1u);
+  EXPECT_EQ(during.emits[0].bytes, "m");
+  // Once compiled, the rule applies.
+  EXPECT_EQ(Run({0, 1}, "m").emits.size(), 2u);
 }
 
 TEST_F(RuleEngineTest, ClearReleasesEverythingAndRestoresPassThrough) {
