@@ -246,12 +246,10 @@ class Run {
   // Every agent with the FaultControl id it answers to.
   std::vector<std::pair<int, AgentHandle*>> AllAgents();
   absl::Status DriveTimeline();
-  // The next phase of the current boundary (boundary_).
-  absl::Status StartPhase(size_t phase);
+  // Starts `phase` through `control`.
+  absl::Status StartPhase(size_t phase, FaultControl& control);
   // Heals `phase` through `control`; a failure is recorded, the run goes on.
   void StopPhase(size_t phase, FaultControl& control);
-  // Sends what the phases of the boundary at `t` staged.
-  absl::Status FlushBoundary(absl::Duration t);
   void RecordRuleStats();
   void Teardown();
   void PrintProgress(const std::string& phase_text, bool final);
@@ -273,9 +271,6 @@ class Run {
   std::vector<std::unique_ptr<AgentHandle>> agents_;
   std::map<int, std::unique_ptr<AgentHandle>> twin_agents_;  // by twinned replica
   std::unique_ptr<ClusterControl> control_;
-  // The phases of the timeline boundary being handled stage their rule
-  // changes here, so that they take effect together (staged_control.h).
-  std::unique_ptr<StagedControl> boundary_;
   std::mutex twin_mu_;
   std::set<int> twin_exits_;  // twins that exited unasked
   std::atomic<bool> replicas_started_{false};
@@ -638,6 +633,7 @@ absl::Status Run::DriveTimeline() {
   });
   boundaries.push_back({plan_.duration, false, SIZE_MAX});  // the end of the run
 
+  StagedControl boundary(control_.get());
   for (const Boundary& b : boundaries) {
     while (collector_->Now() < b.t) {
       if (interrupted()) {
@@ -657,31 +653,27 @@ absl::Status Run::DriveTimeline() {
       absl::SleepFor(std::min(b.t - collector_->Now(), absl::Milliseconds(200)));
     }
     if (b.phase == SIZE_MAX) break;
-    // Every phase that ends or starts now changes the network in one go.
-    if (boundary_ == nullptr) boundary_ = std::make_unique<StagedControl>(control_.get());
-    boundary_->NextPhase();
+    // Every phase that ends or starts now changes the network in one go
+    // (staged_control.h): they stage their rule changes, sent once all are
+    // prepared.
+    boundary.NextPhase();
     if (b.start) {
-      if (absl::Status s = StartPhase(b.phase); !s.ok()) return s;
+      if (absl::Status s = StartPhase(b.phase, boundary); !s.ok()) return s;
     } else {
-      StopPhase(b.phase, *boundary_);
+      StopPhase(b.phase, boundary);
     }
     const Boundary& next = (&b)[1];  // the end-of-run entry follows every phase
     if (next.t != b.t || next.phase == SIZE_MAX) {
-      if (absl::Status s = FlushBoundary(b.t); !s.ok()) return s;
+      if (absl::Status s = boundary.Flush(); !s.ok()) {
+        return absl::Status(s.code(), absl::StrCat("the phases at ", absl::FormatDuration(b.t),
+                                                   " could not change the network: ", s.message()));
+      }
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status Run::FlushBoundary(absl::Duration t) {
-  std::unique_ptr<StagedControl> boundary = std::move(boundary_);
-  absl::Status s = boundary->Flush();
-  if (s.ok()) return s;
-  return absl::Status(s.code(), absl::StrCat("the phases at ", absl::FormatDuration(t),
-                                             " could not change the network: ", s.message()));
-}
-
-absl::Status Run::StartPhase(size_t index) {
+absl::Status Run::StartPhase(size_t index, FaultControl& control) {
   const Phase& phase = plan_.timeline[index];
   AdversaryContext context;
   context.n = plan_.n;
@@ -697,7 +689,7 @@ absl::Status Run::StartPhase(size_t index) {
   auto adversary = MakeAdversary(context);
   if (!adversary.ok()) return adversary.status();
   collector_->Record(FaultStart{collector_->Now(), static_cast<int>(index), phase.adversary, phase.nodes});
-  if (absl::Status s = (*adversary)->Start(*boundary_); !s.ok()) {
+  if (absl::Status s = (*adversary)->Start(control); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("phase ", index, " (", phase.adversary,
                                                ") did not start: ", s.message()));
   }
