@@ -41,21 +41,19 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeForgeSignature(const AdversaryCon
     }
   }
   const auto as = ParamOr(phase, "as", std::vector<int>{});
-  std::vector<PlacedRule> rules;
-  for (const auto& link : OutgoingLinks(context)) {
-    agent::v1::Action action = RewriteAction(context, link.first, "forge");
-    auto& params = *action.mutable_params();
-    params["as"] = absl::StrJoin(as, ",");
-    params["signature"] = signature;
-    if (!set.empty()) params["set"] = absl::StrJoin(set, ";");
-    params["seed"] = absl::StrCat(context.seed + static_cast<uint64_t>(link.first) * 131 +
-                                  static_cast<uint64_t>(link.second));
-    for (PlacedRule& r : RulesOnLink(context, link, "forge", action,
-                                     ParamOr(phase, "probability", 1.0))) {
-      rules.push_back(std::move(r));
-    }
-  }
-  return std::unique_ptr<Adversary>(new LinkRuleAdversary(std::move(rules)));
+  return OnOutgoingLinks(
+      context, "forge",
+      [&](std::pair<int, int> link) {
+        agent::v1::Action action = RewriteAction(context, link.first, "forge");
+        auto& params = *action.mutable_params();
+        params["as"] = absl::StrJoin(as, ",");
+        params["signature"] = signature;
+        if (!set.empty()) params["set"] = absl::StrJoin(set, ";");
+        params["seed"] = absl::StrCat(context.seed + static_cast<uint64_t>(link.first) * 131 +
+                                      static_cast<uint64_t>(link.second));
+        return action;
+      },
+      ParamOr(phase, "probability", 1.0));
 }
 
 const AdversaryImplementation kForgeSignature(

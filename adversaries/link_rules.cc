@@ -172,9 +172,17 @@ absl::Status LinkRuleAdversary::Stop(FaultControl& control) {
 
 std::unique_ptr<Adversary> OnOutgoingLinks(const AdversaryContext& context,
                                            const agent::v1::Action& action, double probability) {
+  return OnOutgoingLinks(
+      context, context.phase->adversary, [&](std::pair<int, int>) { return action; }, probability);
+}
+
+std::unique_ptr<Adversary> OnOutgoingLinks(
+    const AdversaryContext& context, const std::string& name,
+    const std::function<agent::v1::Action(std::pair<int, int> link)>& action_for,
+    double probability) {
   std::vector<PlacedRule> rules;
   for (const auto& link : OutgoingLinks(context)) {
-    for (PlacedRule& r : RulesOnLink(context, link, context.phase->adversary, action, probability)) {
+    for (PlacedRule& r : RulesOnLink(context, link, name, action_for(link), probability)) {
       rules.push_back(std::move(r));
     }
   }

@@ -9,6 +9,7 @@
 #ifndef TURNCOAT_ADVERSARIES_LINK_RULES_H_
 #define TURNCOAT_ADVERSARIES_LINK_RULES_H_
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,6 +74,12 @@ class LinkRuleAdversary : public Adversary {
 // A LinkRuleAdversary with `action` on every outgoing link of the phase.
 std::unique_ptr<Adversary> OnOutgoingLinks(const AdversaryContext& context,
                                            const agent::v1::Action& action, double probability);
+// The same with an action made per link (a rewriter's params may name the
+// link), the rules named `name`.
+std::unique_ptr<Adversary> OnOutgoingLinks(
+    const AdversaryContext& context, const std::string& name,
+    const std::function<agent::v1::Action(std::pair<int, int> link)>& action_for,
+    double probability);
 
 // Parameters every link adversary takes. Functions, not globals: adversaries
 // declare them from static initialisers in other files, which may run first.

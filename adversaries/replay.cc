@@ -19,23 +19,21 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeReplay(const AdversaryContext& co
                                                    " (replay): peers must be same or any, not '",
                                                    peers, "'"));
   }
-  std::vector<PlacedRule> rules;
-  for (const auto& link : OutgoingLinks(context)) {
-    agent::v1::Action action;
-    action.set_kind(agent::v1::Action::REWRITE);
-    action.set_rewriter("replay");
-    auto& params = *action.mutable_params();
-    params["after"] = absl::FormatDuration(ParamOr(phase, "after", absl::Seconds(2)));
-    params["pool"] = peers == "any"
-                         ? absl::StrCat("p", context.phase_index, "-from", link.first)
-                         : absl::StrCat("p", context.phase_index, "-from", link.first, "-to",
-                                        link.second);
-    for (PlacedRule& r : RulesOnLink(context, link, "replay", action,
-                                     ParamOr(phase, "probability", 1.0))) {
-      rules.push_back(std::move(r));
-    }
-  }
-  return std::unique_ptr<Adversary>(new LinkRuleAdversary(std::move(rules)));
+  return OnOutgoingLinks(
+      context, "replay",
+      [&](std::pair<int, int> link) {
+        agent::v1::Action action;
+        action.set_kind(agent::v1::Action::REWRITE);
+        action.set_rewriter("replay");
+        auto& params = *action.mutable_params();
+        params["after"] = absl::FormatDuration(ParamOr(phase, "after", absl::Seconds(2)));
+        params["pool"] = peers == "any"
+                             ? absl::StrCat("p", context.phase_index, "-from", link.first)
+                             : absl::StrCat("p", context.phase_index, "-from", link.first, "-to",
+                                            link.second);
+        return action;
+      },
+      ParamOr(phase, "probability", 1.0));
 }
 
 const AdversaryImplementation kReplay(
