@@ -193,7 +193,7 @@ void Replica::Deliver(const Envelope& envelope, absl::Time now) {
       if (*h == height_ + 1 && next_height_.size() < kMaxNextHeightBuffer) {
         next_height_.push_back(envelope);
       }
-      RequestSync(from, now);
+      RequestSync(now);
       return;
     }
   }
@@ -211,7 +211,7 @@ void Replica::Deliver(const Envelope& envelope, absl::Time now) {
       OnNewView(from, m.new_view(), now);
       break;
     case Message::kDecide:
-      if (m.decide().block().height() > height_) RequestSync(from, now);
+      if (m.decide().block().height() > height_) RequestSync(now);
       OnDecide(m.decide(), now);
       break;
     case Message::kForward:
@@ -447,12 +447,15 @@ void Replica::OnSyncRequest(uint32_t from, const SyncRequest& req, absl::Time no
   }
 }
 
-void Replica::RequestSync(uint32_t from, absl::Time now) {
-  if (from == config_.id || now < last_sync_request_ + kSyncInterval) return;
+void Replica::RequestSync(absl::Time now) {
+  if (now < last_sync_request_ + kSyncInterval) return;
   last_sync_request_ = now;
+  // Every other replica is asked, not just the one whose message showed a
+  // later height: a Byzantine peer may answer with nothing usable, and
+  // asking it again and again would keep this replica behind for good.
   Message m;
   m.mutable_sync_request()->set_height(height_);
-  SendTo(from, m, now);
+  SendToOthers(Seal(m));
 }
 
 bool Replica::AddPending(const std::string& value) {

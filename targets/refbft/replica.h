@@ -122,7 +122,7 @@ class Replica {
   void OnSyncRequest(uint32_t from, const SyncRequest& req, absl::Time now);
 
   void MaybePropose(absl::Time now);
-  void RequestSync(uint32_t from, absl::Time now);
+  void RequestSync(absl::Time now);
   bool SafeToVote(const Block& block, const QuorumCert* justify) const;
   bool ValuesKnown(const Block& block) const;
   void TryVotePrepare(const Proposal& p, absl::Time now);

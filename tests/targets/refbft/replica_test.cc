@@ -289,6 +289,31 @@ TEST(ReplicaTest, ReplicaCutOffForAWhileCatchesUpToTheSameLog) {
   EXPECT_EQ(net.committed_values(3), net.committed_values(0));
 }
 
+TEST(ReplicaTest, LaggingReplicaCatchesUpWhenThePeerItHearsFromWithholdsDecisions) {
+  SimNetwork net(4);
+  bool cut = true;
+  uint64_t cut_height = 0;
+  net.SetDropRule([&](uint32_t from, uint32_t to, const Message& m) {
+    if (to != 3 && from != 3) return false;
+    if (cut) return true;
+    if (to != 3) return false;
+    // Afterwards replica 3 hears of new heights only from replica 2, which
+    // withholds every decision; 0 and 1 send only what 3 asks them for,
+    // the decisions of the heights it missed.
+    if (from == 2) return m.has_decide();
+    return !(m.has_decide() && m.decide().block().height() <= cut_height);
+  });
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(net.Submit(i % 3, absl::StrCat("v", i)));
+  ASSERT_TRUE(net.RunUntil([&] { return AllHave(net, {0, 1, 2}, 40); }, kLimit));
+  cut_height = net.commits(0).back().height;
+  cut = false;
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(net.Submit(i % 3, absl::StrCat("after", i)));
+  ASSERT_TRUE(net.RunUntil([&] { return AllHave(net, {3}, 40); }, kLimit));
+  const std::vector<std::string> caught_up = net.committed_values(3);
+  const std::vector<std::string> log = net.committed_values(0);
+  EXPECT_EQ(caught_up, std::vector<std::string>(log.begin(), log.begin() + caught_up.size()));
+}
+
 TEST(ReplicaTest, DuplicatedVotesOfOneReplicaMakeAQuorumOnlyWithTheBug) {
   for (const char* bugs : {"", "count-duplicate-votes"}) {
     SimNetwork net(4, AllWith(bugs));
