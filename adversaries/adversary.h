@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -86,6 +87,16 @@ struct AdversaryContext {
   std::function<std::string(int replica)> byzantine_key_path;
 };
 
+// What an adversary does over a stretch of its phase, for the run's
+// history: `faulty` are the replicas it makes faulty meanwhile, in place of
+// the phase's `nodes` (docs/plan-format.md, "Liveness") — e.g. a partition
+// also makes faulty every replica it cuts off from all quorums.
+struct AdversaryStep {
+  std::string what;
+  std::vector<int> faulty;
+  bool operator==(const AdversaryStep& o) const { return what == o.what && faulty == o.faulty; }
+};
+
 class Adversary {
  public:
   virtual ~Adversary() = default;
@@ -98,6 +109,10 @@ class Adversary {
   }
   // The phase ends: heal everything Start did.
   virtual absl::Status Stop(FaultControl& control) = 0;
+  // The current step, read after Start and after every Tick; the controller
+  // records each new one. An adversary whose faulty replicas are the phase's
+  // `nodes` throughout has none.
+  virtual std::optional<AdversaryStep> CurrentStep() const { return std::nullopt; }
 };
 
 using AdversaryFactory =

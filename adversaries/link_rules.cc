@@ -1,6 +1,7 @@
 #include "adversaries/link_rules.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace turncoat {
 namespace {
@@ -101,6 +102,26 @@ std::vector<PlacedRule> CutBetweenGroups(const AdversaryContext& context,
     }
   }
   return rules;
+}
+
+std::vector<int> CutOffFromQuorums(const AdversaryContext& context,
+                                   const std::vector<std::vector<int>>& groups) {
+  std::vector<bool> reaches_quorum(context.n, false);
+  for (const std::vector<int>& group : groups) {
+    if (static_cast<int>(group.size()) < context.n - context.f) continue;
+    for (int r : group) reaches_quorum[r] = true;
+  }
+  std::vector<int> cut;
+  for (int r = 0; r < context.n; ++r) {
+    if (!reaches_quorum[r]) cut.push_back(r);
+  }
+  return cut;
+}
+
+std::string GroupsText(const std::vector<std::vector<int>>& groups) {
+  return absl::StrJoin(groups, " | ", [](std::string* out, const std::vector<int>& g) {
+    absl::StrAppend(out, "[", absl::StrJoin(g, ", "), "]");
+  });
 }
 
 std::string ValuesPath(const AdversaryContext& context) {

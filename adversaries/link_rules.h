@@ -53,6 +53,15 @@ std::vector<PlacedRule> CutBetweenGroups(const AdversaryContext& context,
                                          const std::vector<std::vector<int>>& groups,
                                          const std::string& name);
 
+// The replicas of 0..n-1 outside every group of at least n - f: cut off
+// from every quorum, so faulty while the cut lasts. All of them when no
+// group holds a quorum.
+std::vector<int> CutOffFromQuorums(const AdversaryContext& context,
+                                   const std::vector<std::vector<int>>& groups);
+
+// "[0, 1] | [2, 3]"
+std::string GroupsText(const std::vector<std::vector<int>>& groups);
+
 // The payload-relative path of the target's proposed values (protocol.value).
 std::string ValuesPath(const AdversaryContext& context);
 
@@ -61,13 +70,18 @@ std::string ValuesPath(const AdversaryContext& context);
 // links together.
 class LinkRuleAdversary : public Adversary {
  public:
-  explicit LinkRuleAdversary(std::vector<PlacedRule> rules) : rules_(std::move(rules)) {}
+  // `step`, when given, is the adversary's step for as long as it runs.
+  explicit LinkRuleAdversary(std::vector<PlacedRule> rules,
+                             std::optional<AdversaryStep> step = std::nullopt)
+      : rules_(std::move(rules)), step_(std::move(step)) {}
   absl::Status Start(FaultControl& control) override;
   absl::Status Stop(FaultControl& control) override;
+  std::optional<AdversaryStep> CurrentStep() const override { return step_; }
   const std::vector<PlacedRule>& rules() const { return rules_; }
 
  private:
   std::vector<PlacedRule> rules_;
+  std::optional<AdversaryStep> step_;
   bool installed_ = false;
 };
 

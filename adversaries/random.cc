@@ -11,12 +11,17 @@
 //   quiet       nothing
 // Only the Byzantine replicas lie, so a correct target stays safe; every
 // network fault heals within a round, so it stays live once the phase ends.
-// The same seed draws the same schedule.
+// Each round is a step of the phase (the history's fault_step): the
+// replicas a partition cuts off from every quorum count as faulty beside
+// the Byzantine nodes, so liveness is only asked for where the cluster is
+// within its bound. The same seed draws the same schedule.
 #include <algorithm>
 #include <iterator>
 #include <random>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "adversaries/equivocation.h"
 
 namespace turncoat {
@@ -40,9 +45,15 @@ class RandomAdversary : public Adversary {
     return current_ == nullptr ? absl::OkStatus() : current_->Stop(control);
   }
 
+  std::optional<AdversaryStep> CurrentStep() const override {
+    return current_ == nullptr ? std::nullopt : current_->CurrentStep();
+  }
+
  private:
   absl::Status Begin(FaultControl& control) {
-    current_ = std::make_unique<LinkRuleAdversary>(Draw());
+    AdversaryStep step;
+    std::vector<PlacedRule> rules = Draw(&step);
+    current_ = std::make_unique<LinkRuleAdversary>(std::move(rules), std::move(step));
     return current_->Start(control);
   }
 
@@ -52,12 +63,16 @@ class RandomAdversary : public Adversary {
     return all;
   }
 
-  std::vector<PlacedRule> Draw() {
+  // The next round's rules, and in `step` what they do and which replicas
+  // they make faulty: the Byzantine nodes, and those a partition cuts off.
+  std::vector<PlacedRule> Draw(AdversaryStep* step) {
     static const char* const kKinds[] = {"mutate", "omission", "equivocate",
                                          "partition", "delay", "quiet"};
     const std::string kind = kKinds[rng_() % std::size(kKinds)];
     const std::string name = absl::StrCat("random-r", round_index_, "-", kind);
     const std::vector<int>& byzantine = context_.phase->nodes;
+    step->what = absl::StrCat("round ", round_index_, ": ", kind);
+    step->faulty = byzantine;
     std::vector<PlacedRule> rules;
     auto add = [&rules](std::vector<PlacedRule> more) {
       for (PlacedRule& r : more) rules.push_back(std::move(r));
@@ -72,18 +87,33 @@ class RandomAdversary : public Adversary {
           add(RulesOnLink(context_, {from, to}, name, action, mutate_));
         }
       }
+      absl::StrAppend(&step->what, " with probability ", mutate_);
     } else if (kind == "omission") {
       agent::v1::Action drop;
       drop.set_kind(agent::v1::Action::DROP);
+      std::vector<std::string> links;
       for (int from : byzantine) {
         for (int to : Replicas()) {
-          if (to != from && rng_() % 2 == 0) add(RulesOnLink(context_, {from, to}, name, drop, 1.0));
+          if (to != from && rng_() % 2 == 0) {
+            add(RulesOnLink(context_, {from, to}, name, drop, 1.0));
+            links.push_back(absl::StrCat(from, "->", to));
+          }
         }
       }
+      absl::StrAppend(&step->what, " on ", links.empty() ? "no link" : absl::StrJoin(links, ", "));
     } else if (kind == "equivocate" && !ValuesPath(context_).empty()) {
-      add(SplitEquivocation(context_, byzantine, TwoGroups(), {}, name));
+      const std::vector<std::vector<int>> split = TwoGroups();
+      add(SplitEquivocation(context_, byzantine, split, {}, name));
+      absl::StrAppend(&step->what, " along ", GroupsText(split));
+    } else if (kind == "equivocate") {
+      absl::StrAppend(&step->what, " skipped: the target names no protocol.value");
     } else if (kind == "partition") {
-      add(CutBetweenGroups(context_, TwoGroups(), name));
+      const std::vector<std::vector<int>> groups = TwoGroups();
+      add(CutBetweenGroups(context_, groups, name));
+      absl::StrAppend(&step->what, " ", GroupsText(groups));
+      std::set<int> faulty(byzantine.begin(), byzantine.end());
+      for (int r : CutOffFromQuorums(context_, groups)) faulty.insert(r);
+      step->faulty.assign(faulty.begin(), faulty.end());
     } else if (kind == "delay") {
       agent::v1::Action delay;
       delay.set_kind(agent::v1::Action::DELAY);
@@ -92,6 +122,7 @@ class RandomAdversary : public Adversary {
       for (int to : Replicas()) {
         if (to != from) add(RulesOnLink(context_, {from, to}, name, delay, 1.0));
       }
+      absl::StrAppend(&step->what, " ", delay.delay_ms(), "ms on what replica ", from, " sends");
     }
     return rules;
   }
@@ -101,6 +132,8 @@ class RandomAdversary : public Adversary {
     std::vector<int> all = Replicas();
     std::shuffle(all.begin(), all.end(), rng_);
     const size_t cut = 1 + rng_() % (all.size() - 1);
+    std::sort(all.begin(), all.begin() + cut);
+    std::sort(all.begin() + cut, all.end());
     return {std::vector<int>(all.begin(), all.begin() + cut),
             std::vector<int>(all.begin() + cut, all.end())};
   }

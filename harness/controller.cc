@@ -251,6 +251,8 @@ class Run {
   // Heals `phase` through `control`; a failure is recorded, the run goes on.
   void StopPhase(size_t phase, FaultControl& control);
   void RecordRuleStats();
+  // Records the phase's adversary's current step if it is new.
+  void RecordStep(size_t phase);
   void Teardown();
   void PrintProgress(const std::string& phase_text, bool final);
   bool interrupted() const { return options_.interrupted != nullptr && options_.interrupted->load(); }
@@ -276,6 +278,7 @@ class Run {
   std::atomic<bool> replicas_started_{false};
   std::unique_ptr<WorkloadRunner> workload_;
   std::map<size_t, std::unique_ptr<Adversary>> active_;  // by phase index
+  std::map<size_t, AdversaryStep> recorded_steps_;        // the last step recorded, by phase
   std::string failure_;     // harness failure, for the report
   bool bad_input_ = false;  // the failure is the target's
   bool was_interrupted_ = false;
@@ -643,6 +646,7 @@ absl::Status Run::DriveTimeline() {
       for (auto& [i, adversary] : active_) {
         absl::Status s = adversary->Tick(*control_, collector_->Now() - plan_.timeline[i].at);
         if (!s.ok()) return s;
+        RecordStep(i);
       }
       if (options_.progress && collector_->Now() >= next_progress_) {
         next_progress_ = collector_->Now() + absl::Seconds(1);
@@ -694,7 +698,17 @@ absl::Status Run::StartPhase(size_t index, FaultControl& control) {
                                                ") did not start: ", s.message()));
   }
   active_[index] = *std::move(adversary);
+  RecordStep(index);
   return absl::OkStatus();
+}
+
+void Run::RecordStep(size_t phase) {
+  std::optional<AdversaryStep> step = active_.at(phase)->CurrentStep();
+  if (!step.has_value()) return;
+  auto recorded = recorded_steps_.find(phase);
+  if (recorded != recorded_steps_.end() && recorded->second == *step) return;
+  collector_->Record(FaultStep{collector_->Now(), static_cast<int>(phase), step->what, step->faulty});
+  recorded_steps_[phase] = *std::move(step);
 }
 
 void Run::RecordRuleStats() {
@@ -743,6 +757,7 @@ void Run::StopPhase(size_t phase, FaultControl& control) {
   }
   collector_->Record(FaultEnd{collector_->Now(), static_cast<int>(phase)});
   active_.erase(it);
+  recorded_steps_.erase(phase);
 }
 
 void Run::Teardown() {

@@ -211,6 +211,13 @@ std::string EventToJson(const Event& event) {
                             j["phase"] = e.phase;
                             return j;
                           },
+                          [](const FaultStep& e) {
+                            json j = Header("fault_step", e.t);
+                            j["phase"] = e.phase;
+                            j["what"] = e.what;
+                            j["nodes"] = e.nodes;
+                            return j;
+                          },
                           [](const ProcessStart& e) {
                             json j = Header("process_start", e.t);
                             j["replica"] = e.replica;
@@ -302,6 +309,13 @@ absl::StatusOr<Event> EventFromJson(absl::string_view line) {
     event = std::move(e);
   } else if (type == "fault_end") {
     event = FaultEnd{t, r.SmallInt("phase")};
+  } else if (type == "fault_step") {
+    FaultStep e;
+    e.t = t;
+    e.phase = r.SmallInt("phase");
+    e.what = r.String("what");
+    e.nodes = r.IntList("nodes");
+    event = std::move(e);
   } else if (type == "process_start") {
     ProcessStart e;
     e.t = t;

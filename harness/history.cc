@@ -22,6 +22,7 @@ void History::Add(Event event) {
                  [&](Commit& e) { commits_.push_back(std::move(e)); },
                  [&](FaultStart& e) { fault_starts_.push_back(std::move(e)); },
                  [&](FaultEnd& e) { fault_ends_.push_back(e); },
+                 [&](FaultStep& e) { fault_steps_.push_back(std::move(e)); },
                  [&](ProcessStart& e) { process_starts_.push_back(e); },
                  [&](ProcessExit& e) { process_exits_.push_back(std::move(e)); },
                  [&](LinkStats& e) { link_stats_.push_back(std::move(e)); },
@@ -43,7 +44,7 @@ std::vector<FaultInterval> History::FaultIntervals() const {
   for (const FaultEnd& e : fault_ends_) ends[e.phase].insert(e.t);
   std::vector<FaultInterval> out;
   for (const FaultStart& s : starts) {
-    FaultInterval interval{s.phase, s.adversary, s.nodes, s.t, end(), false};
+    FaultInterval interval{s.phase, s.adversary, s.nodes, s.t, end(), false, {}};
     std::multiset<absl::Duration>& candidates = ends[s.phase];
     auto it = candidates.lower_bound(s.t);
     if (it != candidates.end()) {
@@ -51,6 +52,13 @@ std::vector<FaultInterval> History::FaultIntervals() const {
       interval.ended = true;
       candidates.erase(it);
     }
+    for (const FaultStep& step : fault_steps_) {
+      if (step.phase == s.phase && step.t >= interval.start && step.t <= interval.end) {
+        interval.steps.push_back(step);
+      }
+    }
+    std::stable_sort(interval.steps.begin(), interval.steps.end(),
+                     [](const FaultStep& a, const FaultStep& b) { return a.t < b.t; });
     out.push_back(std::move(interval));
   }
   return out;

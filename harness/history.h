@@ -82,6 +82,17 @@ struct FaultEnd {
   int phase = 0;
 };
 
+// Phase `phase` changed what it does while active: from t until its next
+// step or its end, `nodes` are the replicas it makes faulty (in place of
+// its FaultStart's), e.g. a random schedule's new round, or a partition
+// that cuts replicas off from every quorum. `what` says it for a reader.
+struct FaultStep {
+  absl::Duration t;
+  int phase = 0;
+  std::string what;
+  std::vector<int> nodes;
+};
+
 struct ProcessStart {
   absl::Duration t;
   int replica = 0;
@@ -137,7 +148,8 @@ struct MessageFate {
 using MessageCounts = std::map<std::pair<int, int>, std::map<std::string, int64_t>>;
 
 using Event = std::variant<RunStart, RunEnd, Submit, Ack, Commit, FaultStart, FaultEnd,
-                           ProcessStart, ProcessExit, LinkStats, TraceStart, MessageFate>;
+                           FaultStep, ProcessStart, ProcessExit, LinkStats, TraceStart,
+                           MessageFate>;
 
 absl::Duration EventTime(const Event& event);
 
@@ -150,6 +162,7 @@ struct FaultInterval {
   absl::Duration start;
   absl::Duration end;
   bool ended = false;  // a FaultEnd was recorded
+  std::vector<FaultStep> steps;  // the phase's steps within [start, end], in time order
 };
 
 class History {
@@ -163,6 +176,7 @@ class History {
   const std::vector<Commit>& commits() const { return commits_; }
   const std::vector<FaultStart>& fault_starts() const { return fault_starts_; }
   const std::vector<FaultEnd>& fault_ends() const { return fault_ends_; }
+  const std::vector<FaultStep>& fault_steps() const { return fault_steps_; }
   const std::vector<ProcessStart>& process_starts() const { return process_starts_; }
   const std::vector<ProcessExit>& process_exits() const { return process_exits_; }
   const std::vector<LinkStats>& link_stats() const { return link_stats_; }
@@ -184,6 +198,7 @@ class History {
   std::vector<Commit> commits_;
   std::vector<FaultStart> fault_starts_;
   std::vector<FaultEnd> fault_ends_;
+  std::vector<FaultStep> fault_steps_;
   std::vector<ProcessStart> process_starts_;
   std::vector<ProcessExit> process_exits_;
   std::vector<LinkStats> link_stats_;

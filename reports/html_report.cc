@@ -155,8 +155,26 @@ std::vector<ChartBand> FaultBands(const Report& report) {
     }
     absl::StrAppend(&label, ", ", Secs(f.interval.start), " to ", Secs(f.interval.end),
                     f.interval.ended ? "" : " (never ended)");
-    bands.push_back(ChartBand{absl::ToDoubleSeconds(f.interval.start),
-                              absl::ToDoubleSeconds(f.interval.end), label, f.interval.nodes});
+    // A phase with steps is one band per step, on the replicas it made
+    // faulty, so a random schedule's rounds read off the timeline.
+    absl::Duration from = f.interval.start;
+    std::vector<int> nodes = f.interval.nodes;
+    std::string what;
+    auto add = [&](absl::Duration to) {
+      if (to <= from) return;
+      bands.push_back(ChartBand{absl::ToDoubleSeconds(from), absl::ToDoubleSeconds(to),
+                                what.empty() ? label
+                                             : absl::StrCat(label, "; ", what, " (", Secs(from),
+                                                            " to ", Secs(to), ")"),
+                                nodes});
+    };
+    for (const FaultStep& step : f.interval.steps) {
+      add(step.t);
+      from = step.t;
+      nodes = step.nodes;
+      what = step.what;
+    }
+    add(f.interval.end);
   }
   return bands;
 }

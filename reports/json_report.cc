@@ -78,13 +78,18 @@ json PlanToJson(const Plan& plan) {
 json TimelineToJson(const Report& report) {
   json faults = json::array();
   for (const ReportFault& f : report.faults) {
+    json steps = json::array();
+    for (const FaultStep& step : f.interval.steps) {
+      steps.push_back({{"t_s", Seconds(step.t)}, {"what", step.what}, {"nodes", step.nodes}});
+    }
     faults.push_back({{"phase", f.interval.phase},
                       {"adversary", f.interval.adversary},
                       {"nodes", f.interval.nodes},
                       {"params", ParamsToJson(f.params)},
                       {"start_s", Seconds(f.interval.start)},
                       {"end_s", Seconds(f.interval.end)},
-                      {"ended", f.interval.ended}});
+                      {"ended", f.interval.ended},
+                      {"steps", steps}});
   }
   json exits = json::array();
   for (const ProcessExit& e : report.exits) {

@@ -24,7 +24,16 @@ class FaultTimeline {
     };
     std::vector<Down> downs;
     for (const FaultInterval& fault : history.FaultIntervals()) {
-      for (int node : fault.nodes) downs.push_back({fault.start, fault.end, node});
+      // A phase's faulty nodes are its start's until its first step, then
+      // each step's until the next.
+      absl::Duration from = fault.start;
+      const std::vector<int>* nodes = &fault.nodes;
+      for (const FaultStep& step : fault.steps) {
+        for (int node : *nodes) downs.push_back({from, step.t, node});
+        from = step.t;
+        nodes = &step.nodes;
+      }
+      for (int node : *nodes) downs.push_back({from, fault.end, node});
     }
     for (const ProcessExit& exit : history.process_exits()) {
       absl::Duration restart = history.end();

@@ -101,6 +101,32 @@ TEST_F(AdversaryTest, PartitionIsolatesAReplicaInNoGroup) {
             (std::set<std::pair<int, int>>{{3, 0}, {3, 1}, {3, 2}, {0, 3}, {1, 3}, {2, 3}}));
 }
 
+TEST_F(AdversaryTest, PartitionMakesReplicasCutOffFromEveryQuorumFaulty) {
+  auto minority =
+      Make("partition", {}, {{"groups", std::vector<std::vector<int>>{{0, 1, 3}, {2}}}});
+  ASSERT_TRUE(minority->Start(control_).ok());
+  std::optional<AdversaryStep> step = minority->CurrentStep();
+  ASSERT_TRUE(step.has_value());
+  EXPECT_EQ(step->what, "groups [0, 1, 3] | [2]");
+  EXPECT_EQ(step->faulty, std::vector<int>{2});
+  ASSERT_TRUE(minority->Stop(control_).ok());
+  // Two against two: neither side has a quorum of n - f = 3.
+  auto even = Make("partition", {}, {{"groups", std::vector<std::vector<int>>{{0, 1}, {2, 3}}}});
+  ASSERT_TRUE(even->Start(control_).ok());
+  EXPECT_EQ(even->CurrentStep()->faulty, (std::vector<int>{0, 1, 2, 3}));
+  ASSERT_TRUE(even->Stop(control_).ok());
+  // A replica in no group is cut off too.
+  auto isolate = Make("partition", {}, {{"groups", std::vector<std::vector<int>>{{0, 1, 2}}}});
+  ASSERT_TRUE(isolate->Start(control_).ok());
+  EXPECT_EQ(isolate->CurrentStep()->faulty, std::vector<int>{3});
+}
+
+TEST_F(AdversaryTest, NetworkFaultsOnNamedNodesHaveNoSteps) {
+  auto delay = Make("delay", {1}, {{"delay", absl::Milliseconds(10)}});
+  ASSERT_TRUE(delay->Start(control_).ok());
+  EXPECT_FALSE(delay->CurrentStep().has_value());
+}
+
 TEST_F(AdversaryTest, ProcessFaultsActOnStartAndHealOnStop) {
   auto crash = Make("crash", {1, 2}, {});
   ASSERT_TRUE(crash->Start(control_).ok());

@@ -225,5 +225,38 @@ TEST_F(ByzantineAdversaryTest, RandomDrawsAReproducibleScheduleAndHealsEachRound
   EXPECT_GE(kinds.size(), 3u) << "12 rounds should draw several kinds of fault";
 }
 
+TEST_F(ByzantineAdversaryTest, RandomRoundsAreStepsNamingWhoIsFaulty) {
+  seed_ = 5;
+  RecordingControl control;
+  auto random = Make("random", {2}, {{"round", absl::Seconds(1)}});
+  ASSERT_TRUE(random->Start(control).ok());
+  std::set<std::string> kinds;
+  for (int r = 0; r < 24; ++r) {
+    if (r > 0) ASSERT_TRUE(random->Tick(control, absl::Milliseconds(1000 * r + 10)).ok());
+    const std::optional<AdversaryStep> step = random->CurrentStep();
+    ASSERT_TRUE(step.has_value());
+    const std::string prefix = absl::StrCat("round ", r, ": ");
+    ASSERT_EQ(step->what.substr(0, prefix.size()), prefix) << step->what;
+    const size_t end = step->what.find(' ', prefix.size());
+    const std::string kind = step->what.substr(prefix.size(), end - prefix.size());
+    kinds.insert(kind);
+    if (kind != "partition") {
+      EXPECT_EQ(step->faulty, std::vector<int>{2}) << step->what;
+      continue;
+    }
+    // The Byzantine node, and everyone on a side of fewer than n - f = 3.
+    const std::set<std::pair<int, int>> cut = control.Links();
+    std::vector<int> expected;
+    for (int x = 0; x < 4; ++x) {
+      int side = 1;
+      for (int y = 0; y < 4; ++y) side += (x != y && cut.count({x, y}) == 0) ? 1 : 0;
+      if (x == 2 || side < 3) expected.push_back(x);
+    }
+    EXPECT_EQ(step->faulty, expected) << step->what;
+  }
+  EXPECT_EQ(kinds.count("partition"), 1u) << "24 rounds should draw a partition";
+  ASSERT_TRUE(random->Stop(control).ok());
+}
+
 }  // namespace
 }  // namespace turncoat

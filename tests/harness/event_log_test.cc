@@ -70,6 +70,7 @@ TEST(EventJsonTest, EveryEventTypeRoundTrips) {
       Commit{absl::Milliseconds(3), 2, 1, "a"},
       FaultStart{absl::Milliseconds(4), 1, "crash", {2, 3}},
       FaultEnd{absl::Milliseconds(5), 1},
+      FaultStep{absl::Milliseconds(5), 0, "round 2: partition [0, 1] | [2, 3]", {0, 1, 2, 3}},
       ProcessStart{absl::Milliseconds(6), 2, 4242},
       exit,
       stats,
@@ -215,6 +216,24 @@ TEST(HistoryTest, FaultIntervalsPairStartsWithEnds) {
   EXPECT_EQ(h.end(), absl::Seconds(12));
   h.Add(RunEnd{absl::Seconds(20)});
   EXPECT_EQ(h.end(), absl::Seconds(20));
+}
+
+TEST(HistoryTest, FaultIntervalsCarryTheirPhasesStepsInTimeOrder) {
+  History h;
+  h.Add(FaultStart{absl::Seconds(2), 0, "random", {3}});
+  h.Add(FaultStep{absl::Seconds(6), 0, "round 2", {3}});
+  h.Add(FaultStep{absl::Seconds(4), 0, "round 1", {0, 3}});
+  h.Add(FaultStep{absl::Seconds(4), 1, "another phase", {1}});
+  h.Add(FaultEnd{absl::Seconds(8), 0});
+  h.Add(FaultStart{absl::Seconds(10), 0, "random", {3}});  // the phase again, later
+  h.Add(FaultEnd{absl::Seconds(12), 0});
+  const std::vector<FaultInterval> intervals = h.FaultIntervals();
+  ASSERT_EQ(intervals.size(), 2u);
+  ASSERT_EQ(intervals[0].steps.size(), 2u);
+  EXPECT_EQ(intervals[0].steps[0].what, "round 1");
+  EXPECT_EQ(intervals[0].steps[0].nodes, (std::vector<int>{0, 3}));
+  EXPECT_EQ(intervals[0].steps[1].what, "round 2");
+  EXPECT_TRUE(intervals[1].steps.empty());
 }
 
 }  // namespace

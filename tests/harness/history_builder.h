@@ -38,6 +38,10 @@ class HistoryBuilder {
     if (end_ms.has_value()) history_.Add(FaultEnd{absl::Milliseconds(*end_ms), phase});
     return *this;
   }
+  HistoryBuilder& Step(int64_t ms, int phase, std::vector<int> nodes) {
+    history_.Add(FaultStep{absl::Milliseconds(ms), phase, "step", std::move(nodes)});
+    return *this;
+  }
   HistoryBuilder& Start(int64_t ms, int replica) {
     history_.Add(ProcessStart{absl::Milliseconds(ms), replica, 1000 + replica});
     return *this;

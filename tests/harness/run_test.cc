@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -143,6 +144,38 @@ TEST_F(RunTest, TracedOmissionRecordsEveryMessageFate) {
   EXPECT_EQ(link_total, lines);
   const std::string html = Slurp(run_dir_ + "/report.html");
   EXPECT_TRUE(absl::StrContains(html, "<section id=\"messages\">"));
+}
+
+TEST_F(RunTest, RandomPhaseRecordsEachRoundAsAStep) {
+  const std::string plan = dir_ + "/random.yaml";
+  std::ofstream(plan) << "name: random-steps\ntarget: " << TURNCOAT_SOURCE_DIR
+                      << "/targets/refbft.yaml\nreplicas: 4\nbyzantine: [3]\nseed: 9\n"
+                         "duration: 5s\nworkload: { rate: 20/s }\n"
+                         "timeline:\n  - { at: 1s, for: 3s, adversary: random, nodes: [3], "
+                         "params: { round: 500ms } }\n"
+                         "expect:\n  safety: [agreement, prefix, validity, integrity]\n";
+  ASSERT_EQ(RunToEnd({plan}), 0) << Output();
+
+  std::vector<nlohmann::json> steps;
+  std::ifstream history(run_dir_ + "/history.jsonl");
+  for (std::string line; std::getline(history, line);) {
+    const nlohmann::json event = nlohmann::json::parse(line);
+    if (event["type"] == "fault_step") steps.push_back(event);
+  }
+  ASSERT_EQ(steps.size(), 6u);
+  for (size_t k = 0; k < steps.size(); ++k) {
+    const std::string what = steps[k]["what"];
+    EXPECT_TRUE(absl::StartsWith(what, absl::StrCat("round ", k, ": "))) << what;
+    // Each round starts on the tick after its boundary (ticks are 200 ms apart).
+    const double t = steps[k]["t_us"].get<double>() / 1e6;
+    EXPECT_GE(t, 1.0 + 0.5 * static_cast<double>(k)) << what;
+    EXPECT_LT(t, 1.0 + 0.5 * static_cast<double>(k) + 0.45) << what;
+    const std::vector<int> nodes = steps[k]["nodes"];
+    EXPECT_TRUE(std::find(nodes.begin(), nodes.end(), 3) != nodes.end()) << what;
+  }
+  const nlohmann::json fault = Report()["timeline"]["faults"][0];
+  ASSERT_EQ(fault["steps"].size(), steps.size());
+  EXPECT_EQ(fault["steps"][5]["what"], steps[5]["what"]);
 }
 
 TEST_F(RunTest, BadTraceFlagIsBadInput) {

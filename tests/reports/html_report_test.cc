@@ -74,6 +74,26 @@ TEST(HtmlReportTest, DrawsTimelineRateAndLatency) {
   EXPECT_GE(svgs[2]->FindAll("polyline").size(), 2u);  // p50 and p99
 }
 
+TEST(HtmlReportTest, APhasesStepsAreBandsOnTheReplicasTheyMadeFaulty) {
+  Report report = SampleReport(false);
+  ASSERT_EQ(report.faults.size(), 1u);
+  report.faults[0].interval.steps.push_back(
+      FaultStep{absl::Seconds(6), 0, "round 1: partition [0, 3] | [1, 2]", {1, 2}});
+  const XmlElement doc = ParseHtml(RenderHtmlReport(report));
+  std::vector<std::string> timeline_bands;
+  for (const XmlElement* rect : doc.FindAll("svg")[0]->FindAll("rect")) {
+    if (rect->Attr("class") == "fault") timeline_bands.push_back(rect->AllText());
+  }
+  // 5s-6s on replica 1 as the phase started; 6s-8s on replicas 1 and 2.
+  ASSERT_EQ(timeline_bands.size(), 3u);
+  EXPECT_EQ(timeline_bands[0].find("round 1"), std::string::npos) << timeline_bands[0];
+  for (int i : {1, 2}) {
+    EXPECT_NE(timeline_bands[i].find("; round 1: partition [0, 3] | [1, 2] (6.000s to 8.000s)"),
+              std::string::npos)
+        << timeline_bands[i];
+  }
+}
+
 // The rows of the table in the section with id `id`, as cell texts.
 std::vector<std::vector<std::string>> TableRows(const XmlElement& doc, const std::string& id) {
   std::vector<std::vector<std::string>> rows;

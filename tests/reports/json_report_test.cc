@@ -49,6 +49,14 @@ TEST(JsonReportTest, HasEveryTopLevelField) {
   EXPECT_TRUE(j["findings"].empty());
 }
 
+TEST(JsonReportTest, FaultsListTheirSteps) {
+  Report report = SampleReport(false);
+  EXPECT_EQ(Parse(report)["timeline"]["faults"][0]["steps"], json::array());
+  report.faults[0].interval.steps.push_back(FaultStep{absl::Seconds(6), 0, "round 1", {1, 2}});
+  EXPECT_EQ(Parse(report)["timeline"]["faults"][0]["steps"],
+            json::array({{{"t_s", 6.0}, {"what", "round 1"}, {"nodes", {1, 2}}}}));
+}
+
 TEST(JsonReportTest, TraceCountsPerLinkAndAction) {
   const json j = Parse(SampleReport(false));
   const json& t = j["trace"];

@@ -166,5 +166,33 @@ TEST(LivenessTest, UnendedFaultLastsToTheEndOfTheHistory) {
   EXPECT_TRUE(RunRegistered("liveness", h.history(), Context(4, {}, kBound)).holds());
 }
 
+TEST(LivenessTest, StepsChangeWhoIsFaultyWithinAPhase) {
+  HistoryBuilder h;
+  // A random schedule by Byzantine replica 3: a quiet round, then one
+  // that cuts replica 0 off (two faulty of four), then quiet again.
+  h.Fault(1000, 13000, 0, "random", {3});
+  h.Step(1000, 0, {3}).Step(5000, 0, {0, 3}).Step(7000, 0, {3});
+  h.Submit(1500, 1, "during-quiet");  // its window reaches the cut: excused
+  h.Submit(8000, 1, "after-cut").CommitAt(8200, {1, 2}, 1, "after-cut");
+  h.Commit(15000, 0, 1, "after-cut");  // 0 was cut off until 7s: excused
+  h.Submit(14000, 1, "late").CommitAt(14100, {1, 2}, 2, "late");  // 0 is late
+  h.End(25000);
+  const CheckResult r = RunRegistered("liveness", h.history(), Context(4, {3}, kBound));
+  ASSERT_EQ(r.violations, 1) << r.checked;
+  EXPECT_EQ(r.findings[0].message,
+            "'late', submitted to replica 1 at 14s, did not commit at replica 0 within 5s (by "
+            "19s) although the cluster stayed within its fault bound");
+  EXPECT_NE(r.checked.find("1 submissions excused"), std::string::npos) << r.checked;
+}
+
+TEST(LivenessTest, WithoutStepsAPhasesNodesHoldThroughout) {
+  HistoryBuilder h;
+  h.Fault(1000, 13000, 0, "random", {3});
+  h.Submit(1500, 1, "a").CommitAt(1600, {1, 2}, 1, "a");  // 0 never commits
+  h.End(25000);
+  const CheckResult r = RunRegistered("liveness", h.history(), Context(4, {3}, kBound));
+  EXPECT_EQ(r.violations, 2);  // the value, and recovery at replica 0
+}
+
 }  // namespace
 }  // namespace turncoat
