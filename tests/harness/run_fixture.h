@@ -97,6 +97,16 @@ class TurncoatRunTest : public ::testing::Test {
     return absl::StrCat(TURNCOAT_SOURCE_DIR, "/plans/", name);
   }
 
+  // Writes plan `name` against the shipped refbft target, with the plan's
+  // other keys in `body`, into the test's directory; returns its path.
+  std::string WritePlan(const std::string& name, const std::string& body) {
+    const std::string path = absl::StrCat(dir_, "/", name, ".yaml");
+    std::ofstream(path) << "name: " << name << "\ntarget: " << TURNCOAT_SOURCE_DIR
+                        << "/targets/refbft.yaml\n"
+                        << body;
+    return path;
+  }
+
   std::string Output() { return Slurp(dir_ + "/stdout") + Slurp(dir_ + "/stderr"); }
 
   std::string dir_;

@@ -77,11 +77,11 @@ TEST_F(RunTest, CorrectRefbftSurvivesTheCrashedLeader) {
 }
 
 TEST_F(RunTest, BadPlanExitsTwoBeforeStartingAnything) {
-  const std::string plan = dir_ + "/bad.yaml";
-  std::ofstream(plan) << "name: bad\ntarget: " << TURNCOAT_SOURCE_DIR
-                      << "/targets/refbft.yaml\nreplicas: 4\nseed: 1\nduration: 5s\n"
-                         "workload: { rate: 10/s, clients: 1, value_bytes: 32 }\n"
-                         "timeline:\n  - { at: 1s, for: 1s, adversary: teleport, nodes: [0] }\n";
+  const std::string plan =
+      WritePlan("bad",
+                "replicas: 4\nseed: 1\nduration: 5s\n"
+                "workload: { rate: 10/s, clients: 1, value_bytes: 32 }\n"
+                "timeline:\n  - { at: 1s, for: 1s, adversary: teleport, nodes: [0] }\n");
   EXPECT_EQ(RunToEnd({plan}), 2);
   const std::string err = Slurp(dir_ + "/stderr");
   EXPECT_TRUE(absl::StrContains(err, plan + ":8:")) << err;
@@ -93,14 +93,14 @@ TEST_F(RunTest, BadPlanExitsTwoBeforeStartingAnything) {
 // history has a line per message, drops only on 2's links and passes
 // elsewhere, and report.json counts exactly the lines the history holds.
 TEST_F(RunTest, TracedOmissionRecordsEveryMessageFate) {
-  const std::string plan = dir_ + "/traced.yaml";
-  std::ofstream(plan) << "name: traced-omission\ntarget: " << TURNCOAT_SOURCE_DIR
-                      << "/targets/refbft.yaml\nreplicas: 4\nbyzantine: [2]\nseed: 3\n"
-                         "duration: 5s\nworkload: { rate: 40/s, clients: 2 }\n"
-                         "timeline:\n  - { at: 1s, for: 3s, adversary: omission, nodes: [2], "
-                         "params: { drop: 1.0 } }\n"
-                         "expect:\n  safety: [agreement, prefix, validity, integrity]\n"
-                         "trace: { sample_every: 1 }\n";
+  const std::string plan =
+      WritePlan("traced-omission",
+                "replicas: 4\nbyzantine: [2]\nseed: 3\n"
+                "duration: 5s\nworkload: { rate: 40/s, clients: 2 }\n"
+                "timeline:\n  - { at: 1s, for: 3s, adversary: omission, nodes: [2], "
+                "params: { drop: 1.0 } }\n"
+                "expect:\n  safety: [agreement, prefix, validity, integrity]\n"
+                "trace: { sample_every: 1 }\n");
   ASSERT_EQ(RunToEnd({plan}), 0) << Output();
 
   std::map<std::pair<int, int>, std::map<std::string, int64_t>> counted;
@@ -147,13 +147,13 @@ TEST_F(RunTest, TracedOmissionRecordsEveryMessageFate) {
 }
 
 TEST_F(RunTest, RandomPhaseRecordsEachRoundAsAStep) {
-  const std::string plan = dir_ + "/random.yaml";
-  std::ofstream(plan) << "name: random-steps\ntarget: " << TURNCOAT_SOURCE_DIR
-                      << "/targets/refbft.yaml\nreplicas: 4\nbyzantine: [3]\nseed: 9\n"
-                         "duration: 5s\nworkload: { rate: 20/s }\n"
-                         "timeline:\n  - { at: 1s, for: 3s, adversary: random, nodes: [3], "
-                         "params: { round: 500ms } }\n"
-                         "expect:\n  safety: [agreement, prefix, validity, integrity]\n";
+  const std::string plan =
+      WritePlan("random-steps",
+                "replicas: 4\nbyzantine: [3]\nseed: 9\n"
+                "duration: 5s\nworkload: { rate: 20/s }\n"
+                "timeline:\n  - { at: 1s, for: 3s, adversary: random, nodes: [3], "
+                "params: { round: 500ms } }\n"
+                "expect:\n  safety: [agreement, prefix, validity, integrity]\n");
   ASSERT_EQ(RunToEnd({plan}), 0) << Output();
 
   std::vector<nlohmann::json> steps;

@@ -102,16 +102,16 @@ TEST_F(TwinsRunTest, SmallQuorumBreaksAgreementUnderTwins) {
 }
 
 TEST_F(TwinsRunTest, DifferentSplitsForOneTwinAreBadInputNamingBothPhases) {
-  const std::string plan = dir_ + "/twins-bad.yaml";
-  std::ofstream(plan) << "name: twins-bad\ntarget: " << TURNCOAT_SOURCE_DIR
-                      << "/targets/refbft.yaml\nreplicas: 4\nbyzantine: [2]\nseed: 1\n"
-                         "duration: 10s\nworkload: { rate: 10/s, clients: 1, value_bytes: 32 }\n"
-                         "timeline:\n"
-                         "  - { at: 1s, for: 2s, adversary: twins, nodes: [2], "
-                         "params: { split: [[0], [1, 3]] } }\n"
-                         "  - { at: 5s, for: 2s, adversary: twins, nodes: [2], "
-                         "params: { split: [[1], [0, 3]] } }\n"
-                         "expect: { safety: [agreement] }\n";
+  const std::string plan =
+      WritePlan("twins-bad",
+                "replicas: 4\nbyzantine: [2]\nseed: 1\n"
+                "duration: 10s\nworkload: { rate: 10/s, clients: 1, value_bytes: 32 }\n"
+                "timeline:\n"
+                "  - { at: 1s, for: 2s, adversary: twins, nodes: [2], "
+                "params: { split: [[0], [1, 3]] } }\n"
+                "  - { at: 5s, for: 2s, adversary: twins, nodes: [2], "
+                "params: { split: [[1], [0, 3]] } }\n"
+                "expect: { safety: [agreement] }\n");
   EXPECT_EQ(RunToEnd({plan}), 2) << Slurp(dir_ + "/stdout");
   const std::string err = Slurp(dir_ + "/stderr");
   EXPECT_TRUE(absl::StrContains(err, "timeline[0] and timeline[1]")) << err;
