@@ -88,6 +88,15 @@ class EventHub {
   std::vector<std::shared_ptr<Subscriber>> subscribers_ ABSL_GUARDED_BY(mu_);
 };
 
+void ToProto(const RuleStats& s, v1::RuleStat* out) {
+  out->set_id(s.id);
+  out->set_matched(s.matched);
+  out->set_applied(s.applied);
+  out->set_rewrite_errors(s.rewrite_errors);
+  out->set_hold_overflows(s.hold_overflows);
+  out->set_held_now(s.held_now);
+}
+
 absl::StatusOr<RuleSpec> ToRuleSpec(const v1::Rule& r) {
   RuleSpec spec;
   spec.id = r.id();
@@ -349,7 +358,7 @@ struct AgentServer::Impl final : public v1::Agent::Service {
   }
 
   grpc::Status ChangeRules(grpc::ServerContext*, const v1::RuleChangeRequest* req,
-                           v1::Empty*) override {
+                           v1::RuleChangeReply* reply) override {
     RuleChange change;
     change.remove.assign(req->remove().begin(), req->remove().end());
     for (const v1::Rule& rule : req->install()) {
@@ -357,9 +366,11 @@ struct AgentServer::Impl final : public v1::Agent::Service {
       if (!spec.ok()) return ToGrpc(spec.status());
       change.install.push_back({*std::move(spec), rule.before()});
     }
-    auto released = engine.Change(std::move(change));
+    std::vector<RuleStats> removed;
+    auto released = engine.Change(std::move(change), &removed);
     if (!released.ok()) return ToGrpc(released.status());
     DeliverAll(std::move(*released));
+    for (const RuleStats& s : removed) ToProto(s, reply->add_removed());
     return grpc::Status::OK;
   }
 
@@ -370,15 +381,7 @@ struct AgentServer::Impl final : public v1::Agent::Service {
 
   grpc::Status GetRuleStats(grpc::ServerContext*, const v1::Empty*,
                             v1::RuleStatsReply* reply) override {
-    for (const RuleStats& s : engine.Stats()) {
-      v1::RuleStat* out = reply->add_stats();
-      out->set_id(s.id);
-      out->set_matched(s.matched);
-      out->set_applied(s.applied);
-      out->set_rewrite_errors(s.rewrite_errors);
-      out->set_hold_overflows(s.hold_overflows);
-      out->set_held_now(s.held_now);
-    }
+    for (const RuleStats& s : engine.Stats()) ToProto(s, reply->add_stats());
     return grpc::Status::OK;
   }
 

@@ -41,7 +41,8 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Remove(absl::string_view id) {
   return Change(std::move(change));
 }
 
-absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change) {
+absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
+                                                     std::vector<RuleStats>* removed_stats) {
   // Compiling can take long (a rewriter loads keys and resolves its fields
   // against the schema; hundreds of ms for a phase on a busy machine), and
   // every proxied frame takes a Snapshot(): so the work happens under
@@ -86,7 +87,10 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change) {
   // Retire before unpublishing: a Process() still on the old snapshot then
   // passes its frame instead of stranding it in a dead buffer.
   std::vector<Emit> released;
-  for (const auto& rule : removed) rule->Retire(&budget_, &released);
+  for (const auto& rule : removed) {
+    rule->Retire(&budget_, &released);
+    if (removed_stats != nullptr) removed_stats->push_back(rule->Stats());
+  }
   absl::MutexLock lock(&mu_);
   Publish(std::move(rules));
   return released;

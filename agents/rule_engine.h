@@ -77,10 +77,12 @@ class RuleEngine {
   // publishes the result at once: no frame sees half of the change, which
   // is what lets a phase's faults start and heal on all links together.
   // All or nothing: on an error (unknown id, duplicate id, invalid spec)
-  // nothing changes. Returns the frames the removed rules held. Frames do
-  // not wait while a change compiles: they see the rules before it until
-  // it is published.
-  absl::StatusOr<std::vector<Emit>> Change(RuleChange change);
+  // nothing changes. Returns the frames the removed rules held, and puts
+  // the removed rules' final counters in `removed_stats` if given. Frames
+  // do not wait while a change compiles: they see the rules before it
+  // until it is published.
+  absl::StatusOr<std::vector<Emit>> Change(RuleChange change,
+                                           std::vector<RuleStats>* removed_stats = nullptr);
   // Removes every rule; returns every held frame.
   std::vector<Emit> Clear();
 

@@ -193,14 +193,20 @@ absl::Status AgentHandle::ResumeReplica() {
   return impl_->Call("ResumeReplica", &v1::Agent::Stub::ResumeReplica, v1::Empty(), &reply);
 }
 
-absl::Status AgentHandle::ChangeRules(const v1::RuleChangeRequest& request) {
-  v1::Empty reply;
-  return impl_->Call("ChangeRules", &v1::Agent::Stub::ChangeRules, request, &reply);
+absl::StatusOr<v1::RuleChangeReply> AgentHandle::ChangeRules(
+    const v1::RuleChangeRequest& request) {
+  v1::RuleChangeReply reply;
+  if (absl::Status s = impl_->Call("ChangeRules", &v1::Agent::Stub::ChangeRules, request, &reply);
+      !s.ok()) {
+    return s;
+  }
+  return reply;
 }
 
 absl::StatusOr<v1::RuleStatsReply> AgentHandle::RuleStats() {
   v1::RuleStatsReply reply;
-  if (absl::Status s = impl_->Call("GetRuleStats", &v1::Agent::Stub::GetRuleStats, v1::Empty(), &reply);
+  if (absl::Status s =
+          impl_->Call("GetRuleStats", &v1::Agent::Stub::GetRuleStats, v1::Empty(), &reply);
       !s.ok()) {
     return s;
   }

@@ -58,8 +58,11 @@ class AgentHandle {
   absl::Status RestartReplica();
   absl::Status PauseReplica();
   absl::Status ResumeReplica();
-  // Removes and installs rules on the agent's links in one step.
-  absl::Status ChangeRules(const agent::v1::RuleChangeRequest& request);
+  // Removes and installs rules on the agent's links in one step; returns
+  // the removed rules' final counters.
+  absl::StatusOr<agent::v1::RuleChangeReply> ChangeRules(
+      const agent::v1::RuleChangeRequest& request);
+  // The counters of the rules installed now.
   absl::StatusOr<agent::v1::RuleStatsReply> RuleStats();
   absl::Status SetTrace(uint32_t sample_every);
 

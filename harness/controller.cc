@@ -8,10 +8,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -41,6 +43,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace v1 = agent::v1;
+using google::protobuf::RepeatedPtrField;
 
 // Everything recorded during the run: appended to history.jsonl as it
 // arrives (so a killed run leaves its history) and kept in memory for the
@@ -78,24 +81,48 @@ class Collector {
   absl::Status log_error_;
 };
 
-// FaultControl over the agents. Rule ids are made unique per agent by
-// naming the link, since one agent's engine serves all of its links. Ids
-// 0..n-1 are the replicas; TwinId(n, r) = n + r is the twin of r
-// (adversaries/twins.h), whose agent runs a second process of replica r.
+// An agent rule id: the adversary's rule id made unique per agent by naming
+// the link, since one agent's engine serves all of its links.
+std::string LinkRuleId(int from, int to, const std::string& id) {
+  return absl::StrCat(id, "@", from, "->", to);
+}
+
+// The adversary's rule id and the link's destination from a LinkRuleId.
+struct ParsedLinkRuleId {
+  std::string rule;
+  int to = -1;
+};
+std::optional<ParsedLinkRuleId> ParseLinkRuleId(const std::string& id) {
+  const size_t at = id.rfind('@');
+  if (at == std::string::npos) return std::nullopt;
+  const size_t arrow = id.find("->", at);
+  ParsedLinkRuleId parsed{id.substr(0, at)};
+  if (arrow == std::string::npos || !absl::SimpleAtoi(id.substr(arrow + 2), &parsed.to)) {
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+// FaultControl over the agents. Ids 0..n-1 are the replicas; TwinId(n, r) =
+// n + r is the twin of r (adversaries/twins.h), whose agent runs a second
+// process of replica r. The final counters of every rule a change removes
+// go to `on_removed` with the id of the agent that ran it.
 class ClusterControl : public FaultControl {
  public:
+  using RemovedRules = std::function<void(int id, const v1::RuleChangeReply& reply)>;
+
   ClusterControl(int n, std::vector<std::unique_ptr<AgentHandle>>* agents,
-                 std::map<int, std::unique_ptr<AgentHandle>>* twin_agents)
-      : n_(n), agents_(agents), twin_agents_(twin_agents) {}
+                 std::map<int, std::unique_ptr<AgentHandle>>* twin_agents, RemovedRules on_removed)
+      : n_(n), agents_(agents), twin_agents_(twin_agents), on_removed_(std::move(on_removed)) {}
 
   absl::Status ChangeRules(const std::vector<PlacedRule>& remove,
                            const std::vector<PlacedRule>& install) override {
-    // One request per agent, built (and checked) before any is sent.
-    std::map<AgentHandle*, v1::RuleChangeRequest> requests;
+    // One request per agent (by FaultControl id), built and checked before
+    // any is sent.
+    std::map<int, v1::RuleChangeRequest> requests;
     for (const PlacedRule& r : remove) {
-      AgentHandle* a = agent(r.from);
-      if (a == nullptr) return Unknown(r.from);
-      requests[a].add_remove(LinkRuleId(r.from, r.to, r.rule.id()));
+      if (agent(r.from) == nullptr) return Unknown(r.from);
+      requests[r.from].add_remove(LinkRuleId(r.from, r.to, r.rule.id()));
     }
     for (const PlacedRule& r : install) {
       AgentHandle* a = agent(r.from);
@@ -104,7 +131,7 @@ class ClusterControl : public FaultControl {
         return absl::InvalidArgumentError(absl::StrCat(
             "rule ", r.rule.id(), ": link ", r.from, " -> ", r.to, " leads to no replica"));
       }
-      v1::Rule* placed = requests[a].add_install();
+      v1::Rule* placed = requests[r.from].add_install();
       *placed = r.rule;
       placed->set_id(LinkRuleId(r.from, r.to, r.rule.id()));
       if (!r.rule.before().empty()) placed->set_before(LinkRuleId(r.from, r.to, r.rule.before()));
@@ -115,19 +142,33 @@ class ClusterControl : public FaultControl {
     }
     // In parallel, so that every agent switches within about one control
     // call of the others rather than one after another.
-    std::vector<absl::Status> results(requests.size());
-    std::vector<std::thread> calls;
+    std::vector<absl::StatusOr<v1::RuleChangeReply>> results(requests.size());
+    auto call = [this](int id, const v1::RuleChangeRequest& request) {
+      return agent(id)->ChangeRules(request);
+    };
+    if (requests.size() == 1) {
+      results[0] = call(requests.begin()->first, requests.begin()->second);
+    } else {
+      std::vector<std::thread> calls;
+      size_t i = 0;
+      for (const auto& [id, request] : requests) {
+        calls.emplace_back([&call, id = id, &request = request, &result = results[i++]] {
+          result = call(id, request);
+        });
+      }
+      for (std::thread& t : calls) t.join();
+    }
+    absl::Status status;
     size_t i = 0;
-    for (const auto& [a, request] : requests) {
-      calls.emplace_back([a = a, &request = request, &result = results[i++]] {
-        result = a->ChangeRules(request);
-      });
+    for (const auto& [id, request] : requests) {
+      const absl::StatusOr<v1::RuleChangeReply>& result = results[i++];
+      if (result.ok()) {
+        on_removed_(id, *result);
+      } else if (status.ok()) {
+        status = result.status();
+      }
     }
-    for (std::thread& t : calls) t.join();
-    for (const absl::Status& s : results) {
-      if (!s.ok()) return s;
-    }
-    return absl::OkStatus();
+    return status;
   }
   absl::Status Kill(int replica) override {
     AgentHandle* a = agent(replica);
@@ -161,9 +202,6 @@ class ClusterControl : public FaultControl {
   }
 
  private:
-  static std::string LinkRuleId(int from, int to, const std::string& id) {
-    return absl::StrCat(id, "@", from, "->", to);
-  }
   // The agent behind a FaultControl id, or nullptr.
   AgentHandle* agent(int id) {
     if (id >= 0 && id < n_) {
@@ -180,6 +218,7 @@ class ClusterControl : public FaultControl {
   const int n_;
   std::vector<std::unique_ptr<AgentHandle>>* agents_;
   std::map<int, std::unique_ptr<AgentHandle>>* twin_agents_;
+  const RemovedRules on_removed_;
   std::mutex mu_;
   std::set<int> expected_exits_;
 };
@@ -250,7 +289,8 @@ class Run {
   absl::Status StartPhase(size_t phase, FaultControl& control);
   // Heals `phase` through `control`; a failure is recorded, the run goes on.
   void StopPhase(size_t phase, FaultControl& control);
-  void RecordRuleStats();
+  // Records the counters of rules of the agent `from`, as of their removal.
+  void RecordRuleCounters(int from, const RepeatedPtrField<v1::RuleStat>& rules);
   // Records the phase's adversary's current step if it is new.
   void RecordStep(size_t phase);
   void Teardown();
@@ -320,7 +360,11 @@ absl::Status Run::Prepare() {
 }
 
 absl::Status Run::StartAgents() {
-  control_ = std::make_unique<ClusterControl>(plan_.n, &agents_, &twin_agents_);
+  control_ = std::make_unique<ClusterControl>(
+      plan_.n, &agents_, &twin_agents_,
+      [this](int from, const v1::RuleChangeReply& reply) {
+        RecordRuleCounters(from, reply.removed());
+      });
   for (int i = 0; i < plan_.n; ++i) {
     AgentSpawnOptions spawn;
     spawn.binary = absl::StrCat(options_.build_dir, "/agents/turncoat-agent");
@@ -582,7 +626,8 @@ void Run::RecordMessage(int from, const v1::Event& event) {
   fate.action = m.action();
   // Rule ids are "<adversary rule>@<from>-><to>" (ClusterControl); the
   // event names its link already, and link_stats names rules without it.
-  fate.rule = m.rule_id().substr(0, m.rule_id().rfind('@'));
+  const std::optional<ParsedLinkRuleId> rule = ParseLinkRuleId(m.rule_id());
+  fate.rule = rule.has_value() ? rule->rule : m.rule_id();
   collector_->Record(std::move(fate));
 }
 
@@ -711,45 +756,34 @@ void Run::RecordStep(size_t phase) {
   recorded_steps_[phase] = *std::move(step);
 }
 
-void Run::RecordRuleStats() {
-  // One LinkStats per directed link that has rules: what each rule matched
-  // and did, read before the phase's rules (and their counters) go away.
-  // A twin's links are recorded under its FaultControl id, n + r.
-  for (const auto& [from, agent] : AllAgents()) {
-    auto stats = agent->RuleStats();
-    if (!stats.ok()) continue;
-    std::set<int> touched;
-    for (const v1::RuleStat& rule : stats->stats()) {
-      // Rule ids are "<adversary rule>@<from>-><to>" (ClusterControl).
-      const size_t at = rule.id().rfind('@');
-      const size_t arrow = rule.id().find("->", at);
-      int to = -1;
-      if (at == std::string::npos || arrow == std::string::npos ||
-          !absl::SimpleAtoi(rule.id().substr(arrow + 2), &to)) {
-        continue;
-      }
-      // Rule names carry their phase, so counters of rules already removed
-      // stay in the link's cumulative record beside the live ones.
-      auto& counters = link_counters_[{from, to}];
-      const std::string name = rule.id().substr(0, at);
-      counters[absl::StrCat(name, " matched")] = static_cast<int64_t>(rule.matched());
-      counters[absl::StrCat(name, " applied")] = static_cast<int64_t>(rule.applied());
-      // A failing rewriter passes frames intact; the count makes that visible.
-      if (rule.rewrite_errors() > 0) {
-        counters[absl::StrCat(name, " rewrite errors")] = static_cast<int64_t>(rule.rewrite_errors());
-      }
-      touched.insert(to);
+void Run::RecordRuleCounters(int from, const RepeatedPtrField<v1::RuleStat>& rules) {
+  // One LinkStats per directed link named: the link's cumulative record of
+  // what each of its rules matched and did, as of the rule's removal (or
+  // the run's end). Rule names carry their phase (and a random round its
+  // index), so earlier rules keep their lines beside later ones. A twin's
+  // links are recorded under its FaultControl id, n + r.
+  std::set<int> touched;
+  for (const v1::RuleStat& rule : rules) {
+    const std::optional<ParsedLinkRuleId> id = ParseLinkRuleId(rule.id());
+    if (!id.has_value()) continue;
+    auto& counters = link_counters_[{from, id->to}];
+    counters[absl::StrCat(id->rule, " matched")] = static_cast<int64_t>(rule.matched());
+    counters[absl::StrCat(id->rule, " applied")] = static_cast<int64_t>(rule.applied());
+    // A failing rewriter passes frames intact; the count makes that visible.
+    if (rule.rewrite_errors() > 0) {
+      counters[absl::StrCat(id->rule, " rewrite errors")] =
+          static_cast<int64_t>(rule.rewrite_errors());
     }
-    for (int to : touched) {
-      collector_->Record(LinkStats{collector_->Now(), from, to, link_counters_[{from, to}]});
-    }
+    touched.insert(id->to);
+  }
+  for (int to : touched) {
+    collector_->Record(LinkStats{collector_->Now(), from, to, link_counters_[{from, to}]});
   }
 }
 
 void Run::StopPhase(size_t phase, FaultControl& control) {
   auto it = active_.find(phase);
   if (it == active_.end()) return;
-  RecordRuleStats();
   absl::Status s = it->second->Stop(control);
   if (!s.ok() && failure_.empty()) {
     failure_ = absl::StrCat("phase ", phase, " (", plan_.timeline[phase].adversary,
@@ -763,6 +797,12 @@ void Run::StopPhase(size_t phase, FaultControl& control) {
 void Run::Teardown() {
   if (workload_ != nullptr) workload_->Stop();
   while (!active_.empty()) StopPhase(active_.begin()->first, *control_);
+  // Rules that outlive every phase (a dormant twin's) report at the end.
+  for (const auto& [id, agent] : AllAgents()) {
+    if (collector_ == nullptr) break;
+    auto stats = agent->RuleStats();
+    if (stats.ok() && stats->stats_size() > 0) RecordRuleCounters(id, stats->stats());
+  }
   if (collector_ != nullptr) collector_->Record(RunEnd{collector_->Now()});
 
   // Twins too: every replica process and every agent of the run stops here.

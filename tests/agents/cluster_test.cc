@@ -231,6 +231,14 @@ TEST_F(ClusterTest, CommitsThroughPassThroughProxiesAndToleratesOneSilentReplica
   ASSERT_TRUE(stubs_[3]->GetRuleStats(Ctx().get(), v1::Empty(), &stats).ok());
   ASSERT_EQ(stats.stats_size(), 1);
   EXPECT_GT(stats.stats(0).applied(), 0u);
+  // Healing reports what the removed rule did, up to its removal.
+  v1::RuleChangeRequest heal;
+  heal.add_remove(stats.stats(0).id());
+  v1::RuleChangeReply healed;
+  ASSERT_TRUE(stubs_[3]->ChangeRules(Ctx().get(), heal, &healed).ok());
+  ASSERT_EQ(healed.removed_size(), 1);
+  EXPECT_EQ(healed.removed(0).id(), stats.stats(0).id());
+  EXPECT_GE(healed.removed(0).applied(), stats.stats(0).applied());
 }
 
 TEST_F(ClusterTest, TwoSilentReplicasStopCommitsUntilHealed) {

@@ -213,6 +213,32 @@ TEST_F(RuleEngineTest, ChangeIsAllOrNothing) {
   EXPECT_TRUE(engine_.Snapshot()->empty());
 }
 
+TEST_F(RuleEngineTest, ChangeReportsTheRemovedRulesFinalCounters) {
+  RuleSpec drop = Rule("drop-0-1", ActionKind::kDrop);
+  drop.to = 1;
+  ASSERT_TRUE(engine_.Install(drop).ok());
+  ASSERT_TRUE(engine_.Install(Rule("delay-all", ActionKind::kDelay)).ok());
+  for (int i = 0; i < 3; ++i) Run({0, 1});
+  Run({0, 2});
+
+  RuleChange change;
+  change.remove = {"drop-0-1"};
+  change.install.push_back({Rule("drop-all", ActionKind::kDrop), ""});
+  std::vector<RuleStats> removed;
+  ASSERT_TRUE(engine_.Change(change, &removed).ok());
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].id, "drop-0-1");
+  EXPECT_EQ(removed[0].matched, 3u);
+  EXPECT_EQ(removed[0].applied, 3u);
+
+  // A change that fails removes nothing and reports nothing.
+  RuleChange unknown;
+  unknown.remove = {"delay-all", "nope"};
+  removed.clear();
+  EXPECT_FALSE(engine_.Change(unknown, &removed).ok());
+  EXPECT_TRUE(removed.empty());
+}
+
 TEST_F(RuleEngineTest, MatchesMessageTypeAndFieldsInsideEmbeddedPayload) {
   engine_.SetCodec(RefbftCodec());
   RuleSpec spec = Rule("drop-high-proposals", ActionKind::kDrop);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -157,12 +158,27 @@ TEST_F(RunTest, RandomPhaseRecordsEachRoundAsAStep) {
   ASSERT_EQ(RunToEnd({plan}), 0) << Output();
 
   std::vector<nlohmann::json> steps;
+  std::set<std::string> counted_rules;  // rule names in the links' counters
   std::ifstream history(run_dir_ + "/history.jsonl");
   for (std::string line; std::getline(history, line);) {
     const nlohmann::json event = nlohmann::json::parse(line);
     if (event["type"] == "fault_step") steps.push_back(event);
+    if (event["type"] != "link_stats") continue;
+    for (const auto& [counter, value] : event["counters"].items()) {
+      counted_rules.insert(counter.substr(0, counter.find(' ')));
+    }
   }
   ASSERT_EQ(steps.size(), 6u);
+  // Every round that put rules on links left their counters, not just the
+  // last round.
+  for (size_t k = 0; k < steps.size(); ++k) {
+    const std::string what = steps[k]["what"];
+    if (absl::StrContains(what, "quiet") || absl::StrContains(what, "no link")) continue;
+    const std::string prefix = absl::StrCat("p0-random-r", k, "-");
+    EXPECT_TRUE(std::any_of(counted_rules.begin(), counted_rules.end(),
+                            [&](const std::string& r) { return absl::StartsWith(r, prefix); }))
+        << what << ": no counters for " << prefix;
+  }
   for (size_t k = 0; k < steps.size(); ++k) {
     const std::string what = steps[k]["what"];
     EXPECT_TRUE(absl::StartsWith(what, absl::StrCat("round ", k, ": "))) << what;
