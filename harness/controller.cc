@@ -24,6 +24,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "adversaries/adversary.h"
+#include "adversaries/phase_check.h"
 #include "adversaries/staged_control.h"
 #include "adversaries/twins.h"
 #include "common/ed25519.h"
@@ -327,6 +328,10 @@ class Run {
 };
 
 absl::Status Run::Prepare() {
+  if (absl::Status s = CheckPhases(plan_, target_, seed_); !s.ok()) {
+    bad_input_ = true;
+    return s;
+  }
   // Twins are processes of their own, routed when links open: the plan's
   // twins phases decide them before anything starts.
   auto twins = TwinsOf(plan_);
@@ -724,18 +729,7 @@ absl::Status Run::DriveTimeline() {
 
 absl::Status Run::StartPhase(size_t index, FaultControl& control) {
   const Phase& phase = plan_.timeline[index];
-  AdversaryContext context;
-  context.n = plan_.n;
-  context.f = plan_.f;
-  context.byzantine = std::set<int>(plan_.byzantine.begin(), plan_.byzantine.end());
-  context.phase = &phase;
-  context.phase_index = static_cast<int>(index);
-  context.target = &target_;
-  context.seed = seed_ * 7919 + index;
-  context.byzantine_key_path = [this](int replica) {
-    return plan_.IsByzantine(replica) ? absl::StrCat(keys_dir_, "/", replica, ".key") : "";
-  };
-  auto adversary = MakeAdversary(context);
+  auto adversary = MakeAdversary(PhaseContext(plan_, target_, index, seed_, keys_dir_));
   if (!adversary.ok()) return adversary.status();
   collector_->Record(FaultStart{collector_->Now(), static_cast<int>(index), phase.adversary, phase.nodes});
   if (absl::Status s = (*adversary)->Start(control); !s.ok()) {

@@ -45,6 +45,7 @@ struct Phase {
   std::string adversary;  // a name in the AdversaryRegistry
   std::vector<int> nodes;
   Params params;
+  int line = 0;  // of the phase in the plan file, from 1; 0 if not from a file
 
   absl::Duration end() const { return at + length; }
 };

@@ -161,6 +161,7 @@ class PlanParser {
     TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map,
                               r_.Map(at, {"at", "for", "adversary", "nodes", "params"}));
     Phase phase;
+    phase.line = at.mark.line >= 0 ? at.mark.line + 1 : 0;
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField start, map.Require("at"));
     TURNCOAT_ASSIGN_OR_RETURN(phase.at, r_.Duration(start));
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField length, map.Require("for"));

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "adversaries/phase_check.h"
 #include "harness/controller.h"
 #include "harness/exit_codes.h"
 #include "harness/plan_loader.h"
@@ -30,6 +31,7 @@ absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path) {
   if (!plan.ok()) return plan.status();
   absl::StatusOr<TargetSpec> target = LoadTargetFile(plan->target);
   if (!target.ok()) return target.status();
+  if (absl::Status s = CheckPhases(*plan, *target, plan->seed); !s.ok()) return s;
   return RunnablePlan{*std::move(plan), *std::move(target)};
 }
 

@@ -34,8 +34,8 @@ struct RunnablePlan {
   Plan plan;
   TargetSpec target;
 };
-// Loads the plan at `path` and its target; the error is the loader's,
-// naming the file, line and fix.
+// Loads the plan at `path` and its target and checks every phase against
+// it (CheckPhases); the error names the file, line and fix.
 absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path);
 
 // `interrupted` is set by the caller's SIGINT/SIGTERM handler.

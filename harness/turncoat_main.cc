@@ -12,6 +12,7 @@
 #include "harness/exit_codes.h"
 #include "harness/matrix_command.h"
 #include "harness/run_command.h"
+#include "adversaries/phase_check.h"
 #include "harness/validate_command.h"
 
 namespace {
@@ -57,7 +58,11 @@ int main(int argc, char** argv) {
                             : turncoat::RunMatrix(rest, &interrupted, std::cout, std::cerr);
   }
   if (command == "validate") {
-    return turncoat::RunValidate({args.begin() + 1, args.end()}, std::cout, std::cerr);
+    return turncoat::RunValidate(
+        {args.begin() + 1, args.end()}, std::cout, std::cerr,
+        [](const turncoat::Plan& plan, const turncoat::TargetSpec& target) {
+          return turncoat::CheckPhases(plan, target, plan.seed);
+        });
   }
   std::cerr << "turncoat: unknown command '" << command << "'\n\n" << kUsage;
   return turncoat::kExitBadInput;

@@ -31,7 +31,7 @@ absl::StatusOr<FileKind> Classify(const std::string& path, const std::string& te
                    "top-level 'replica' key"));
 }
 
-absl::StatusOr<std::string> Validate(const std::string& path) {
+absl::StatusOr<std::string> Validate(const std::string& path, const PlanCheck& check) {
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) return text.status();
   absl::StatusOr<FileKind> kind = Classify(path, *text);
@@ -46,6 +46,9 @@ absl::StatusOr<std::string> Validate(const std::string& path) {
   if (!plan.ok()) return plan.status();
   absl::StatusOr<TargetSpec> target = LoadTargetFile(plan->target);
   if (!target.ok()) return target.status();
+  if (check != nullptr) {
+    if (absl::Status s = check(*plan, *target); !s.ok()) return s;
+  }
   return absl::StrCat("plan ", plan->name, " on target ", target->name, ": n = ", plan->n,
                       ", f = ", plan->f, ", Byzantine [", absl::StrJoin(plan->byzantine, ", "),
                       "], ", plan->timeline.size(), " phase", plan->timeline.size() == 1 ? "" : "s",
@@ -54,14 +57,15 @@ absl::StatusOr<std::string> Validate(const std::string& path) {
 
 }  // namespace
 
-int RunValidate(const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
+int RunValidate(const std::vector<std::string>& files, std::ostream& out, std::ostream& err,
+                const PlanCheck& check) {
   if (files.empty()) {
     err << "usage: turncoat validate FILE...\n";
     return kExitBadInput;
   }
   int code = kExitOk;
   for (const std::string& path : files) {
-    absl::StatusOr<std::string> summary = Validate(path);
+    absl::StatusOr<std::string> summary = Validate(path, check);
     if (summary.ok()) {
       out << "ok: " << path << ": " << *summary << "\n";
     } else {

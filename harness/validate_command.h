@@ -2,21 +2,32 @@
 // anything, for editors, pre-commit hooks and the first step of a CI job.
 //
 // Each file is taken as a plan if its top level has `target`, else as a
-// target if it has `replica`; a plan's target file is checked too. One line per
-// file: "ok: ..." on `out`, or the loader's "file:line:column: ..." error on
-// `err`.
+// target if it has `replica`; a plan's target file is checked too, and so
+// is every phase of a plan against that target. One line per file:
+// "ok: ..." on `out`, or the "file:line[:column]: ..." error on `err`.
 #ifndef TURNCOAT_HARNESS_VALIDATE_COMMAND_H_
 #define TURNCOAT_HARNESS_VALIDATE_COMMAND_H_
 
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "harness/plan.h"
+#include "harness/target_spec.h"
+
 namespace turncoat {
 
+// Checks a loaded plan against its target beyond what the loaders see: the
+// binary passes adversaries/phase_check.h's CheckPhases, which builds every
+// phase's adversary (the harness library cannot link them).
+using PlanCheck = std::function<absl::Status(const Plan& plan, const TargetSpec& target)>;
+
 // kExitOk if every file is valid, kExitBadInput otherwise (or if `files`
-// is empty).
-int RunValidate(const std::vector<std::string>& files, std::ostream& out, std::ostream& err);
+// is empty). Plans also go through `check` when one is given.
+int RunValidate(const std::vector<std::string>& files, std::ostream& out, std::ostream& err,
+                const PlanCheck& check = nullptr);
 
 }  // namespace turncoat
 

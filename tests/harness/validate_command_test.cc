@@ -4,9 +4,11 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "harness/exit_codes.h"
 
@@ -22,9 +24,9 @@ struct Outcome {
   std::string err;
 };
 
-Outcome Validate(const std::vector<std::string>& files) {
+Outcome Validate(const std::vector<std::string>& files, const PlanCheck& check = nullptr) {
   std::ostringstream out, err;
-  const int code = RunValidate(files, out, err);
+  const int code = RunValidate(files, out, err, check);
   return {code, out.str(), err.str()};
 }
 
@@ -91,6 +93,23 @@ INSTANTIATE_TEST_SUITE_P(
                 "neither.yaml: neither a plan nor a target; a plan has a top-level 'target' key, "
                 "a target a top-level 'replica' key"}));
 
+TEST(ValidateCommandTest, PlansGoThroughTheCheckAfterLoadingAndItsErrorIsBadInput) {
+  std::vector<std::string> checked;
+  const PlanCheck check = [&](const Plan& plan, const TargetSpec& target) {
+    checked.push_back(absl::StrCat(plan.name, " on ", target.name));
+    return plan.timeline.size() > 1
+               ? absl::InvalidArgumentError(absl::StrCat(plan.path, ":9: phase 1 rejected"))
+               : absl::OkStatus();
+  };
+  const Outcome o = Validate({kSource + "/plans/smoke.yaml", kSource + "/targets/refbft.yaml",
+                              kData + "/good_plan.yaml"},
+                             check);
+  EXPECT_EQ(o.code, kExitBadInput);
+  EXPECT_EQ(checked, (std::vector<std::string>{"smoke on refbft", "good on refbft"}));
+  EXPECT_EQ(o.err, kData + "/good_plan.yaml:9: phase 1 rejected\n");
+  EXPECT_NE(o.out.find("ok: " + kSource + "/plans/smoke.yaml"), std::string::npos);
+}
+
 TEST(ValidateCommandTest, MissingFileIsBadInput) {
   const Outcome o = Validate({kData + "/missing.yaml"});
   EXPECT_EQ(o.code, kExitBadInput);
@@ -134,6 +153,32 @@ TEST(TurncoatBinaryTest, ValidateExitCodes) {
   EXPECT_EQ(output.substr(0, unknown.size()), unknown);
   output.clear();
   EXPECT_EQ(RunTurncoat("--help", &output), 0);
+}
+
+// What only building the adversaries can tell: a strategy collusion does
+// not know, found before anything runs, by validate and by run alike.
+TEST(TurncoatBinaryTest, AdversaryParametersAreCheckedBeforeAnythingRuns) {
+  const std::string dir = ::testing::TempDir() + "/phase_check";
+  std::filesystem::create_directories(dir);
+  const std::string plan = dir + "/bad_strategy.yaml";
+  std::ofstream(plan) << "name: bad-strategy\ntarget: " << kSource
+                      << "/targets/refbft.yaml\nreplicas: 4\nbyzantine: [3]\nseed: 1\n"
+                         "duration: 10s\nworkload: { rate: 10/s }\ntimeline:\n"
+                         "  - { at: 1s, for: 2s, adversary: delay, nodes: [0], "
+                         "params: { by: 10ms } }\n"
+                         "  - { at: 4s, for: 2s, adversary: collusion, nodes: [3], "
+                         "params: { strategy: equivocation } }\n"
+                         "expect: { safety: [agreement] }\n";
+  const std::string expected =
+      plan + ":10: phase 1 (collusion): strategy 'equivocation' is not random, ";
+  std::string output;
+  EXPECT_EQ(RunTurncoat("validate " + plan, &output), 2);
+  EXPECT_EQ(output.substr(0, expected.size()), expected) << output;
+  output.clear();
+  const std::string run_dir = dir + "/run";
+  EXPECT_EQ(RunTurncoat("run " + plan + " --out=" + run_dir, &output), 2);
+  EXPECT_EQ(output.substr(0, expected.size()), expected) << output;
+  EXPECT_FALSE(std::filesystem::exists(run_dir));
 }
 
 // Every plan the project ships, against the real adversary registry: a

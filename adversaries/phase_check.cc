@@ -1,0 +1,43 @@
+#include "adversaries/phase_check.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "adversaries/twins.h"
+
+namespace turncoat {
+
+AdversaryContext PhaseContext(const Plan& plan, const TargetSpec& target, size_t index,
+                              uint64_t run_seed, const std::string& keys_dir) {
+  AdversaryContext context;
+  context.n = plan.n;
+  context.f = plan.f;
+  context.byzantine = std::set<int>(plan.byzantine.begin(), plan.byzantine.end());
+  context.phase = &plan.timeline[index];
+  context.phase_index = static_cast<int>(index);
+  context.target = &target;
+  context.seed = run_seed * 7919 + index;
+  context.byzantine_key_path = [&plan, keys_dir](int replica) {
+    return plan.IsByzantine(replica) ? absl::StrCat(keys_dir, "/", replica, ".key") : "";
+  };
+  return context;
+}
+
+absl::Status CheckPhases(const Plan& plan, const TargetSpec& target, uint64_t run_seed) {
+  for (size_t i = 0; i < plan.timeline.size(); ++i) {
+    // Keys are made when the run starts; building an adversary only names
+    // their files.
+    auto adversary = MakeAdversary(PhaseContext(plan, target, i, run_seed, "keys"));
+    if (!adversary.ok()) {
+      const int line = plan.timeline[i].line;
+      return absl::InvalidArgumentError(absl::StrCat(
+          plan.path, line > 0 ? absl::StrCat(":", line) : "", ": ", adversary.status().message()));
+    }
+  }
+  if (auto twins = TwinsOf(plan); !twins.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(plan.path, ": ", twins.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace turncoat
