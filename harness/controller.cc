@@ -701,7 +701,14 @@ absl::Status Run::DriveTimeline() {
       if (options_.progress && collector_->Now() >= next_progress_) {
         next_progress_ = collector_->Now() + absl::Seconds(1);
         std::vector<std::string> names;
-        for (const auto& [i, adversary] : active_) names.push_back(plan_.timeline[i].adversary);
+        for (const auto& [i, adversary] : active_) {
+          // A phase that changes as it runs says what it does now.
+          auto step = recorded_steps_.find(i);
+          names.push_back(step == recorded_steps_.end()
+                              ? plan_.timeline[i].adversary
+                              : absl::StrCat(plan_.timeline[i].adversary, " (", step->second.what,
+                                             ")"));
+        }
         PrintProgress(names.empty() ? "no faults" : absl::StrJoin(names, "+"), false);
       }
       absl::SleepFor(std::min(b.t - collector_->Now(), absl::Milliseconds(200)));
