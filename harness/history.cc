@@ -34,6 +34,21 @@ void History::Add(Event event) {
 
 absl::Duration History::end() const { return run_end_.has_value() ? run_end_->t : latest_; }
 
+std::vector<FaultInterval::Stretch> FaultInterval::Stretches() const {
+  std::vector<Stretch> out;
+  Stretch current{start, start, nodes, ""};
+  auto close = [&](absl::Duration at) {
+    current.end = at;
+    if (current.end > current.start) out.push_back(current);
+  };
+  for (const FaultStep& step : steps) {
+    close(step.t);
+    current = Stretch{step.t, step.t, step.nodes, step.what};
+  }
+  close(end);
+  return out;
+}
+
 std::vector<FaultInterval> History::FaultIntervals() const {
   // Pair each start, earliest first, with the earliest unused end of the
   // same phase at or after it.

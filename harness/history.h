@@ -163,6 +163,18 @@ struct FaultInterval {
   absl::Duration end;
   bool ended = false;  // a FaultEnd was recorded
   std::vector<FaultStep> steps;  // the phase's steps within [start, end], in time order
+
+  // A stretch of the interval over which the same replicas are faulty:
+  // `what` is the step's (empty before the first step).
+  struct Stretch {
+    absl::Duration start;
+    absl::Duration end;
+    std::vector<int> nodes;
+    std::string what;
+  };
+  // The interval cut at its steps: the start's nodes until the first step,
+  // then each step's until the next; stretches of no length left out.
+  std::vector<Stretch> Stretches() const;
 };
 
 class History {

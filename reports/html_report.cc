@@ -157,24 +157,14 @@ std::vector<ChartBand> FaultBands(const Report& report) {
                     f.interval.ended ? "" : " (never ended)");
     // A phase with steps is one band per step, on the replicas it made
     // faulty, so a random schedule's rounds read off the timeline.
-    absl::Duration from = f.interval.start;
-    std::vector<int> nodes = f.interval.nodes;
-    std::string what;
-    auto add = [&](absl::Duration to) {
-      if (to <= from) return;
-      bands.push_back(ChartBand{absl::ToDoubleSeconds(from), absl::ToDoubleSeconds(to),
-                                what.empty() ? label
-                                             : absl::StrCat(label, "; ", what, " (", Secs(from),
-                                                            " to ", Secs(to), ")"),
-                                nodes});
-    };
-    for (const FaultStep& step : f.interval.steps) {
-      add(step.t);
-      from = step.t;
-      nodes = step.nodes;
-      what = step.what;
+    for (const FaultInterval::Stretch& s : f.interval.Stretches()) {
+      bands.push_back(ChartBand{
+          absl::ToDoubleSeconds(s.start), absl::ToDoubleSeconds(s.end),
+          s.what.empty()
+              ? label
+              : absl::StrCat(label, "; ", s.what, " (", Secs(s.start), " to ", Secs(s.end), ")"),
+          s.nodes});
     }
-    add(f.interval.end);
   }
   return bands;
 }

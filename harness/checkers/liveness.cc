@@ -24,16 +24,9 @@ class FaultTimeline {
     };
     std::vector<Down> downs;
     for (const FaultInterval& fault : history.FaultIntervals()) {
-      // A phase's faulty nodes are its start's until its first step, then
-      // each step's until the next.
-      absl::Duration from = fault.start;
-      const std::vector<int>* nodes = &fault.nodes;
-      for (const FaultStep& step : fault.steps) {
-        for (int node : *nodes) downs.push_back({from, step.t, node});
-        from = step.t;
-        nodes = &step.nodes;
+      for (const FaultInterval::Stretch& stretch : fault.Stretches()) {
+        for (int node : stretch.nodes) downs.push_back({stretch.start, stretch.end, node});
       }
-      for (int node : *nodes) downs.push_back({from, fault.end, node});
     }
     for (const ProcessExit& exit : history.process_exits()) {
       absl::Duration restart = history.end();

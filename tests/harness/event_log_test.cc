@@ -236,5 +236,29 @@ TEST(HistoryTest, FaultIntervalsCarryTheirPhasesStepsInTimeOrder) {
   EXPECT_TRUE(intervals[1].steps.empty());
 }
 
+TEST(HistoryTest, StretchesCutAnIntervalAtItsSteps) {
+  FaultInterval interval;
+  interval.nodes = {3};
+  interval.start = absl::Seconds(2);
+  interval.end = absl::Seconds(8);
+  interval.steps = {FaultStep{absl::Seconds(2), 0, "round 0", {3}},  // at the start: no gap
+                    FaultStep{absl::Seconds(5), 0, "round 1", {0, 3}}};
+  const std::vector<FaultInterval::Stretch> stretches = interval.Stretches();
+  ASSERT_EQ(stretches.size(), 2u);
+  EXPECT_EQ(stretches[0].start, absl::Seconds(2));
+  EXPECT_EQ(stretches[0].end, absl::Seconds(5));
+  EXPECT_EQ(stretches[0].what, "round 0");
+  EXPECT_EQ(stretches[1].start, absl::Seconds(5));
+  EXPECT_EQ(stretches[1].end, absl::Seconds(8));
+  EXPECT_EQ(stretches[1].nodes, (std::vector<int>{0, 3}));
+
+  interval.steps.erase(interval.steps.begin());  // the start's nodes until the first step
+  const std::vector<FaultInterval::Stretch> with_start = interval.Stretches();
+  ASSERT_EQ(with_start.size(), 2u);
+  EXPECT_EQ(with_start[0].nodes, std::vector<int>{3});
+  EXPECT_EQ(with_start[0].what, "");
+  EXPECT_EQ(with_start[0].end, absl::Seconds(5));
+}
+
 }  // namespace
 }  // namespace turncoat
