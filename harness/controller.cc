@@ -328,10 +328,6 @@ class Run {
 };
 
 absl::Status Run::Prepare() {
-  if (absl::Status s = CheckPhases(plan_, target_, seed_); !s.ok()) {
-    bad_input_ = true;
-    return s;
-  }
   // Twins are processes of their own, routed when links open: the plan's
   // twins phases decide them before anything starts.
   auto twins = TwinsOf(plan_);
@@ -798,13 +794,14 @@ void Run::StopPhase(size_t phase, FaultControl& control) {
 void Run::Teardown() {
   if (workload_ != nullptr) workload_->Stop();
   while (!active_.empty()) StopPhase(active_.begin()->first, *control_);
-  // Rules that outlive every phase (a dormant twin's) report at the end.
-  for (const auto& [id, agent] : AllAgents()) {
-    if (collector_ == nullptr) break;
-    auto stats = agent->RuleStats();
-    if (stats.ok() && stats->stats_size() > 0) RecordRuleCounters(id, stats->stats());
+  if (collector_ != nullptr) {
+    // Rules that outlive every phase (a dormant twin's) report at the end.
+    for (const auto& [id, agent] : AllAgents()) {
+      auto stats = agent->RuleStats();
+      if (stats.ok() && stats->stats_size() > 0) RecordRuleCounters(id, stats->stats());
+    }
+    collector_->Record(RunEnd{collector_->Now()});
   }
-  if (collector_ != nullptr) collector_->Record(RunEnd{collector_->Now()});
 
   // Twins too: every replica process and every agent of the run stops here.
   for (const auto& [id, agent] : AllAgents()) {

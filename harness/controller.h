@@ -69,7 +69,9 @@ struct RunOutcome {
 
 int ExitCode(RunStatus status);
 
-// Runs `plan` (whose target is `target`). Returns an error only when the
+// Runs `plan` (whose target is `target`), as LoadRunnablePlan
+// (run_command.h) loaded and checked it: a phase an adversary rejects is
+// otherwise only reported when it begins. Returns an error only when the
 // run directory cannot be created; every later failure is an outcome with a
 // report.
 absl::StatusOr<RunOutcome> RunPlan(const Plan& plan, const TargetSpec& target,

@@ -107,7 +107,7 @@ int RunMatrix(const std::vector<std::string>& args, const std::atomic<bool>* int
   std::vector<RunnablePlan> plans;
   std::vector<std::string> names;
   for (const std::string& file : files) {
-    absl::StatusOr<RunnablePlan> loaded = LoadRunnablePlan(file);
+    absl::StatusOr<RunnablePlan> loaded = LoadRunnablePlan(file, seed);
     if (!loaded.ok()) {
       err << loaded.status().message() << "\n";
       return kExitBadInput;

@@ -26,12 +26,13 @@ constexpr char kUsage[] =
 
 }  // namespace
 
-absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path) {
+absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path,
+                                              std::optional<uint64_t> seed) {
   absl::StatusOr<Plan> plan = LoadPlanFile(path);
   if (!plan.ok()) return plan.status();
   absl::StatusOr<TargetSpec> target = LoadTargetFile(plan->target);
   if (!target.ok()) return target.status();
-  if (absl::Status s = CheckPhases(*plan, *target, plan->seed); !s.ok()) return s;
+  if (absl::Status s = CheckPhases(*plan, *target, seed.value_or(plan->seed)); !s.ok()) return s;
   return RunnablePlan{*std::move(plan), *std::move(target)};
 }
 
@@ -83,7 +84,7 @@ int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interr
     return kExitBadInput;
   }
 
-  absl::StatusOr<RunnablePlan> loaded = LoadRunnablePlan(plan_path);
+  absl::StatusOr<RunnablePlan> loaded = LoadRunnablePlan(plan_path, options.seed);
   if (!loaded.ok()) {
     err << loaded.status().message() << "\n";
     return kExitBadInput;

@@ -16,6 +16,8 @@
 
 #include <atomic>
 #include <ostream>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,8 +37,10 @@ struct RunnablePlan {
   TargetSpec target;
 };
 // Loads the plan at `path` and its target and checks every phase against
-// it (CheckPhases); the error names the file, line and fix.
-absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path);
+// it (CheckPhases) as a run with `seed` (the plan's when unset) will make
+// them; the error names the file, line and fix.
+absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path,
+                                              std::optional<uint64_t> seed);
 
 // `interrupted` is set by the caller's SIGINT/SIGTERM handler.
 int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
