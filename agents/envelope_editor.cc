@@ -11,10 +11,9 @@ namespace turncoat {
 namespace agent {
 namespace {
 
-constexpr char kSignatureParam[] = "signature_field";
-
-
 namespace pb = google::protobuf;
+
+constexpr char kSignatureParam[] = "signature_field";
 
 enum class Kind { kInteger, kBytes };
 

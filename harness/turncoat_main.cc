@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "adversaries/phase_check.h"
 #include "harness/exit_codes.h"
 #include "harness/matrix_command.h"
 #include "harness/run_command.h"
-#include "adversaries/phase_check.h"
 #include "harness/validate_command.h"
 
 namespace {
