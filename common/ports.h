@@ -1,10 +1,17 @@
 // Free TCP ports on the loopback interface, for tests and local clusters that
 // need to tell a process its address before it starts.
 //
-// The port is free when PickFreePort returns, not reserved: another process
-// may take it before the caller binds it. The kernel hands out ephemeral
-// ports in rotation, so a port picked this way is rarely reused soon.
-// Thread-safe.
+// A picked port is leased to this process until it exits: no other turncoat
+// process (a concurrent run, test or benchmark on the machine) picks it
+// meanwhile. Without the lease two runs could pick the same port between one
+// pick and the bind that follows it, and since gRPC servers bind with
+// SO_REUSEPORT, two replicas of different clusters would then share one port
+// and each other's traffic, silently. Leases are byte-range locks on one
+// file, $TMPDIR/turncoat-ports.lock (/tmp by default), which the kernel
+// releases when the process dies. Other programs are not excluded, but the
+// port was free when picked. Ports are picked at random outside the kernel's
+// ephemeral range, so that no listener on port 0 and no outgoing connection
+// takes one between the pick and its bind. Thread-safe.
 #ifndef TURNCOAT_COMMON_PORTS_H_
 #define TURNCOAT_COMMON_PORTS_H_
 
@@ -12,8 +19,12 @@
 
 namespace turncoat {
 
-// A TCP port that was free on 127.0.0.1 a moment ago.
+// A TCP port that was free on 127.0.0.1 a moment ago, leased to this process.
 absl::StatusOr<int> PickFreePort();
+
+// Leases `port` to this process; false if this or another turncoat process
+// already holds it.
+bool LeasePort(int port);
 
 }  // namespace turncoat
 

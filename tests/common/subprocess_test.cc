@@ -1,10 +1,7 @@
 #include "common/subprocess.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,7 +13,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "common/ports.h"
 #include "gtest/gtest.h"
 
 namespace turncoat {
@@ -218,21 +214,6 @@ TEST_F(SubprocessTest, SpawnReportsWhatFailed) {
   auto no_dir = Shell("true", bad_dir);
   ASSERT_FALSE(no_dir.ok());
   EXPECT_NE(no_dir.status().message().find("chdir"), std::string::npos) << no_dir.status();
-}
-
-TEST(PortsTest, PickedPortCanBeBound) {
-  auto port = PickFreePort();
-  ASSERT_TRUE(port.ok()) << port.status();
-  ASSERT_GT(*port, 0);
-  ASSERT_LT(*port, 65536);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(*port));
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  close(fd);
 }
 
 }  // namespace
