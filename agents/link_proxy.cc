@@ -1,584 +1,555 @@
 #include "agents/link_proxy.h"
 
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <nghttp2/nghttp2.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include <grpcpp/alarm.h>
-#include <grpcpp/generic/async_generic_service.h>
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "agents/message_codec.h"
+#include "common/ports.h"
 
 namespace turncoat {
 namespace agent {
 namespace {
 
-// Messages queued per direction before the proxy stops reading from the
-// sender: gRPC flow control then pushes back on it, as without a proxy.
+// Messages queued per direction before the proxy stops returning flow-control
+// window to the sender: HTTP/2 flow control then pushes back on it, as
+// without a proxy.
 constexpr size_t kMaxQueued = 16;
 
-// Calls the loop stands ready to accept at once; each accepted call is
-// replaced right away, so this bounds only a burst of simultaneous arrivals.
-constexpr int kAcceptsPosted = 32;
+// What the proxy lets a peer send before it returns window. gRPC's own
+// default (64 KiB per connection) would let 64 calls of 4 KiB in flight wait
+// on window updates; the queue bound above is what limits memory.
+constexpr int32_t kStreamWindow = 1 << 20;
+constexpr int32_t kConnectionWindow = 16 << 20;
 
-// Events the loop handles before running deferred work even if more events
-// are ready, so that a busy loop never postpones writes for long. Under load
-// a call's next event (the rest of its request, or the status after its
-// response) sits behind a few events of every other call; a bound of 32
-// flushed most calls before it came, which cost them two or three sends more
-// and the proxy about 1.5x the CPU per call (bench/README.md). A bound in
-// time instead fired whenever the loop's thread was preempted.
-constexpr int kMaxEventsBeforeDeferred = 512;
+// Bytes read per system call, and reads per readiness event, so that one busy
+// connection does not starve the link's others.
+constexpr size_t kReadSize = 64 * 1024;
+constexpr int kReadsPerEvent = 16;
+// Bytes of frames gathered before a send.
+constexpr size_t kMaxGather = 1 << 20;
+// Passes of flushing per loop turn: a flush on one connection can make work
+// for another (returned window, a reset).
+constexpr int kFlushPasses = 8;
 
-// How long the destructor waits for cancelled calls to wind down.
-constexpr absl::Duration kStopTimeout = absl::Seconds(5);
+// A gRPC message on the wire: a flags byte, a 4-byte big-endian length, then
+// the message.
+constexpr size_t kPrefix = 5;
 
-// Metadata gRPC itself sets on each hop; copying it would duplicate or
-// contradict what the next hop's library writes.
-bool Reserved(grpc::string_ref key) {
-  absl::string_view k(key.data(), key.size());
-  return absl::StartsWith(k, "grpc-") || absl::StartsWith(k, ":") ||
-         k == "user-agent" || k == "content-type" || k == "te";
+// How long a closing proxy lets running calls finish before resetting them.
+constexpr absl::Duration kStopGrace = absl::Milliseconds(500);
+
+// A request the rules added to a unary call goes in a call of its own (see
+// Call::Arrive); nobody waits for its reply, so its deadline is the proxy's.
+constexpr char kSideCallTimeout[] = "2S";
+
+constexpr char kGrpcUnavailable[] = "14";
+constexpr char kGrpcInternal[] = "13";
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+std::vector<nghttp2_nv> ToNv(const Headers& headers) {
+  std::vector<nghttp2_nv> nv;
+  nv.reserve(headers.size());
+  for (const auto& [name, value] : headers) {
+    nv.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                  reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                  value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  return nv;
 }
 
-std::string Flatten(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string out;
-  if (!buffer.Dump(&slices).ok()) return out;
-  out.reserve(buffer.Length());
-  for (const grpc::Slice& s : slices) {
-    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+Headers StatusHeaders(const char* code, const std::string& message, bool with_response) {
+  Headers h;
+  if (with_response) {
+    h.emplace_back(":status", "200");
+    h.emplace_back("content-type", "application/grpc");
   }
+  h.emplace_back("grpc-status", code);
+  h.emplace_back("grpc-message", message);
+  return h;
+}
+
+std::string FrameMessage(absl::string_view message, uint8_t flags) {
+  std::string framed(kPrefix + message.size(), '\0');
+  framed[0] = static_cast<char>(flags);
+  const uint32_t n = static_cast<uint32_t>(message.size());
+  framed[1] = static_cast<char>(n >> 24);
+  framed[2] = static_cast<char>(n >> 16);
+  framed[3] = static_cast<char>(n >> 8);
+  framed[4] = static_cast<char>(n);
+  std::memcpy(&framed[kPrefix], message.data(), message.size());
+  return framed;
+}
+
+// The length of the framed message starting at `p`, if `size` bytes hold it.
+std::optional<size_t> FramedLength(const char* p, size_t size) {
+  if (size < kPrefix) return std::nullopt;
+  const auto* u = reinterpret_cast<const uint8_t*>(p);
+  const size_t n = kPrefix + ((size_t{u[1]} << 24) | (size_t{u[2]} << 16) |
+                              (size_t{u[3]} << 8) | size_t{u[4]});
+  if (size < n) return std::nullopt;
+  return n;
+}
+
+struct Address {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+};
+
+// "host:port" or "[v6]:port", optionally with gRPC's "dns:///", "ipv4:" or
+// "ipv6:" scheme, as a target file may write a replica's address.
+absl::StatusOr<Address> Resolve(absl::string_view address) {
+  absl::string_view rest = address;
+  if (!absl::ConsumePrefix(&rest, "dns:///") && !absl::ConsumePrefix(&rest, "ipv4:")) {
+    absl::ConsumePrefix(&rest, "ipv6:");
+  }
+  std::string host;
+  std::string port;
+  if (absl::ConsumePrefix(&rest, "[")) {
+    const size_t close = rest.find(']');
+    if (close == absl::string_view::npos || rest.substr(close + 1, 1) != ":") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("address '", address, "' is not [host]:port"));
+    }
+    host = std::string(rest.substr(0, close));
+    port = std::string(rest.substr(close + 2));
+  } else {
+    const size_t colon = rest.rfind(':');
+    if (colon == absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("address '", address, "' is not host:port"));
+    }
+    host = std::string(rest.substr(0, colon));
+    port = std::string(rest.substr(colon + 1));
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found);
+  if (rc != 0 || found == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot resolve '", address, "': ", gai_strerror(rc)));
+  }
+  Address out;
+  std::memcpy(&out.addr, found->ai_addr, found->ai_addrlen);
+  out.len = found->ai_addrlen;
+  freeaddrinfo(found);
   return out;
 }
 
-grpc::ByteBuffer ToBuffer(const std::string& bytes) {
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
+std::string Errno(int err) { return std::strerror(err); }
+
+void NoDelay(int fd) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-// What a loop's completion queue hands back: a call's operation or a
-// wake-up.
-class Event {
- public:
-  virtual void Proceed(bool ok) = 0;
+class Core;
+class Call;
 
- protected:
-  ~Event() = default;
+// One HTTP/2 connection: from the sending replica (downstream, the proxy is
+// the server) or to the destination (upstream, the proxy is the client).
+struct Conn {
+  Core* core = nullptr;
+  bool upstream = false;
+  int fd = -1;
+  nghttp2_session* session = nullptr;
+  bool connecting = false;  // upstream: the TCP connect is in progress
+  bool draining = false;    // upstream: the destination said GOAWAY
+  bool dead = false;
+  bool dirty = false;      // has frames to send, or bytes waiting for the socket
+  bool out_armed = false;  // waits for the socket to take more
+  std::string out;
+  size_t out_sent = 0;
 };
 
-// An event loop: one completion queue, drained by one thread. Everything a
-// call does runs here, so call state needs no lock.
-//
-// Work can be deferred until the events that are ready now have been
-// handled. Calls start their writes that way: a unary request's headers,
-// message and end of stream usually arrive together, and so do a response
-// and its status; writing each as its event comes would cost a send (a
-// system call and a wake-up of the peer) apiece, writing after the burst
-// costs one.
-class Loop {
+// Where the engine's emits for one call direction go; holds the call weakly
+// so a frame released after the call ended is simply discarded.
+class Sink : public FrameSink {
  public:
-  explicit Loop(std::unique_ptr<grpc::ServerCompletionQueue> cq) : cq_(std::move(cq)) {}
-
-  grpc::ServerCompletionQueue* cq() const { return cq_.get(); }
-  bool InLoop() const { return current_ == this; }
-  // Once true, no operation may start on cq() (it is shut down).
-  bool closed() const { return closed_flag_.load(std::memory_order_acquire); }
-
-  // The thread body: runs events until Close() and the queue drains.
-  void Run() {
-    current_ = this;
-    void* tag;
-    bool ok;
-    int burst = 0;
-    for (;;) {
-      if (deferred_.empty()) {
-        burst = 0;
-        if (!cq_->Next(&tag, &ok)) break;
-        static_cast<Event*>(tag)->Proceed(ok);
-        continue;
-      }
-      if (++burst > kMaxEventsBeforeDeferred) {
-        RunDeferred();
-        continue;
-      }
-      // Whatever is ready now (a zero deadline polls without waiting).
-      const auto status = cq_->AsyncNext(&tag, &ok, gpr_time_0(GPR_CLOCK_MONOTONIC));
-      if (status == grpc::CompletionQueue::SHUTDOWN) break;
-      if (status == grpc::CompletionQueue::TIMEOUT) {
-        RunDeferred();
-      } else {
-        static_cast<Event*>(tag)->Proceed(ok);
-      }
-    }
-    deferred_.clear();
-    current_ = nullptr;
-  }
-
-  // Loop thread only: runs `fn` here once the events ready now are handled.
-  void Defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
-
-  // Runs `fn` on the loop thread: now when called there, else soon. After
-  // Close() it is dropped (with what it captured).
-  void Post(std::function<void()> fn) {
-    if (InLoop()) {
-      fn();
-      return;
-    }
-    absl::MutexLock lock(&mu_);
-    if (closed_) return;
-    inbox_.push_back(std::move(fn));
-    if (wake_pending_) return;
-    wake_pending_ = true;
-    // A fresh alarm per wake-up: an alarm may not be re-armed from another
-    // thread while the loop may still be handling its previous firing.
-    // Set under mu_, so never after Close() has shut the queue down.
-    auto* wake = new Wakeup(this);
-    wake->alarm.Set(cq_.get(), gpr_now(GPR_CLOCK_MONOTONIC), static_cast<Event*>(wake));
-  }
-
-  // Stops accepting posts and shuts the queue down; Run() returns once the
-  // events already queued are handled. No operation may start afterwards.
-  void Close() {
-    absl::MutexLock lock(&mu_);
-    closed_ = true;
-    closed_flag_.store(true, std::memory_order_release);
-    inbox_.clear();
-    cq_->Shutdown();
-  }
+  Sink(std::weak_ptr<Call> call, Direction direction)
+      : call_(std::move(call)), direction_(direction) {}
+  void Deliver(absl::Duration delay, std::string bytes, bool from_hold) override;
 
  private:
-  struct Wakeup final : Event {
-    explicit Wakeup(Loop* loop) : loop(loop) {}
-    void Proceed(bool) override {
-      loop->RunInbox();
-      delete this;
-    }
-    Loop* loop;
-    grpc::Alarm alarm;
-  };
+  std::weak_ptr<Call> call_;
+  Direction direction_;
+};
 
-  void RunDeferred() {
-    std::vector<std::function<void()>> work;
-    work.swap(deferred_);
-    for (auto& fn : work) fn();
-  }
+// Messages flowing one way: requests (to the destination) or responses.
+struct Lane {
+  std::deque<std::string> queue;  // framed messages the other side has not taken
+  size_t front_taken = 0;         // bytes of queue.front() already taken
+  std::string partial;            // the start of a message still arriving
+  size_t unconsumed = 0;          // bytes received, window not yet returned
+  int pending = 0;                // delayed or held messages not yet queued
+  bool source_closed = false;     // no more messages will arrive
+  bool deferred = false;          // the data provider waits to be resumed
+  uint8_t flags = 0;              // the prefix flags (compression) last seen
+  std::shared_ptr<Sink> sink;
+};
 
-  void RunInbox() {
-    std::vector<std::function<void()>> work;
-    {
-      absl::MutexLock lock(&mu_);
-      work.swap(inbox_);
-      wake_pending_ = false;
-    }
-    for (auto& fn : work) fn();
-  }
+// The proxy of one link: a listener, the connections from the sender, the
+// connection to the destination, and the calls between them, all driven by
+// one thread (Run). Everything but Post() and calls() is loop-thread only.
+class Core : public std::enable_shared_from_this<Core> {
+ public:
+  Core(std::shared_ptr<ProxyRuntime> runtime, LinkId link, std::string target);
+  ~Core();
 
-  static thread_local Loop* current_;
-  const std::unique_ptr<grpc::ServerCompletionQueue> cq_;
-  std::vector<std::function<void()>> deferred_;  // loop thread only
+  absl::Status Listen(const std::string& listen);
+  int port() const { return port_; }
+  const std::string& target() const { return target_; }
+  LinkId link() const { return link_; }
+  ProxyRuntime& runtime() { return *runtime_; }
+  int calls() const { return calls_count_.load(); }
+  std::atomic<int>& calls_count() { return calls_count_; }
+
+  void Run();
+  bool InLoop() const { return current_ == this; }
+  // Runs `fn` on the loop thread: now when called there, else soon. After
+  // Quit it is dropped (with what it captured).
+  void Post(std::function<void()> fn);
+
+  void StopAccepting();
+  void Quit();
+  bool stopping() const { return stopping_; }
+
+  void Add(std::shared_ptr<Call> call);
+  // Queues `call` for the destination connection (connecting if needed).
+  void StartUpstream(Call* call);
+  void Unwait(Call* call);
+  void MarkDirty(Conn* conn);
+  // Forgets `call` at the end of this loop turn.
+  void Release(Call* call) { released_.push_back(call); }
+
+ private:
+  static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user);
+  static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                      size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
+                      void* user);
+  static int OnFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* user);
+  static int OnDataChunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data,
+                         size_t len, void* user);
+  static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code,
+                           void* user);
+  static int OnFrameNotSend(nghttp2_session*, const nghttp2_frame* frame, int, void* user);
+
+  Conn* NewConn(int fd, bool upstream);
+  void StartSession(Conn* conn);
+  void Accept();
+  void Connect();
+  void Connected(Conn* conn);
+  void OnEvent(Conn* conn, uint32_t events);
+  void Read(Conn* conn);
+  void Flush(Conn* conn);
+  void FlushDirty();
+  void ArmOut(Conn* conn, bool on);
+  // Closes `conn`; its calls learn that their side is gone.
+  void Close(Conn* conn, const std::string& why);
+  void RunInbox();
+
+  static thread_local Core* current_;
+  const std::shared_ptr<ProxyRuntime> runtime_;
+  const LinkId link_;
+  const std::string target_;
+  int port_ = 0;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  int listen_fd_ = -1;
+  // Distinct addresses that tag the wake-up and listener in epoll.
+  char wake_tag_ = 0;
+  char listen_tag_ = 0;
+  nghttp2_session_callbacks* callbacks_ = nullptr;
+  nghttp2_option* options_ = nullptr;
+
+  std::unordered_map<Conn*, std::unique_ptr<Conn>> conns_;
+  std::vector<std::unique_ptr<Conn>> graveyard_;  // closed this turn
+  Conn* upstream_ = nullptr;                      // where new calls go
+  std::vector<Call*> waiting_;                    // for upstream_ to connect
+  std::unordered_map<Call*, std::shared_ptr<Call>> calls_;
+  std::vector<Call*> released_;
+  std::vector<Conn*> dirty_;
+  std::atomic<int> calls_count_{0};
+  bool stopping_ = false;
+  bool quit_ = false;
+  std::vector<char> read_buf_ = std::vector<char>(kReadSize);
+
   absl::Mutex mu_;
   std::vector<std::function<void()>> inbox_ ABSL_GUARDED_BY(mu_);
   bool wake_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  std::atomic<bool> closed_flag_{false};  // closed_, readable without mu_
 };
 
-thread_local Loop* Loop::current_ = nullptr;
+thread_local Core* Core::current_ = nullptr;
 
-// What every call of one link shares.
-struct LinkShared {
-  std::shared_ptr<ProxyRuntime> runtime;
-  LinkId link;
-  std::unique_ptr<grpc::GenericStub> stub;
-  grpc::AsyncGenericService service;
-  std::atomic<bool> stopping{false};  // no new calls are accepted
-  std::atomic<int> calls{0};          // ProxyCall objects alive
-};
-
-// A request the rules added to a unary call: a duplicate, a forged copy, a
-// replay. A unary method carries exactly one request per call (a second one
-// would fail the call, original included), so each extra request goes to the
-// destination in a call of its own, with the original's metadata, on the same
-// loop; nobody waits for its reply. It counts as one of the link's calls, so
-// stopping the proxy waits for it, and its deadline bounds that wait.
-class SideCall final : public Event {
+// One proxied call: a stream from the sender and a stream to the
+// destination, pumping messages both ways through the rules. A side call
+// (a unary request the rules added) has no sender stream.
+class Call : public std::enable_shared_from_this<Call> {
  public:
-  static void Start(const std::shared_ptr<LinkShared>& link, Loop* loop,
-                    const grpc::GenericServerContext& original, const grpc::ByteBuffer& request) {
-    auto* call = new SideCall(link);
-    call->ctx_.set_deadline(absl::ToChronoTime(absl::Now() + kSideCallTimeout));
-    for (const auto& [key, value] : original.client_metadata()) {
-      if (Reserved(key)) continue;
-      call->ctx_.AddMetadata(std::string(key.data(), key.size()),
-                             std::string(value.data(), value.size()));
+  Call(std::shared_ptr<Core> core, Conn* down, int32_t down_id)
+      : core_(std::move(core)), down_(down), down_id_(down_id), down_open_(down != nullptr) {
+    core_->calls_count().fetch_add(1);
+  }
+  ~Call() { core_->calls_count().fetch_sub(1); }
+
+  // A copy of `original`'s request for a call of its own.
+  static std::shared_ptr<Call> Side(const Call& original, std::string framed) {
+    auto call = std::make_shared<Call>(original.core_, nullptr, 0);
+    for (const auto& header : original.request_headers_) {
+      if (header.first != "grpc-timeout") call->request_headers_.push_back(header);
     }
-    call->reader_ = link->stub->PrepareUnaryCall(&call->ctx_, original.method(), request, loop->cq());
-    call->reader_->StartCall();
-    call->reader_->Finish(&call->reply_, &call->status_, static_cast<Event*>(call));
+    call->request_headers_.emplace_back("grpc-timeout", kSideCallTimeout);
+    call->method_ = original.method_;
+    call->lanes_[0].queue.push_back(std::move(framed));
+    call->lanes_[0].source_closed = true;
+    return call;
   }
 
-  void Proceed(bool) override { delete this; }
+  Conn* down() const { return down_; }
+  Conn* up() const { return up_; }
+  int32_t up_id() const { return up_id_; }
+  void set_waiting(bool waiting) { waiting_ = waiting; }
 
- private:
-  static constexpr absl::Duration kSideCallTimeout = absl::Seconds(2);
-
-  explicit SideCall(std::shared_ptr<LinkShared> link) : link_(std::move(link)) {
-    link_->calls.fetch_add(1);
+  void OnRequestHeader(std::string name, std::string value) {
+    if (name == ":path") method_ = value;
+    request_headers_.emplace_back(std::move(name), std::move(value));
   }
-  ~SideCall() { link_->calls.fetch_sub(1); }
 
-  const std::shared_ptr<LinkShared> link_;
-  grpc::ClientContext ctx_;
-  std::unique_ptr<grpc::GenericClientAsyncResponseReader> reader_;
-  grpc::ByteBuffer reply_;
-  grpc::Status status_;
-};
+  void OnRequestHeadersDone(bool end_stream) {
+    if (end_stream) lanes_[0].source_closed = true;
+    core_->StartUpstream(this);
+  }
 
-// One proxied call: the server side facing the sending replica and the
-// client side facing the destination, pumping messages both ways.
-//
-// All state is touched on the call's loop thread only; every gRPC operation
-// completes there as an Event, and Pump() decides the next operations from
-// the state. Frames the engine releases elsewhere come in through
-// Loop::Post. The call keeps itself alive (self_) until no operation of
-// either side is outstanding.
-class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
- public:
-  ProxyCall(std::shared_ptr<LinkShared> link, std::shared_ptr<Loop> loop)
-      : link_(std::move(link)), loop_(std::move(loop)), server_(&ctx_) {
-    link_->calls.fetch_add(1);
-    for (int i = 0; i < kOpCount; ++i) {
-      ops_[i].call = this;
-      ops_[i].op = static_cast<Op>(i);
+  // Opens the stream to the destination on `conn`; false if the connection
+  // takes no more streams.
+  bool Submit(Conn* conn) {
+    const std::vector<nghttp2_nv> nv = ToNv(request_headers_);
+    nghttp2_data_provider provider;
+    provider.source.ptr = this;
+    provider.read_callback = &Call::ReadRequests;
+    const int32_t id =
+        nghttp2_submit_request(conn->session, nullptr, nv.data(), nv.size(), &provider, this);
+    if (id < 0) return false;
+    up_ = conn;
+    up_id_ = id;
+    up_open_ = true;
+    core_->MarkDirty(conn);
+    return true;
+  }
+
+  void OnResponseHeader(bool trailer, std::string name, std::string value) {
+    (trailer ? trailers_ : response_headers_).emplace_back(std::move(name), std::move(value));
+  }
+
+  void OnResponseHeadersDone(bool trailer, bool end_stream) {
+    if (trailer || end_stream) {
+      upstream_ended_ = true;
+      lanes_[1].source_closed = true;
     }
-  }
-  ~ProxyCall() { link_->calls.fetch_sub(1); }
-
-  // Makes `loop` ready to accept one more call.
-  static void Accept(const std::shared_ptr<LinkShared>& link,
-                     const std::shared_ptr<Loop>& loop) {
-    auto call = std::make_shared<ProxyCall>(link, loop);
-    call->self_ = call;
-    // Must precede the request. gRPC returns this tag only for calls that
-    // started (see OnEvent(kNew)).
-    call->ctx_.AsyncNotifyWhenDone(call->Tag(kDone));
-    link->service.RequestCall(&call->ctx_, &call->server_, loop->cq(), loop->cq(),
-                              call->Tag(kNew));
-  }
-
- private:
-  enum Op {
-    kNew,           // the server matched a call to this object
-    kDone,          // the server side is over (finished or cancelled)
-    kServerRead,
-    kServerWrite,
-    kServerFinish,
-    kStart,         // the client call's headers went out
-    kMetadata,      // the destination's initial metadata arrived
-    kClientRead,
-    kClientWrite,   // a message or the half-close
-    kClientFinish,  // the destination's status arrived
-    kOpCount
-  };
-
-  struct OpTag final : Event {
-    void Proceed(bool ok) override { call->OnEvent(op, ok); }
-    ProxyCall* call = nullptr;
-    Op op = kNew;
-  };
-
-  // Where the engine's emits for this call go; holds the call weakly so a
-  // frame released after the call ended is simply discarded.
-  class Sink : public FrameSink {
-   public:
-    Sink(std::weak_ptr<ProxyCall> call, Direction direction)
-        : call_(std::move(call)), direction_(direction) {}
-    void Deliver(absl::Duration delay, std::string bytes, bool from_hold) override {
-      if (auto call = call_.lock()) {
-        call->Deliver(direction_, delay, std::move(bytes), from_hold);
+    if (!trailer && !side_()) {
+      if (end_stream) {
+        // Trailers-only: the status travels in the response headers.
+        Respond(response_headers_, /*with_data=*/false);
+      } else {
+        Respond(response_headers_, /*with_data=*/true);
       }
     }
-
-   private:
-    std::weak_ptr<ProxyCall> call_;
-    Direction direction_;
-  };
-
-  // Messages flowing one way: requests (to the destination) or responses.
-  struct Lane {
-    std::deque<grpc::ByteBuffer> queue;
-    bool write_in_flight = false;
-    bool read_in_flight = false;
-    int pending = 0;             // delayed or held frames not yet queued
-    bool source_closed = false;  // no more messages will be read
-    std::shared_ptr<Sink> sink;
-  };
-
-  void* Tag(Op op) {
-    ++outstanding_;
-    return static_cast<Event*>(&ops_[op]);
+    Resume(Direction::kResponse);
+    Resume(Direction::kRequest);  // the destination is done listening
   }
 
-  Lane& LaneOf(Direction d) { return d == Direction::kRequest ? up_ : down_; }
-
-  void OnEvent(Op op, bool ok) {
-    --outstanding_;
-    switch (op) {
-      case kNew:
-        if (!ok) {
-          // Shutting down: the done tag will not come for a call that never
-          // started.
-          --outstanding_;
-          break;
-        }
-        Begin();
-        break;
-      case kDone:
-        // The only path by which the sender's cancellation, or its deadline
-        // expiring here, reaches the destination (see Begin).
-        if (ctx_.IsCancelled()) {
-          cancelled_ = true;
-          if (client_ctx_) client_ctx_->TryCancel();
-        }
-        break;
-      case kServerRead:
-        up_.read_in_flight = false;
-        OnSourceRead(Direction::kRequest, ok);
-        break;
-      case kServerWrite:
-        down_.write_in_flight = false;
-        if (!ok) {
-          cancelled_ = true;  // the sender is gone
-          client_ctx_->TryCancel();
-        }
-        break;
-      case kServerFinish:
-        break;
-      case kStart:
-        started_ = true;
-        if (!ok) upstream_write_failed_ = true;  // the status will say why
-        break;
-      case kMetadata:
-        if (ok && !finished_) {
-          for (const auto& [key, value] : client_ctx_->GetServerInitialMetadata()) {
-            if (Reserved(key)) continue;
-            ctx_.AddInitialMetadata(std::string(key.data(), key.size()),
-                                    std::string(value.data(), value.size()));
-          }
-        }
-        metadata_ready_ = true;
-        break;
-      case kClientRead:
-        down_.read_in_flight = false;
-        OnSourceRead(Direction::kResponse, ok);
-        break;
-      case kClientWrite:
-        up_.write_in_flight = false;
-        if (!ok) upstream_write_failed_ = true;  // the destination's status will follow
-        break;
-      case kClientFinish:
-        if (!finished_) {
-          for (const auto& [key, value] : client_ctx_->GetServerTrailingMetadata()) {
-            if (Reserved(key)) continue;
-            ctx_.AddTrailingMetadata(std::string(key.data(), key.size()),
-                                     std::string(value.data(), value.size()));
-          }
-        }
-        upstream_done_ = true;
-        break;
-      case kOpCount:
-        break;
-    }
-    Pump();
+  void OnSourceEnd(Direction d) {
+    Lane& lane = LaneOf(d);
+    lane.source_closed = true;
+    if (d == Direction::kResponse) upstream_ended_ = true;
+    Resume(d);
   }
 
-  // Wires both sides; the upstream call starts in the first Flush().
-  void Begin() {
-    if (!link_->stopping.load()) Accept(link_, loop_);  // take our place
-    begun_ = true;
-    // Propagates the deadline of the incoming call. Its cancellation reaches
-    // the upstream call through kDone instead: gRPC's own propagation also
-    // cancels every child when its parent ends normally, long after the
-    // child finished, which cost a cancel batch down the whole filter stack
-    // and an error status per call, about a tenth of the proxy's work
-    // outside the kernel (bench/README.md).
-    client_ctx_ = grpc::ClientContext::FromServerContext(
-        ctx_, grpc::PropagationOptions().disable_cancellation_propagation());
-    for (const auto& [key, value] : ctx_.client_metadata()) {
-      if (Reserved(key)) continue;
-      client_ctx_->AddMetadata(std::string(key.data(), key.size()),
-                               std::string(value.data(), value.size()));
+  void OnData(Direction d, const uint8_t* data, size_t len) {
+    Lane& lane = LaneOf(d);
+    lane.unconsumed += len;
+    const char* p = reinterpret_cast<const char*>(data);
+    if (lane.partial.empty()) {
+      // The common case: whole messages, taken straight from the read.
+      while (len > 0) {
+        std::optional<size_t> n = FramedLength(p, len);
+        if (!n) break;
+        Take(d, std::string(p, *n));
+        p += *n;
+        len -= *n;
+      }
     }
-    client_ = link_->stub->PrepareCall(client_ctx_.get(), ctx_.method(), loop_->cq());
+    if (len > 0) {
+      lane.partial.append(p, len);
+      size_t at = 0;
+      while (std::optional<size_t> n =
+                 FramedLength(lane.partial.data() + at, lane.partial.size() - at)) {
+        Take(d, lane.partial.substr(at, *n));
+        at += *n;
+      }
+      lane.partial.erase(0, at);
+    }
+    ReturnWindow(d);
   }
 
-  // Starts the reads and the upstream status the state allows, and
-  // schedules a Flush() for the writes. Operations complete only through
-  // the loop, so this is not re-entered by the operations it starts.
-  void Pump() {
-    if (released_) return;
-    // The queue is closed only if the destructor gave up waiting for this
-    // call; then it is abandoned (the server's shutdown ends it).
-    if (begun_ && !loop_->closed()) {
-      if (down_.source_closed || upstream_write_failed_) {
-        // Once responses ended, the call is over upstream: later requests
-        // have nowhere to go.
-        up_.queue.clear();
-      }
-      if (cancelled_ || finished_) down_.queue.clear();  // nobody to send them to
-      if (metadata_ready_ && !down_.read_in_flight && !down_.source_closed &&
-          down_.queue.size() < kMaxQueued) {
-        down_.read_in_flight = true;
-        client_->Read(&resp_buf_, Tag(kClientRead));
-      }
-      if (down_.source_closed && !client_finish_started_) {
-        client_finish_started_ = true;
-        client_->Finish(&upstream_status_, Tag(kClientFinish));
-      }
-      if (!up_.read_in_flight && !up_.source_closed && !finished_ && !cancelled_ &&
-          up_.queue.size() < kMaxQueued) {
-        up_.read_in_flight = true;
-        server_.Read(&req_buf_, Tag(kServerRead));
-      }
-      if (!flush_scheduled_ && WantsFlush()) {
-        flush_scheduled_ = true;
-        loop_->Defer([self = shared_from_this()] {
-          self->flush_scheduled_ = false;
-          self->Flush();
-        });
-      }
+  // The sender's stream closed: the call ended, or the sender cancelled it.
+  void OnDownstreamClosed() {
+    if (!down_open_) return;
+    down_open_ = false;
+    Lane& requests = lanes_[0];
+    if (requests.unconsumed > 0 && down_ != nullptr && !down_->dead) {
+      nghttp2_session_consume_connection(down_->session, requests.unconsumed);
+      core_->MarkDirty(down_);
     }
-    if (outstanding_ == 0 && !flush_scheduled_) {
-      // Nothing of either side is pending, so nothing will start again.
-      released_ = true;
-      std::shared_ptr<ProxyCall> self = std::move(self_);
+    requests.unconsumed = 0;
+    down_ = nullptr;
+    lanes_[0].queue.clear();
+    lanes_[1].queue.clear();
+    if (waiting_) core_->Unwait(this);
+    if (up_open_) {
+      // The sender cancelled (or its deadline passed): so must the call to
+      // the destination, which is how the destination learns of it.
+      ResetUpstream(upstream_ended_ ? uint32_t{NGHTTP2_NO_ERROR} : uint32_t{NGHTTP2_CANCEL});
     }
+    MaybeRelease();
   }
 
-  // Whether Flush() would start something (and so must be scheduled).
-  bool WantsFlush() const {
-    if (!call_started_ && !cancelled_ && !finished_) return true;
-    const bool request_ready =
-        !up_.queue.empty() || (up_.source_closed && up_.pending == 0);
-    if (started_ && !up_.write_in_flight && !down_.source_closed &&
-        !upstream_write_failed_ && !writes_done_started_ && request_ready) {
-      return true;
+  // The destination's stream closed; `error_code` says how.
+  void OnUpstreamClosed(uint32_t error_code) {
+    if (!up_open_) return;
+    up_open_ = false;
+    Lane& responses = lanes_[1];
+    if (responses.unconsumed > 0 && up_ != nullptr && !up_->dead) {
+      nghttp2_session_consume_connection(up_->session, responses.unconsumed);
+      core_->MarkDirty(up_);
     }
-    const bool response_ready = !down_.queue.empty() || cancelled_ ||
-                                (upstream_done_ && down_.pending == 0);
-    return !finished_ && !down_.write_in_flight && (metadata_ready_ || cancelled_) &&
-           response_ready;
+    responses.unconsumed = 0;
+    lanes_[0].queue.clear();
+    if (!upstream_ended_) {
+      // Reset by the destination, or refused unprocessed (a GOAWAY): the
+      // sender sees the same reset, so its gRPC retries a refused call as it
+      // would without the proxy.
+      upstream_ended_ = true;
+      ResetDownstream(error_code == NGHTTP2_NO_ERROR ? uint32_t{NGHTTP2_INTERNAL_ERROR} : error_code);
+    }
+    MaybeRelease();
   }
 
-  // Starts the writes: the upstream call's headers, requests, responses and
-  // the sender's status, merging what can go out together.
-  void Flush() {
-    if (released_) return;
-    if (begun_ && !loop_->closed()) {
-      if (!call_started_ && !cancelled_ && !finished_) {
-        call_started_ = true;
-        // When the first request (or the end of requests) is already here,
-        // the headers wait for it and leave in the same write; otherwise
-        // they leave now, since the destination may have to speak first.
-        if (!up_.queue.empty() || (up_.source_closed && up_.pending == 0)) {
-          client_ctx_->set_initial_metadata_corked(true);
-          client_->StartCall(nullptr);  // corked: no operation, no tag
-          started_ = true;
-        } else {
-          client_->StartCall(Tag(kStart));
-        }
-        client_->ReadInitialMetadata(Tag(kMetadata));
-      }
-      if (down_.source_closed || upstream_write_failed_) up_.queue.clear();
-      // Writes share gRPC's operation slot with an uncorked start.
-      if (started_ && !up_.write_in_flight && !down_.source_closed &&
-          !upstream_write_failed_ && !writes_done_started_) {
-        if (!up_.queue.empty()) {
-          grpc::ByteBuffer message = std::move(up_.queue.front());
-          up_.queue.pop_front();
-          up_.write_in_flight = true;
-          if (up_.queue.empty() && up_.source_closed && up_.pending == 0) {
-            writes_done_started_ = true;  // the half-close rides along
-            client_->WriteLast(message, grpc::WriteOptions(), Tag(kClientWrite));
-          } else {
-            client_->Write(message, Tag(kClientWrite));
-          }
-        } else if (up_.source_closed && up_.pending == 0) {
-          writes_done_started_ = true;
-          up_.write_in_flight = true;
-          client_->WritesDone(Tag(kClientWrite));
-        }
-      }
-
-      // Responses to the sender, after the destination's initial metadata.
-      if (cancelled_ || finished_) down_.queue.clear();
-      if (!finished_ && !down_.write_in_flight && (metadata_ready_ || cancelled_)) {
-        const bool status_due = !cancelled_ && upstream_done_ && down_.pending == 0;
-        if (!down_.queue.empty()) {
-          grpc::ByteBuffer message = std::move(down_.queue.front());
-          down_.queue.pop_front();
-          if (down_.queue.empty() && status_due) {
-            finished_ = true;  // the status rides along
-            server_.WriteAndFinish(message, grpc::WriteOptions(), upstream_status_,
-                                   Tag(kServerFinish));
-          } else {
-            down_.write_in_flight = true;
-            server_.Write(message, Tag(kServerWrite));
-          }
-        } else if (cancelled_ || status_due) {
-          finished_ = true;
-          server_.Finish(cancelled_ ? grpc::Status(grpc::StatusCode::CANCELLED,
-                                                   "cancelled at the link proxy")
-                                    : upstream_status_,
-                         Tag(kServerFinish));
-        }
-      }
+  // The connection to the destination failed or was lost.
+  void OnUpstreamLost(const std::string& why) {
+    waiting_ = false;
+    up_open_ = false;
+    up_ = nullptr;
+    lanes_[1].unconsumed = 0;
+    lanes_[0].queue.clear();
+    // A status the destination already sent stands.
+    if (!upstream_ended_) {
+      upstream_ended_ = true;
+      Fail(absl::StrCat("link proxy ", core_->link().from, "->", core_->link().to, ": ", why));
     }
-    Pump();
+    MaybeRelease();
   }
 
-  // A message (or the end of messages) arrived from the sender (requests)
-  // or from the destination (responses).
-  void OnSourceRead(Direction d, bool ok) {
-    if (!ok) {
-      LaneOf(d).source_closed = true;
+  // The connection from the sender is gone.
+  void OnDownstreamLost() {
+    lanes_[0].unconsumed = 0;
+    OnDownstreamClosed();
+  }
+
+  // At Quit: resets both streams, and forgets both connections.
+  void Abandon() {
+    if (down_open_ && down_ != nullptr && !down_->dead) {
+      nghttp2_submit_rst_stream(down_->session, NGHTTP2_FLAG_NONE, down_id_, NGHTTP2_CANCEL);
+    }
+    if (up_open_ && up_ != nullptr && !up_->dead) {
+      nghttp2_submit_rst_stream(up_->session, NGHTTP2_FLAG_NONE, up_id_, NGHTTP2_CANCEL);
+    }
+    down_open_ = up_open_ = waiting_ = false;
+    released_ = true;
+  }
+
+  // From any thread: a message the rules let through, now or after `delay`.
+  void Deliver(Direction d, absl::Duration delay, std::string bytes, bool from_hold) {
+    if (core_->InLoop()) {  // the common case: the rules ran on this loop
+      DeliverHere(d, delay, std::move(bytes), from_hold);
       return;
     }
-    grpc::ByteBuffer message;
-    message.Swap(d == Direction::kRequest ? &req_buf_ : &resp_buf_);
-    Process(d, std::move(message));
+    core_->Post([self = shared_from_this(), d, delay, bytes = std::move(bytes),
+                 from_hold]() mutable {
+      self->DeliverHere(d, delay, std::move(bytes), from_hold);
+    });
   }
 
-  // Runs one message through the rules and queues what they decide.
-  void Process(Direction d, grpc::ByteBuffer message) {
-    ProxyRuntime& runtime = *link_->runtime;
+ private:
+  bool side_() const { return down_id_ == 0; }
+  Lane& LaneOf(Direction d) { return lanes_[d == Direction::kRequest ? 0 : 1]; }
+
+  // Whether messages going `d` have nowhere to go any more.
+  bool Discarding(Direction d) const {
+    if (d == Direction::kRequest) return upstream_ended_;
+    return side_() || !down_open_ || response_done_;
+  }
+
+  // Returns the window of what was received going `d`, unless enough is
+  // queued that the sender should wait.
+  void ReturnWindow(Direction d) {
+    Lane& lane = LaneOf(d);
+    Conn* source = d == Direction::kRequest ? down_ : up_;
+    const int32_t id = d == Direction::kRequest ? down_id_ : up_id_;
+    if (lane.unconsumed == 0 || lane.queue.size() >= kMaxQueued) return;
+    if (source == nullptr || source->dead) return;
+    nghttp2_session_consume(source->session, id, lane.unconsumed);
+    lane.unconsumed = 0;
+    core_->MarkDirty(source);
+  }
+
+  // A whole framed message arrived going `d`.
+  void Take(Direction d, std::string framed) {
+    if (Discarding(d)) return;
+    Lane& lane = LaneOf(d);
+    lane.flags = static_cast<uint8_t>(framed[0]);
+    ProxyRuntime& runtime = core_->runtime();
     std::shared_ptr<const RuleSet> rules = runtime.engine()->Snapshot();
     const bool trace = runtime.ShouldTrace();
+    const size_t size = framed.size() - kPrefix;
     if (rules->empty()) {
-      if (trace) Record(d, message.Length(), ActionKind::kPass, "");
-      if (!finished_) LaneOf(d).queue.push_back(std::move(message));
+      if (trace) Record(d, size, ActionKind::kPass, "");
+      lane.queue.push_back(std::move(framed));
+      Resume(d);
       return;
     }
-    std::string bytes = Flatten(message);
-    const size_t size = bytes.size();
     // Made on first use: calls that never meet a rule need no sink.
-    Lane& lane = LaneOf(d);
     if (lane.sink == nullptr) lane.sink = std::make_shared<Sink>(weak_from_this(), d);
     Decision decision = runtime.engine()->Process(
         *rules,
-        Frame(runtime.NextFrameId(), link_->link, ctx_.method(), d, std::move(bytes),
-              rules->codec(), lane.sink),
+        agent::Frame(runtime.NextFrameId(), core_->link(), method_, d, framed.substr(kPrefix),
+                     rules->codec(), lane.sink),
         absl::Now());
     // Before delivering: the emits may release this very frame.
     if (decision.held) ++lane.pending;
@@ -589,100 +560,722 @@ class ProxyCall : public std::enable_shared_from_this<ProxyCall> {
   void Record(Direction d, size_t size, ActionKind action, const std::string& rule) {
     TraceRecord r;
     r.time = absl::Now();
-    r.link = link_->link;
-    r.method = ctx_.method();
+    r.link = core_->link();
+    r.method = method_;
     r.direction = d;
     r.bytes = size;
     r.action = action;
     r.rule_id = rule;
-    link_->runtime->Trace(r);
-  }
-
-  // From any thread: a frame the rules let through, now or after `delay`.
-  void Deliver(Direction d, absl::Duration delay, std::string bytes, bool from_hold) {
-    if (loop_->InLoop()) {  // the common case: the rules ran on this loop
-      DeliverHere(d, delay, std::move(bytes), from_hold);
-      return;
-    }
-    loop_->Post([self = shared_from_this(), d, delay, bytes = std::move(bytes),
-                 from_hold]() mutable {
-      self->DeliverHere(d, delay, std::move(bytes), from_hold);
-    });
+    core_->runtime().Trace(r);
   }
 
   void DeliverHere(Direction d, absl::Duration delay, std::string bytes, bool from_hold) {
     if (released_) return;
     if (delay <= absl::ZeroDuration()) {
-      Arrive(d, ToBuffer(bytes), from_hold ? 1 : 0);
+      Arrive(d, bytes, from_hold ? 1 : 0);
       return;
     }
     ++LaneOf(d).pending;
-    link_->runtime->timers()->Schedule(
+    core_->runtime().timers()->Schedule(
         absl::Now() + delay,
         [weak = weak_from_this(), d, bytes = std::move(bytes), from_hold]() mutable {
           auto self = weak.lock();
           if (self == nullptr) return;
-          Loop* loop = self->loop_.get();
-          loop->Post([self = std::move(self), d, bytes = std::move(bytes), from_hold] {
-            if (!self->released_) self->Arrive(d, ToBuffer(bytes), from_hold ? 2 : 1);
+          Core* core = self->core_.get();
+          core->Post([self = std::move(self), d, bytes = std::move(bytes), from_hold] {
+            if (!self->released_) self->Arrive(d, bytes, from_hold ? 2 : 1);
           });
         });
   }
 
-  // Queues a frame that survived the rules; `settles` pending frames it was.
-  void Arrive(Direction d, grpc::ByteBuffer message, int settles) {
+  // Queues a message that survived the rules; `settles` pending ones it was.
+  void Arrive(Direction d, const std::string& message, int settles) {
     Lane& lane = LaneOf(d);
     lane.pending -= settles;
+    std::string framed = FrameMessage(message, lane.flags);
     if (d == Direction::kRequest && requests_arrived_++ > 0 && IsUnary()) {
-      if (!loop_->closed() && !link_->stopping.load()) {
-        SideCall::Start(link_, loop_.get(), ctx_, message);
+      // A unary method carries exactly one request per call (a second one
+      // would fail the call, original included), so each extra request goes
+      // to the destination in a call of its own, with the original's
+      // metadata.
+      if (!core_->stopping()) {
+        std::shared_ptr<Call> side = Side(*this, std::move(framed));
+        Call* raw = side.get();
+        core_->Add(std::move(side));
+        core_->StartUpstream(raw);
       }
-    } else if (!finished_) {
-      lane.queue.push_back(std::move(message));
+    } else if (!Discarding(d)) {
+      lane.queue.push_back(std::move(framed));
     }
-    Pump();
+    Resume(d);
   }
 
   // Only asked once a call has more than one request, which rules alone
   // cause; the target's schema says whether its method allows that.
   bool IsUnary() {
     if (!unary_.has_value()) {
-      std::shared_ptr<const RuleSet> rules = link_->runtime->engine()->Snapshot();
-      unary_ = rules->codec() != nullptr && rules->codec()->IsUnary(ctx_.method());
+      std::shared_ptr<const RuleSet> rules = core_->runtime().engine()->Snapshot();
+      unary_ = rules->codec() != nullptr && rules->codec()->IsUnary(method_);
     }
     return *unary_;
   }
 
-  const std::shared_ptr<LinkShared> link_;
-  const std::shared_ptr<Loop> loop_;
-  OpTag ops_[kOpCount];
-  grpc::GenericServerContext ctx_;
-  grpc::GenericServerAsyncReaderWriter server_;
-  std::unique_ptr<grpc::ClientContext> client_ctx_;
-  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> client_;
-  grpc::ByteBuffer req_buf_;   // read target of the server side
-  grpc::ByteBuffer resp_buf_;  // read target of the client side
-  int requests_arrived_ = 0;   // requests that survived the rules, so far
-  std::optional<bool> unary_;  // the method's kind, once it matters
+  // Lets the stream that carries `d` take what is queued (or end).
+  void Resume(Direction d) {
+    Lane& lane = LaneOf(d);
+    if (!lane.deferred) return;
+    Conn* sink = d == Direction::kRequest ? up_ : down_;
+    const bool open = d == Direction::kRequest ? up_open_ : (down_open_ && !response_done_);
+    if (!open || sink == nullptr || sink->dead) return;
+    lane.deferred = false;
+    nghttp2_session_resume_data(sink->session, d == Direction::kRequest ? up_id_ : down_id_);
+    core_->MarkDirty(sink);
+  }
 
-  std::shared_ptr<ProxyCall> self_;  // dropped once nothing is outstanding
-  int outstanding_ = 0;              // operations started, not yet completed
+  void Respond(const Headers& headers, bool with_data) {
+    if (!down_open_ || response_started_ || down_ == nullptr || down_->dead) return;
+    response_started_ = true;
+    const std::vector<nghttp2_nv> nv = ToNv(headers);
+    if (with_data) {
+      nghttp2_data_provider provider;
+      provider.source.ptr = this;
+      provider.read_callback = &Call::ReadResponses;
+      nghttp2_submit_response(down_->session, down_id_, nv.data(), nv.size(), &provider);
+    } else {
+      response_done_ = true;
+      nghttp2_submit_response(down_->session, down_id_, nv.data(), nv.size(), nullptr);
+    }
+    core_->MarkDirty(down_);
+  }
+
+  // Ends the sender's call with UNAVAILABLE: after the responses already
+  // queued when it has begun, else at once.
+  void Fail(const std::string& why) {
+    if (!response_started_) {
+      Respond(StatusHeaders(kGrpcUnavailable, why, true), false);
+      return;
+    }
+    trailers_ = StatusHeaders(kGrpcUnavailable, why, false);
+    lanes_[1].source_closed = true;
+    Resume(Direction::kResponse);
+  }
+
+  void ResetDownstream(uint32_t code) {
+    lanes_[1].queue.clear();
+    if (!down_open_ || response_done_ || down_ == nullptr || down_->dead) return;
+    response_done_ = true;
+    nghttp2_submit_rst_stream(down_->session, NGHTTP2_FLAG_NONE, down_id_, code);
+    core_->MarkDirty(down_);
+  }
+
+  void ResetUpstream(uint32_t code) {
+    if (up_ == nullptr || up_->dead) return;
+    nghttp2_submit_rst_stream(up_->session, NGHTTP2_FLAG_NONE, up_id_, code);
+    core_->MarkDirty(up_);
+  }
+
+  void MaybeRelease() {
+    if (released_ || down_open_ || up_open_ || waiting_) return;
+    released_ = true;
+    core_->Release(this);
+  }
+
+  // Copies queued bytes of `lane` into a DATA frame of at most `length`.
+  size_t TakeQueued(Lane& lane, uint8_t* buf, size_t length) {
+    size_t copied = 0;
+    while (copied < length && !lane.queue.empty()) {
+      const std::string& front = lane.queue.front();
+      const size_t n = std::min(length - copied, front.size() - lane.front_taken);
+      std::memcpy(buf + copied, front.data() + lane.front_taken, n);
+      copied += n;
+      lane.front_taken += n;
+      if (lane.front_taken == front.size()) {
+        lane.queue.pop_front();
+        lane.front_taken = 0;
+      }
+    }
+    return copied;
+  }
+
+  static ssize_t ReadRequests(nghttp2_session*, int32_t, uint8_t* buf, size_t length,
+                              uint32_t* flags, nghttp2_data_source* source, void*) {
+    auto* call = static_cast<Call*>(source->ptr);
+    Lane& lane = call->lanes_[0];
+    const size_t copied = call->TakeQueued(lane, buf, length);
+    call->ReturnWindow(Direction::kRequest);
+    if (lane.queue.empty() &&
+        ((lane.source_closed && lane.pending == 0) || call->upstream_ended_)) {
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+      return static_cast<ssize_t>(copied);
+    }
+    if (copied == 0) {
+      lane.deferred = true;
+      return NGHTTP2_ERR_DEFERRED;
+    }
+    return static_cast<ssize_t>(copied);
+  }
+
+  static ssize_t ReadResponses(nghttp2_session* session, int32_t stream_id, uint8_t* buf,
+                               size_t length, uint32_t* flags, nghttp2_data_source* source,
+                               void*) {
+    auto* call = static_cast<Call*>(source->ptr);
+    Lane& lane = call->lanes_[1];
+    const size_t copied = call->TakeQueued(lane, buf, length);
+    call->ReturnWindow(Direction::kResponse);
+    if (lane.queue.empty() && lane.source_closed && lane.pending == 0) {
+      // The status goes in trailers after the last message.
+      *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+      if (call->trailers_.empty()) {
+        call->trailers_ = StatusHeaders(kGrpcInternal, "destination sent no status", false);
+      }
+      const std::vector<nghttp2_nv> nv = ToNv(call->trailers_);
+      nghttp2_submit_trailer(session, stream_id, nv.data(), nv.size());
+      call->response_done_ = true;
+      return static_cast<ssize_t>(copied);
+    }
+    if (copied == 0) {
+      lane.deferred = true;
+      return NGHTTP2_ERR_DEFERRED;
+    }
+    return static_cast<ssize_t>(copied);
+  }
+
+  const std::shared_ptr<Core> core_;
+  Conn* down_;  // null for a side call, and once the sender's side is gone
+  const int32_t down_id_;
+  bool down_open_;
+  Conn* up_ = nullptr;
+  int32_t up_id_ = 0;
+  bool up_open_ = false;
+  bool waiting_ = false;  // for the destination connection
+  std::string method_;
+  Headers request_headers_;
+  Headers response_headers_;
+  Headers trailers_;
+  Lane lanes_[2];                  // requests, responses
+  bool response_started_ = false;  // the sender has (or will get) response headers
+  bool response_done_ = false;     // the sender's stream is ended from our side
+  bool upstream_ended_ = false;    // the destination sent its status, or failed
   bool released_ = false;
-  Lane up_;
-  Lane down_;
-  bool begun_ = false;
-  bool flush_scheduled_ = false;
-  bool call_started_ = false;  // StartCall issued
-  bool started_ = false;       // writes may start (the start completed or is corked)
-  bool writes_done_started_ = false;
-  bool upstream_write_failed_ = false;
-  bool metadata_ready_ = false;
-  bool client_finish_started_ = false;
-  bool upstream_done_ = false;
-  grpc::Status upstream_status_;
-  bool cancelled_ = false;
-  bool finished_ = false;
+  int requests_arrived_ = 0;  // requests that survived the rules, so far
+  std::optional<bool> unary_;
 };
+
+void Sink::Deliver(absl::Duration delay, std::string bytes, bool from_hold) {
+  if (auto call = call_.lock()) call->Deliver(direction_, delay, std::move(bytes), from_hold);
+}
+
+Core::Core(std::shared_ptr<ProxyRuntime> runtime, LinkId link, std::string target)
+    : runtime_(std::move(runtime)), link_(link), target_(std::move(target)) {
+  nghttp2_session_callbacks_new(&callbacks_);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks_, &Core::OnBeginHeaders);
+  nghttp2_session_callbacks_set_on_header_callback(callbacks_, &Core::OnHeader);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks_, &Core::OnFrameRecv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks_, &Core::OnDataChunk);
+  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks_, &Core::OnStreamClose);
+  nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks_, &Core::OnFrameNotSend);
+  nghttp2_option_new(&options_);
+  // Window is returned as the other side takes what arrived (Lane).
+  nghttp2_option_set_no_auto_window_update(options_, 1);
+}
+
+Core::~Core() {
+  for (auto& [raw, conn] : conns_) {
+    if (conn->session != nullptr) nghttp2_session_del(conn->session);
+    if (conn->fd >= 0) close(conn->fd);
+  }
+  if (listen_fd_ >= 0) close(listen_fd_);
+  if (wake_fd_ >= 0) close(wake_fd_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+  nghttp2_option_del(options_);
+  nghttp2_session_callbacks_del(callbacks_);
+}
+
+absl::Status Core::Listen(const std::string& listen) {
+  const std::string where = absl::StrCat("link ", link_.from, "->", link_.to, ": ");
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epoll_fd_ < 0 || wake_fd_ < 0) {
+    return absl::InternalError(absl::StrCat(where, "cannot create an event loop: ", Errno(errno)));
+  }
+  absl::StatusOr<Address> target = Resolve(target_);
+  if (!target.ok()) return absl::InvalidArgumentError(absl::StrCat(where, target.status().message()));
+  absl::StatusOr<Address> address = Resolve(listen);
+  if (!address.ok()) return absl::InvalidArgumentError(absl::StrCat(where, address.status().message()));
+  auto* port = address->addr.ss_family == AF_INET6
+                   ? &reinterpret_cast<sockaddr_in6*>(&address->addr)->sin6_port
+                   : &reinterpret_cast<sockaddr_in*>(&address->addr)->sin_port;
+  if (*port == 0) {
+    // A leased port rather than the kernel's choice, which could be one that
+    // a replica about to start was given (common/ports.h).
+    absl::StatusOr<int> picked = PickFreePort();
+    if (!picked.ok()) return absl::UnavailableError(absl::StrCat(where, picked.status().message()));
+    *port = htons(static_cast<uint16_t>(*picked));
+  }
+  listen_fd_ = socket(address->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int one = 1;
+  if (listen_fd_ < 0 ||
+      setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      bind(listen_fd_, reinterpret_cast<const sockaddr*>(&address->addr), address->len) != 0 ||
+      ::listen(listen_fd_, SOMAXCONN) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat(where, "cannot listen on ", listen, ": ", Errno(errno)));
+  }
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
+  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = &wake_tag_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  ev.data.ptr = &listen_tag_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+  return absl::OkStatus();
+}
+
+void Core::Run() {
+  current_ = this;
+  constexpr int kMaxEvents = 64;
+  epoll_event events[kMaxEvents];
+  while (!quit_) {
+    const int n = epoll_wait(epoll_fd_, events, kMaxEvents, dirty_.empty() ? -1 : 0);
+    if (n < 0 && errno != EINTR) break;
+    for (int i = 0; i < n && !quit_; ++i) {
+      void* tag = events[i].data.ptr;
+      if (tag == &wake_tag_) {
+        uint64_t count;
+        while (read(wake_fd_, &count, sizeof count) > 0) {
+        }
+        RunInbox();
+      } else if (tag == &listen_tag_) {
+        Accept();
+      } else {
+        OnEvent(static_cast<Conn*>(tag), events[i].events);
+      }
+    }
+    if (quit_) break;
+    FlushDirty();
+    for (Call* call : released_) calls_.erase(call);
+    released_.clear();
+    graveyard_.clear();
+  }
+  current_ = nullptr;
+}
+
+void Core::Post(std::function<void()> fn) {
+  if (InLoop()) {
+    fn();
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  if (closed_) return;
+  inbox_.push_back(std::move(fn));
+  if (wake_pending_) return;
+  wake_pending_ = true;
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t w = write(wake_fd_, &one, sizeof one);
+}
+
+void Core::RunInbox() {
+  std::vector<std::function<void()>> work;
+  {
+    absl::MutexLock lock(&mu_);
+    work.swap(inbox_);
+    wake_pending_ = false;
+  }
+  for (auto& fn : work) fn();
+}
+
+void Core::StopAccepting() {
+  stopping_ = true;
+  if (listen_fd_ >= 0) {
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+    close(listen_fd_);
+    listen_fd_ = -1;
+  }
+  // The sender's gRPC then takes new calls elsewhere (here: nowhere, so they
+  // fail UNAVAILABLE) while the running ones finish.
+  for (auto& [raw, conn] : conns_) {
+    if (conn->upstream || conn->dead) continue;
+    nghttp2_submit_goaway(conn->session, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(conn->session),
+                          NGHTTP2_NO_ERROR, nullptr, 0);
+    MarkDirty(conn.get());
+  }
+  FlushDirty();
+}
+
+void Core::Quit() {
+  for (auto& [raw, call] : calls_) call->Abandon();
+  // Best effort: the resets go out if the sockets take them now. Flush may
+  // close a connection, which moves it out of conns_.
+  std::vector<Conn*> open;
+  for (auto& [raw, conn] : conns_) open.push_back(raw);
+  for (Conn* conn : open) {
+    if (!conn->dead && !conn->connecting) Flush(conn);
+  }
+  for (auto& [raw, conn] : conns_) {
+    if (conn->fd >= 0) close(conn->fd);
+    conn->fd = -1;
+    if (conn->session != nullptr) nghttp2_session_del(conn->session);
+    conn->session = nullptr;
+  }
+  conns_.clear();
+  graveyard_.clear();
+  upstream_ = nullptr;
+  waiting_.clear();
+  calls_.clear();  // breaks the calls' references to this core
+  released_.clear();
+  dirty_.clear();
+  {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    inbox_.clear();
+  }
+  quit_ = true;
+}
+
+void Core::Add(std::shared_ptr<Call> call) {
+  Call* raw = call.get();
+  calls_.emplace(raw, std::move(call));
+}
+
+void Core::StartUpstream(Call* call) {
+  if (upstream_ != nullptr && !upstream_->connecting && !upstream_->draining &&
+      call->Submit(upstream_)) {
+    return;
+  }
+  if (upstream_ != nullptr && !upstream_->connecting) {
+    upstream_->draining = true;  // out of stream ids: a new connection
+    upstream_ = nullptr;
+  }
+  call->set_waiting(true);
+  waiting_.push_back(call);
+  if (upstream_ == nullptr) Connect();
+}
+
+void Core::Unwait(Call* call) {
+  call->set_waiting(false);
+  waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), call), waiting_.end());
+}
+
+void Core::MarkDirty(Conn* conn) {
+  if (conn->dirty || conn->dead) return;
+  conn->dirty = true;
+  dirty_.push_back(conn);
+}
+
+Conn* Core::NewConn(int fd, bool upstream) {
+  auto conn = std::make_unique<Conn>();
+  conn->core = this;
+  conn->fd = fd;
+  conn->upstream = upstream;
+  Conn* raw = conn.get();
+  conns_.emplace(raw, std::move(conn));
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = raw;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  return raw;
+}
+
+void Core::StartSession(Conn* conn) {
+  if (conn->upstream) {
+    nghttp2_session_client_new2(&conn->session, callbacks_, conn, options_);
+  } else {
+    nghttp2_session_server_new2(&conn->session, callbacks_, conn, options_);
+  }
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(kStreamWindow)}};
+  nghttp2_submit_settings(conn->session, NGHTTP2_FLAG_NONE, settings, 1);
+  nghttp2_session_set_local_window_size(conn->session, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
+  MarkDirty(conn);
+}
+
+void Core::Accept() {
+  // Bounded: the backlog holds finitely many connections.
+  for (;;) {
+    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    NoDelay(fd);
+    StartSession(NewConn(fd, /*upstream=*/false));
+  }
+}
+
+void Core::Connect() {
+  const std::string cannot = absl::StrCat("cannot reach ", target_, ": ");
+  absl::StatusOr<Address> address = Resolve(target_);
+  int fd = -1;
+  int err = 0;
+  if (address.ok()) {
+    fd = socket(address->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      err = errno;
+    } else {
+      NoDelay(fd);
+      if (connect(fd, reinterpret_cast<const sockaddr*>(&address->addr), address->len) != 0 &&
+          errno != EINPROGRESS) {
+        err = errno;
+        close(fd);
+        fd = -1;
+      }
+    }
+  }
+  if (fd < 0) {
+    const std::string why = cannot + (address.ok() ? Errno(err)
+                                                   : std::string(address.status().message()));
+    std::vector<Call*> failed;
+    failed.swap(waiting_);
+    for (Call* call : failed) call->OnUpstreamLost(why);
+    return;
+  }
+  Conn* conn = NewConn(fd, /*upstream=*/true);
+  conn->connecting = true;
+  upstream_ = conn;
+  ArmOut(conn, true);  // writable once connected
+}
+
+void Core::Connected(Conn* conn) {
+  conn->connecting = false;
+  ArmOut(conn, false);
+  StartSession(conn);
+  std::vector<Call*> ready;
+  ready.swap(waiting_);
+  for (Call* call : ready) {
+    call->set_waiting(false);
+    StartUpstream(call);
+  }
+}
+
+void Core::OnEvent(Conn* conn, uint32_t events) {
+  if (conn->dead) return;
+  if (conn->connecting) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(conn->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) {
+      Close(conn, absl::StrCat("cannot reach ", target_, ": ", Errno(err)));
+    } else if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
+      Connected(conn);
+    }
+    return;
+  }
+  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) Read(conn);
+  if (!conn->dead && (events & EPOLLOUT)) MarkDirty(conn);
+}
+
+void Core::Read(Conn* conn) {
+  for (int i = 0; i < kReadsPerEvent; ++i) {
+    const ssize_t n = recv(conn->fd, read_buf_.data(), read_buf_.size(), 0);
+    if (n == 0) {
+      Close(conn, conn->upstream ? "the destination closed the connection" : "");
+      return;
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      Close(conn, absl::StrCat("connection to ", target_, " failed: ", Errno(errno)));
+      return;
+    }
+    const ssize_t used = nghttp2_session_mem_recv(
+        conn->session, reinterpret_cast<const uint8_t*>(read_buf_.data()), n);
+    if (used < 0) {
+      Close(conn, absl::StrCat("HTTP/2 error: ", nghttp2_strerror(static_cast<int>(used))));
+      return;
+    }
+    if (static_cast<size_t>(n) < read_buf_.size()) break;
+  }
+  MarkDirty(conn);
+}
+
+void Core::FlushDirty() {
+  for (int pass = 0; pass < kFlushPasses && !dirty_.empty(); ++pass) {
+    std::vector<Conn*> conns;
+    conns.swap(dirty_);
+    for (Conn* conn : conns) {
+      conn->dirty = false;
+      if (!conn->dead && !conn->connecting) Flush(conn);
+    }
+  }
+}
+
+void Core::Flush(Conn* conn) {
+  for (;;) {
+    if (conn->out_sent == conn->out.size()) {
+      conn->out.clear();
+      conn->out_sent = 0;
+    }
+    while (conn->out.size() - conn->out_sent < kMaxGather) {
+      const uint8_t* data = nullptr;
+      const ssize_t n = nghttp2_session_mem_send(conn->session, &data);
+      if (n < 0) {
+        Close(conn, absl::StrCat("HTTP/2 error: ", nghttp2_strerror(static_cast<int>(n))));
+        return;
+      }
+      if (n == 0) break;
+      conn->out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+    }
+    if (conn->out_sent == conn->out.size()) break;
+    const ssize_t w = send(conn->fd, conn->out.data() + conn->out_sent,
+                           conn->out.size() - conn->out_sent, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        ArmOut(conn, true);
+        return;
+      }
+      Close(conn, absl::StrCat("connection to ", target_, " failed: ", Errno(errno)));
+      return;
+    }
+    conn->out_sent += static_cast<size_t>(w);
+    if (conn->out_sent < conn->out.size()) {
+      ArmOut(conn, true);
+      return;
+    }
+  }
+  ArmOut(conn, false);
+  if (!nghttp2_session_want_read(conn->session) && !nghttp2_session_want_write(conn->session)) {
+    Close(conn, "the connection ended");
+  }
+}
+
+void Core::ArmOut(Conn* conn, bool on) {
+  if (conn->out_armed == on) return;
+  conn->out_armed = on;
+  epoll_event ev{};
+  ev.events = on ? (EPOLLIN | EPOLLOUT) : EPOLLIN;
+  ev.data.ptr = conn;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn->fd, &ev);
+}
+
+void Core::Close(Conn* conn, const std::string& why) {
+  if (conn->dead) return;
+  conn->dead = true;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn->fd, nullptr);
+  close(conn->fd);
+  conn->fd = -1;
+  if (conn == upstream_) upstream_ = nullptr;
+  if (conn->connecting) {
+    std::vector<Call*> failed;
+    failed.swap(waiting_);
+    for (Call* call : failed) call->OnUpstreamLost(why);
+  }
+  for (auto& [raw, call] : calls_) {
+    if (call->down() == conn) call->OnDownstreamLost();
+    if (call->up() == conn) call->OnUpstreamLost(why);
+  }
+  if (conn->session != nullptr) nghttp2_session_del(conn->session);
+  conn->session = nullptr;
+  auto it = conns_.find(conn);
+  graveyard_.push_back(std::move(it->second));  // events of this turn may still name it
+  conns_.erase(it);
+}
+
+int Core::OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+  auto* conn = static_cast<Conn*>(user);
+  if (conn->upstream || frame->hd.type != NGHTTP2_HEADERS ||
+      frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+    return 0;
+  }
+  Core* core = conn->core;
+  auto call = std::make_shared<Call>(core->shared_from_this(), conn, frame->hd.stream_id);
+  nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, call.get());
+  core->Add(std::move(call));
+  return 0;
+}
+
+int Core::OnHeader(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name,
+                   size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
+                   void* user) {
+  auto* conn = static_cast<Conn*>(user);
+  auto* call =
+      static_cast<Call*>(nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+  if (call == nullptr || frame->hd.type != NGHTTP2_HEADERS) return 0;
+  std::string n(reinterpret_cast<const char*>(name), namelen);
+  std::string v(reinterpret_cast<const char*>(value), valuelen);
+  if (!conn->upstream) {
+    // gRPC requests carry no trailers.
+    if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) call->OnRequestHeader(std::move(n), std::move(v));
+  } else {
+    call->OnResponseHeader(frame->headers.cat == NGHTTP2_HCAT_HEADERS, std::move(n),
+                           std::move(v));
+  }
+  return 0;
+}
+
+int Core::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+  auto* conn = static_cast<Conn*>(user);
+  if (frame->hd.type == NGHTTP2_GOAWAY && conn->upstream) {
+    // Calls already on this connection finish; new ones open another.
+    conn->draining = true;
+    if (conn->core->upstream_ == conn) conn->core->upstream_ = nullptr;
+    return 0;
+  }
+  if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+  auto* call =
+      static_cast<Call*>(nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+  if (call == nullptr) return 0;
+  const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  const Direction d = conn->upstream ? Direction::kResponse : Direction::kRequest;
+  if (frame->hd.type == NGHTTP2_DATA) {
+    if (end_stream) call->OnSourceEnd(d);
+    return 0;
+  }
+  if (!conn->upstream) {
+    if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+      call->OnRequestHeadersDone(end_stream);
+    } else if (end_stream) {
+      call->OnSourceEnd(d);
+    }
+    return 0;
+  }
+  call->OnResponseHeadersDone(frame->headers.cat == NGHTTP2_HCAT_HEADERS, end_stream);
+  return 0;
+}
+
+int Core::OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id, const uint8_t* data,
+                      size_t len, void* user) {
+  auto* conn = static_cast<Conn*>(user);
+  auto* call = static_cast<Call*>(nghttp2_session_get_stream_user_data(session, stream_id));
+  if (call == nullptr) {
+    nghttp2_session_consume(session, stream_id, len);
+    return 0;
+  }
+  call->OnData(conn->upstream ? Direction::kResponse : Direction::kRequest, data, len);
+  return 0;
+}
+
+int Core::OnStreamClose(nghttp2_session* session, int32_t stream_id, uint32_t error_code,
+                        void* user) {
+  auto* conn = static_cast<Conn*>(user);
+  auto* call = static_cast<Call*>(nghttp2_session_get_stream_user_data(session, stream_id));
+  if (call == nullptr) return 0;
+  if (conn->upstream) {
+    call->OnUpstreamClosed(error_code);
+  } else {
+    call->OnDownstreamClosed();
+  }
+  return 0;
+}
+
+int Core::OnFrameNotSend(nghttp2_session*, const nghttp2_frame* frame, int, void* user) {
+  auto* conn = static_cast<Conn*>(user);
+  if (!conn->upstream || frame->hd.type != NGHTTP2_HEADERS ||
+      frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+    return 0;
+  }
+  // The destination's connection took no more streams (it is going away):
+  // the call never reached it, which its sender may retry.
+  for (auto& [raw, call] : conn->core->calls_) {
+    if (call->up() == conn && call->up_id() == frame->hd.stream_id) {
+      call->OnUpstreamClosed(NGHTTP2_REFUSED_STREAM);
+      break;
+    }
+  }
+  return 0;
+}
 
 }  // namespace
 
@@ -694,28 +1287,17 @@ ProxyRuntime::ProxyRuntime(RuleEngine* engine, TraceFn trace)
 ProxyRuntime::~ProxyRuntime() = default;
 
 struct LinkProxy::Impl {
-  std::shared_ptr<LinkShared> shared;
-  std::string target;
-  int port = 0;
-  std::unique_ptr<grpc::Server> server;
-  std::shared_ptr<Loop> loop;  // after server: destroyed after it
+  std::shared_ptr<Core> core;
   std::thread thread;
 
   ~Impl() {
-    if (server != nullptr) {
-      shared->stopping.store(true);
-      // Calls still running after the grace period are cancelled; each then
-      // winds down on its loop, which keeps running meanwhile.
-      server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Milliseconds(500)));
-      // Bounded: cancellation reaches both sides of every call promptly.
-      const absl::Time deadline = absl::Now() + kStopTimeout;
-      while (shared->calls.load() > 0 && absl::Now() < deadline) {
-        absl::SleepFor(absl::Milliseconds(1));
-      }
-    }
-    if (loop != nullptr) loop->Close();
-    if (thread.joinable()) thread.join();
-    server.reset();
+    if (!thread.joinable()) return;
+    core->Post([core = core.get()] { core->StopAccepting(); });
+    // Bounded: running calls get the grace period, then are reset.
+    const absl::Time deadline = absl::Now() + kStopGrace;
+    while (core->calls() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+    core->Post([core = core.get()] { core->Quit(); });
+    thread.join();
   }
 };
 
@@ -723,44 +1305,9 @@ absl::StatusOr<std::unique_ptr<LinkProxy>> LinkProxy::Start(
     std::shared_ptr<ProxyRuntime> runtime, LinkId link, const std::string& listen,
     const std::string& target) {
   auto impl = std::make_unique<Impl>();
-  impl->target = target;
-  impl->shared = std::make_shared<LinkShared>();
-  impl->shared->runtime = std::move(runtime);
-  impl->shared->link = link;
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(-1);
-  // One connection per link even when several links share a destination,
-  // so faults on one link never queue behind another's traffic.
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  // A crashed replica that restarts must be reached again within a second,
-  // not after gRPC's default back-off of up to two minutes; an http_proxy in
-  // the environment must not reroute loopback links. The "min" back-off is
-  // gRPC's shortest connection attempt: at 100 ms, a busy machine (load 20
-  // on 2 cores) failed first calls with "timed out before receiving SETTINGS
-  // frame"; a second, as the replicas' own channels use, does not.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
-  impl->shared->stub = std::make_unique<grpc::GenericStub>(
-      grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
-
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &impl->port);
-  builder.SetMaxReceiveMessageSize(-1);
-  builder.RegisterAsyncGenericService(&impl->shared->service);
-  impl->loop = std::make_shared<Loop>(builder.AddCompletionQueue());
-  impl->server = builder.BuildAndStart();
-  if (impl->server != nullptr && impl->port != 0) {
-    for (int i = 0; i < kAcceptsPosted; ++i) ProxyCall::Accept(impl->shared, impl->loop);
-  }
-  // Runs even on failure: Impl's destructor shuts the queue down and drains it.
-  impl->thread = std::thread([loop = impl->loop] { loop->Run(); });
-  if (impl->server == nullptr || impl->port == 0) {
-    impl->server.reset();
-    return absl::UnavailableError(absl::StrCat("link ", link.from, "->", link.to,
-                                               ": cannot listen on ", listen));
-  }
+  impl->core = std::make_shared<Core>(std::move(runtime), link, target);
+  if (absl::Status listening = impl->core->Listen(listen); !listening.ok()) return listening;
+  impl->thread = std::thread([core = impl->core] { core->Run(); });
   return std::unique_ptr<LinkProxy>(new LinkProxy(std::move(impl)));
 }
 
@@ -768,9 +1315,9 @@ LinkProxy::LinkProxy(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 LinkProxy::~LinkProxy() = default;
 
-LinkId LinkProxy::link() const { return impl_->shared->link; }
-int LinkProxy::port() const { return impl_->port; }
-const std::string& LinkProxy::target() const { return impl_->target; }
+LinkId LinkProxy::link() const { return impl_->core->link(); }
+int LinkProxy::port() const { return impl_->core->port(); }
+const std::string& LinkProxy::target() const { return impl_->core->target(); }
 
 }  // namespace agent
 }  // namespace turncoat

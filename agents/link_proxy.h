@@ -1,26 +1,29 @@
 // LinkProxy: a generic gRPC proxy for one directed link i->j.
 //
 // Replica i dials the proxy's port instead of j's address, so the proxy knows
-// the link from the port alone. Every method is proxied (unary and client,
-// server and bidi streaming) with gRPC's generic API; metadata, deadline,
-// cancellation and status pass through. Each message, in both directions,
-// goes through the agent's RuleEngine; an empty rule set takes a fast path
-// that forwards gRPC's buffers without copying them into frames.
+// the link from the port alone. The proxy speaks HTTP/2 (nghttp2) on both
+// hops and moves gRPC's framing itself: every method is proxied (unary and
+// client, server and bidi streaming); headers (metadata, the deadline as
+// grpc-timeout), trailers (status, details), cancellation (RST_STREAM) and a
+// destination's refusal pass through as they are, so the sender's gRPC sees
+// what it would see without the proxy, including transparent retries of a
+// refused call. Each gRPC message, in both directions, goes through the
+// agent's RuleEngine, which decodes it only when a rule needs the fields;
+// compressed messages pass the rules as their compressed bytes.
 //
-// Threading: each proxy runs one event loop, a completion queue drained by
-// one thread, and both sides of every proxied call live on it. A call's
-// steps thus run without locks or hand-offs between threads, and writes
-// that are ready together leave in one send; on gRPC's callback API, where
-// each step may run on another thread, the proxy cost about twice the CPU
-// per call (bench/proxy_bench measures it). An agent runs one proxy per
-// link, so its links use the cores in parallel. Frames the engine releases
-// on other threads (delays, hold windows, rule removal) are posted to their
-// call's loop.
+// Threading: each proxy runs one event loop (epoll, one thread) that owns
+// its sockets and both sides of every call, so a call's steps run without
+// locks, and what is ready in one turn of the loop leaves in one send per
+// connection, across calls. An agent runs one proxy per link, so its links
+// use the cores in parallel. Messages the engine releases on other threads
+// (delays, hold windows, rule removal) are posted to the loop. Flow control
+// is end to end: the proxy returns a sender's HTTP/2 window only while fewer
+// than 16 of its messages wait for the other side.
 //
 // ProxyRuntime is what an agent's proxies share: the engine, the timer thread
 // that sends delayed frames and flushes hold windows, and the trace hook.
-// Both classes are thread-safe. A LinkProxy's destructor cancels its calls
-// and waits for them to finish.
+// Both classes are thread-safe. A LinkProxy's destructor stops accepting
+// calls, gives running ones 500 ms, then resets them and returns.
 #ifndef TURNCOAT_AGENTS_LINK_PROXY_H_
 #define TURNCOAT_AGENTS_LINK_PROXY_H_
 

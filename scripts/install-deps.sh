@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git python3
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
-  libabsl-dev libyaml-cpp-dev libssl-dev libre2-dev nlohmann-json3-dev
+  libabsl-dev libyaml-cpp-dev libssl-dev libre2-dev nlohmann-json3-dev libnghttp2-dev
   libgtest-dev libgmock-dev
   nginx-light  # the proxy benchmark's baseline (bench/), never started by tests
 )

@@ -3,10 +3,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "agents/message_codec.h"
 #include "agents/rule_engine.h"
@@ -19,6 +24,22 @@ namespace {
 
 using test::EchoReply;
 using test::EchoRequest;
+
+// The binary details of the "fail" status (a rich error model's payload),
+// which gRPC carries in the grpc-status-details-bin trailer.
+constexpr absl::string_view kErrorDetails("\0\xff details", 10);
+
+// `size` printable bytes (a proto3 string must be UTF-8), different for
+// each seed, so that a message cut, swapped or corrupted on the way shows.
+std::string Filler(size_t size, uint32_t seed) {
+  std::string out(size, ' ');
+  uint32_t x = seed * 2654435761u + 1;
+  for (char& c : out) {
+    x = x * 1664525u + 1013904223u;
+    c = static_cast<char>('a' + (x >> 24) % 26);
+  }
+  return out;
+}
 
 class EchoService final : public test::Echo::Service {
  public:
@@ -35,7 +56,8 @@ class EchoService final : public test::Echo::Service {
     }
     ctx->AddTrailingMetadata("x-trailer", "t");
     if (req->text() == "fail") {
-      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "asked to fail");
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "asked to fail",
+                          std::string(kErrorDetails));
     }
     if (req->text() == "slow") {
       {
@@ -51,6 +73,23 @@ class EchoService final : public test::Echo::Service {
     }
     reply->set_text(req->text());
     reply->set_seq(req->seq());
+    return grpc::Status::OK;
+  }
+
+  // Counts the requests and joins their texts. A request "stop" ends the
+  // call there, while the caller may still be sending.
+  grpc::Status Collect(grpc::ServerContext*, grpc::ServerReader<EchoRequest>* reader,
+                       EchoReply* reply) override {
+    EchoRequest req;
+    int count = 0;
+    std::string text;
+    while (reader->Read(&req)) {
+      ++count;
+      text += req.text();
+      if (req.text() == "stop") break;
+    }
+    reply->set_count(count);
+    reply->set_text(text);
     return grpc::Status::OK;
   }
 
@@ -164,6 +203,49 @@ class LinkProxyTest : public ::testing::Test {
     grpc::Status status = stream->Finish();
     EXPECT_TRUE(status.ok()) << status.error_message();
     return got;
+  }
+
+  // Sends `requests` on one Chat stream from another thread while reading
+  // the replies here: with large or many messages, writing all before
+  // reading would fill the flow-control windows of both hops and stall.
+  std::vector<EchoReply> ChatConcurrently(const std::vector<EchoRequest>& requests,
+                                          absl::Duration timeout = absl::Seconds(20)) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    auto stream = stub_->Chat(&ctx);
+    std::thread writer([&] {
+      for (const EchoRequest& req : requests) {
+        if (!stream->Write(req)) break;  // the call ended; Finish says why
+      }
+      stream->WritesDone();
+    });
+    std::vector<EchoReply> got;
+    EchoReply reply;
+    while (stream->Read(&reply)) got.push_back(reply);
+    writer.join();
+    grpc::Status status = stream->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return got;
+  }
+
+  // Starts a backend again on backend_port_ (a bounded retry, in case the
+  // old listener's port is not free yet). Returns whether it is up.
+  bool RestartBackend() {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      if (attempt > 0) absl::SleepFor(absl::Milliseconds(100));
+      int port = 0;
+      grpc::ServerBuilder builder;
+      builder.AddListeningPort("127.0.0.1:" + std::to_string(backend_port_),
+                               grpc::InsecureServerCredentials(), &port);
+      builder.RegisterService(&service_);
+      std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+      if (server != nullptr && port == backend_port_) {
+        backend_ = std::move(server);
+        return true;
+      }
+      if (server != nullptr) server->Shutdown(absl::ToChronoTime(absl::Now()));
+    }
+    return false;
   }
 
   RuleSpec Rule(std::string id, ActionKind kind) {
@@ -439,6 +521,213 @@ TEST_F(LinkProxyTest, UnreachableDestinationIsUnavailable) {
   EchoReply reply;
   grpc::Status status = CallUnary("x", &reply, absl::Seconds(3));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+}
+
+// Messages far beyond one HTTP/2 frame or flow-control window, in both
+// directions, must arrive whole and unchanged: a transport that cuts,
+// reorders or caps them breaks replicas that ship blocks or state.
+TEST_F(LinkProxyTest, LargeMessagesPassBothWays) {
+  // Under gRPC's default 4 MiB receive limit of this test's client and
+  // backend, with room for the reply's other fields.
+  const std::string big = Filler(3 << 20, 1);
+  EchoReply reply;
+  grpc::Status status = CallUnary(big, &reply, absl::Seconds(20));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(reply.text().size(), big.size());
+  EXPECT_TRUE(reply.text() == big) << "the 3 MiB echo differs";
+
+  constexpr int kMessages = 20;
+  std::vector<EchoRequest> requests(kMessages);
+  for (int i = 0; i < kMessages; ++i) {
+    requests[i].set_text(Filler(256 << 10, 100 + i));
+    requests[i].set_seq(i);
+  }
+  std::vector<EchoReply> replies = ChatConcurrently(requests);
+  ASSERT_EQ(replies.size(), requests.size());
+  for (int i = 0; i < kMessages; ++i) {
+    EXPECT_EQ(replies[i].seq(), i);
+    EXPECT_TRUE(replies[i].text() == requests[i].text()) << "message " << i << " differs";
+  }
+}
+
+// One connection carries every call of a link: hundreds of calls and tens
+// of streams in flight at once must each complete, with their own replies,
+// none crossed with another's.
+TEST_F(LinkProxyTest, ManyConcurrentCallsAllComplete) {
+  constexpr int kUnary = 300;
+  struct AsyncCall {
+    grpc::ClientContext ctx;
+    EchoReply reply;
+    grpc::Status status;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<EchoReply>> reader;
+  };
+  grpc::CompletionQueue cq;
+  std::vector<std::unique_ptr<AsyncCall>> calls;
+  // All are started before any completion is taken, so all are in flight.
+  for (int i = 0; i < kUnary; ++i) {
+    auto call = std::make_unique<AsyncCall>();
+    call->ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+    EchoRequest req;
+    req.set_text(absl::StrCat("u", i));
+    req.set_seq(i);
+    call->reader = stub_->AsyncUnary(&call->ctx, req, &cq);
+    call->reader->Finish(&call->reply, &call->status, reinterpret_cast<void*>(intptr_t{i}));
+    calls.push_back(std::move(call));
+  }
+  // Bounded: every call has a deadline, so each tag comes back.
+  std::vector<bool> completed(kUnary, false);
+  for (int n = 0; n < kUnary; ++n) {
+    void* tag = nullptr;
+    bool ok = false;
+    ASSERT_TRUE(cq.Next(&tag, &ok));
+    const int i = static_cast<int>(reinterpret_cast<intptr_t>(tag));
+    ASSERT_TRUE(i >= 0 && i < kUnary && !completed[i]) << i;
+    completed[i] = true;
+    const AsyncCall& call = *calls[i];
+    EXPECT_TRUE(call.status.ok()) << i << ": " << call.status.error_message();
+    EXPECT_EQ(call.reply.seq(), i);
+    EXPECT_EQ(call.reply.text(), absl::StrCat("u", i));
+  }
+  cq.Shutdown();
+  void* tag;
+  bool ok;
+  while (cq.Next(&tag, &ok)) {
+  }
+  std::vector<int> seqs;
+  {
+    absl::MutexLock lock(&service_.mu);
+    seqs = service_.unary_seqs;
+  }
+  std::sort(seqs.begin(), seqs.end());
+  std::vector<int> want(kUnary);
+  for (int i = 0; i < kUnary; ++i) want[i] = i;
+  EXPECT_EQ(seqs, want) << "each call reaches the destination exactly once";
+
+  constexpr int kStreams = 20;
+  constexpr int kPerStream = 50;
+  std::vector<std::vector<EchoReply>> got(kStreams);
+  std::vector<std::thread> streams;
+  for (int s = 0; s < kStreams; ++s) {
+    streams.emplace_back([&, s] {
+      std::vector<EchoRequest> requests(kPerStream);
+      for (int i = 0; i < kPerStream; ++i) {
+        requests[i].set_text(absl::StrCat("s", s));
+        requests[i].set_seq(s * 1000 + i);
+      }
+      got[s] = ChatConcurrently(requests);
+    });
+  }
+  for (std::thread& t : streams) t.join();
+  for (int s = 0; s < kStreams; ++s) {
+    std::vector<int> seqs_got;
+    for (const EchoReply& r : got[s]) {
+      seqs_got.push_back(r.seq());
+      EXPECT_EQ(r.text(), absl::StrCat("s", s)) << "a reply crossed to another stream";
+    }
+    std::vector<int> seqs_want(kPerStream);
+    for (int i = 0; i < kPerStream; ++i) seqs_want[i] = s * 1000 + i;
+    EXPECT_EQ(seqs_got, seqs_want) << "stream " << s;
+  }
+}
+
+// A crashed replica that restarts on its port must be reached again through
+// the same proxy within seconds, not after a long reconnect back-off.
+TEST_F(LinkProxyTest, DestinationRestartIsReachedAgain) {
+  EchoReply reply;
+  ASSERT_TRUE(CallUnary("before", &reply).ok());
+  backend_->Shutdown(absl::ToChronoTime(absl::Now()));
+  backend_.reset();
+  grpc::Status down = CallUnary("down", &reply, absl::Seconds(3));
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE) << down.error_message();
+
+  ASSERT_TRUE(RestartBackend()) << "port " << backend_port_ << " could not be bound again";
+  const absl::Time restarted = absl::Now();
+  grpc::Status status;
+  int attempts = 0;
+  while (attempts < 50) {
+    ++attempts;
+    status = CallUnary("after", &reply, absl::Seconds(1));
+    if (status.ok()) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_TRUE(status.ok()) << attempts << " attempts, last: " << status.error_message();
+  EXPECT_EQ(reply.text(), "after");
+  // The proxy's reconnect back-off is capped at a second; slack for a
+  // loaded machine.
+  EXPECT_LT(absl::Now() - restarted, absl::Seconds(5)) << attempts << " attempts";
+}
+
+// Client streaming: all requests reach the destination in order; and a
+// destination that answers before the sender has half-closed must have its
+// reply and status relayed at once, not after the sender finishes (which
+// here it never does).
+TEST_F(LinkProxyTest, ClientStreamingWithEarlyServerStatus) {
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    EchoReply reply;
+    auto writer = stub_->Collect(&ctx, &reply);
+    std::string want;
+    for (int i = 0; i < 10; ++i) {
+      EchoRequest req;
+      req.set_text(std::to_string(i));
+      want += req.text();
+      EXPECT_TRUE(writer->Write(req));
+    }
+    EXPECT_TRUE(writer->WritesDone());
+    grpc::Status status = writer->Finish();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(reply.count(), 10);
+    EXPECT_EQ(reply.text(), want);
+  }
+
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  EchoReply reply;
+  auto writer = stub_->Collect(&ctx, &reply);
+  const absl::Time start = absl::Now();
+  for (const char* text : {"a", "b", "stop"}) {
+    EchoRequest req;
+    req.set_text(text);
+    EXPECT_TRUE(writer->Write(req));
+  }
+  // No WritesDone: the status must come on the destination's word alone.
+  grpc::Status status = writer->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(reply.count(), 3);
+  EXPECT_EQ(reply.text(), "abstop");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+}
+
+// Responses that are only a status: a stream with no messages either way
+// ends OK, and an error keeps its code, message, binary details and
+// trailing metadata (gRPC sends these as a trailers-only response).
+TEST_F(LinkProxyTest, StatusWithoutMessagesPassesThrough) {
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    EchoRequest req;
+    req.set_text("none");
+    req.set_count(0);
+    auto reader = stub_->Fanout(&ctx, req);
+    EchoReply reply;
+    EXPECT_FALSE(reader->Read(&reply));
+    grpc::Status status = reader->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+
+  EXPECT_TRUE(Chat(0).empty());
+
+  grpc::ClientContext ctx;
+  EchoReply reply;
+  grpc::Status status = CallUnary("fail", &reply, absl::Seconds(5), &ctx);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(), "asked to fail");
+  EXPECT_EQ(status.error_details(), kErrorDetails);
+  auto trailer = ctx.GetServerTrailingMetadata().find("x-trailer");
+  ASSERT_NE(trailer, ctx.GetServerTrailingMetadata().end());
+  EXPECT_EQ(std::string(trailer->second.data(), trailer->second.size()), "t");
 }
 
 }  // namespace
