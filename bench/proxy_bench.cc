@@ -28,7 +28,7 @@
 //    (this binary re-executed with --serve_proxy_to; --proxy_in_process
 //    runs it inside the benchmark instead, for comparison). nginx gets one
 //    worker per core (2); the proxy runs its design, one event-loop thread
-//    per link (plus gRPC's timer threads), so on the throughput figures
+//    per link (plus the rule engine's timer thread), so on the throughput figures
 //    nginx has the more parallel middle hop, not the proxy.
 //  * nginx is configured the way one would deploy it: an upstream block
 //    with `keepalive 64` (connections to the echo server are reused),
@@ -1109,10 +1109,12 @@ int Run(const char* self) {
     return std::any_of(modes.begin(), modes.end(), [&](const Mode& x) { return x.name == m; });
   };
   std::printf("\nratios (targets: proxy/direct p50 <= 1.8, proxy/nginx throughput >= 1.2)\n");
-  std::printf("%-7s %6s %15s %15s %15s %15s %15s\n", "kind", "size", "proxy/direct",
-              "decode/direct", "nginx/direct", "proxy/nginx", "decode/nginx");
-  std::printf("%-7s %6s %15s %15s %15s %15s %15s\n", "", "", "p50", "p50", "p50", "tput",
-              "tput");
+  // direct/nginx throughput is the ceiling: a middle hop that cost nothing
+  // would reach direct's figure, so no proxy can beat nginx by more.
+  std::printf("%-7s %6s %15s %15s %15s %15s %15s %15s\n", "kind", "size", "proxy/direct",
+              "decode/direct", "nginx/direct", "proxy/nginx", "decode/nginx", "direct/nginx");
+  std::printf("%-7s %6s %15s %15s %15s %15s %15s %15s\n", "", "", "p50", "p50", "p50", "tput",
+              "tput", "tput");
   int p50_met = 0, p50_total = 0, tput_met = 0, tput_total = 0;
   for (size_t size : sizes) {
     for (Kind kind : {Kind::kUnary, Kind::kStream}) {
@@ -1127,10 +1129,10 @@ int Run(const char* self) {
         const double n = r["nginx"].load.Throughput();
         return n > 0 ? absl::StrFormat("%.2f", r[m].load.Throughput() / n) : "-";
       };
-      std::printf("%-7s %6zu %15s %15s %15s %15s %15s\n", KindName(kind), size,
+      std::printf("%-7s %6zu %15s %15s %15s %15s %15s %15s\n", KindName(kind), size,
                   p50_ratio("proxy").c_str(), p50_ratio("proxy-decode").c_str(),
                   p50_ratio("nginx").c_str(), tput_ratio("proxy").c_str(),
-                  tput_ratio("proxy-decode").c_str());
+                  tput_ratio("proxy-decode").c_str(), tput_ratio("direct").c_str());
       if (has("proxy") && has("direct") && r["direct"].latency.Percentile(0.5) > 0) {
         ++p50_total;
         p50_met += r["proxy"].latency.Percentile(0.5) <=
