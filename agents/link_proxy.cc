@@ -39,7 +39,8 @@ constexpr size_t kMaxQueued = 16;
 
 // What the proxy lets a peer send before it returns window. gRPC's own
 // default (64 KiB per connection) would let 64 calls of 4 KiB in flight wait
-// on window updates; the queue bound above is what limits memory.
+// on window updates. A stream's window, returned only as its messages leave
+// (kMaxQueued), bounds what one call can make the proxy hold.
 constexpr int32_t kStreamWindow = 1 << 20;
 constexpr int32_t kConnectionWindow = 16 << 20;
 
@@ -61,8 +62,16 @@ constexpr size_t kPrefix = 5;
 constexpr absl::Duration kStopGrace = absl::Milliseconds(500);
 
 // A request the rules added to a unary call goes in a call of its own (see
-// Call::Arrive); nobody waits for its reply, so its deadline is the proxy's.
+// Call::Arrive); nobody waits for its reply, so its deadline is the proxy's:
+// told to the destination, and enforced here too.
 constexpr char kSideCallTimeout[] = "2S";
+constexpr absl::Duration kSideCallDeadline = absl::Seconds(2);
+
+// How long a connection to the destination may take to open; then the calls
+// waiting for it fail UNAVAILABLE, as with gRPC's own connect timeout. A
+// loopback destination answers at once; this bounds a remote one that drops
+// the connection attempt silently.
+constexpr absl::Duration kConnectTimeout = absl::Seconds(5);
 
 constexpr char kGrpcUnavailable[] = "14";
 constexpr char kGrpcInternal[] = "13";
@@ -191,13 +200,14 @@ struct Conn {
 // so a frame released after the call ended is simply discarded.
 class Sink : public FrameSink {
  public:
-  Sink(std::weak_ptr<Call> call, Direction direction)
-      : call_(std::move(call)), direction_(direction) {}
+  Sink(std::weak_ptr<Call> call, Direction direction, uint8_t flags)
+      : call_(std::move(call)), direction_(direction), flags_(flags) {}
   void Deliver(absl::Duration delay, std::string bytes, bool from_hold) override;
 
  private:
   std::weak_ptr<Call> call_;
   Direction direction_;
+  uint8_t flags_;  // the message's prefix flags (compressed or not), kept for its copies
 };
 
 // Messages flowing one way: requests (to the destination) or responses.
@@ -205,12 +215,11 @@ struct Lane {
   std::deque<std::string> queue;  // framed messages the other side has not taken
   size_t front_taken = 0;         // bytes of queue.front() already taken
   std::string partial;            // the start of a message still arriving
-  size_t unconsumed = 0;          // bytes received, window not yet returned
+  size_t unconsumed = 0;          // bytes received, stream window not yet returned
   int pending = 0;                // delayed or held messages not yet queued
   bool source_closed = false;     // no more messages will arrive
   bool deferred = false;          // the data provider waits to be resumed
-  uint8_t flags = 0;              // the prefix flags (compression) last seen
-  std::shared_ptr<Sink> sink;
+  std::shared_ptr<Sink> sinks[2];  // by the compressed flag of the message
 };
 
 // The proxy of one link: a listener, the connections from the sender, the
@@ -290,6 +299,7 @@ class Core : public std::enable_shared_from_this<Core> {
   std::unordered_map<Conn*, std::unique_ptr<Conn>> conns_;
   std::vector<std::unique_ptr<Conn>> graveyard_;  // closed this turn
   Conn* upstream_ = nullptr;                      // where new calls go
+  absl::Time connect_deadline_;                   // while upstream_ is connecting
   std::vector<Call*> waiting_;                    // for upstream_ to connect
   std::unordered_map<Call*, std::shared_ptr<Call>> calls_;
   std::vector<Call*> released_;
@@ -369,8 +379,8 @@ class Call : public std::enable_shared_from_this<Call> {
 
   void OnResponseHeadersDone(bool trailer, bool end_stream) {
     if (trailer || end_stream) {
-      upstream_ended_ = true;
       lanes_[1].source_closed = true;
+      EndUpstream();
     }
     if (!trailer && !side_()) {
       if (end_stream) {
@@ -387,7 +397,7 @@ class Call : public std::enable_shared_from_this<Call> {
   void OnSourceEnd(Direction d) {
     Lane& lane = LaneOf(d);
     lane.source_closed = true;
-    if (d == Direction::kResponse) upstream_ended_ = true;
+    if (d == Direction::kResponse) EndUpstream();
     Resume(d);
   }
 
@@ -422,12 +432,7 @@ class Call : public std::enable_shared_from_this<Call> {
   void OnDownstreamClosed() {
     if (!down_open_) return;
     down_open_ = false;
-    Lane& requests = lanes_[0];
-    if (requests.unconsumed > 0 && down_ != nullptr && !down_->dead) {
-      nghttp2_session_consume_connection(down_->session, requests.unconsumed);
-      core_->MarkDirty(down_);
-    }
-    requests.unconsumed = 0;
+    lanes_[0].unconsumed = 0;
     down_ = nullptr;
     lanes_[0].queue.clear();
     lanes_[1].queue.clear();
@@ -444,12 +449,7 @@ class Call : public std::enable_shared_from_this<Call> {
   void OnUpstreamClosed(uint32_t error_code) {
     if (!up_open_) return;
     up_open_ = false;
-    Lane& responses = lanes_[1];
-    if (responses.unconsumed > 0 && up_ != nullptr && !up_->dead) {
-      nghttp2_session_consume_connection(up_->session, responses.unconsumed);
-      core_->MarkDirty(up_);
-    }
-    responses.unconsumed = 0;
+    lanes_[1].unconsumed = 0;
     lanes_[0].queue.clear();
     if (!upstream_ended_) {
       // Reset by the destination, or refused unprocessed (a GOAWAY): the
@@ -482,10 +482,32 @@ class Call : public std::enable_shared_from_this<Call> {
     OnDownstreamClosed();
   }
 
+  // Ends the call after `timeout` if it is still running: for a side call,
+  // which no sender will cancel.
+  void ExpireAfter(absl::Duration timeout) {
+    core_->runtime().timers()->Schedule(absl::Now() + timeout, [weak = weak_from_this()] {
+      auto self = weak.lock();
+      if (self == nullptr) return;
+      Core* core = self->core_.get();
+      core->Post([self = std::move(self)] {
+        if (self->released_) return;
+        if (self->waiting_) self->core_->Unwait(self.get());
+        if (self->up_open_) self->ResetUpstream(NGHTTP2_CANCEL);  // the close follows
+        self->MaybeRelease();
+      });
+    });
+  }
+
   // At Quit: resets both streams, and forgets both connections.
   void Abandon() {
     if (down_open_ && down_ != nullptr && !down_->dead) {
-      nghttp2_submit_rst_stream(down_->session, NGHTTP2_FLAG_NONE, down_id_, NGHTTP2_CANCEL);
+      if (!response_started_) {
+        // Not begun: the sender's gRPC sees UNAVAILABLE, as from a server
+        // that went away, and may try elsewhere.
+        Respond(StatusHeaders(kGrpcUnavailable, "link proxy closed", true), false);
+      } else {
+        nghttp2_submit_rst_stream(down_->session, NGHTTP2_FLAG_NONE, down_id_, NGHTTP2_CANCEL);
+      }
     }
     if (up_open_ && up_ != nullptr && !up_->dead) {
       nghttp2_submit_rst_stream(up_->session, NGHTTP2_FLAG_NONE, up_id_, NGHTTP2_CANCEL);
@@ -495,19 +517,29 @@ class Call : public std::enable_shared_from_this<Call> {
   }
 
   // From any thread: a message the rules let through, now or after `delay`.
-  void Deliver(Direction d, absl::Duration delay, std::string bytes, bool from_hold) {
+  void Deliver(Direction d, uint8_t flags, absl::Duration delay, std::string bytes,
+               bool from_hold) {
     if (core_->InLoop()) {  // the common case: the rules ran on this loop
-      DeliverHere(d, delay, std::move(bytes), from_hold);
+      DeliverHere(d, flags, delay, std::move(bytes), from_hold);
       return;
     }
-    core_->Post([self = shared_from_this(), d, delay, bytes = std::move(bytes),
+    core_->Post([self = shared_from_this(), d, flags, delay, bytes = std::move(bytes),
                  from_hold]() mutable {
-      self->DeliverHere(d, delay, std::move(bytes), from_hold);
+      self->DeliverHere(d, flags, delay, std::move(bytes), from_hold);
     });
   }
 
  private:
   bool side_() const { return down_id_ == 0; }
+
+  // The destination sent its status: requests still queued or arriving have
+  // nowhere to go, and the sender's window must not wait on them.
+  void EndUpstream() {
+    upstream_ended_ = true;
+    lanes_[0].queue.clear();
+    lanes_[0].front_taken = 0;
+    ReturnWindow(Direction::kRequest);
+  }
   Lane& LaneOf(Direction d) { return lanes_[d == Direction::kRequest ? 0 : 1]; }
 
   // Whether messages going `d` have nowhere to go any more.
@@ -524,7 +556,7 @@ class Call : public std::enable_shared_from_this<Call> {
     const int32_t id = d == Direction::kRequest ? down_id_ : up_id_;
     if (lane.unconsumed == 0 || lane.queue.size() >= kMaxQueued) return;
     if (source == nullptr || source->dead) return;
-    nghttp2_session_consume(source->session, id, lane.unconsumed);
+    nghttp2_session_consume_stream(source->session, id, lane.unconsumed);
     lane.unconsumed = 0;
     core_->MarkDirty(source);
   }
@@ -533,7 +565,6 @@ class Call : public std::enable_shared_from_this<Call> {
   void Take(Direction d, std::string framed) {
     if (Discarding(d)) return;
     Lane& lane = LaneOf(d);
-    lane.flags = static_cast<uint8_t>(framed[0]);
     ProxyRuntime& runtime = core_->runtime();
     std::shared_ptr<const RuleSet> rules = runtime.engine()->Snapshot();
     const bool trace = runtime.ShouldTrace();
@@ -544,12 +575,15 @@ class Call : public std::enable_shared_from_this<Call> {
       Resume(d);
       return;
     }
-    // Made on first use: calls that never meet a rule need no sink.
-    if (lane.sink == nullptr) lane.sink = std::make_shared<Sink>(weak_from_this(), d);
+    // Made on first use: calls that never meet a rule need no sink. A sender
+    // may compress some messages and not others; copies keep their own flag.
+    const uint8_t flags = static_cast<uint8_t>(framed[0]) & 1;
+    std::shared_ptr<Sink>& sink = lane.sinks[flags];
+    if (sink == nullptr) sink = std::make_shared<Sink>(weak_from_this(), d, flags);
     Decision decision = runtime.engine()->Process(
         *rules,
         agent::Frame(runtime.NextFrameId(), core_->link(), method_, d, framed.substr(kPrefix),
-                     rules->codec(), lane.sink),
+                     rules->codec(), sink),
         absl::Now());
     // Before delivering: the emits may release this very frame.
     if (decision.held) ++lane.pending;
@@ -569,30 +603,31 @@ class Call : public std::enable_shared_from_this<Call> {
     core_->runtime().Trace(r);
   }
 
-  void DeliverHere(Direction d, absl::Duration delay, std::string bytes, bool from_hold) {
+  void DeliverHere(Direction d, uint8_t flags, absl::Duration delay, std::string bytes,
+                   bool from_hold) {
     if (released_) return;
     if (delay <= absl::ZeroDuration()) {
-      Arrive(d, bytes, from_hold ? 1 : 0);
+      Arrive(d, flags, bytes, from_hold ? 1 : 0);
       return;
     }
     ++LaneOf(d).pending;
     core_->runtime().timers()->Schedule(
         absl::Now() + delay,
-        [weak = weak_from_this(), d, bytes = std::move(bytes), from_hold]() mutable {
+        [weak = weak_from_this(), d, flags, bytes = std::move(bytes), from_hold]() mutable {
           auto self = weak.lock();
           if (self == nullptr) return;
           Core* core = self->core_.get();
-          core->Post([self = std::move(self), d, bytes = std::move(bytes), from_hold] {
-            if (!self->released_) self->Arrive(d, bytes, from_hold ? 2 : 1);
+          core->Post([self = std::move(self), d, flags, bytes = std::move(bytes), from_hold] {
+            if (!self->released_) self->Arrive(d, flags, bytes, from_hold ? 2 : 1);
           });
         });
   }
 
   // Queues a message that survived the rules; `settles` pending ones it was.
-  void Arrive(Direction d, const std::string& message, int settles) {
+  void Arrive(Direction d, uint8_t flags, const std::string& message, int settles) {
     Lane& lane = LaneOf(d);
     lane.pending -= settles;
-    std::string framed = FrameMessage(message, lane.flags);
+    std::string framed = FrameMessage(message, flags);
     if (d == Direction::kRequest && requests_arrived_++ > 0 && IsUnary()) {
       // A unary method carries exactly one request per call (a second one
       // would fail the call, original included), so each extra request goes
@@ -600,6 +635,7 @@ class Call : public std::enable_shared_from_this<Call> {
       // metadata.
       if (!core_->stopping()) {
         std::shared_ptr<Call> side = Side(*this, std::move(framed));
+        side->ExpireAfter(kSideCallDeadline);
         Call* raw = side.get();
         core_->Add(std::move(side));
         core_->StartUpstream(raw);
@@ -762,7 +798,9 @@ class Call : public std::enable_shared_from_this<Call> {
 };
 
 void Sink::Deliver(absl::Duration delay, std::string bytes, bool from_hold) {
-  if (auto call = call_.lock()) call->Deliver(direction_, delay, std::move(bytes), from_hold);
+  if (auto call = call_.lock()) {
+    call->Deliver(direction_, flags_, delay, std::move(bytes), from_hold);
+  }
 }
 
 Core::Core(std::shared_ptr<ProxyRuntime> runtime, LinkId link, std::string target)
@@ -840,7 +878,15 @@ void Core::Run() {
   constexpr int kMaxEvents = 64;
   epoll_event events[kMaxEvents];
   while (!quit_) {
-    const int n = epoll_wait(epoll_fd_, events, kMaxEvents, dirty_.empty() ? -1 : 0);
+    int timeout_ms = -1;
+    if (!dirty_.empty()) {
+      timeout_ms = 0;
+    } else if (upstream_ != nullptr && upstream_->connecting) {
+      timeout_ms = static_cast<int>(
+          absl::ToInt64Milliseconds(connect_deadline_ - absl::Now()) + 1);
+      timeout_ms = std::max(timeout_ms, 0);
+    }
+    const int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < n && !quit_; ++i) {
       void* tag = events[i].data.ptr;
@@ -856,6 +902,10 @@ void Core::Run() {
       }
     }
     if (quit_) break;
+    if (upstream_ != nullptr && upstream_->connecting && absl::Now() >= connect_deadline_) {
+      Close(upstream_, absl::StrCat("cannot reach ", target_, ": no connection after ",
+                                    absl::FormatDuration(kConnectTimeout)));
+    }
     FlushDirty();
     for (Call* call : released_) calls_.erase(call);
     released_.clear();
@@ -1033,6 +1083,7 @@ void Core::Connect() {
   }
   Conn* conn = NewConn(fd, /*upstream=*/true);
   conn->connecting = true;
+  connect_deadline_ = absl::Now() + kConnectTimeout;
   upstream_ = conn;
   ArmOut(conn, true);  // writable once connected
 }
@@ -1153,6 +1204,7 @@ void Core::ArmOut(Conn* conn, bool on) {
 void Core::Close(Conn* conn, const std::string& why) {
   if (conn->dead) return;
   conn->dead = true;
+  dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), conn), dirty_.end());
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn->fd, nullptr);
   close(conn->fd);
   conn->fd = -1;
@@ -1238,11 +1290,12 @@ int Core::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* frame, void
 int Core::OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id, const uint8_t* data,
                       size_t len, void* user) {
   auto* conn = static_cast<Conn*>(user);
+  // The connection's window comes back at once, as gRPC does; only the
+  // stream's waits for the other side (Lane), so a few slow streams cannot
+  // stall every call of the link.
+  nghttp2_session_consume_connection(session, len);
   auto* call = static_cast<Call*>(nghttp2_session_get_stream_user_data(session, stream_id));
-  if (call == nullptr) {
-    nghttp2_session_consume(session, stream_id, len);
-    return 0;
-  }
+  if (call == nullptr) return 0;
   call->OnData(conn->upstream ? Direction::kResponse : Direction::kRequest, data, len);
   return 0;
 }

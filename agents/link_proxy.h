@@ -17,8 +17,11 @@
 // connection, across calls. An agent runs one proxy per link, so its links
 // use the cores in parallel. Messages the engine releases on other threads
 // (delays, hold windows, rule removal) are posted to the loop. Flow control
-// is end to end: the proxy returns a sender's HTTP/2 window only while fewer
-// than 16 of its messages wait for the other side.
+// is end to end per stream: the proxy returns a stream's HTTP/2 window only
+// while fewer than 16 of its messages wait for the other side (a
+// connection's window comes back at once, as gRPC's does). Calls the proxy
+// makes itself (extra unary requests) end after 2 s; a connection to the
+// destination that does not open within 5 s fails the calls waiting on it.
 //
 // ProxyRuntime is what an agent's proxies share: the engine, the timer thread
 // that sends delayed frames and flushes hold windows, and the trace hook.

@@ -1,9 +1,16 @@
 // Link proxy integration tests against a small echo service on loopback.
 #include "agents/link_proxy.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -728,6 +735,118 @@ TEST_F(LinkProxyTest, StatusWithoutMessagesPassesThrough) {
   auto trailer = ctx.GetServerTrailingMetadata().find("x-trailer");
   ASSERT_NE(trailer, ctx.GetServerTrailingMetadata().end());
   EXPECT_EQ(std::string(trailer->second.data(), trailer->second.size()), "t");
+}
+
+// A sender may compress some messages of a stream and not others (gRPC sends
+// a message uncompressed when asked to, or when compressing does not pay).
+// Messages the rules held leave with their own compressed flag; with another
+// message's flag the destination cannot read them and fails the call.
+TEST_F(LinkProxyTest, HeldMessagesKeepTheirOwnCompression) {
+  RuleSpec hold = Rule("reverse", ActionKind::kHold);
+  hold.direction = Direction::kRequest;
+  hold.action.hold_count = 4;
+  hold.action.hold_time = absl::Seconds(2);
+  ASSERT_TRUE(engine_.Install(hold).ok());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
+  auto stream = stub_->Chat(&ctx);
+  for (int i = 0; i < 4; ++i) {
+    EchoRequest req;
+    req.set_text(std::string(512, static_cast<char>('a' + i)));
+    req.set_seq(i);
+    grpc::WriteOptions options;
+    if (i % 2 == 1) options.set_no_compression();
+    EXPECT_TRUE(stream->Write(req, options));
+  }
+  stream->WritesDone();
+  std::vector<int> got;
+  EchoReply reply;
+  while (stream->Read(&reply)) {
+    EXPECT_EQ(reply.text(), std::string(512, static_cast<char>('a' + reply.seq())));
+    got.push_back(reply.seq());
+  }
+  grpc::Status status = stream->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_code() << ": " << status.error_message();
+  EXPECT_EQ(got, (std::vector<int>{3, 2, 1, 0}));
+}
+
+// Streams whose receiver stops reading hold back their own window at the
+// proxy, not the connection's: the link's other calls go on. (Holding the
+// connection's window too stalled every call of the link once about 16
+// streams had stalled.)
+TEST_F(LinkProxyTest, StalledStreamsDoNotBlockOtherCalls) {
+  constexpr int kStalled = 24;
+  EchoRequest req;
+  req.set_text(Filler(64 << 10, 7));
+  req.set_count(40);  // 2.5 MiB per stream, never read
+  // A receiver whose gRPC takes no more than 64 KiB per stream ahead of its
+  // application (by default it would buffer all 2.5 MiB and never stall).
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 64 << 10);
+  auto slow = test::Echo::NewStub(grpc::CreateCustomChannel(
+      "127.0.0.1:" + std::to_string(proxy_->port()), grpc::InsecureChannelCredentials(), args));
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<EchoReply>>> readers;
+  for (int i = 0; i < kStalled; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    contexts.back()->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+    readers.push_back(slow->Fanout(contexts.back().get(), req));
+  }
+  absl::SleepFor(absl::Milliseconds(500));  // the streams fill their windows
+  EchoReply reply;
+  const absl::Time start = absl::Now();
+  grpc::Status status = CallUnary("through", &reply, absl::Seconds(5));
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(reply.text(), "through");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  for (auto& ctx : contexts) ctx->TryCancel();
+  for (auto& reader : readers) reader->Finish();
+}
+
+// A destination that never completes the TCP handshake (its accept queue is
+// full, so the kernel drops the proxy's SYNs) fails calls UNAVAILABLE once
+// the proxy's connect timeout passes, as a direct gRPC channel's would,
+// rather than leaving each to its deadline.
+TEST_F(LinkProxyTest, DestinationThatNeverAcceptsIsUnavailableAfterTheConnectTimeout) {
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 0), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::vector<int> fillers;  // never accepted: they fill the queue
+  for (int i = 0; i < 2; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    fillers.push_back(fd);
+  }
+  absl::SleepFor(absl::Milliseconds(100));
+  auto proxy = LinkProxy::Start(runtime_, {0, 2}, "127.0.0.1:0",
+                                "127.0.0.1:" + std::to_string(ntohs(addr.sin_port)));
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  auto stub = test::Echo::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*proxy)->port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  EchoRequest req;
+  req.set_text("x");
+  EchoReply reply;
+  const absl::Time start = absl::Now();
+  grpc::Status status = stub->Unary(&ctx, req, &reply);
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_NE(status.error_message().find("no connection"), std::string::npos)
+      << status.error_message();
+  EXPECT_GE(took, absl::Seconds(4));
+  EXPECT_LT(took, absl::Seconds(12));
+  for (int fd : fillers) close(fd);
+  close(listener);
 }
 
 }  // namespace
