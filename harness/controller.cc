@@ -46,6 +46,9 @@ namespace fs = std::filesystem;
 namespace v1 = agent::v1;
 using google::protobuf::RepeatedPtrField;
 
+// The live line waits this many times as long as it took to compute.
+constexpr int kProgressCostFactor = 20;
+
 // Everything recorded during the run: appended to history.jsonl as it
 // arrives (so a killed run leaves its history) and kept in memory for the
 // checkers, traced messages only as counts (history.h).
@@ -695,7 +698,6 @@ absl::Status Run::DriveTimeline() {
         RecordStep(i);
       }
       if (options_.progress && collector_->Now() >= next_progress_) {
-        next_progress_ = collector_->Now() + absl::Seconds(1);
         std::vector<std::string> names;
         for (const auto& [i, adversary] : active_) {
           // A phase that changes as it runs says what it does now.
@@ -705,7 +707,13 @@ absl::Status Run::DriveTimeline() {
                               : absl::StrCat(plan_.timeline[i].adversary, " (", step->second.what,
                                              ")"));
         }
+        const absl::Time started = absl::Now();
         PrintProgress(names.empty() ? "no faults" : absl::StrJoin(names, "+"), false);
+        // The line reads the whole history and runs the safety checkers, work
+        // that grows with the run: every second while that is cheap, later
+        // no more than a twentieth of the time.
+        next_progress_ = collector_->Now() +
+                         std::max(absl::Seconds(1), kProgressCostFactor * (absl::Now() - started));
       }
       absl::SleepFor(std::min(b.t - collector_->Now(), absl::Milliseconds(200)));
     }
