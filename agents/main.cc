@@ -23,9 +23,10 @@ ABSL_FLAG(std::string, tls_client_ca, "", "PEM CA that client certificates must 
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  // Debian builds Abseil with mutex deadlock detection on; gRPC locks
-  // absl::Mutex on every call, and the bookkeeping cost the link proxies
-  // about 7 % of their CPU. Set before any thread can hold a mutex.
+  // Debian builds Abseil with mutex deadlock detection on; the link proxies
+  // lock an absl::Mutex per message (the rule set's snapshot) and gRPC one
+  // per call, and the bookkeeping cost the proxies about 7 % of their CPU
+  // (bench/README.md). Set before any thread can hold a mutex.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Signals are taken synchronously below; block them before any thread
   // starts so that every thread inherits the mask.
