@@ -17,6 +17,11 @@
 //   stream p50/p99:   ping-pong on one bidi stream
 //   stream tput:      one bidi stream with --inflight messages in flight,
 //                     received msgs/s
+//   hop CPU us/msg:   for each throughput figure, the user+system CPU of the
+//                     middle hop's processes (the proxy child; nginx's
+//                     workers) over the measured window, sampled from
+//                     /proc/<pid>/stat at its start and end, per message
+//                     forwarded (2 per call or echo: one each way)
 //
 // Each figure is taken over --seconds (after --warmup) per mode, split into
 // --rounds short rounds in which the modes take turns (direct, proxy,
@@ -28,8 +33,9 @@
 //    (this binary re-executed with --serve_proxy_to; --proxy_in_process
 //    runs it inside the benchmark instead, for comparison). nginx gets one
 //    worker per core (2); the proxy runs its design, one event-loop thread
-//    per link (plus the rule engine's timer thread), so on the throughput figures
-//    nginx has the more parallel middle hop, not the proxy.
+//    per link (plus the rule engine's timer thread). Each mode's client
+//    uses one connection, which nginx serves from one worker, so each
+//    figure is one nginx worker against one proxy loop.
 //  * nginx is configured the way one would deploy it: an upstream block
 //    with `keepalive 64` (connections to the echo server are reused),
 //    keepalive_requests raised on both sides (its default 1000 would make
@@ -52,6 +58,7 @@
 //
 // Exits 0 when every figure was measured, whether or not the targets were
 // met; 1 if something failed to run.
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -76,6 +83,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -600,8 +608,20 @@ struct Figure {
   double seconds = 0;
   uint64_t errors = 0;
   std::string first_error;
+  // Throughput: CPU seconds the middle hop spent over the same windows as
+  // `count`, and in how many of the `rounds` merged it could be sampled.
+  double hop_cpu_seconds = 0;
+  int hop_cpu_rounds = 0;
+  int rounds = 0;
 
   double Throughput() const { return seconds > 0 ? count / seconds : 0; }
+
+  // The hop's CPU µs per message it forwarded (2 per completion: one each
+  // way); nullopt unless every round was sampled.
+  std::optional<double> HopCpuPerMessage() const {
+    if (rounds == 0 || hop_cpu_rounds != rounds || count == 0) return std::nullopt;
+    return hop_cpu_seconds * 1e6 / (2.0 * count);
+  }
 
   // Adds one round's figure.
   void Merge(Figure part) {
@@ -611,6 +631,9 @@ struct Figure {
     seconds += part.seconds;
     if (errors == 0) first_error = part.first_error;
     errors += part.errors;
+    hop_cpu_seconds += part.hop_cpu_seconds;
+    hop_cpu_rounds += part.hop_cpu_rounds;
+    ++rounds;
   }
 
   double Percentile(double p) const {
@@ -632,6 +655,107 @@ Window MakeWindow(absl::Duration warmup, absl::Duration run) {
   const absl::Time now = absl::Now();
   return {now + warmup, now + warmup + run};
 }
+
+// ---------------------------------------------------------------------------
+// The middle hop's CPU, from /proc/<pid>/stat: utime + stime (fields 14 and
+// 15) cover all threads of a process, in clock ticks.
+
+// The processes of a middle hop: `pid` itself (the proxy child), or with
+// `children` every process whose parent is `pid` (nginx's workers; the
+// master, which only supervises them, is left out). pid 0: none to measure.
+struct Hop {
+  pid_t pid = 0;
+  bool children = false;
+};
+
+struct ProcStat {
+  pid_t ppid = 0;
+  uint64_t cpu_ticks = 0;
+};
+
+std::optional<ProcStat> ReadProcStat(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text;
+  if (!std::getline(in, text)) return std::nullopt;
+  // The command name (field 2) is in parentheses and may hold spaces.
+  const size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return std::nullopt;
+  const std::vector<absl::string_view> fields = absl::StrSplit(
+      absl::string_view(text).substr(paren + 1), ' ', absl::SkipEmpty());
+  // fields[0] is field 3 (state), so field n is fields[n - 3].
+  ProcStat st;
+  uint64_t utime, stime;
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[1], &st.ppid) ||
+      !absl::SimpleAtoi(fields[11], &utime) || !absl::SimpleAtoi(fields[12], &stime)) {
+    return std::nullopt;
+  }
+  st.cpu_ticks = utime + stime;
+  return st;
+}
+
+// CPU ticks so far of each process of `hop`; nullopt if it has none.
+std::optional<std::map<pid_t, uint64_t>> SampleHopCpu(const Hop& hop) {
+  std::map<pid_t, uint64_t> ticks;
+  if (!hop.children) {
+    std::optional<ProcStat> st = ReadProcStat(hop.pid);
+    if (!st.has_value()) return std::nullopt;
+    ticks[hop.pid] = st->cpu_ticks;
+    return ticks;
+  }
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return std::nullopt;
+  while (struct dirent* e = readdir(proc)) {
+    pid_t pid;
+    if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
+    std::optional<ProcStat> st = ReadProcStat(pid);
+    if (st.has_value() && st->ppid == hop.pid) ticks[pid] = st->cpu_ticks;
+  }
+  closedir(proc);
+  if (ticks.empty()) return std::nullopt;
+  return ticks;
+}
+
+// Samples the hop's CPU at the window's measure_from and end, from a thread
+// of its own while the load runs, so that the CPU covers the interval in
+// which the figure counts completions.
+class HopCpuMeter {
+ public:
+  HopCpuMeter(const Hop& hop, const Window& w) {
+    if (hop.pid <= 0) return;
+    thread_ = std::thread([this, hop, w] {
+      absl::SleepFor(w.measure_from - absl::Now());
+      std::optional<std::map<pid_t, uint64_t>> start = SampleHopCpu(hop);
+      absl::SleepFor(w.end - absl::Now());
+      std::optional<std::map<pid_t, uint64_t>> end = SampleHopCpu(hop);
+      if (!start.has_value() || !end.has_value()) return;
+      uint64_t ticks = 0;
+      for (const auto& [pid, before] : *start) {
+        auto after = end->find(pid);
+        if (after == end->end() || after->second < before) return;  // it exited
+        ticks += after->second - before;
+      }
+      // A process that appeared during the window spent all its CPU in it.
+      for (const auto& [pid, after] : *end) {
+        if (start->count(pid) == 0) ticks += after;
+      }
+      seconds_ = static_cast<double>(ticks) / sysconf(_SC_CLK_TCK);
+    });
+  }
+  ~HopCpuMeter() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Waits for the end sample: the hop's CPU seconds over the window, or
+  // nullopt if there is no hop or it could not be read.
+  std::optional<double> Finish() {
+    if (thread_.joinable()) thread_.join();
+    return seconds_;
+  }
+
+ private:
+  std::thread thread_;
+  std::optional<double> seconds_;
+};
 
 Blob MakeBlob(size_t size) {
   Blob b;
@@ -883,6 +1007,7 @@ struct Mode {
   std::string name;
   int port = 0;
   std::unique_ptr<Echo::Stub> stub;
+  Hop hop;  // whose CPU the throughput figures report; none for direct
 };
 
 enum class Kind { kUnary, kStream };
@@ -971,11 +1096,12 @@ int Run(const char* self) {
   std::vector<Mode> modes;
   bool failed = false;
 
-  if (want("direct")) modes.push_back({"direct", echo_port, nullptr});
+  if (want("direct")) modes.push_back({"direct", echo_port, nullptr, Hop{}});
   for (bool decode : {false, true}) {
     const std::string name = decode ? "proxy-decode" : "proxy";
     if (!want(name)) continue;
     int port = 0;
+    Hop hop;  // none in process: its CPU cannot be told from the client's
     if (in_process) {
       auto p = StartInProcessProxy(echo_target, decode);
       if (!p.ok()) {
@@ -997,9 +1123,10 @@ int Run(const char* self) {
                      error.c_str());
         return 1;
       }
+      hop.pid = child->pid();
       children.push_back(std::move(child));
     }
-    modes.push_back({name, port, nullptr});
+    modes.push_back({name, port, nullptr, hop});
   }
   std::string nginx_note = "not run";
   if (want("nginx")) {
@@ -1014,7 +1141,9 @@ int Run(const char* self) {
       } else {
         nginx_note = absl::StrCat(NginxVersion(binary, dir),
                                   ", 2 workers, upstream keepalive 64");
-        modes.push_back({"nginx", n->port, nullptr});
+        // `daemon off`: the child we spawned is the master; its children
+        // are the workers.
+        modes.push_back({"nginx", n->port, nullptr, Hop{n->child->pid(), true}});
         children.push_back(std::move(n->child));
       }
     }
@@ -1063,12 +1192,19 @@ int Run(const char* self) {
             Row& row = results[{kind, size}][m.name];
             const Window w = MakeWindow(round_warmup, round_run);
             Echo::Stub* stub = m.stub.get();
-            if (kind == Kind::kUnary) {
-              if (throughput) row.load.Merge(UnaryLoad(stub, size, inflight, w).Run());
-              else row.latency.Merge(UnaryLatency(stub, size, w));
+            if (throughput) {
+              HopCpuMeter meter(m.hop, w);
+              Figure f = kind == Kind::kUnary ? UnaryLoad(stub, size, inflight, w).Run()
+                                              : StreamLoad(stub, size, inflight, w).Run();
+              if (std::optional<double> cpu = meter.Finish()) {
+                f.hop_cpu_seconds = *cpu;
+                f.hop_cpu_rounds = 1;
+              }
+              row.load.Merge(std::move(f));
+            } else if (kind == Kind::kUnary) {
+              row.latency.Merge(UnaryLatency(stub, size, w));
             } else {
-              if (throughput) row.load.Merge(StreamLoad(stub, size, inflight, w).Run());
-              else row.latency.Merge(StreamLatency(stub, size, w));
+              row.latency.Merge(StreamLatency(stub, size, w));
             }
           }
         }
@@ -1081,15 +1217,17 @@ int Run(const char* self) {
     }
   }
 
-  std::printf("%-13s %-7s %6s %10s %10s %14s\n", "mode", "kind", "size", "p50 us",
-              "p99 us", "throughput/s");
+  std::printf("%-13s %-7s %6s %10s %10s %14s %14s\n", "mode", "kind", "size", "p50 us",
+              "p99 us", "throughput/s", "hop CPU us/msg");
   for (size_t size : sizes) {
     for (Kind kind : {Kind::kUnary, Kind::kStream}) {
       for (const Mode& m : modes) {
         const Row& row = results[{kind, size}][m.name];
-        std::printf("%-13s %-7s %6zu %10.1f %10.1f %14.0f\n", m.name.c_str(), KindName(kind),
-                    size, row.latency.Percentile(0.5), row.latency.Percentile(0.99),
-                    row.load.Throughput());
+        const std::optional<double> hop_cpu = row.load.HopCpuPerMessage();
+        std::printf("%-13s %-7s %6zu %10.1f %10.1f %14.0f %14s\n", m.name.c_str(),
+                    KindName(kind), size, row.latency.Percentile(0.5),
+                    row.latency.Percentile(0.99), row.load.Throughput(),
+                    hop_cpu.has_value() ? absl::StrFormat("%.1f", *hop_cpu).c_str() : "-");
         for (const Figure* f : {&row.latency, &row.load}) {
           if (f->errors > 0) {
             std::printf("  ! %llu failed calls, first: %s\n",
@@ -1111,10 +1249,11 @@ int Run(const char* self) {
   std::printf("\nratios (targets: proxy/direct p50 <= 1.8, proxy/nginx throughput >= 1.2)\n");
   // direct/nginx throughput is the ceiling: a middle hop that cost nothing
   // would reach direct's figure, so no proxy can beat nginx by more.
-  std::printf("%-7s %6s %15s %15s %15s %15s %15s %15s\n", "kind", "size", "proxy/direct",
-              "decode/direct", "nginx/direct", "proxy/nginx", "decode/nginx", "direct/nginx");
-  std::printf("%-7s %6s %15s %15s %15s %15s %15s %15s\n", "", "", "p50", "p50", "p50", "tput",
-              "tput", "tput");
+  std::printf("%-7s %6s %15s %15s %15s %15s %15s %15s %15s\n", "kind", "size",
+              "proxy/direct", "decode/direct", "nginx/direct", "proxy/nginx", "decode/nginx",
+              "direct/nginx", "proxy/nginx");
+  std::printf("%-7s %6s %15s %15s %15s %15s %15s %15s %15s\n", "", "", "p50", "p50", "p50",
+              "tput", "tput", "tput", "hop CPU");
   int p50_met = 0, p50_total = 0, tput_met = 0, tput_total = 0;
   for (size_t size : sizes) {
     for (Kind kind : {Kind::kUnary, Kind::kStream}) {
@@ -1129,10 +1268,18 @@ int Run(const char* self) {
         const double n = r["nginx"].load.Throughput();
         return n > 0 ? absl::StrFormat("%.2f", r[m].load.Throughput() / n) : "-";
       };
-      std::printf("%-7s %6zu %15s %15s %15s %15s %15s %15s\n", KindName(kind), size,
+      auto hop_cpu_ratio = [&]() -> std::string {
+        if (!has("proxy") || !has("nginx")) return "-";
+        const std::optional<double> p = r["proxy"].load.HopCpuPerMessage();
+        const std::optional<double> n = r["nginx"].load.HopCpuPerMessage();
+        return p.has_value() && n.has_value() && *n > 0 ? absl::StrFormat("%.2f", *p / *n)
+                                                         : "-";
+      };
+      std::printf("%-7s %6zu %15s %15s %15s %15s %15s %15s %15s\n", KindName(kind), size,
                   p50_ratio("proxy").c_str(), p50_ratio("proxy-decode").c_str(),
                   p50_ratio("nginx").c_str(), tput_ratio("proxy").c_str(),
-                  tput_ratio("proxy-decode").c_str(), tput_ratio("direct").c_str());
+                  tput_ratio("proxy-decode").c_str(), tput_ratio("direct").c_str(),
+                  hop_cpu_ratio().c_str());
       if (has("proxy") && has("direct") && r["direct"].latency.Percentile(0.5) > 0) {
         ++p50_total;
         p50_met += r["proxy"].latency.Percentile(0.5) <=
