@@ -382,14 +382,9 @@ class Call : public std::enable_shared_from_this<Call> {
       lanes_[1].source_closed = true;
       EndUpstream();
     }
-    if (!trailer && !side_()) {
-      if (end_stream) {
-        // Trailers-only: the status travels in the response headers.
-        Respond(response_headers_, /*with_data=*/false);
-      } else {
-        Respond(response_headers_, /*with_data=*/true);
-      }
-    }
+    // Ending the stream at once makes it trailers-only: the status travels
+    // in the response headers.
+    if (!trailer && !side_()) Respond(response_headers_, /*with_data=*/!end_stream);
     Resume(Direction::kResponse);
     Resume(Direction::kRequest);  // the destination is done listening
   }
