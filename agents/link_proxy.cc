@@ -32,9 +32,9 @@ namespace turncoat {
 namespace agent {
 namespace {
 
-// Messages queued per direction before the proxy stops returning flow-control
-// window to the sender: HTTP/2 flow control then pushes back on it, as
-// without a proxy.
+// Messages queued per call and direction before the proxy stops returning
+// the stream's flow-control window to the sender: HTTP/2 flow control then
+// pushes back on that call, as without a proxy.
 constexpr size_t kMaxQueued = 16;
 
 // What the proxy lets a peer send before it returns window. gRPC's own
