@@ -83,9 +83,10 @@ TEST_F(TwinsRunTest, CorrectRefbftStaysSafeUnderTwins) {
     ASSERT_NE(inv, nullptr) << name;
     EXPECT_TRUE((*inv)["holds"].get<bool>()) << name;
   }
-  ASSERT_EQ(report["timeline"]["faults"].size(), 1u);
+  ASSERT_EQ(report["timeline"]["faults"].size(), 2u);
   EXPECT_EQ(report["timeline"]["faults"][0]["adversary"], "twins");
   EXPECT_TRUE(report["timeline"]["faults"][0]["ended"].get<bool>());
+  EXPECT_EQ(report["timeline"]["faults"][1]["adversary"], "delay");
   ExpectTheTwinRan();
 }
 
