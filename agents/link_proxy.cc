@@ -854,11 +854,7 @@ absl::Status Core::Listen(const std::string& listen) {
     return absl::UnavailableError(
         absl::StrCat(where, "cannot listen on ", listen, ": ", Errno(errno)));
   }
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
-  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  port_ = ntohs(*port);  // never 0 here: port 0 was replaced by a leased one
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = &wake_tag_;
