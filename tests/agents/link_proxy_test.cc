@@ -2,14 +2,17 @@
 #include "agents/link_proxy.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -17,7 +20,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "agents/message_codec.h"
@@ -284,6 +289,38 @@ TEST_F(LinkProxyTest, UnaryPassesMessagesMetadataAndTrailers) {
   ASSERT_NE(echo, ctx.GetServerInitialMetadata().end());
   EXPECT_EQ(std::string(echo->second.data(), echo->second.size()), "abc");
   EXPECT_EQ(ctx.GetServerTrailingMetadata().count("x-trailer"), 1u);
+}
+
+// How many of this process's threads run under `policy`, from field 41 of
+// /proc/self/task/<tid>/stat.
+int ThreadsUnderPolicy(int policy) {
+  int count = 0;
+  DIR* tasks = opendir("/proc/self/task");
+  if (tasks == nullptr) return -1;
+  while (struct dirent* e = readdir(tasks)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream in(absl::StrCat("/proc/self/task/", e->d_name, "/stat"));
+    std::string text;
+    if (!std::getline(in, text)) continue;  // the thread has exited
+    // The thread's name (field 2) is in parentheses and may hold spaces.
+    const std::vector<absl::string_view> fields = absl::StrSplit(
+        absl::string_view(text).substr(text.rfind(')') + 1), ' ', absl::SkipEmpty());
+    int value;
+    if (fields.size() > 38 && absl::SimpleAtoi(fields[38], &value) && value == policy) {
+      ++count;
+    }
+  }
+  closedir(tasks);
+  return count;
+}
+
+// Under load the loop forwards several messages per system call because it
+// does not preempt the running thread when woken (see link_proxy.cc).
+TEST_F(LinkProxyTest, LoopThreadRunsUnderBatchPolicyAndOnlyIt) {
+  EchoReply reply;
+  ASSERT_TRUE(CallUnary("hello", &reply).ok());
+  EXPECT_EQ(ThreadsUnderPolicy(SCHED_BATCH), 1);
+  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
 }
 
 TEST_F(LinkProxyTest, ErrorStatusPassesThrough) {
