@@ -1,7 +1,7 @@
 // proxy_bench: what a link proxy costs, next to direct gRPC and to nginx.
 //
 // One run measures the same echo service (bench/proxy_bench.proto, gRPC
-// callback API, 127.0.0.1, ephemeral port) reached four ways:
+// callback API, 127.0.0.1, ephemeral port) reached five ways:
 //
 //   direct        client -> echo
 //   proxy         client -> LinkProxy, no rules (the fast path) -> echo
@@ -9,6 +9,9 @@
 //                 decodes every message, both directions, into a
 //                 DynamicMessage from the .proto loaded at run time -> echo
 //   nginx         client -> Debian's nginx, grpc_pass -> echo
+//   nginx-batch   the same nginx, its workers switched to SCHED_BATCH (the
+//                 policy the proxy's loops set for themselves) for the
+//                 mode's rounds: what that policy alone is worth
 //
 // For each, and for 256 B and 4 KiB payloads:
 //
@@ -52,7 +55,8 @@
 //
 //   proxy_bench [--seconds=3] [--warmup=0.5] [--rounds=6] [--inflight=64]
 //               [--nginx=/usr/sbin/nginx] [--proxy_in_process]
-//               [--modes=direct,proxy,proxy-decode,nginx] [--sizes=256,4096]
+//               [--modes=direct,proxy,proxy-decode,nginx,nginx-batch]
+//               [--sizes=256,4096]
 //               [--figures=unary-latency,unary-throughput,stream-latency,
 //                          stream-throughput] [--keep_temp]
 //
@@ -61,6 +65,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -91,6 +96,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -112,7 +118,7 @@ ABSL_FLAG(int, inflight, 64, "concurrent calls / stream messages in flight for t
 ABSL_FLAG(std::string, nginx, "/usr/sbin/nginx", "nginx binary; skipped if absent");
 ABSL_FLAG(bool, proxy_in_process, false,
           "run the link proxy inside the benchmark process instead of a child");
-ABSL_FLAG(std::string, modes, "direct,proxy,proxy-decode,nginx", "modes to run");
+ABSL_FLAG(std::string, modes, "direct,proxy,proxy-decode,nginx,nginx-batch", "modes to run");
 ABSL_FLAG(std::string, sizes, "256,4096", "payload sizes in bytes");
 ABSL_FLAG(std::string, figures,
           "unary-latency,unary-throughput,stream-latency,stream-throughput",
@@ -663,9 +669,12 @@ Window MakeWindow(absl::Duration warmup, absl::Duration run) {
 // The processes of a middle hop: `pid` itself (the proxy child), or with
 // `children` every process whose parent is `pid` (nginx's workers; the
 // master, which only supervises them, is left out). pid 0: none to measure.
+// `policy`, if set, is the scheduling policy its processes are switched to
+// before each of the mode's rounds (nginx and nginx-batch share workers).
 struct Hop {
   pid_t pid = 0;
   bool children = false;
+  std::optional<int> policy;
 };
 
 struct ProcStat {
@@ -693,6 +702,19 @@ std::optional<ProcStat> ReadProcStat(pid_t pid) {
   return st;
 }
 
+// The numeric entries of a /proc directory: pids, or a process's tids.
+std::vector<pid_t> ListIds(const std::string& path) {
+  std::vector<pid_t> ids;
+  DIR* d = opendir(path.c_str());
+  if (d == nullptr) return ids;
+  while (struct dirent* e = readdir(d)) {
+    pid_t id;
+    if (absl::SimpleAtoi(e->d_name, &id)) ids.push_back(id);
+  }
+  closedir(d);
+  return ids;
+}
+
 // CPU ticks so far of each process of `hop`; nullopt if it has none.
 std::optional<std::map<pid_t, uint64_t>> SampleHopCpu(const Hop& hop) {
   std::map<pid_t, uint64_t> ticks;
@@ -702,17 +724,30 @@ std::optional<std::map<pid_t, uint64_t>> SampleHopCpu(const Hop& hop) {
     ticks[hop.pid] = st->cpu_ticks;
     return ticks;
   }
-  DIR* proc = opendir("/proc");
-  if (proc == nullptr) return std::nullopt;
-  while (struct dirent* e = readdir(proc)) {
-    pid_t pid;
-    if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
+  for (pid_t pid : ListIds("/proc")) {
     std::optional<ProcStat> st = ReadProcStat(pid);
     if (st.has_value() && st->ppid == hop.pid) ticks[pid] = st->cpu_ticks;
   }
-  closedir(proc);
   if (ticks.empty()) return std::nullopt;
   return ticks;
+}
+
+// Switches every thread of the hop's processes to its policy.
+absl::Status ApplyHopPolicy(const Hop& hop) {
+  if (!hop.policy.has_value()) return absl::OkStatus();
+  std::optional<std::map<pid_t, uint64_t>> procs = SampleHopCpu(hop);
+  if (!procs.has_value()) return absl::NotFoundError("no processes found");
+  const sched_param normal_priority{};
+  for (const auto& [pid, ticks] : *procs) {
+    for (pid_t tid : ListIds(absl::StrCat("/proc/", pid, "/task"))) {
+      if (sched_setscheduler(tid, *hop.policy, &normal_priority) != 0) {
+        const int err = errno;
+        return absl::Status(absl::ErrnoToStatusCode(err),
+                            absl::StrCat("sched_setscheduler(", tid, "): ", std::strerror(err)));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 // Samples the hop's CPU at the window's measure_from and end, from a thread
@@ -1129,7 +1164,7 @@ int Run(const char* self) {
     modes.push_back({name, port, nullptr, hop});
   }
   std::string nginx_note = "not run";
-  if (want("nginx")) {
+  if (want("nginx") || want("nginx-batch")) {
     const std::string binary = absl::GetFlag(FLAGS_nginx);
     if (access(binary.c_str(), X_OK) != 0) {
       nginx_note = absl::StrCat(binary, " not installed; nginx column skipped");
@@ -1143,7 +1178,13 @@ int Run(const char* self) {
                                   ", 2 workers, upstream keepalive 64");
         // `daemon off`: the child we spawned is the master; its children
         // are the workers.
-        modes.push_back({"nginx", n->port, nullptr, Hop{n->child->pid(), true}});
+        if (want("nginx")) {
+          modes.push_back({"nginx", n->port, nullptr, Hop{n->child->pid(), true, SCHED_OTHER}});
+        }
+        if (want("nginx-batch")) {
+          modes.push_back(
+              {"nginx-batch", n->port, nullptr, Hop{n->child->pid(), true, SCHED_BATCH}});
+        }
         children.push_back(std::move(n->child));
       }
     }
@@ -1192,6 +1233,11 @@ int Run(const char* self) {
             Row& row = results[{kind, size}][m.name];
             const Window w = MakeWindow(round_warmup, round_run);
             Echo::Stub* stub = m.stub.get();
+            if (absl::Status s = ApplyHopPolicy(m.hop); !s.ok()) {
+              std::fprintf(stderr, "%s: cannot set its processes' scheduling policy: %s\n",
+                           m.name.c_str(), s.ToString().c_str());
+              return 1;
+            }
             if (throughput) {
               HopCpuMeter meter(m.hop, w);
               Figure f = kind == Kind::kUnary ? UnaryLoad(stub, size, inflight, w).Run()
@@ -1249,11 +1295,13 @@ int Run(const char* self) {
   std::printf("\nratios (targets: proxy/direct p50 <= 1.8, proxy/nginx throughput >= 1.2)\n");
   // direct/nginx throughput is the ceiling: a middle hop that cost nothing
   // would reach direct's figure, so no proxy can beat nginx by more.
-  std::printf("%-7s %6s %15s %15s %15s %15s %15s %15s %15s\n", "kind", "size",
+  // proxy/nginx-batch shows how much of the proxy's lead is its scheduling
+  // policy (see the file header).
+  std::printf("%-7s %6s %14s %14s %14s %14s %14s %14s %14s %14s\n", "kind", "size",
               "proxy/direct", "decode/direct", "nginx/direct", "proxy/nginx", "decode/nginx",
-              "direct/nginx", "proxy/nginx");
-  std::printf("%-7s %6s %15s %15s %15s %15s %15s %15s %15s\n", "", "", "p50", "p50", "p50",
-              "tput", "tput", "tput", "hop CPU");
+              "direct/nginx", "proxy/nginx", "proxy/nginx-");
+  std::printf("%-7s %6s %14s %14s %14s %14s %14s %14s %14s %14s\n", "", "", "p50", "p50",
+              "p50", "tput", "tput", "tput", "hop CPU", "batch tput");
   int p50_met = 0, p50_total = 0, tput_met = 0, tput_total = 0;
   for (size_t size : sizes) {
     for (Kind kind : {Kind::kUnary, Kind::kStream}) {
@@ -1263,9 +1311,9 @@ int Run(const char* self) {
         const double d = r["direct"].latency.Percentile(0.5);
         return d > 0 ? absl::StrFormat("%.2f", r[m].latency.Percentile(0.5) / d) : "-";
       };
-      auto tput_ratio = [&](const std::string& m) -> std::string {
-        if (!has(m) || !has("nginx")) return "-";
-        const double n = r["nginx"].load.Throughput();
+      auto tput_ratio = [&](const std::string& m, const std::string& base) -> std::string {
+        if (!has(m) || !has(base)) return "-";
+        const double n = r[base].load.Throughput();
         return n > 0 ? absl::StrFormat("%.2f", r[m].load.Throughput() / n) : "-";
       };
       auto hop_cpu_ratio = [&]() -> std::string {
@@ -1275,11 +1323,12 @@ int Run(const char* self) {
         return p.has_value() && n.has_value() && *n > 0 ? absl::StrFormat("%.2f", *p / *n)
                                                          : "-";
       };
-      std::printf("%-7s %6zu %15s %15s %15s %15s %15s %15s %15s\n", KindName(kind), size,
+      std::printf("%-7s %6zu %14s %14s %14s %14s %14s %14s %14s %14s\n", KindName(kind), size,
                   p50_ratio("proxy").c_str(), p50_ratio("proxy-decode").c_str(),
-                  p50_ratio("nginx").c_str(), tput_ratio("proxy").c_str(),
-                  tput_ratio("proxy-decode").c_str(), tput_ratio("direct").c_str(),
-                  hop_cpu_ratio().c_str());
+                  p50_ratio("nginx").c_str(), tput_ratio("proxy", "nginx").c_str(),
+                  tput_ratio("proxy-decode", "nginx").c_str(),
+                  tput_ratio("direct", "nginx").c_str(), hop_cpu_ratio().c_str(),
+                  tput_ratio("proxy", "nginx-batch").c_str());
       if (has("proxy") && has("direct") && r["direct"].latency.Percentile(0.5) > 0) {
         ++p50_total;
         p50_met += r["proxy"].latency.Percentile(0.5) <=
