@@ -44,17 +44,23 @@
 //    keepalive_requests raised on both sides (its default 1000 would make
 //    it close connections every 1000 calls mid-measurement), no request
 //    body limit (a gRPC stream is one request body), access log off.
-//  * The client and echo server are the same process and code in every
-//    mode, so only the middle hop differs. Each mode has its own channel
-//    (one HTTP/2 connection), opened and probed before measuring.
+//  * The client and echo server are the same code in every mode, so only
+//    the middle hop differs. The echo server is a process of its own (this
+//    binary re-executed with --serve_echo), as a replica's peer is:
+//    sharing the client's process, its gRPC threads and the client's
+//    contend, which capped 256 B streams below what a hop can carry
+//    (--echo_in_process measures that way, for comparison with rounds
+//    before the seventh). Each mode has its own channel (one HTTP/2
+//    connection), opened and probed before measuring.
 //
-// Children (the proxy and nginx) run in their own process groups and die
-// with the benchmark: on return, on a fatal signal or Ctrl-C (the handler
-// kills their groups), and if the benchmark is killed outright
-// (PR_SET_PDEATHSIG, and the proxy also exits when its stdin pipe closes).
+// Children (the echo server, the proxy and nginx) run in their own process
+// groups and die with the benchmark: on return, on a fatal signal or Ctrl-C
+// (the handler kills their groups), and if the benchmark is killed outright
+// (PR_SET_PDEATHSIG; the echo and the proxy also exit when their stdin pipe
+// closes).
 //
 //   proxy_bench [--seconds=3] [--warmup=0.5] [--rounds=6] [--inflight=64]
-//               [--nginx=/usr/sbin/nginx] [--proxy_in_process]
+//               [--nginx=/usr/sbin/nginx] [--proxy_in_process] [--echo_in_process]
 //               [--modes=direct,proxy,proxy-decode,nginx,nginx-batch]
 //               [--sizes=256,4096]
 //               [--figures=unary-latency,unary-throughput,stream-latency,
@@ -127,6 +133,9 @@ ABSL_FLAG(bool, keep_temp, false, "keep the temp dir (nginx config and logs)");
 // Internal: the child process the benchmark starts for the proxy.
 ABSL_FLAG(std::string, serve_proxy_to, "", "internal: serve a link proxy to this target");
 ABSL_FLAG(bool, serve_proxy_decode, false, "internal: install the decoding rule");
+ABSL_FLAG(bool, serve_echo, false, "internal: serve the echo service");
+ABSL_FLAG(bool, echo_in_process, false,
+          "run the echo server inside the benchmark (the client's) process");
 
 namespace turncoat {
 namespace bench {
@@ -143,7 +152,7 @@ using agent::RuleSpec;
 // live in fixed arrays so that a signal handler can clean up with
 // async-signal-safe calls only.
 
-constexpr int kMaxChildren = 4;
+constexpr int kMaxChildren = 8;
 std::atomic<pid_t> g_child_groups[kMaxChildren];
 
 constexpr int kMaxTempPaths = 16;
@@ -472,6 +481,31 @@ int ServeProxy(const std::string& target, bool decode) {
   char buf[64];
   while (read(STDIN_FILENO, buf, sizeof(buf)) > 0) {
   }
+  return 0;
+}
+
+// Serves `service` on an ephemeral loopback port, stored in `*port`.
+std::unique_ptr<grpc::Server> StartEcho(EchoService* service, int* port) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), port);
+  builder.RegisterService(service);
+  return builder.BuildAndStart();
+}
+
+int ServeEcho() {
+  EchoService service;
+  int port = 0;
+  std::unique_ptr<grpc::Server> server = StartEcho(&service, &port);
+  if (server == nullptr || port == 0) {
+    std::fprintf(stderr, "echo child: cannot start the echo server\n");
+    return 1;
+  }
+  std::printf("%d\n", port);
+  std::fflush(stdout);
+  char buf[64];
+  while (read(STDIN_FILENO, buf, sizeof(buf)) > 0) {
+  }
+  server->Shutdown(std::chrono::system_clock::now());
   return 0;
 }
 
@@ -1115,19 +1149,28 @@ int Run(const char* self) {
 
   EchoService service;
   int echo_port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &echo_port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> echo = builder.BuildAndStart();
-  if (echo == nullptr || echo_port == 0) {
-    std::fprintf(stderr, "cannot start the echo server\n");
+  std::unique_ptr<grpc::Server> echo;
+  std::vector<std::unique_ptr<Child>> children;
+  std::string echo_error;
+  if (absl::GetFlag(FLAGS_echo_in_process)) {
+    echo = StartEcho(&service, &echo_port);
+    if (echo == nullptr) echo_port = 0;
+  } else {
+    auto child = Child::Spawn({self, "--serve_echo"}, "", /*want_stdout_pipe=*/true, SIGKILL,
+                              &echo_error);
+    std::optional<std::string> line;
+    if (child != nullptr) line = child->ReadLine(absl::Seconds(10));
+    if (!line.has_value() || !absl::SimpleAtoi(*line, &echo_port)) echo_port = 0;
+    if (child != nullptr) children.push_back(std::move(child));
+  }
+  if (echo_port == 0) {
+    std::fprintf(stderr, "cannot start the echo server. %s\n", echo_error.c_str());
     return 1;
   }
   const std::string echo_target = absl::StrCat("127.0.0.1:", echo_port);
 
   const bool in_process = absl::GetFlag(FLAGS_proxy_in_process);
   std::vector<std::unique_ptr<InProcessProxy>> local_proxies;
-  std::vector<std::unique_ptr<Child>> children;
   std::vector<Mode> modes;
   bool failed = false;
 
@@ -1348,9 +1391,9 @@ int Run(const char* self) {
               tput_met, tput_total);
 
   for (Mode& m : modes) m.stub.reset();
-  children.clear();  // stops nginx and the proxy processes
+  children.clear();  // stops nginx, the proxy and the echo processes
   local_proxies.clear();
-  echo->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  if (echo != nullptr) echo->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   if (failed) {
     std::printf("\nsome measurements failed (see above)\n");
     return 1;
@@ -1371,6 +1414,7 @@ int main(int argc, char** argv) {
   if (!proxy_target.empty()) {
     return turncoat::bench::ServeProxy(proxy_target, absl::GetFlag(FLAGS_serve_proxy_decode));
   }
+  if (absl::GetFlag(FLAGS_serve_echo)) return turncoat::bench::ServeEcho();
   // Re-executed for the proxy child; /proc/self/exe survives a relative argv[0].
   return turncoat::bench::Run("/proc/self/exe");
 }
