@@ -44,6 +44,12 @@
 namespace turncoat {
 namespace agent {
 
+// Each proxy's loop thread runs under SCHED_BATCH at this nice value, so
+// that under load it yields to the replicas and forwards several messages
+// per system call (link_proxy.cc says why). The agent's other threads keep
+// their own scheduling.
+inline constexpr int kProxyLoopNice = 5;
+
 // The fate of one message, for reports.
 struct TraceRecord {
   absl::Time time;

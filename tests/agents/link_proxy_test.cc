@@ -291,35 +291,54 @@ TEST_F(LinkProxyTest, UnaryPassesMessagesMetadataAndTrailers) {
   EXPECT_EQ(ctx.GetServerTrailingMetadata().count("x-trailer"), 1u);
 }
 
-// How many of this process's threads run under `policy`, from field 41 of
-// /proc/self/task/<tid>/stat.
-int ThreadsUnderPolicy(int policy) {
-  int count = 0;
+// Each of this process's threads' scheduling: its policy and nice value,
+// fields 41 and 19 of /proc/self/task/<tid>/stat.
+struct ThreadScheduling {
+  int policy = -1;
+  int nice = 0;
+};
+std::vector<ThreadScheduling> ThreadsScheduling() {
+  std::vector<ThreadScheduling> threads;
   DIR* tasks = opendir("/proc/self/task");
-  if (tasks == nullptr) return -1;
+  if (tasks == nullptr) return threads;
   while (struct dirent* e = readdir(tasks)) {
     if (e->d_name[0] == '.') continue;
     std::ifstream in(absl::StrCat("/proc/self/task/", e->d_name, "/stat"));
     std::string text;
     if (!std::getline(in, text)) continue;  // the thread has exited
-    // The thread's name (field 2) is in parentheses and may hold spaces.
+    // The thread's name (field 2) is in parentheses and may hold spaces;
+    // fields[0] is field 3.
     const std::vector<absl::string_view> fields = absl::StrSplit(
         absl::string_view(text).substr(text.rfind(')') + 1), ' ', absl::SkipEmpty());
-    int value;
-    if (fields.size() > 38 && absl::SimpleAtoi(fields[38], &value) && value == policy) {
-      ++count;
+    ThreadScheduling t;
+    if (fields.size() > 38 && absl::SimpleAtoi(fields[38], &t.policy) &&
+        absl::SimpleAtoi(fields[16], &t.nice)) {
+      threads.push_back(t);
     }
   }
   closedir(tasks);
-  return count;
+  return threads;
 }
 
 // Under load the loop forwards several messages per system call because it
-// does not preempt the running thread when woken (see link_proxy.cc).
-TEST_F(LinkProxyTest, LoopThreadRunsUnderBatchPolicyAndOnlyIt) {
+// neither preempts the running thread when woken nor competes with it as
+// an equal (see link_proxy.cc); no other thread of the process may change.
+TEST_F(LinkProxyTest, LoopThreadAloneRunsUnderBatchPolicyAtLowerPriority) {
+  ASSERT_GT(kProxyLoopNice, 0);
   EchoReply reply;
   ASSERT_TRUE(CallUnary("hello", &reply).ok());
-  EXPECT_EQ(ThreadsUnderPolicy(SCHED_BATCH), 1);
+  const std::vector<ThreadScheduling> threads = ThreadsScheduling();
+  ASSERT_GT(threads.size(), 1u);
+  int loops = 0, others_changed = 0;
+  for (const ThreadScheduling& t : threads) {
+    if (t.policy == SCHED_BATCH && t.nice == kProxyLoopNice) {
+      ++loops;
+    } else if (t.policy != SCHED_OTHER || t.nice != 0) {
+      ++others_changed;
+    }
+  }
+  EXPECT_EQ(loops, 1);
+  EXPECT_EQ(others_changed, 0);
   EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
 }
 
