@@ -7,10 +7,10 @@
 #include <nghttp2/nghttp2.h>
 #include <sched.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -872,9 +872,9 @@ void Core::Run() {
   // A woken loop does not preempt the thread running (under load, a
   // replica's): it runs when a core is idle or that thread's slice ends, by
   // when more messages have often arrived, so one recv and one send carry
-  // several. At a nice value above the replicas' it also yields to the replicas when the cores are
-  // contended, so more arrive per turn still. On an idle core it runs at
-  // once, as before. Together they cut the loop's CPU per stream message
+  // several. At a nice value above the replicas' it also yields to them
+  // when the cores are contended, so more arrive per turn still. On an idle
+  // core it runs at once, as before. Together they cut the loop's CPU per stream message
   // under load to a third, with no change a turncoat run shows in commit
   // latency (bench/README.md). Best effort: the proxy works the same if the
   // policy or the nice value cannot be set. Both are per thread: the agent's

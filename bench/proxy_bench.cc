@@ -467,6 +467,16 @@ absl::StatusOr<std::unique_ptr<InProcessProxy>> StartInProcessProxy(
   return p;
 }
 
+// A child's serving loop: tells the benchmark `port` on stdout, then
+// returns once stdin closes (the benchmark has gone).
+void ServeUntilStdinCloses(int port) {
+  std::printf("%d\n", port);
+  std::fflush(stdout);
+  char buf[64];
+  while (read(STDIN_FILENO, buf, sizeof(buf)) > 0) {
+  }
+}
+
 // The child: serves one proxy, prints its port, exits when stdin closes.
 int ServeProxy(const std::string& target, bool decode) {
   // As turncoat-agent does (agents/main.cc), so the child costs what the
@@ -477,11 +487,7 @@ int ServeProxy(const std::string& target, bool decode) {
     std::fprintf(stderr, "proxy child: %s\n", p.status().ToString().c_str());
     return 1;
   }
-  std::printf("%d\n", (*p)->proxy->port());
-  std::fflush(stdout);
-  char buf[64];
-  while (read(STDIN_FILENO, buf, sizeof(buf)) > 0) {
-  }
+  ServeUntilStdinCloses((*p)->proxy->port());
   return 0;
 }
 
@@ -493,6 +499,8 @@ std::unique_ptr<grpc::Server> StartEcho(EchoService* service, int* port) {
   return builder.BuildAndStart();
 }
 
+// The child: serves the echo service, prints its port, exits when stdin
+// closes.
 int ServeEcho() {
   EchoService service;
   int port = 0;
@@ -501,13 +509,26 @@ int ServeEcho() {
     std::fprintf(stderr, "echo child: cannot start the echo server\n");
     return 1;
   }
-  std::printf("%d\n", port);
-  std::fflush(stdout);
-  char buf[64];
-  while (read(STDIN_FILENO, buf, sizeof(buf)) > 0) {
-  }
+  ServeUntilStdinCloses(port);
   server->Shutdown(std::chrono::system_clock::now());
   return 0;
+}
+
+// Starts this binary as a serving child (`argv` after the binary) and reads
+// the port it prints (ServeUntilStdinCloses). Null, with `*error` set, if it
+// did not start or print one within 10 s (`*port` is then 0).
+std::unique_ptr<Child> SpawnServer(const char* self, std::vector<std::string> argv, int* port,
+                                   std::string* error) {
+  argv.insert(argv.begin(), self);
+  auto child = Child::Spawn(argv, "", /*want_stdout_pipe=*/true, SIGKILL, error);
+  if (child == nullptr) return nullptr;
+  std::optional<std::string> line = child->ReadLine(absl::Seconds(10));
+  if (!line.has_value() || !absl::SimpleAtoi(*line, port)) {
+    *error = "it printed no port within 10 s";
+    *port = 0;
+    return nullptr;
+  }
+  return child;
 }
 
 // ---------------------------------------------------------------------------
@@ -1170,11 +1191,7 @@ int Run(const char* self) {
     echo = StartEcho(&service, &echo_port);
     if (echo == nullptr) echo_port = 0;
   } else {
-    auto child = Child::Spawn({self, "--serve_echo"}, "", /*want_stdout_pipe=*/true, SIGKILL,
-                              &echo_error);
-    std::optional<std::string> line;
-    if (child != nullptr) line = child->ReadLine(absl::Seconds(10));
-    if (!line.has_value() || !absl::SimpleAtoi(*line, &echo_port)) echo_port = 0;
+    auto child = SpawnServer(self, {"--serve_echo"}, &echo_port, &echo_error);
     if (child != nullptr) children.push_back(std::move(child));
   }
   if (echo_port == 0) {
@@ -1204,13 +1221,11 @@ int Run(const char* self) {
       local_proxies.push_back(std::move(*p));
     } else {
       std::string error;
-      auto child = Child::Spawn(
-          {self, absl::StrCat("--serve_proxy_to=", echo_target),
-           absl::StrCat("--serve_proxy_decode=", decode ? "true" : "false")},
-          "", /*want_stdout_pipe=*/true, SIGKILL, &error);
-      std::optional<std::string> line;
-      if (child != nullptr) line = child->ReadLine(absl::Seconds(10));
-      if (!line.has_value() || !absl::SimpleAtoi(*line, &port)) {
+      auto child = SpawnServer(self,
+                               {absl::StrCat("--serve_proxy_to=", echo_target),
+                                absl::StrCat("--serve_proxy_decode=", decode ? "true" : "false")},
+                               &port, &error);
+      if (child == nullptr) {
         std::fprintf(stderr, "%s: the proxy process did not start. %s\n", name.c_str(),
                      error.c_str());
         return 1;
@@ -1229,7 +1244,9 @@ int Run(const char* self) {
       // Two instances, so that neither's workers ever have to be switched
       // back (lowering a nice value needs privileges): `nginx` as deployed,
       // `nginx-batch` with the proxy's loop scheduling, SCHED_BATCH (set
-      // by us before each round) at nice 5 (nginx's worker_priority).
+      // by us before each round) at kProxyLoopNice (nginx's
+      // worker_priority).
+      const std::string version = NginxVersion(binary, dir);
       nginx_note = "failed to start, column skipped";
       for (const char* name : {"nginx", "nginx-batch"}) {
         if (!want(name)) continue;
@@ -1247,8 +1264,7 @@ int Run(const char* self) {
         if (batch) hop.policy = SCHED_BATCH;
         modes.push_back({name, n->port, nullptr, hop});
         children.push_back(std::move(n->child));
-        nginx_note =
-            absl::StrCat(NginxVersion(binary, dir), ", 2 workers, upstream keepalive 64");
+        nginx_note = absl::StrCat(version, ", 2 workers, upstream keepalive 64");
       }
     }
   }
