@@ -15,7 +15,10 @@
 // its sockets and both sides of every call, so a call's steps run without
 // locks, and what is ready in one turn of the loop leaves in one send per
 // connection, across calls. An agent runs one proxy per link, so its links
-// use the cores in parallel. Messages the engine releases on other threads
+// use the cores in parallel. The loop thread runs under SCHED_BATCH, and
+// while its traffic is dense (BurstGauge) it yields its core between turns,
+// so that messages gather and one system call moves several; ping-pong
+// traffic never waits for it. Messages the engine releases on other threads
 // (delays, hold windows, rule removal) are posted to the loop. Flow control
 // is end to end per stream: the proxy returns a stream's HTTP/2 window only
 // while fewer than 16 of its messages wait for the other side (a
@@ -43,12 +46,6 @@
 
 namespace turncoat {
 namespace agent {
-
-// Each proxy's loop thread runs under SCHED_BATCH at this nice value, so
-// that under load it yields to the replicas and forwards several messages
-// per system call (link_proxy.cc says why). The agent's other threads keep
-// their own scheduling.
-inline constexpr int kProxyLoopNice = 5;
 
 // The fate of one message, for reports.
 struct TraceRecord {
@@ -103,6 +100,10 @@ class LinkProxy {
   LinkId link() const;
   int port() const;
   const std::string& target() const;
+  // Turns in which the loop gave up its core to let dense traffic gather
+  // (link_proxy.cc says why); never for ping-pong traffic. For tests and
+  // diagnostics.
+  uint64_t yielded_turns() const;
 
  private:
   struct Impl;
