@@ -74,6 +74,9 @@ constexpr absl::Duration kSideCallDeadline = absl::Seconds(2);
 // loopback destination answers at once; this bounds a remote one that drops
 // the connection attempt silently.
 constexpr absl::Duration kConnectTimeout = absl::Seconds(5);
+// Sender connections held unanswered while the destination's connection
+// opens; beyond this many, new ones are closed at once.
+constexpr size_t kMaxHeld = 64;
 
 constexpr char kGrpcUnavailable[] = "14";
 constexpr char kGrpcInternal[] = "13";
@@ -278,6 +281,13 @@ class Core : public std::enable_shared_from_this<Core> {
   void Accept();
   void Connect();
   void Connected(Conn* conn);
+  // The destination cannot be reached, or its connection was lost.
+  void Unreachable(const std::string& why);
+  // Asks every sender to take its next calls to a new connection. Streams
+  // from `unsent` calls are declared unprocessed, which the sender's gRPC
+  // retries by itself.
+  void GoAwaySenders(const std::vector<Call*>& unsent = {});
+  void CloseHeld();
   void OnEvent(Conn* conn, uint32_t events);
   void Read(Conn* conn);
   void Flush(Conn* conn);
@@ -306,6 +316,7 @@ class Core : public std::enable_shared_from_this<Core> {
   Conn* upstream_ = nullptr;                      // where new calls go
   absl::Time connect_deadline_;                   // while upstream_ is connecting
   std::vector<Call*> waiting_;                    // for upstream_ to connect
+  std::vector<int> held_;  // sender connections accepted, unanswered until upstream_ opens
   std::unordered_map<Call*, std::shared_ptr<Call>> calls_;
   std::vector<Call*> released_;
   std::vector<Conn*> dirty_;
@@ -350,6 +361,7 @@ class Call : public std::enable_shared_from_this<Call> {
   }
 
   Conn* down() const { return down_; }
+  int32_t down_id() const { return down_id_; }
   Conn* up() const { return up_; }
   int32_t up_id() const { return up_id_; }
   void set_waiting(bool waiting) { waiting_ = waiting; }
@@ -476,6 +488,24 @@ class Call : public std::enable_shared_from_this<Call> {
       upstream_ended_ = true;
       Fail(absl::StrCat("link proxy ", core_->link().from, "->", core_->link().to, ": ", why));
     }
+    MaybeRelease();
+  }
+
+  // The destination could not be reached before this call left the proxy.
+  // The sender's stream is refused (it never reached a server), which the
+  // sender's gRPC retries by itself on a new connection (the proxy has
+  // sent GOAWAY); that connection is answered only once the destination
+  // is reachable, so the sender's own wait_for_ready decides whether the
+  // call waits for it or fails, as without the proxy.
+  void OnUnreached(const std::string& why) {
+    if (side_()) {
+      OnUpstreamLost(why);
+      return;
+    }
+    waiting_ = false;
+    upstream_ended_ = true;
+    lanes_[0].queue.clear();
+    ResetDownstream(NGHTTP2_REFUSED_STREAM);
     MaybeRelease();
   }
 
@@ -822,6 +852,7 @@ Core::Core(std::shared_ptr<ProxyRuntime> runtime, LinkId link, std::string targe
 }
 
 Core::~Core() {
+  for (int fd : held_) close(fd);
   for (auto& [raw, conn] : conns_) {
     if (conn->session != nullptr) nghttp2_session_del(conn->session);
     if (conn->fd >= 0) close(conn->fd);
@@ -968,14 +999,27 @@ void Core::StopAccepting() {
   }
   // The sender's gRPC then takes new calls elsewhere (here: nowhere, so they
   // fail UNAVAILABLE) while the running ones finish.
+  CloseHeld();
+  GoAwaySenders();
+  FlushDirty();
+}
+
+void Core::GoAwaySenders(const std::vector<Call*>& unsent) {
   for (auto& [raw, conn] : conns_) {
     if (conn->upstream || conn->dead) continue;
-    nghttp2_submit_goaway(conn->session, NGHTTP2_FLAG_NONE,
-                          nghttp2_session_get_last_proc_stream_id(conn->session),
+    int32_t last = nghttp2_session_get_last_proc_stream_id(conn->session);
+    for (Call* call : unsent) {
+      if (call->down() == conn.get()) last = std::min(last, call->down_id() - 2);
+    }
+    nghttp2_submit_goaway(conn->session, NGHTTP2_FLAG_NONE, std::max(last, 0),
                           NGHTTP2_NO_ERROR, nullptr, 0);
     MarkDirty(conn.get());
   }
-  FlushDirty();
+}
+
+void Core::CloseHeld() {
+  for (int fd : held_) close(fd);
+  held_.clear();
 }
 
 void Core::Quit() {
@@ -995,6 +1039,7 @@ void Core::Quit() {
   }
   conns_.clear();
   graveyard_.clear();
+  CloseHeld();
   upstream_ = nullptr;
   waiting_.clear();
   calls_.clear();  // breaks the calls' references to this core
@@ -1071,7 +1116,22 @@ void Core::Accept() {
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     NoDelay(fd);
-    StartSession(NewConn(fd, /*upstream=*/false));
+    if (upstream_ != nullptr && !upstream_->connecting) {
+      StartSession(NewConn(fd, /*upstream=*/false));
+      continue;
+    }
+    // The sender's gRPC counts its connection ready only once the server's
+    // SETTINGS arrive, so it is held unanswered until the destination's
+    // connection opens, and closed if that fails: the sender then sees the
+    // destination's state as its own (waiting or failing its calls by
+    // their wait_for_ready, and reconnecting on its own back-off) rather
+    // than a ready connection whose every call fails.
+    if (held_.size() >= kMaxHeld) {
+      close(fd);
+      continue;
+    }
+    held_.push_back(fd);
+    if (upstream_ == nullptr) Connect();
   }
 }
 
@@ -1095,11 +1155,7 @@ void Core::Connect() {
     }
   }
   if (fd < 0) {
-    const std::string why = cannot + (address.ok() ? Errno(err)
-                                                   : std::string(address.status().message()));
-    std::vector<Call*> failed;
-    failed.swap(waiting_);
-    for (Call* call : failed) call->OnUpstreamLost(why);
+    Unreachable(cannot + (address.ok() ? Errno(err) : std::string(address.status().message())));
     return;
   }
   Conn* conn = NewConn(fd, /*upstream=*/true);
@@ -1113,6 +1169,9 @@ void Core::Connected(Conn* conn) {
   conn->connecting = false;
   ArmOut(conn, false);
   StartSession(conn);
+  std::vector<int> held;
+  held.swap(held_);
+  for (int fd : held) StartSession(NewConn(fd, /*upstream=*/false));
   std::vector<Call*> ready;
   ready.swap(waiting_);
   for (Call* call : ready) {
@@ -1229,21 +1288,26 @@ void Core::Close(Conn* conn, const std::string& why) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn->fd, nullptr);
   close(conn->fd);
   conn->fd = -1;
-  if (conn == upstream_) upstream_ = nullptr;
-  if (conn->connecting) {
-    std::vector<Call*> failed;
-    failed.swap(waiting_);
-    for (Call* call : failed) call->OnUpstreamLost(why);
-  }
+  const bool lost_destination = conn == upstream_;
+  if (lost_destination) upstream_ = nullptr;
   for (auto& [raw, call] : calls_) {
     if (call->down() == conn) call->OnDownstreamLost();
     if (call->up() == conn) call->OnUpstreamLost(why);
   }
+  if (lost_destination) Unreachable(why);
   if (conn->session != nullptr) nghttp2_session_del(conn->session);
   conn->session = nullptr;
   auto it = conns_.find(conn);
   graveyard_.push_back(std::move(it->second));  // events of this turn may still name it
   conns_.erase(it);
+}
+
+void Core::Unreachable(const std::string& why) {
+  CloseHeld();
+  std::vector<Call*> unreached;
+  unreached.swap(waiting_);
+  if (!stopping_) GoAwaySenders(unreached);
+  for (Call* call : unreached) call->OnUnreached(why);
 }
 
 int Core::OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame, void* user) {

@@ -7,7 +7,11 @@
 // grpc-timeout), trailers (status, details), cancellation (RST_STREAM) and a
 // destination's refusal pass through as they are, so the sender's gRPC sees
 // what it would see without the proxy, including transparent retries of a
-// refused call. Each gRPC message, in both directions, goes through the
+// refused call. So does the destination's reachability: a sender's
+// connection is answered only once the destination's is open (and closed
+// if that fails), and when the destination is lost the senders get GOAWAY,
+// with calls that never left the proxy declared unprocessed; the sender's
+// wait_for_ready and reconnect back-off then act as without the proxy. Each gRPC message, in both directions, goes through the
 // agent's RuleEngine, which decodes it only when a rule needs the fields;
 // compressed messages pass the rules as their compressed bytes.
 //
@@ -24,7 +28,7 @@
 // while fewer than 16 of its messages wait for the other side (a
 // connection's window comes back at once, as gRPC's does). Calls the proxy
 // makes itself (extra unary requests) end after 2 s; a connection to the
-// destination that does not open within 5 s fails the calls waiting on it.
+// destination that does not open within 5 s counts as unreachable.
 //
 // ProxyRuntime is what an agent's proxies share: the engine, the timer thread
 // that sends delayed frames and flushes hold windows, and the trace hook.
