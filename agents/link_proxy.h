@@ -11,8 +11,9 @@
 // connection is answered only once the destination's is open (and closed
 // if that fails), and when the destination is lost the senders get GOAWAY,
 // with calls that never left the proxy declared unprocessed; the sender's
-// wait_for_ready and reconnect back-off then act as without the proxy. Each gRPC message, in both directions, goes through the
-// agent's RuleEngine, which decodes it only when a rule needs the fields;
+// wait_for_ready and reconnect back-off then act as without the proxy.
+// Each gRPC message, in both directions, goes through the agent's
+// RuleEngine, which decodes it only when a rule needs the fields;
 // compressed messages pass the rules as their compressed bytes.
 //
 // Threading: each proxy runs one event loop (epoll, one thread) that owns
