@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,18 +38,19 @@ class Fd {
   Fd& operator=(const Fd&) = delete;
   ~Fd() { Reset(); }
   int get() const { return fd_; }
-  void Reset() {
+  int Release() { return std::exchange(fd_, -1); }
+  void Reset(int fd = -1) {
     if (fd_ >= 0) close(fd_);
-    fd_ = -1;
+    fd_ = fd;
   }
 
  private:
   int fd_;
 };
 
-absl::StatusOr<int> OpenOutput(const std::string& path) {
+absl::StatusOr<int> OpenOutput(const std::string& path, bool append) {
   const char* target = path.empty() ? "/dev/null" : path.c_str();
-  int fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = open(target, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus(absl::StrCat("cannot open ", target), errno);
   return fd;
 }
@@ -111,6 +113,9 @@ std::string ExitStatus::ToString() const {
 absl::StatusOr<Subprocess> Subprocess::Spawn(const std::vector<std::string>& argv,
                                              const SpawnOptions& options) {
   if (argv.empty()) return absl::InvalidArgumentError("Spawn: empty argv");
+  if (options.stdio_socket && !options.stdout_path.empty()) {
+    return absl::InvalidArgumentError("Spawn: stdio_socket and stdout_path exclude each other");
+  }
 
   // Everything the child needs is prepared here, before fork.
   std::vector<char*> args;
@@ -130,12 +135,25 @@ absl::StatusOr<Subprocess> Subprocess::Spawn(const std::vector<std::string>& arg
   for (std::string& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
 
-  Fd stdin_fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (stdin_fd.get() < 0) return ErrnoStatus("cannot open /dev/null", errno);
-  absl::StatusOr<int> out = OpenOutput(options.stdout_path);
-  if (!out.ok()) return out.status();
-  Fd stdout_fd(*out);
-  absl::StatusOr<int> err = OpenOutput(options.stderr_path);
+  // With stdio_socket, the child's end serves as both its stdin and stdout.
+  Fd stdin_fd;
+  Fd stdout_fd;
+  Fd parent_end;
+  if (options.stdio_socket) {
+    int socket_fds[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socket_fds) < 0) {
+      return ErrnoStatus("socketpair", errno);
+    }
+    parent_end.Reset(socket_fds[0]);
+    stdin_fd.Reset(socket_fds[1]);
+  } else {
+    stdin_fd.Reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (stdin_fd.get() < 0) return ErrnoStatus("cannot open /dev/null", errno);
+    absl::StatusOr<int> out = OpenOutput(options.stdout_path, options.append_output);
+    if (!out.ok()) return out.status();
+    stdout_fd.Reset(*out);
+  }
+  absl::StatusOr<int> err = OpenOutput(options.stderr_path, options.append_output);
   if (!err.ok()) return err.status();
   Fd stderr_fd(*err);
 
@@ -149,8 +167,8 @@ absl::StatusOr<Subprocess> Subprocess::Spawn(const std::vector<std::string>& arg
   pid_t pid = fork();
   if (pid < 0) return ErrnoStatus("fork", errno);
   if (pid == 0) {
-    RunChild(parent, stdin_fd.get(), stdout_fd.get(), stderr_fd.get(), error_write.get(),
-             workdir, args.data(), envp.data());
+    RunChild(parent, stdin_fd.get(), options.stdio_socket ? stdin_fd.get() : stdout_fd.get(),
+             stderr_fd.get(), error_write.get(), workdir, args.data(), envp.data());
   }
   // Also set the group from this side, so that it exists when Spawn returns
   // whichever process runs first. EACCES after the child's exec is harmless.
@@ -163,7 +181,7 @@ absl::StatusOr<Subprocess> Subprocess::Spawn(const std::vector<std::string>& arg
   do {
     n = read(error_read.get(), &failure, sizeof(failure));
   } while (n < 0 && errno == EINTR);
-  Subprocess child(pid);
+  Subprocess child(pid, parent_end.Release());
   if (n == 0) return child;
 
   (void)child.Wait();
@@ -175,19 +193,35 @@ absl::StatusOr<Subprocess> Subprocess::Spawn(const std::vector<std::string>& arg
 }
 
 Subprocess::Subprocess(Subprocess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), exit_(std::move(other.exit_)) {}
+    : pid_(std::exchange(other.pid_, -1)),
+      stdio_fd_(std::exchange(other.stdio_fd_, -1)),
+      exit_(std::move(other.exit_)) {}
 
 Subprocess& Subprocess::operator=(Subprocess&& other) noexcept {
   if (this != &other) {
-    if (running()) (void)Kill();
+    Release();
     pid_ = std::exchange(other.pid_, -1);
+    stdio_fd_ = std::exchange(other.stdio_fd_, -1);
     exit_ = std::move(other.exit_);
   }
   return *this;
 }
 
-Subprocess::~Subprocess() {
+Subprocess::~Subprocess() { Release(); }
+
+void Subprocess::Release() {
   if (running()) (void)Kill();
+  if (stdio_fd_ >= 0) close(stdio_fd_);
+  stdio_fd_ = -1;
+}
+
+absl::Status Subprocess::CloseStdin() {
+  if (stdio_fd_ < 0) return absl::FailedPreconditionError("no stdio socket");
+  // ENOTCONN: the child has closed its end already, which is just as closed.
+  if (shutdown(stdio_fd_, SHUT_WR) < 0 && errno != ENOTCONN) {
+    return ErrnoStatus("shutdown(stdin)", errno);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Subprocess::Signal(int sig) {

@@ -13,6 +13,10 @@
 // forked exits, not the process: spawn from a thread that lives as long as the
 // child should (the main thread, or a long-lived supervisor thread).
 //
+// A child can instead talk to its parent over stdin and stdout (a helper
+// process speaking a protocol, such as an external codec): they are then one
+// end of a socket pair whose other end the Subprocess owns.
+//
 // A Subprocess is move-only and not thread-safe: one owner calls its methods.
 // Destroying one whose child still runs kills the group and reaps the child.
 #ifndef TURNCOAT_COMMON_SUBPROCESS_H_
@@ -32,10 +36,20 @@
 namespace turncoat {
 
 struct SpawnOptions {
-  // Files that receive the child's stdout and stderr, created or truncated.
-  // Empty means /dev/null. stdin is always /dev/null.
+  // Files that receive the child's stdout and stderr, created or truncated
+  // (or appended to, see below). Empty means /dev/null. stdin is /dev/null
+  // unless stdio_socket is set.
   std::string stdout_path;
   std::string stderr_path;
+  // Open those files for appending instead of truncating them, so a restarted
+  // child does not erase what its predecessor logged.
+  bool append_output = false;
+  // Connects the child's stdin and stdout both to one end of a new AF_UNIX
+  // stream socket pair; Subprocess::stdio_fd() is the other end. A socket
+  // rather than two pipes so the parent can write with send(MSG_NOSIGNAL):
+  // a child that died cannot kill the parent with SIGPIPE, whatever the
+  // process-wide SIGPIPE disposition. Excludes stdout_path.
+  bool stdio_socket = false;
   // The child's working directory; empty keeps the parent's.
   std::string workdir;
   // Variables set in the child on top of the parent's environment.
@@ -66,6 +80,13 @@ class Subprocess {
 
   // The child's pid, which is also its process group id.
   pid_t pid() const { return pid_; }
+  // The parent's end of the child's stdin and stdout when spawned with
+  // stdio_socket, else -1. Owned by this object (close-on-exec, closed on
+  // destruction); write with send(..., MSG_NOSIGNAL).
+  int stdio_fd() const { return stdio_fd_; }
+  // Shuts down the writing side of stdio_fd(), so the child reads end-of-file
+  // on stdin; what it still prints can be read.
+  absl::Status CloseStdin();
   // True until the child has been reaped by Wait, TryWait, Stop or Kill.
   bool running() const { return pid_ > 0 && !exit_.has_value(); }
 
@@ -83,11 +104,15 @@ class Subprocess {
   absl::StatusOr<ExitStatus> Kill();
 
  private:
-  explicit Subprocess(pid_t pid) : pid_(pid) {}
+  Subprocess(pid_t pid, int stdio_fd) : pid_(pid), stdio_fd_(stdio_fd) {}
   // Reaps the child if it has ended, after killing what is left of its group.
   absl::StatusOr<std::optional<ExitStatus>> Reap(bool block);
 
+  // Kills and reaps a running child, then closes stdio_fd_.
+  void Release();
+
   pid_t pid_ = -1;
+  int stdio_fd_ = -1;
   std::optional<ExitStatus> exit_;
 };
 

@@ -1,7 +1,11 @@
 #include "common/subprocess.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +36,22 @@ bool Alive(pid_t pid) {
   if (stat.empty()) return false;
   const size_t paren = stat.rfind(')');
   return paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] != 'Z';
+}
+
+// Reads `fd` until end-of-file, or for at most 5 s.
+std::string ReadToEnd(int fd) {
+  std::string out;
+  char buf[256];
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (absl::Now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    const ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out + "<no end-of-file within 5s>";
 }
 
 bool GoneWithin(pid_t pid, absl::Duration timeout) {
@@ -214,6 +234,100 @@ TEST_F(SubprocessTest, SpawnReportsWhatFailed) {
   auto no_dir = Shell("true", bad_dir);
   ASSERT_FALSE(no_dir.ok());
   EXPECT_NE(no_dir.status().message().find("chdir"), std::string::npos) << no_dir.status();
+}
+
+TEST_F(SubprocessTest, StdioSocketCarriesStdinAndStdout) {
+  SpawnOptions options;
+  options.stdio_socket = true;
+  auto child = Subprocess::Spawn({"/bin/cat"}, options);
+  ASSERT_TRUE(child.ok()) << child.status();
+  ASSERT_GE(child->stdio_fd(), 0);
+  const std::string line = "ping\n";
+  ASSERT_EQ(send(child->stdio_fd(), line.data(), line.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(line.size()));
+  ASSERT_TRUE(child->CloseStdin().ok());
+  // cat echoes, sees end-of-file on stdin and exits, which closes its stdout.
+  EXPECT_EQ(ReadToEnd(child->stdio_fd()), line);
+  auto exit = child->Wait(absl::Seconds(10));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_TRUE(exit->success()) << exit->ToString();
+}
+
+TEST_F(SubprocessTest, WritingToADeadChildFailsWithoutSigpipe) {
+  SpawnOptions options;
+  options.stdio_socket = true;
+  auto child = Shell("exit 0", options);
+  ASSERT_TRUE(child.ok()) << child.status();
+  ASSERT_TRUE(child->Wait(absl::Seconds(10)).ok());
+  // SIGPIPE keeps its default action in this test binary: had send raised it,
+  // the test would have died here.
+  const std::string data = "anyone there?";
+  EXPECT_EQ(send(child->stdio_fd(), data.data(), data.size(), MSG_NOSIGNAL), -1);
+  EXPECT_EQ(errno, EPIPE);
+}
+
+// What /proc/<pid>/fd/<fd> links to ("socket:[1234]"), or "".
+std::string FdTarget(pid_t pid, int fd) {
+  char buf[256];
+  const std::string link = absl::StrCat("/proc/", pid, "/fd/", fd);
+  const ssize_t n = readlink(link.c_str(), buf, sizeof(buf));
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+TEST_F(SubprocessTest, StdioSocketIsNotInheritedByOtherChildren) {
+  SpawnOptions talking;
+  talking.stdio_socket = true;
+  auto child = Shell("sleep 30", talking);
+  ASSERT_TRUE(child.ok()) << child.status();
+  const std::string socket = FdTarget(getpid(), child->stdio_fd());
+  ASSERT_NE(socket.find("socket:"), std::string::npos) << socket;
+  // A bystander started by code that closes no descriptors must not hold the
+  // socket: posix_spawn returns once it has executed, so its table is final.
+  pid_t bystander = -1;
+  char* const argv[] = {const_cast<char*>("sleep"), const_cast<char*>("30"), nullptr};
+  ASSERT_EQ(posix_spawn(&bystander, "/bin/sleep", nullptr, nullptr, argv, environ), 0);
+  int open_fds = 0;
+  for (int fd = 0; fd < 1024; ++fd) {
+    const std::string target = FdTarget(bystander, fd);
+    if (target.empty()) continue;
+    ++open_fds;
+    EXPECT_NE(target, socket) << "bystander fd " << fd;
+  }
+  EXPECT_GE(open_fds, 3);  // it could read its own table: stdin, stdout, stderr
+  kill(bystander, SIGKILL);
+  waitpid(bystander, nullptr, 0);
+}
+
+TEST_F(SubprocessTest, StdioSocketOptionsAreChecked) {
+  auto plain = Shell("true");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->stdio_fd(), -1);
+  EXPECT_FALSE(plain->CloseStdin().ok());
+
+  SpawnOptions both;
+  both.stdio_socket = true;
+  both.stdout_path = Path("out");
+  auto rejected = Shell("true", both);
+  EXPECT_TRUE(absl::IsInvalidArgument(rejected.status())) << rejected.status();
+}
+
+TEST_F(SubprocessTest, AppendOutputKeepsWhatEarlierChildrenWrote) {
+  SpawnOptions options;
+  options.stderr_path = Path("err");
+  auto first = Shell("echo one >&2", options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(first->Wait(absl::Seconds(10)).ok());
+  options.append_output = true;
+  auto second = Shell("echo two >&2", options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_TRUE(second->Wait(absl::Seconds(10)).ok());
+  EXPECT_EQ(ReadAll(Path("err")), "one\ntwo\n");
+
+  options.append_output = false;
+  auto third = Shell("echo three >&2", options);
+  ASSERT_TRUE(third.ok()) << third.status();
+  ASSERT_TRUE(third->Wait(absl::Seconds(10)).ok());
+  EXPECT_EQ(ReadAll(Path("err")), "three\n");
 }
 
 }  // namespace
