@@ -1,180 +1,354 @@
 #include "harness/template.h"
 
+#include <algorithm>
+#include <cstddef>
+#include <exception>
+
+#include <kainjow/mustache.hpp>
+
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+
+// kainjow renders a skeleton of the template rather than the text as written:
+// - Each name becomes a key that carries its kind: "v" (a variable's text),
+//   "n" (whether that text is non-empty), "f" (a flag) or "l" (a list),
+//   followed by the name in hex. One scope may give `peers` to a variable and
+//   to a list at once, and kainjow treats every string, even "", as true.
+// - Literal text becomes data too ("t" and its index), so kainjow never sees
+//   a newline or a brace of the template. kainjow applies the standalone-line
+//   rule after rendering, by dropping any line that had a section tag and
+//   came out blank; that keeps the lines of false sections and of comments
+//   and drops lines that the spec keeps. Parse() applies the spec's rule to
+//   the template instead: a standalone tag takes its indentation and line end
+//   with it, before kainjow sees anything.
+// - kEndMarker closes every skeleton. kainjow drops its last line when that
+//   line had a section tag and came out blank, and with no newline left the
+//   whole output is one line; the marker keeps that line from being blank,
+//   and Render() takes it off again.
 
 namespace turncoat {
 namespace {
 
-// Every name visible in the innermost scope of `chain`, for "known: ..." hints.
-std::set<std::string> VisibleVariables(const std::vector<const TemplateScope*>& chain) {
-  std::set<std::string> names;
-  for (const TemplateScope* s : chain) names.insert(s->variables.begin(), s->variables.end());
-  return names;
+namespace km = kainjow::mustache;
+
+constexpr char kEndMarker = '.';
+
+std::string Key(char kind, absl::string_view name) {
+  return absl::StrCat(absl::string_view(&kind, 1), absl::BytesToHexString(name));
 }
 
-const TemplateScope* FindList(const std::vector<const TemplateScope*>& chain,
-                              const std::string& name) {
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    for (const auto& [list, scope] : (*it)->lists) {
-      if (list == name) return &scope;
-    }
+// What a name means at one point of a template.
+struct Binding {
+  enum Kind { kNone, kVariable, kFlag, kList } kind = kNone;
+  const TemplateScope* element = nullptr;  // for a list: its element's scope
+};
+
+const TemplateScope* FindList(const TemplateScope& scope, const std::string& name) {
+  for (const auto& [list, element] : scope.lists) {
+    if (list == name) return &element;
   }
   return nullptr;
 }
 
-std::string ListNames(const std::vector<const TemplateScope*>& chain) {
-  std::vector<std::string> names;
-  for (const TemplateScope* s : chain) {
-    for (const auto& [list, scope] : s->lists) names.push_back(list);
+// The innermost scope that knows `name` decides what it is (Mustache's
+// shadowing, and kainjow's lookup). Within that scope a section prefers the
+// list, then the flag, and a plain tag prefers the variable.
+Binding Resolve(const std::vector<const TemplateScope*>& chain, const std::string& name,
+                bool section) {
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const TemplateScope* list = FindList(**it, name);
+    const bool variable = (*it)->variables.count(name) > 0;
+    const bool flag = (*it)->flags.count(name) > 0;
+    if (list != nullptr && (section || !variable)) return {Binding::kList, list};
+    if (flag && (section || !variable)) return {Binding::kFlag, nullptr};
+    if (variable) return {Binding::kVariable, nullptr};
   }
-  return names.empty() ? "none" : absl::StrJoin(names, ", ");
+  return {};
+}
+
+// The names a tag could use at this point, sorted, for "known: ..." hints: a
+// plain tag takes variables only, a section anything (kinds spelt out).
+std::string KnownNames(const std::vector<const TemplateScope*>& chain, bool section) {
+  std::set<std::string> names;
+  for (const TemplateScope* s : chain) {
+    names.insert(s->variables.begin(), s->variables.end());
+    names.insert(s->flags.begin(), s->flags.end());
+    for (const auto& [list, element] : s->lists) names.insert(list);
+  }
+  std::vector<std::string> known;
+  for (const std::string& name : names) {
+    switch (Resolve(chain, name, section).kind) {
+      case Binding::kVariable:
+        known.push_back(name);
+        break;
+      case Binding::kFlag:
+        if (section) known.push_back(absl::StrCat(name, " (flag)"));
+        break;
+      case Binding::kList:
+        if (section) known.push_back(absl::StrCat(name, " (list)"));
+        break;
+      case Binding::kNone:
+        break;
+    }
+  }
+  return known.empty() ? "none" : absl::StrJoin(known, ", ");
+}
+
+size_t LineOf(absl::string_view text, size_t offset) {
+  return 1 + std::count(text.begin(), text.begin() + offset, '\n');
+}
+
+size_t ColumnOf(absl::string_view text, size_t offset) {
+  size_t line_start = offset;
+  while (line_start > 0 && text[line_start - 1] != '\n') --line_start;
+  return offset - line_start + 1;
+}
+
+// Mustache's standalone rule: a section or comment tag that is the only
+// thing on its line but spaces and tabs removes the whole line. If the tag
+// at [open, end) is standalone, moves *line_start back to where its line
+// begins and *next on to where the following line does.
+void FindStandalone(absl::string_view text, size_t open, size_t end, size_t* line_start,
+                    size_t* next) {
+  size_t begin = open;
+  while (begin > 0 && (text[begin - 1] == ' ' || text[begin - 1] == '\t')) --begin;
+  if (begin > 0 && text[begin - 1] != '\n') return;
+  size_t after = end;
+  while (after < text.size() && (text[after] == ' ' || text[after] == '\t')) ++after;
+  if (after < text.size()) {
+    if (text[after] == '\n') {
+      after += 1;
+    } else if (text.substr(after, 2) == "\r\n") {
+      after += 2;
+    } else {
+      return;
+    }
+  }
+  *line_start = begin;
+  *next = after;
+}
+
+template <typename Map>
+const typename Map::mapped_type* FindValue(const std::vector<const TemplateValues*>& stack,
+                                           Map TemplateValues::*member, const std::string& name) {
+  for (auto it = stack.rbegin(); it != stack.rend(); ++it) {
+    const Map& map = (*it)->*member;
+    auto found = map.find(name);
+    if (found != map.end()) return &found->second;
+  }
+  return nullptr;
+}
+
+km::data ToData(const TemplateValues& values) {
+  km::data out;
+  for (const auto& [name, text] : values.variables) {
+    out.set(Key('v', name), km::data(text));
+    out.set(Key('n', name), km::data(!text.empty()));
+  }
+  for (const auto& [name, flag] : values.flags) out.set(Key('f', name), km::data(flag));
+  for (const auto& [name, elements] : values.lists) {
+    km::data list(km::data::type::list);
+    for (const TemplateValues& element : elements) list.push_back(ToData(element));
+    out.set(Key('l', name), list);
+  }
+  return out;
 }
 
 }  // namespace
 
-// Mustache's "standalone" rule: a list tag alone on its line takes the whole
-// line with it, so a config-file template can put {{#peers}} and {{/peers}}
-// on lines of their own without leaving blank lines behind.
-void Template::StripStandaloneLine(absl::string_view text, size_t open, std::vector<Part>* body,
-                                   size_t* pos) {
-  size_t line_start = open;
-  while (line_start > 0 && (text[line_start - 1] == ' ' || text[line_start - 1] == '\t')) {
-    --line_start;
-  }
-  if (line_start > 0 && text[line_start - 1] != '\n') return;
-  size_t after = *pos;
-  while (after < text.size() &&
-         (text[after] == ' ' || text[after] == '\t' || text[after] == '\r')) {
-    ++after;
-  }
-  if (after < text.size() && text[after] != '\n') return;
-  // The indentation before the tag went out as literal text already.
-  if (open > line_start && !body->empty() && body->back().kind == Part::kText) {
-    std::string& last = body->back().text;
-    last.erase(last.size() - (open - line_start));
-  }
-  *pos = after < text.size() ? after + 1 : after;
-}
-
 absl::StatusOr<Template> Template::Parse(absl::string_view text, const TemplateScope& scope) {
+  // A one-line template is a command-line argument or a path, which the
+  // target file's own position already pins down.
+  const bool multiline = text.find('\n') != absl::string_view::npos;
+  const auto error = [&](size_t offset, auto&&... message) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        multiline ? absl::StrCat("template line ", LineOf(text, offset), ": ") : "", message...));
+  };
+
   Template t;
-  // Open lists: the part collecting their body, and the scope inside them.
-  std::vector<std::vector<Part>*> bodies = {&t.parts_};
+  const auto add_text = [&t](absl::string_view literal) {
+    if (literal.empty()) return;
+    absl::StrAppend(&t.skeleton_, "{{&t", t.texts_.size(), "}}");
+    t.texts_.emplace_back(literal);
+  };
+  // The sections open at this point, innermost last.
+  struct Open {
+    std::string name;
+    std::string tag;
+    size_t offset;
+    std::string skeleton_close;
+    bool enters_element;  // a {{#list}}, whose element's names are now visible
+  };
+  std::vector<Open> open;
+  std::vector<std::vector<Use>*> bodies = {&t.uses_};
   std::vector<const TemplateScope*> chain = {&scope};
+
   size_t pos = 0;
   while (pos < text.size()) {
-    const size_t open = text.find("{{", pos);
-    if (open == absl::string_view::npos) {
-      bodies.back()->push_back(Part{Part::kText, std::string(text.substr(pos)), {}});
+    const size_t tag_at = text.find("{{", pos);
+    if (tag_at == absl::string_view::npos) {
+      add_text(text.substr(pos));
       break;
     }
-    if (open > pos) {
-      bodies.back()->push_back(Part{Part::kText, std::string(text.substr(pos, open - pos)), {}});
+    // As in kainjow and the spec, "{{{" opens a tag that only "}}}" closes.
+    const bool triple = tag_at + 2 < text.size() && text[tag_at + 2] == '{';
+    const absl::string_view opener = triple ? "{{{" : "{{";
+    const absl::string_view closer = triple ? "}}}" : "}}";
+    const size_t close_at = text.find(closer, tag_at + opener.size());
+    if (close_at == absl::string_view::npos) {
+      return error(tag_at, "'", opener, "' at column ", ColumnOf(text, tag_at), " has no closing '",
+                   closer, "'");
     }
-    const size_t close = text.find("}}", open + 2);
-    if (close == absl::string_view::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("'{{' at offset ", open, " has no closing '}}'"));
+    const absl::string_view content = absl::StripAsciiWhitespace(
+        text.substr(tag_at + opener.size(), close_at - tag_at - opener.size()));
+    const std::string tag = absl::StrCat(opener, content, closer);
+    const char sigil = triple || content.empty() ? '\0' : content[0];
+    if (sigil == '=') {
+      return error(tag_at, tag,
+                   ": set-delimiter tags are not supported; write every tag with {{ }}");
     }
-    const absl::string_view tag =
-        absl::StripAsciiWhitespace(text.substr(open + 2, close - open - 2));
-    const std::string tag_text = absl::StrCat("{{", tag, "}}");
-    pos = close + 2;
-    if (!tag.empty() && (tag[0] == '#' || tag[0] == '/')) {
-      StripStandaloneLine(text, open, bodies.back(), &pos);
+    if (sigil == '>') {
+      return error(tag_at, tag, ": partials are not supported; write the text in place");
     }
-    if (!tag.empty() && tag[0] == '#') {
-      const std::string name(absl::StripAsciiWhitespace(tag.substr(1)));
-      const TemplateScope* inner = FindList(chain, name);
-      if (inner == nullptr) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(tag_text, ": '", name, "' is not a list; lists: ", ListNames(chain)));
+    const bool has_sigil =
+        sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!' || sigil == '&';
+    const std::string name(has_sigil ? absl::StripAsciiWhitespace(content.substr(1)) : content);
+
+    size_t text_end = tag_at;
+    size_t next = close_at + closer.size();
+    if (sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!') {
+      FindStandalone(text, tag_at, next, &text_end, &next);
+    }
+    add_text(text.substr(pos, text_end - pos));
+    pos = next;
+
+    switch (sigil) {
+      case '!':
+        break;
+      case '#':
+      case '^': {
+        const Binding b = Resolve(chain, name, /*section=*/true);
+        if (b.kind == Binding::kNone) {
+          return error(tag_at, "unknown name ", tag, "; known: ", KnownNames(chain, true));
+        }
+        const std::string key = Key(b.kind == Binding::kList   ? 'l'
+                                    : b.kind == Binding::kFlag ? 'f'
+                                                               : 'n',
+                                    name);
+        absl::StrAppend(&t.skeleton_, "{{", absl::string_view(&sigil, 1), key, "}}");
+        const Use::Kind kind = b.kind == Binding::kList   ? Use::kList
+                               : b.kind == Binding::kFlag ? Use::kFlag
+                                                          : Use::kVariable;
+        bodies.back()->push_back(Use{kind, sigil == '^', name, tag, {}});
+        bodies.push_back(&bodies.back()->back().body);
+        const bool enters_element = b.kind == Binding::kList && sigil == '#';
+        if (enters_element) chain.push_back(b.element);
+        open.push_back(Open{name, tag, tag_at, absl::StrCat("{{/", key, "}}"), enters_element});
+        break;
       }
-      bodies.back()->push_back(Part{Part::kList, name, {}});
-      bodies.push_back(&bodies.back()->back().body);
-      chain.push_back(inner);
-    } else if (!tag.empty() && tag[0] == '/') {
-      const std::string name(absl::StripAsciiWhitespace(tag.substr(1)));
-      if (bodies.size() == 1) {
-        return absl::InvalidArgumentError(absl::StrCat(tag_text, " closes a list never opened"));
+      case '/': {
+        if (open.empty()) return error(tag_at, tag, " closes a section never opened");
+        const Open& o = open.back();
+        if (name != o.name) {
+          return error(tag_at, tag, " closes ", o.tag,
+                       multiline ? absl::StrCat(" (line ", LineOf(text, o.offset), ")") : "",
+                       "; expected {{/", o.name, "}}");
+        }
+        t.skeleton_ += o.skeleton_close;
+        if (o.enters_element) chain.pop_back();
+        bodies.pop_back();
+        open.pop_back();
+        break;
       }
-      bodies.pop_back();
-      const std::string& opened = bodies.back()->back().text;
-      if (opened != name) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(tag_text, " closes {{#", opened, "}}; expected {{/", opened, "}}"));
+      default: {  // {{name}}, {{&name}}, {{{name}}}
+        const Binding b = Resolve(chain, name, /*section=*/false);
+        switch (b.kind) {
+          case Binding::kNone:
+            return error(tag_at, "unknown variable ", tag, "; known: ", KnownNames(chain, false));
+          case Binding::kList:
+            return error(tag_at, tag, ": '", name, "' is a list; write {{#", name, "}}...{{/", name,
+                         "}} to repeat text for each element");
+          case Binding::kFlag:
+            return error(tag_at, tag, ": '", name, "' is a flag, true or false; write {{#", name,
+                         "}}...{{/", name, "}} for text when it is true");
+          case Binding::kVariable:
+            break;
+        }
+        absl::StrAppend(&t.skeleton_, "{{&", Key('v', name), "}}");
+        bodies.back()->push_back(Use{Use::kVariable, false, name, tag, {}});
+        break;
       }
-      chain.pop_back();
-    } else {
-      const std::string name(tag);
-      const std::set<std::string> visible = VisibleVariables(chain);
-      if (visible.count(name) == 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("unknown variable ", tag_text, "; known: ", absl::StrJoin(visible, ", ")));
-      }
-      bodies.back()->push_back(Part{Part::kVariable, name, {}});
     }
   }
-  if (bodies.size() > 1) {
-    // The innermost open list is the last list part of the enclosing body.
-    bodies.pop_back();
-    return absl::InvalidArgumentError(absl::StrCat("{{#", bodies.back()->back().text,
-                                                   "}} is never closed; add {{/",
-                                                   bodies.back()->back().text, "}}"));
+  if (!open.empty()) {
+    return error(open.back().offset, open.back().tag, " is never closed; add {{/", open.back().name,
+                 "}}");
   }
   return t;
 }
 
-absl::StatusOr<std::string> Template::Render(const TemplateValues& values) const {
-  std::string out;
-  std::vector<const TemplateValues*> scopes = {&values};
-  absl::Status s = RenderParts(parts_, scopes, &out);
-  if (!s.ok()) return s;
-  return out;
-}
-
-absl::Status Template::RenderParts(const std::vector<Part>& parts,
-                                   std::vector<const TemplateValues*>& scopes, std::string* out) {
-  for (const Part& part : parts) {
-    switch (part.kind) {
-      case Part::kText:
-        out->append(part.text);
+absl::Status Template::CheckValues(const std::vector<Use>& uses,
+                                   std::vector<const TemplateValues*>& stack) {
+  for (const Use& use : uses) {
+    switch (use.kind) {
+      case Use::kVariable:
+        if (FindValue(stack, &TemplateValues::variables, use.name) == nullptr) {
+          return absl::InvalidArgumentError(absl::StrCat("no value for ", use.tag));
+        }
         break;
-      case Part::kVariable: {
-        const std::string* value = nullptr;
-        for (auto it = scopes.rbegin(); it != scopes.rend() && value == nullptr; ++it) {
-          auto found = (*it)->variables.find(part.text);
-          if (found != (*it)->variables.end()) value = &found->second;
+      case Use::kFlag:
+        if (FindValue(stack, &TemplateValues::flags, use.name) == nullptr) {
+          return absl::InvalidArgumentError(absl::StrCat("no value for the flag ", use.tag));
         }
-        if (value == nullptr) {
-          return absl::InvalidArgumentError(absl::StrCat("no value for {{", part.text, "}}"));
-        }
-        out->append(*value);
         break;
-      }
-      case Part::kList: {
-        const std::vector<TemplateValues>* elements = nullptr;
-        for (auto it = scopes.rbegin(); it != scopes.rend() && elements == nullptr; ++it) {
-          auto found = (*it)->lists.find(part.text);
-          if (found != (*it)->lists.end()) elements = &found->second;
-        }
+      case Use::kList: {
+        const std::vector<TemplateValues>* elements =
+            FindValue(stack, &TemplateValues::lists, use.name);
         if (elements == nullptr) {
-          return absl::InvalidArgumentError(absl::StrCat("no list for {{#", part.text, "}}"));
+          return absl::InvalidArgumentError(absl::StrCat("no value for the list ", use.tag));
         }
+        if (use.inverted) break;
         for (const TemplateValues& element : *elements) {
-          scopes.push_back(&element);
-          absl::Status s = RenderParts(part.body, scopes, out);
-          scopes.pop_back();
+          stack.push_back(&element);
+          absl::Status s = CheckValues(use.body, stack);
+          stack.pop_back();
           if (!s.ok()) return s;
         }
-        break;
+        continue;
       }
     }
+    absl::Status s = CheckValues(use.body, stack);
+    if (!s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Template::Render(const TemplateValues& values) const {
+  try {
+    std::vector<const TemplateValues*> stack = {&values};
+    absl::Status checked = CheckValues(uses_, stack);
+    if (!checked.ok()) return checked;
+
+    km::data data = ToData(values);
+    for (size_t i = 0; i < texts_.size(); ++i) {
+      data.set(absl::StrCat("t", i), km::data(texts_[i]));
+    }
+    // A kainjow object keeps state while it renders, so each call has its own.
+    km::mustache engine(skeleton_ + kEndMarker);
+    engine.set_custom_escape([](const std::string& s) { return s; });
+    std::string out = engine.is_valid() ? engine.render(data) : "";
+    if (!engine.is_valid() || out.empty() || out.back() != kEndMarker) {
+      return absl::InternalError(
+          absl::StrCat("kainjow mustache failed on a checked template: ", engine.error_message()));
+    }
+    out.pop_back();
+    return out;
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("rendering a template failed: ", e.what()));
+  }
 }
 
 }  // namespace turncoat

@@ -1,16 +1,21 @@
-// Template: the small Mustache subset that target files are written in.
+// Template: the Mustache templates that target files are written in
+// (command-line arguments and config files rendered per replica).
 //
-// `{{name}}` inserts a variable; `{{#list}}...{{/list}}` repeats its body once
-// per element of a list, and inside it the element's variables shadow the
-// outer ones (Mustache's rule). There is no HTML escaping, no partials and no
-// inverted sections: a target renders command-line arguments and config
-// files, not web pages. As in Mustache, a list tag alone on its line removes
-// that line.
+// Semantics are Mustache's (spec v1.x): `{{name}}` inserts a variable;
+// `{{#list}}...{{/list}}` repeats per element, whose names shadow the outer
+// ones while the outer ones stay visible; `{{#flag}}`/`{{^flag}}` render iff
+// the flag is true/false, `{{#var}}`/`{{^var}}` iff the variable is non-empty/
+// empty, `{{^list}}` iff the list is empty; `{{! ...}}` is a comment; a
+// section or comment tag alone on its line takes the line with it. There is
+// no HTML escaping: `{{x}}`, `{{{x}}}` and `{{&x}}` all insert x as it is.
+// Partials and set-delimiter tags are not supported.
 //
-// Parse() checks every name against a TemplateScope, so a misspelt variable
-// in a target file is reported by `turncoat validate` rather than when a
-// replica starts with a broken command line. A Template is immutable and safe
-// to share between threads.
+// Parse() checks every name against a TemplateScope, so a misspelt name in a
+// target file is reported by `turncoat validate` rather than when a replica
+// starts with a broken command line. Rendering is done by kainjow mustache.
+//
+// A Template is immutable after Parse() and safe to share between threads;
+// Render() may run concurrently on one Template.
 #ifndef TURNCOAT_HARNESS_TEMPLATE_H_
 #define TURNCOAT_HARNESS_TEMPLATE_H_
 
@@ -25,43 +30,61 @@
 
 namespace turncoat {
 
-// The names a template may use.
+// The names a template may use. One scope may give a name to a variable and
+// to a list at once (ReplicaScope's `peers`): `{{peers}}` then means the
+// variable and `{{#peers}}` the list.
 struct TemplateScope {
   std::set<std::string> variables;
-  // Lists and the names visible inside their elements (besides the outer ones).
+  // Lists and the names visible inside their elements (besides the outer
+  // ones); an element scope may itself have lists and flags.
   std::vector<std::pair<std::string, TemplateScope>> lists;
+  // Booleans, usable only as sections. Last and default-initialised, so that
+  // brace initialisers written before flags existed ({variables, lists})
+  // still compile, without -Wmissing-field-initializers warnings.
+  std::set<std::string> flags = {};
 };
 
 // The values a template is rendered with; shaped like its TemplateScope.
 struct TemplateValues {
   std::map<std::string, std::string> variables;
   std::map<std::string, std::vector<TemplateValues>> lists;
+  std::map<std::string, bool> flags;
 };
 
 class Template {
  public:
   Template() = default;  // renders as ""
 
-  // Fails on an unknown name, an unbalanced {{#list}} ... {{/list}} or an
-  // unterminated "{{", with a message naming the offending tag.
+  // Fails, naming the tag (and, in a template of several lines, its line) on:
+  // an unknown name, `{{x}}` over a list or flag, unbalanced or mismatched
+  // section tags, an unterminated "{{", partials and set-delimiter tags.
   static absl::StatusOr<Template> Parse(absl::string_view text, const TemplateScope& scope);
 
-  // Fails only if `values` lacks a name the template uses.
+  // Fails if `values` lacks a name the template uses, saying which. Names in
+  // the body of a false section need values too, so that a forgotten value
+  // shows on every run; a list's body is checked once per element, so an
+  // empty list checks none. Never throws.
   absl::StatusOr<std::string> Render(const TemplateValues& values) const;
 
  private:
-  struct Part {
-    enum Kind { kText, kVariable, kList } kind = kText;
-    std::string text;  // literal text, or the variable or list name
-    std::vector<Part> body;
+  // A name the template uses, resolved against the scope; what Render()
+  // checks the values against.
+  struct Use {
+    enum Kind { kVariable, kFlag, kList } kind = kVariable;
+    bool inverted = false;  // {{^name}}
+    std::string name;
+    std::string tag;        // as written, for messages
+    std::vector<Use> body;  // the uses inside a section
   };
 
-  static void StripStandaloneLine(absl::string_view text, size_t open, std::vector<Part>* body,
-                                  size_t* pos);
-  static absl::Status RenderParts(const std::vector<Part>& parts,
-                                  std::vector<const TemplateValues*>& scopes, std::string* out);
+  static absl::Status CheckValues(const std::vector<Use>& uses,
+                                  std::vector<const TemplateValues*>& stack);
 
-  std::vector<Part> parts_;
+  std::vector<Use> uses_;
+  // What kainjow renders: the template reduced to tags over kind-qualified
+  // keys, with the literal text held apart in texts_ (see template.cc).
+  std::string skeleton_;
+  std::vector<std::string> texts_;
 };
 
 }  // namespace turncoat
