@@ -2,10 +2,13 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <map>
+#include <variant>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 
 namespace turncoat {
@@ -43,6 +46,21 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeAdversary(const AdversaryContext&
   if (factory == nullptr) {
     return absl::UnimplementedError(absl::StrCat(
         "adversary '", name, "' is declared but not implemented in this build of turncoat"));
+  }
+  // Every adversary that filters on kinds of message takes them by the
+  // target's names: a name the target does not have would match nothing.
+  auto messages = context.phase->params.find("messages");
+  if (messages != context.phase->params.end() && context.target != nullptr) {
+    const auto* names = std::get_if<std::vector<std::string>>(&messages->second);
+    const std::vector<std::string> known = context.target->protocol.KindNames();
+    for (const std::string& kind : names == nullptr ? std::vector<std::string>{} : *names) {
+      if (std::find(known.begin(), known.end(), kind) == known.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "phase ", context.phase_index, " (", name, "): messages: '", kind,
+            "' is no kind of peer message of target ", context.target->name,
+            "; its kinds are: ", absl::StrJoin(known, ", ")));
+      }
+    }
   }
   return (*factory)(context);
 }

@@ -69,10 +69,11 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeCollusion(const AdversaryContext&
       }
     }
   } else {
-    if (ValuesPath(context).empty()) {
+    if (!CarriesValues(context)) {
       return absl::FailedPreconditionError(absl::StrCat(
           context.target->path, ": collusion strategy ", strategy,
-          " rewrites proposed values, but the target names none; set protocol.value"));
+          " rewrites client values, but no kind of peer message says where they are in a payload "
+          "turncoat can decode; set values in protocol.messages, or use strategy: withhold"));
     }
     std::vector<std::vector<int>> split;
     if (strategy == "conflicting-proposal") {

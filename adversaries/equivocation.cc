@@ -1,9 +1,10 @@
 // equivocation: the Byzantine replicas in `nodes` tell different groups of
 // replicas different things. Every proposal they send (a message carrying
-// the target's proposed values, `protocol.value`) reaches group 0 of `split`
-// as sent and group g >= 1 with its first g values removed — and so does the
-// same block wherever else it appears in their messages — the fields in
-// `clear` cleared, and the envelope re-signed with the sender's own key — so
+// client values: `values` in the target's protocol.messages) reaches group 0
+// of `split` as sent and group g >= 1 with its first g values removed — and
+// so does the same block wherever else it appears in their messages — the
+// fields in `clear` cleared, and the message re-signed with the sender's own
+// key — so
 // each honest replica sees a validly signed proposal of only submitted
 // values, and different replicas see conflicting ones. Clearing the
 // proposal's justification (`clear: [proposal.justify]` for refbft) makes a
@@ -23,7 +24,6 @@ std::vector<PlacedRule> EquivocationRules(const AdversaryContext& context, int f
   agent::v1::Action action = RewriteAction(context, from, "equivocate");
   auto& params = *action.mutable_params();
   params["variant"] = absl::StrCat(variant);
-  params["values"] = ValuesPath(context);
   if (!clear.empty()) params["clear"] = absl::StrJoin(clear, ",");
   // Every message, not only proposals: the rewriter changes the proposed
   // block wherever it appears (a decision carries it too).
@@ -49,11 +49,12 @@ std::vector<PlacedRule> SplitEquivocation(const AdversaryContext& context,
 namespace {
 
 absl::StatusOr<std::unique_ptr<Adversary>> MakeEquivocation(const AdversaryContext& context) {
-  if (ValuesPath(context).empty()) {
+  if (!CarriesValues(context)) {
     return absl::FailedPreconditionError(absl::StrCat(
         context.target->path,
-        ": equivocation rewrites the proposed values, but the target names none; set "
-        "protocol.value, or use the twins adversary, which needs no rewriting"));
+        ": equivocation rewrites client values, but no kind of peer message says where they are "
+        "in a payload turncoat can decode; set values in protocol.messages, or use splice or "
+        "twins, which need no decoding"));
   }
   const auto split = ParamOr(*context.phase, "split", std::vector<std::vector<int>>{});
   const auto clear = ParamOr(*context.phase, "clear", std::vector<std::string>{});

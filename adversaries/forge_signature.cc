@@ -1,15 +1,22 @@
 // forge-signature: the Byzantine replicas in `nodes` speak in the name of the
 // replicas in `as`, without their keys. Each message they send (optionally
 // only `messages` kinds, only towards `to`) is delivered as sent and then
-// once more per impersonated replica: the envelope's sender changed to it,
-// the payload fields in `set` changed ("vote.phase=COMMIT" turns a vote into
-// a commit vote), and the signature chosen by `signature`:
-//   random         64 random bytes
+// once more per impersonated replica: its sender field changed to it, the
+// content fields in `set` changed ("vote.phase=COMMIT" turns a vote into a
+// commit vote), and the signature chosen by `signature`:
+//   random         random bytes of a signature's length
 //   empty          no signature
+//   wrong-length   random bytes one short of a signature's length
 //   byzantine      a valid signature by the sender's own (Byzantine) key
-//   other-content  the Byzantine key's signature over the unchanged payload
+//   other-content  the Byzantine key's signature over the unchanged message
 //   replayed       the original signature, valid for other content or sender
-// A correct target rejects every copy; one that skips a check acts on them.
+// Messages the target says are unsigned are simply sent again as each
+// replica in `as` (a proposal "from the leader" nobody can check). A correct
+// target rejects every copy; one that skips a check acts on them. Messages
+// whose sender is known only from the link cannot claim another and get no
+// rule; a target with none that can is refused.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "adversaries/link_rules.h"
@@ -19,7 +26,8 @@ namespace {
 
 const std::vector<std::string>& SignatureKinds() {
   static const auto* kinds =
-      new std::vector<std::string>{"random", "empty", "byzantine", "other-content", "replayed"};
+      new std::vector<std::string>{"random",    "empty",         "wrong-length",
+                                   "byzantine", "other-content", "replayed"};
   return *kinds;
 }
 
@@ -41,19 +49,41 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeForgeSignature(const AdversaryCon
     }
   }
   const auto as = ParamOr(phase, "as", std::vector<int>{});
-  return OnOutgoingLinks(
-      context, "forge",
-      [&](std::pair<int, int> link) {
-        agent::v1::Action action = RewriteAction(context, link.first, "forge");
-        auto& params = *action.mutable_params();
-        params["as"] = absl::StrJoin(as, ",");
-        params["signature"] = signature;
-        if (!set.empty()) params["set"] = absl::StrJoin(set, ";");
-        params["seed"] = absl::StrCat(context.seed + static_cast<uint64_t>(link.first) * 131 +
-                                      static_cast<uint64_t>(link.second));
-        return action;
-      },
-      ParamOr(phase, "probability", 1.0));
+  const auto wanted = ParamOr(phase, "messages", std::vector<std::string>{});
+  // The messages this phase forges: of the wanted kinds, with a sender
+  // field, and decodable when fields are `set`.
+  const auto forgeable = [&](const MessageSpec& m) {
+    if (m.sender.empty() || (!set.empty() && !Decodable(m))) return false;
+    if (wanted.empty()) return true;
+    for (const std::string& kind : KindsOf(m)) {
+      if (std::find(wanted.begin(), wanted.end(), kind) != wanted.end()) return true;
+    }
+    return false;
+  };
+  if (std::none_of(context.target->protocol.messages.begin(),
+                   context.target->protocol.messages.end(), forgeable)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "phase ", context.phase_index, " (forge-signature): no kind of peer message ",
+        wanted.empty() ? "" : absl::StrCat("among ", absl::StrJoin(wanted, ", "), " "),
+        "in ", context.target->path, " has a sender field",
+        set.empty() ? "" : " and a payload turncoat can decode (needed by set)",
+        "; a message whose sender is known only from the link cannot claim another"));
+  }
+  std::vector<PlacedRule> rules;
+  for (const auto& link : OutgoingLinks(context)) {
+    agent::v1::Action action = RewriteAction(context, link.first, "forge");
+    auto& params = *action.mutable_params();
+    params["as"] = absl::StrJoin(as, ",");
+    params["signature"] = signature;
+    if (!set.empty()) params["set"] = absl::StrJoin(set, ";");
+    params["seed"] = absl::StrCat(context.seed + static_cast<uint64_t>(link.first) * 131 +
+                                  static_cast<uint64_t>(link.second));
+    for (PlacedRule& r : RulesOnLink(context, link, "forge", action,
+                                     ParamOr(phase, "probability", 1.0), forgeable)) {
+      rules.push_back(std::move(r));
+    }
+  }
+  return std::unique_ptr<Adversary>(new LinkRuleAdversary(std::move(rules)));
 }
 
 const AdversaryImplementation kForgeSignature(
@@ -62,9 +92,9 @@ const AdversaryImplementation kForgeSignature(
      NodeRule::kByzantine,
      {{"as", ParamKind::kNodes, true, "the replicas impersonated"},
       {"signature", ParamKind::kString, false,
-       "random, empty, byzantine, other-content or replayed (default random)"},
+       "random, empty, wrong-length, byzantine, other-content or replayed (default random)"},
       {"set", ParamKind::kStringList, false,
-       "payload fields the forged copies change, as path=value"},
+       "content fields the forged copies change, as path=value"},
       {"probability", ParamKind::kProbability, false,
        "probability that a message is forged (default 1)"},
       ToParam(),

@@ -1,5 +1,7 @@
 #include "adversaries/link_rules.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -20,7 +22,7 @@ ParamSpec ToParam() {
 
 ParamSpec MessagesParam() {
   return {"messages", ParamKind::kStringList, false,
-          "only these payload kinds, by oneof field name (default: all)"};
+          "only these kinds of peer message, as the target names them (default: all)"};
 }
 
 double ParamOr(const Phase& phase, const std::string& name, double fallback) {
@@ -58,15 +60,13 @@ std::vector<std::vector<int>> ParamOr(const Phase& phase, const std::string& nam
 
 agent::v1::Action RewriteAction(const AdversaryContext& context, int node,
                                 const std::string& rewriter) {
-  const EnvelopeSpec& envelope = context.target->protocol.envelope;
   agent::v1::Action action;
   action.set_kind(agent::v1::Action::REWRITE);
   action.set_rewriter(rewriter);
-  auto& params = *action.mutable_params();
-  params["sender"] = envelope.sender;
-  params["payload"] = envelope.payload;
-  params["signature_field"] = envelope.signature;
-  if (context.byzantine_key_path) params["key"] = context.byzantine_key_path(node);
+  if (context.byzantine_key_path) {
+    const std::string key = context.byzantine_key_path(node);
+    if (!key.empty()) (*action.mutable_params())["key"] = key;
+  }
   return action;
 }
 
@@ -124,8 +124,20 @@ std::string GroupsText(const std::vector<std::vector<int>>& groups) {
   });
 }
 
-std::string ValuesPath(const AdversaryContext& context) {
-  return context.target->protocol.value;
+bool Decodable(const MessageSpec& message) {
+  return message.payload.codec != PayloadSpec::Codec::kOpaque;
+}
+
+bool CarriesValues(const AdversaryContext& context) {
+  for (const MessageSpec& m : context.target->protocol.messages) {
+    if (!m.values.empty() && m.payload.codec != PayloadSpec::Codec::kOpaque) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> KindsOf(const MessageSpec& message) {
+  if (!message.kind.empty()) return {message.kind};
+  return message.kinds;
 }
 
 std::vector<std::pair<int, int>> OutgoingLinks(const AdversaryContext& context) {
@@ -146,30 +158,38 @@ std::vector<std::pair<int, int>> OutgoingLinks(const AdversaryContext& context) 
 
 std::vector<PlacedRule> RulesOnLink(const AdversaryContext& context, std::pair<int, int> link,
                                     const std::string& name, const agent::v1::Action& action,
-                                    double probability) {
-  std::vector<std::string> kinds;
-  if (const auto* listed = FindParam<std::vector<std::string>>(*context.phase, "messages")) {
-    kinds = *listed;
-  }
-  const EnvelopeSpec& envelope = context.target->protocol.envelope;
-  const std::string prefix = envelope.payload.empty() ? "" : absl::StrCat(envelope.payload, ".");
+                                    double probability,
+                                    const std::function<bool(const MessageSpec&)>& only) {
+  const auto* wanted = FindParam<std::vector<std::string>>(*context.phase, "messages");
   std::vector<PlacedRule> rules;
-  const auto& methods = context.target->protocol.peer_methods;
-  for (size_t m = 0; m < methods.size(); ++m) {
-    // An empty kind list means one rule for every message of the method.
-    const size_t variants = kinds.empty() ? 1 : kinds.size();
-    for (size_t k = 0; k < variants; ++k) {
+  int index = 0;
+  for (const MessageSpec& message : context.target->protocol.messages) {
+    if (only && !only(message)) {
+      index += static_cast<int>(message.methods.size());
+      continue;
+    }
+    // Which of this message's kinds the rule is for; a message none of whose
+    // kinds is wanted gets no rule, and one whose kind is fixed needs no
+    // kind predicate (so nothing is decoded to match it).
+    std::vector<std::string> kinds;
+    if (wanted != nullptr) {
+      for (const std::string& kind : KindsOf(message)) {
+        if (std::find(wanted->begin(), wanted->end(), kind) != wanted->end()) kinds.push_back(kind);
+      }
+      if (kinds.empty()) {
+        index += static_cast<int>(message.methods.size());
+        continue;
+      }
+      if (!message.kind.empty()) kinds.clear();
+    }
+    for (const std::string& method : message.methods) {
       PlacedRule placed{link.first, link.second, {}};
       agent::v1::Rule& rule = placed.rule;
-      rule.set_id(absl::StrCat("p", context.phase_index, "-", name, "-m", m, kinds.empty() ? "" : "-",
-                               kinds.empty() ? "" : kinds[k]));
-      rule.set_method(methods[m]);
+      rule.set_id(absl::StrCat("p", context.phase_index, "-", name, "-m", index++,
+                               kinds.empty() ? "" : "-", absl::StrJoin(kinds, "+")));
+      rule.set_method(method);
       rule.set_direction(agent::v1::REQUEST);
-      if (!kinds.empty()) {
-        agent::v1::FieldMatch* match = rule.add_fields();
-        match->set_path(prefix + kinds[k]);
-        match->set_op(agent::v1::FieldMatch::PRESENT);
-      }
+      for (const std::string& kind : kinds) rule.add_kinds(kind);
       if (probability < 1) rule.set_probability(probability);
       *rule.mutable_action() = action;
       rules.push_back(std::move(placed));

@@ -23,16 +23,19 @@ namespace turncoat {
 std::vector<std::pair<int, int>> OutgoingLinks(const AdversaryContext& context);
 
 // Rules applying `action` with `probability` to the target's peer messages
-// on `link`: one per peer method and, when the phase names `messages`, per
-// payload kind (a oneof member of the payload, matched by presence).
+// on `link`: one per peer method that can carry a kind the phase's
+// `messages` names (every method without it), matching only those kinds.
+// With `only`, messages it refuses get no rule.
 std::vector<PlacedRule> RulesOnLink(const AdversaryContext& context, std::pair<int, int> link,
                                     const std::string& name, const agent::v1::Action& action,
-                                    double probability);
+                                    double probability,
+                                    const std::function<bool(const MessageSpec&)>& only = nullptr);
 
 // A `rewrite` action for the registered agent rewriter `rewriter`, acting on
-// the target's envelopes as the Byzantine replica `node`: its params say
-// where the envelope keeps sender, payload and signature, and which key
-// (only ever a Byzantine one) signs what the rewriter changes.
+// the target's peer messages as replica `node`: the agent reads them through
+// the target's message model, and the action names the key that signs what
+// the rewriter changes — only ever a Byzantine replica's (none for an honest
+// `node`).
 agent::v1::Action RewriteAction(const AdversaryContext& context, int node,
                                 const std::string& rewriter);
 
@@ -62,8 +65,15 @@ std::vector<int> CutOffFromQuorums(const AdversaryContext& context,
 // "[0, 1] | [2, 3]"
 std::string GroupsText(const std::vector<std::vector<int>>& groups);
 
-// The payload-relative path of the target's proposed values (protocol.value).
-std::string ValuesPath(const AdversaryContext& context);
+// Whether turncoat can read and edit the content of `message`.
+bool Decodable(const MessageSpec& message);
+
+// Whether some kind of peer message says where its client values are, in a
+// payload turncoat can decode (what value equivocation rewrites).
+bool CarriesValues(const AdversaryContext& context);
+
+// The kind names a message can have.
+std::vector<std::string> KindsOf(const MessageSpec& message);
 
 // Installs every rule on Start and removes them on Stop, each as one change
 // (FaultControl::ChangeRules), so the fault begins and heals on all its
@@ -98,7 +108,7 @@ std::unique_ptr<Adversary> OnOutgoingLinks(
 // Parameters every link adversary takes. Functions, not globals: adversaries
 // declare them from static initialisers in other files, which may run first.
 ParamSpec ToParam();        // to: only links towards these replicas
-ParamSpec MessagesParam();  // messages: only these payload kinds
+ParamSpec MessagesParam();  // messages: only these kinds of peer message
 
 // Typed parameter access; the plan loader has checked kinds and presence.
 double ParamOr(const Phase& phase, const std::string& name, double fallback);

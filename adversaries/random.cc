@@ -77,14 +77,18 @@ class RandomAdversary : public Adversary {
     auto add = [&rules](std::vector<PlacedRule> more) {
       for (PlacedRule& r : more) rules.push_back(std::move(r));
     };
-    if (kind == "mutate") {
+    const bool decodable = std::any_of(context_.target->protocol.messages.begin(),
+                                       context_.target->protocol.messages.end(), Decodable);
+    if (kind == "mutate" && !decodable) {
+      absl::StrAppend(&step->what, " skipped: no kind of peer message has a decodable payload");
+    } else if (kind == "mutate") {
       for (int from : byzantine) {
         for (int to : Replicas()) {
           if (to == from) continue;
           agent::v1::Action action = RewriteAction(context_, from, "mutate");
           // The rewriter takes a non-negative 64-bit signed seed.
           (*action.mutable_params())["seed"] = absl::StrCat(rng_() >> 1);
-          add(RulesOnLink(context_, {from, to}, name, action, mutate_));
+          add(RulesOnLink(context_, {from, to}, name, action, mutate_, Decodable));
         }
       }
       absl::StrAppend(&step->what, " with probability ", mutate_);
@@ -101,12 +105,12 @@ class RandomAdversary : public Adversary {
         }
       }
       absl::StrAppend(&step->what, " on ", links.empty() ? "no link" : absl::StrJoin(links, ", "));
-    } else if (kind == "equivocate" && !ValuesPath(context_).empty()) {
+    } else if (kind == "equivocate" && CarriesValues(context_)) {
       const std::vector<std::vector<int>> split = TwoGroups();
       add(SplitEquivocation(context_, byzantine, split, {}, name));
       absl::StrAppend(&step->what, " along ", GroupsText(split));
     } else if (kind == "equivocate") {
-      absl::StrAppend(&step->what, " skipped: the target names no protocol.value");
+      absl::StrAppend(&step->what, " skipped: no kind of peer message carries decodable values");
     } else if (kind == "partition") {
       const std::vector<std::vector<int>> groups = TwoGroups();
       add(CutBetweenGroups(context_, groups, name));

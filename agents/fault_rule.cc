@@ -75,15 +75,14 @@ absl::string_view ActionName(ActionKind kind) {
 }
 
 FaultRule::FaultRule(RuleSpec spec, std::shared_ptr<const MessageCodec> codec,
-                     uint64_t seed)
-    : spec_(std::move(spec)),
-      codec_(std::move(codec)),
-      rng_(seed) {}
+                     std::shared_ptr<const MessageModel> model, uint64_t seed)
+    : spec_(std::move(spec)), codec_(std::move(codec)), model_(std::move(model)), rng_(seed) {}
 
 FaultRule::~FaultRule() = default;
 
 absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
-    RuleSpec spec, std::shared_ptr<const MessageCodec> codec, uint64_t seed) {
+    RuleSpec spec, std::shared_ptr<const MessageCodec> codec,
+    std::shared_ptr<const MessageModel> model, uint64_t seed) {
   if (spec.id.empty()) return absl::InvalidArgumentError("rule without an id");
   if (!(spec.probability >= 0.0 && spec.probability <= 1.0)) {
     return Invalid(spec, absl::StrCat("probability must be in [0, 1], got ",
@@ -95,10 +94,13 @@ absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
                    "matching on message type or fields needs the target's "
                    ".proto files; load them first");
   }
+  if (!spec.kinds.empty() && model == nullptr) {
+    return Invalid(spec, "matching on kinds of message needs the target's message model; load it first");
+  }
   // Mixing the seed with the id keeps two rules' coins independent.
   const uint64_t rule_seed = seed ^ std::hash<std::string>()(spec.id);
   std::shared_ptr<FaultRule> rule(
-      new FaultRule(std::move(spec), std::move(codec), rule_seed));
+      new FaultRule(std::move(spec), std::move(codec), std::move(model), rule_seed));
   const RuleSpec& s = rule->spec_;
 
   if (!s.method_regex.empty()) {
@@ -120,8 +122,13 @@ absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
   } else if (!s.method.empty() && s.direction.has_value() && rule->codec_) {
     root = rule->codec_->TypeOf(s.method, *s.direction);
   }
+  // The kind of peer message the rule's method carries, when it pins one.
+  const MessageModel::Kind* kind =
+      rule->model_ != nullptr && !s.method.empty() && s.direction == Direction::kRequest
+          ? rule->model_->ForMethod(s.method)
+          : nullptr;
   for (const FieldMatch& m : s.fields) {
-    auto path = FieldPath::Parse(m.path, root, rule->codec_.get());
+    auto path = FieldPath::Parse(m.path, root, rule->codec_.get(), kind);
     if (!path.ok()) return Invalid(s, path.status().message());
     CompiledField field{std::move(*path), &m, {}};
     switch (m.op) {
@@ -154,7 +161,7 @@ absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
     rule->fields_.push_back(std::move(field));
   }
   if (s.action.kind == ActionKind::kRewrite) {
-    RewriterContext context{&s.action.params, rule->codec_.get(), root};
+    RewriterContext context{&s.action.params, rule->codec_.get(), root, rule->model_.get(), kind};
     auto rewriter = RewriterRegistry::Create(s.action.rewriter, context);
     if (!rewriter.ok()) return Invalid(s, rewriter.status().message());
     rule->rewriter_ = std::move(*rewriter);
@@ -173,6 +180,10 @@ bool FaultRule::Matches(const Frame& frame) const {
     if (type == nullptr || type->full_name() != s.message_type) return false;
   }
   if (method_regex_ && !re2::RE2::FullMatch(frame.method(), *method_regex_)) {
+    return false;
+  }
+  if (!s.kinds.empty() &&
+      std::find(s.kinds.begin(), s.kinds.end(), frame.kind()) == s.kinds.end()) {
     return false;
   }
   if (!FieldsMatch(frame)) return false;

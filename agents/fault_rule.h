@@ -78,6 +78,9 @@ struct RuleSpec {
   std::string method_regex;  // RE2, must match the whole method path
   std::optional<Direction> direction;
   std::string message_type;  // full name of the frame's type
+  // Kinds of peer message (the target's message model names them); empty
+  // matches any frame.
+  std::vector<std::string> kinds;
   std::vector<FieldMatch> fields;
   double probability = 1.0;  // of acting once everything else matched
   ActionSpec action;
@@ -118,9 +121,11 @@ struct HoldBudget {
 class FaultRule {
  public:
   // Validates and compiles `spec`. `codec` (may be null) checks field paths
-  // and message types; `seed` drives this rule's coin, jitter and shuffles.
+  // and message types, `model` (may be null) kinds and the rewriter's
+  // params; `seed` drives this rule's coin, jitter and shuffles.
   static absl::StatusOr<std::shared_ptr<FaultRule>> Compile(
-      RuleSpec spec, std::shared_ptr<const MessageCodec> codec, uint64_t seed);
+      RuleSpec spec, std::shared_ptr<const MessageCodec> codec,
+      std::shared_ptr<const MessageModel> model, uint64_t seed);
   ~FaultRule();
 
   const RuleSpec& spec() const { return spec_; }
@@ -145,13 +150,15 @@ class FaultRule {
   RuleStats Stats() const;
 
  private:
-  FaultRule(RuleSpec spec, std::shared_ptr<const MessageCodec> codec, uint64_t seed);
+  FaultRule(RuleSpec spec, std::shared_ptr<const MessageCodec> codec,
+            std::shared_ptr<const MessageModel> model, uint64_t seed);
   bool FieldsMatch(const Frame& frame) const;
   void ReleaseLocked(HoldBudget* budget, std::vector<Emit>* out) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RuleSpec spec_;
   const std::shared_ptr<const MessageCodec> codec_;
+  const std::shared_ptr<const MessageModel> model_;
   std::unique_ptr<re2::RE2> method_regex_;
   struct CompiledField {
     FieldPath path;

@@ -2,9 +2,11 @@
 // engine sees it.
 //
 // A frame knows its link, method, direction and bytes. With a MessageCodec it
-// also decodes itself, lazily and at most once, so that rules matching only on
-// link or method never pay for parsing. Not thread-safe: a frame belongs to
-// the stream callback that created it (the engine may keep it while holding).
+// also decodes itself, and with the target's MessageModel it opens itself as
+// a peer message (kind, sender, content: agents/message_view.h) — lazily and
+// at most once, so that rules matching only on link or method never pay for
+// parsing. Not thread-safe: a frame belongs to the stream callback that
+// created it (the engine may keep it while holding).
 #ifndef TURNCOAT_AGENTS_FRAME_H_
 #define TURNCOAT_AGENTS_FRAME_H_
 
@@ -14,13 +16,14 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "agents/message_model.h"
 
 namespace google {
 namespace protobuf {
 class Descriptor;
-class FieldDescriptor;
 class Message;
 }  // namespace protobuf
 }  // namespace google
@@ -29,6 +32,8 @@ namespace turncoat {
 namespace agent {
 
 class MessageCodec;
+class MessageView;
+class ProtoTree;
 
 // Requests flow from the link's source replica to its destination; responses
 // flow back on the same call.
@@ -57,9 +62,11 @@ class FrameSink {
 class Frame {
  public:
   // `codec` may be null: then the frame has no type and no decoded message.
+  // `model` (may be null) describes the target's peer messages; it must
+  // describe messages of `codec`'s schema.
   Frame(uint64_t id, LinkId link, absl::string_view method, Direction direction,
         std::string bytes, const MessageCodec* codec,
-        std::shared_ptr<FrameSink> sink = nullptr);
+        std::shared_ptr<FrameSink> sink = nullptr, const MessageModel* model = nullptr);
   ~Frame();
   Frame(Frame&&) noexcept;
   Frame& operator=(Frame&&) noexcept;
@@ -72,18 +79,26 @@ class Frame {
   std::string TakeBytes() { return std::move(bytes_); }
   const std::shared_ptr<FrameSink>& sink() const { return sink_; }
   const MessageCodec* codec() const { return codec_; }
+  const MessageModel* model() const { return model_; }
 
   // The message type the codec gives this method and direction, or nullptr.
   const google::protobuf::Descriptor* type() const;
   // The decoded message, or nullptr without a codec, for an unknown method or
   // when the bytes do not parse.
   const google::protobuf::Message* message() const;
-  // The message that bytes field `field` of `parent` (a message reached from
-  // this frame) embeds, decoded once; nullptr if the codec knows no embedded
-  // type for it or it does not parse.
-  const google::protobuf::Message* Embedded(
-      const google::protobuf::Message& parent,
-      const google::protobuf::FieldDescriptor* field) const;
+  // The same as a tree, whose paths go through embedded payloads.
+  const ProtoTree* tree() const;
+
+  // The model's description of this frame's kind of message: set for
+  // requests of a peer method, nullptr otherwise.
+  const MessageModel::Kind* kind_spec() const;
+  // This frame opened as a peer message; nullptr when it is none or its
+  // request does not parse (view_status() says why).
+  const MessageView* view() const;
+  const absl::Status& view_status() const;
+  // The kind's name; "" when it is no peer message or the kind is unset.
+  // Needs no decoding when the target fixes the kind per method.
+  std::string kind() const;
 
  private:
   uint64_t id_;
@@ -93,15 +108,13 @@ class Frame {
   std::string bytes_;
   const MessageCodec* codec_;
   std::shared_ptr<FrameSink> sink_;
+  const MessageModel* model_;
 
   mutable bool decoded_ = false;
-  mutable std::unique_ptr<google::protobuf::Message> message_;
-  struct EmbeddedEntry {
-    const google::protobuf::Message* parent;
-    const google::protobuf::FieldDescriptor* field;
-    std::unique_ptr<google::protobuf::Message> message;
-  };
-  mutable std::vector<EmbeddedEntry> embedded_;
+  mutable std::unique_ptr<ProtoTree> tree_;
+  mutable bool opened_ = false;
+  mutable std::unique_ptr<MessageView> view_;
+  mutable absl::Status view_status_;
 };
 
 }  // namespace agent

@@ -617,7 +617,7 @@ class Call : public std::enable_shared_from_this<Call> {
     Decision decision = runtime.engine()->Process(
         *rules,
         agent::Frame(runtime.NextFrameId(), core_->link(), method_, d, framed.substr(kPrefix),
-                     rules->codec(), sink),
+                     rules->codec(), sink, rules->model()),
         absl::Now());
     // Before delivering: the emits may release this very frame.
     if (decision.held) ++lane.pending;

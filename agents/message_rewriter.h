@@ -43,13 +43,16 @@ class MessageRewriter {
 };
 
 // Builds a rewriter from a rule's parameters. `root` is the message type of
-// the rule's match (nullptr if the rule names none) and `codec` the target's
-// schema (nullptr if none is loaded), so a factory can validate field paths
-// before the run starts.
+// the rule's match (nullptr if the rule names none), `codec` the target's
+// schema and `model` its message model (each nullptr if not loaded), and
+// `kind` the kind of peer message the rule's method carries (nullptr if the
+// rule pins none), so a factory can validate params before the run starts.
 struct RewriterContext {
   const RewriterParams* params = nullptr;
   const MessageCodec* codec = nullptr;
   const google::protobuf::Descriptor* root = nullptr;
+  const MessageModel* model = nullptr;
+  const MessageModel::Kind* kind = nullptr;
 };
 using RewriterFactory = std::function<absl::StatusOr<std::unique_ptr<MessageRewriter>>(
     const RewriterContext&)>;

@@ -39,11 +39,11 @@ absl::StatusOr<CommitParser> CommitParser::Create(const CommitRule& rule) {
   const bool json = !rule.json_seq.empty() || !rule.json_value.empty();
   if (json == !rule.regex.empty()) {
     return absl::InvalidArgumentError(
-        "commit rule: give either JSON field names (seq and value) or a regex");
+        "commit rule: give either JSON field names (value, optionally seq) or a regex");
   }
   if (json) {
-    if (rule.json_seq.empty() || rule.json_value.empty()) {
-      return absl::InvalidArgumentError("commit rule: JSON needs both seq and value fields");
+    if (rule.json_value.empty()) {
+      return absl::InvalidArgumentError("commit rule: JSON needs the value field");
     }
     return p;
   }
@@ -55,11 +55,11 @@ absl::StatusOr<CommitParser> CommitParser::Create(const CommitRule& rule) {
   const auto& groups = p.regex_->NamedCapturingGroups();
   auto seq = groups.find("seq");
   auto value = groups.find("value");
-  if (seq == groups.end() || value == groups.end()) {
+  if (value == groups.end()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "commit rule: regex '", rule.regex, "' needs named groups (?P<seq>) and (?P<value>)"));
+        "commit rule: regex '", rule.regex, "' needs the named group (?P<value>)"));
   }
-  p.seq_group_ = seq->second;
+  p.seq_group_ = seq == groups.end() ? 0 : seq->second;
   p.value_group_ = value->second;
   return p;
 }
@@ -70,12 +70,15 @@ std::optional<Commit> CommitParser::Parse(absl::string_view line) const {
     nlohmann::json j = nlohmann::json::parse(line.begin(), line.end(), nullptr,
                                              /*allow_exceptions=*/false);
     if (!j.is_object()) return std::nullopt;
-    auto seq = j.find(rule_.json_seq);
     auto value = j.find(rule_.json_value);
-    if (seq == j.end() || value == j.end()) return std::nullopt;
-    std::optional<uint64_t> n = AsSeq(*seq);
-    if (!n.has_value()) return std::nullopt;
-    c.seq = *n;
+    if (value == j.end()) return std::nullopt;
+    if (!rule_.json_seq.empty()) {
+      auto seq = j.find(rule_.json_seq);
+      if (seq == j.end()) return std::nullopt;
+      std::optional<uint64_t> n = AsSeq(*seq);
+      if (!n.has_value()) return std::nullopt;
+      c.seq = *n;
+    }
     c.value = value->is_string() ? value->get<std::string>() : value->dump();
   } else {
     const int n = regex_->NumberOfCapturingGroups() + 1;
@@ -84,9 +87,11 @@ std::optional<Commit> CommitParser::Parse(absl::string_view line) const {
                        re2::RE2::UNANCHORED, groups.data(), n)) {
       return std::nullopt;
     }
-    const re2::StringPiece& seq = groups[seq_group_];
-    if (!absl::SimpleAtoi(absl::string_view(seq.data(), seq.size()), &c.seq)) {
-      return std::nullopt;
+    if (seq_group_ > 0) {
+      const re2::StringPiece& seq = groups[seq_group_];
+      if (!absl::SimpleAtoi(absl::string_view(seq.data(), seq.size()), &c.seq)) {
+        return std::nullopt;
+      }
     }
     c.value = std::string(groups[value_group_].data(), groups[value_group_].size());
   }
@@ -104,6 +109,8 @@ struct Observer::Impl {
   void Loop() {
     std::streamoff offset = 0;
     std::string partial;
+    // Commits of a log without sequence numbers, numbered in order.
+    uint64_t count = 0;
     while (!stop.WaitForNotificationWithTimeout(kPollEvery)) {
       std::ifstream in(path, std::ios::binary);
       if (!in) continue;  // not created yet
@@ -112,6 +119,7 @@ struct Observer::Impl {
       if (size < offset) {  // truncated: the replica restarted
         offset = 0;
         partial.clear();
+        count = 0;
       }
       if (size == offset) continue;
       in.seekg(offset);
@@ -123,6 +131,8 @@ struct Observer::Impl {
       size_t start = 0;
       for (size_t nl; (nl = partial.find('\n', start)) != std::string::npos; start = nl + 1) {
         if (auto c = parser.Parse(absl::string_view(partial).substr(start, nl - start))) {
+          ++count;
+          if (!parser.numbered()) c->seq = count;
           on_commit(*c);
         }
       }

@@ -1,10 +1,13 @@
 // Observer: turns a replica's output into commit events.
 //
 // The target file says how commits show: JSON lines with named fields for the
-// sequence number and the value, or an RE2 regular expression with named
-// groups `seq` and `value`, over stdout, stderr or a file. CommitParser is the
-// pure rule (one line in, maybe a commit out); Observer tails the file on its
-// own thread, follows truncation (a restarted replica rewrites its logs) and
+// value and optionally the sequence number, or an RE2 regular expression
+// with the named group `value` and optionally `seq`, over stdout, stderr or
+// a file. Without a sequence number commits are numbered from 1 in the
+// order they appear, per process incarnation (each Observer, and each
+// truncation of the log, starts again at 1). CommitParser is the pure rule
+// (one line in, maybe a commit out); Observer tails the file on its own
+// thread, follows truncation (a restarted replica rewrites its logs) and
 // reports each commit.
 //
 // CommitParser is immutable and thread-safe. Observer's callback runs on its
@@ -29,9 +32,9 @@ namespace turncoat {
 namespace agent {
 
 struct CommitRule {
-  std::string json_seq;    // JSON lines: field names
+  std::string json_seq;    // JSON lines: field names; seq may be empty
   std::string json_value;
-  std::string regex;       // or a regex with (?P<seq>...) and (?P<value>...)
+  std::string regex;       // or a regex with (?P<value>...), optionally (?P<seq>...)
 };
 
 struct Commit {
@@ -47,8 +50,11 @@ class CommitParser {
   CommitParser(CommitParser&&) noexcept;
   CommitParser& operator=(CommitParser&&) noexcept;
 
-  // The commit `line` reports, or nullopt for any other line.
+  // The commit `line` reports, or nullopt for any other line. Its seq is 0
+  // when the rule reads none (see numbered()).
   std::optional<Commit> Parse(absl::string_view line) const;
+  // Whether lines carry sequence numbers.
+  bool numbered() const { return regex_ == nullptr ? !rule_.json_seq.empty() : seq_group_ > 0; }
 
  private:
   CommitParser() = default;

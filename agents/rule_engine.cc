@@ -19,13 +19,16 @@ void RuleEngine::Publish(std::vector<std::shared_ptr<FaultRule>> rules) {
   auto set = std::make_shared<RuleSet>();
   set->rules_ = std::move(rules);
   set->codec_ = codec_;
+  set->model_ = model_;
   current_ = std::move(set);
 }
 
-void RuleEngine::SetCodec(std::shared_ptr<const MessageCodec> codec) {
+void RuleEngine::SetCodec(std::shared_ptr<const MessageCodec> codec,
+                          std::shared_ptr<const MessageModel> model) {
   absl::MutexLock changing(&change_mu_);
   absl::MutexLock lock(&mu_);
   codec_ = std::move(codec);
+  model_ = std::move(model);
   Publish(current_->rules_);
 }
 
@@ -51,10 +54,12 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
   absl::MutexLock changing(&change_mu_);
   std::shared_ptr<const RuleSet> current;
   std::shared_ptr<const MessageCodec> codec;
+  std::shared_ptr<const MessageModel> model;
   {
     absl::MutexLock lock(&mu_);
     current = current_;
     codec = codec_;
+    model = model_;
   }
   std::vector<std::shared_ptr<FaultRule>> rules = current->rules_;
   // Everything is checked and compiled before anything is retired, so a
@@ -80,7 +85,7 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
       return absl::NotFoundError(absl::StrCat("cannot install '", install.spec.id,
                                               "' before unknown rule '", install.before, "'"));
     }
-    auto rule = FaultRule::Compile(std::move(install.spec), codec, options_.seed);
+    auto rule = FaultRule::Compile(std::move(install.spec), codec, model, options_.seed);
     if (!rule.ok()) return rule.status();
     rules.insert(position, std::move(*rule));
   }

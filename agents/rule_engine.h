@@ -36,12 +36,14 @@ class RuleSet {
  public:
   bool empty() const { return rules_.empty(); }
   const MessageCodec* codec() const { return codec_.get(); }
+  const MessageModel* model() const { return model_.get(); }
   const std::vector<std::shared_ptr<FaultRule>>& rules() const { return rules_; }
 
  private:
   friend class RuleEngine;
   std::vector<std::shared_ptr<FaultRule>> rules_;
   std::shared_ptr<const MessageCodec> codec_;
+  std::shared_ptr<const MessageModel> model_;
 };
 
 struct EngineOptions {
@@ -65,8 +67,10 @@ class RuleEngine {
   explicit RuleEngine(EngineOptions options = {});
   ~RuleEngine();
 
-  // Sets the schema that frames decode with and later rules compile against.
-  void SetCodec(std::shared_ptr<const MessageCodec> codec);
+  // Sets the schema that frames decode with and later rules compile against,
+  // and the message model built on it (may be null).
+  void SetCodec(std::shared_ptr<const MessageCodec> codec,
+                std::shared_ptr<const MessageModel> model = nullptr);
 
   // Compiles `spec` and inserts it before the rule `before` (appends when
   // `before` is empty). Fails on a duplicate id or an invalid spec.
@@ -114,6 +118,7 @@ class RuleEngine {
   mutable absl::Mutex mu_;  // guards the snapshot pointer, held only briefly
   std::shared_ptr<const RuleSet> current_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const MessageCodec> codec_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const MessageModel> model_ ABSL_GUARDED_BY(mu_);
 };
 
 // Hands each emit to its frame's sink (emits without one are dropped).

@@ -1,49 +1,54 @@
-// The "set_field" rewriter: sets one singular scalar field, reached by a field
-// path (through embedded payloads too), to a fixed value and re-encodes.
+// The "set_field" rewriter: sets the scalars a field path reaches to a fixed
+// value and re-encodes, without re-signing.
 //
-// Params: path (e.g. "payload.proposal.block.height"), value (text form:
-// decimal, true/false, enum name or number, raw string/bytes). It does not
-// re-sign: a target that signs payloads will reject the result, which is
-// exactly the forged-message fault; forge, which can re-sign, sets fields the
-// same way (agents/field_setter.h).
+// Params: path (a field path from the message, through the payload into its
+// content whatever its codec, e.g. "payload.proposal.block.height"), value
+// (text form: decimal, true/false, enum name or number, raw string). A
+// target that signs its messages will reject the result, which is exactly
+// the forged-message fault; forge, which can re-sign, sets fields the same
+// way.
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "agents/field_path.h"
-#include "agents/field_setter.h"
 #include "agents/message_codec.h"
-#include "agents/message_rewriter.h"
+#include "agents/peer_rewrite.h"
+#include "agents/proto_tree.h"
 #include "google/protobuf/message.h"
 
 namespace turncoat {
 namespace agent {
 namespace {
 
-namespace pb = google::protobuf;
-
 class SetFieldRewriter : public MessageRewriter {
  public:
-  SetFieldRewriter(std::vector<std::string> segments, std::string value)
-      : segments_(std::move(segments)), value_(std::move(value)) {}
+  SetFieldRewriter(TreePath path, std::string value)
+      : path_(std::move(path)), value_(std::move(value)) {}
 
   absl::StatusOr<std::vector<std::string>> Rewrite(const Frame& frame) override {
-    const pb::Message* root = frame.message();
+    auto opened = EditablePeerMessage(frame);
+    if (!opened.ok()) return opened.status();
+    if (*opened != nullptr) {
+      MessageView& view = **opened;
+      if (absl::Status s = view.Set(view.kind_spec().Resolve(path_), value_, /*create=*/true);
+          !s.ok()) {
+        return s;
+      }
+      auto bytes = view.Encode();
+      if (!bytes.ok()) return bytes.status();
+      return std::vector<std::string>{*std::move(bytes)};
+    }
+    // Not a peer message of the model: edit the decoded gRPC message itself.
+    const ProtoTree* root = frame.tree();
     if (root == nullptr) {
       return absl::FailedPreconditionError(
-          absl::StrCat("cannot decode ", frame.method(), " ",
-                       DirectionName(frame.direction())));
+          absl::StrCat("cannot decode ", frame.method(), " ", DirectionName(frame.direction())));
     }
-    std::unique_ptr<pb::Message> copy(root->New());
-    copy->CopyFrom(*root);
-    if (absl::Status s = SetPath(*frame.codec(), copy.get(), segments_, value_,
-                                 MissingParent::kCreate);
-        !s.ok()) {
-      return s;
-    }
-    return std::vector<std::string>{MessageCodec::Encode(*copy)};
+    std::unique_ptr<MessageTree> copy = root->Clone();
+    if (absl::Status s = copy->Set(path_, value_, /*create=*/true); !s.ok()) return s;
+    return std::vector<std::string>{ProtoTree::Serialize(*copy->proto())};
   }
 
  private:
-  const std::vector<std::string> segments_;
+  const TreePath path_;
   const std::string value_;
 };
 
@@ -57,10 +62,11 @@ absl::StatusOr<std::unique_ptr<MessageRewriter>> Create(const RewriterContext& c
     return absl::FailedPreconditionError("needs the target's .proto files");
   }
   // Validates the path against the schema when the rule pins a type.
-  auto parsed = FieldPath::Parse(path->second, c.root, c.codec);
+  auto parsed = FieldPath::Parse(path->second, c.root, c.codec, c.kind);
   if (!parsed.ok()) return parsed.status();
-  return std::make_unique<SetFieldRewriter>(absl::StrSplit(path->second, '.'),
-                                            value->second);
+  auto segments = ParseTreePath(path->second);
+  if (!segments.ok()) return segments.status();
+  return std::make_unique<SetFieldRewriter>(*std::move(segments), value->second);
 }
 
 }  // namespace

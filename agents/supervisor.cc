@@ -69,7 +69,7 @@ struct Supervisor::Impl {
     }
     if (command.argv.empty()) return absl::InvalidArgumentError("empty argv");
     SpawnOptions options;
-    options.workdir = command.workdir;
+    options.workdir = command.cwd.empty() ? command.workdir : command.cwd;
     if (!command.workdir.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(command.workdir, ec);

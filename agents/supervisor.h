@@ -27,7 +27,8 @@ namespace agent {
 struct ReplicaCommand {
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;
-  std::string workdir;
+  std::string workdir;  // created if missing; stdout.log and stderr.log go here
+  std::string cwd;      // the replica's working directory; empty: workdir
 };
 
 struct ProcessStatus {

@@ -131,9 +131,9 @@ AgentHandle::~AgentHandle() = default;
 
 int AgentHandle::replica() const { return impl_->replica_; }
 
-absl::Status AgentHandle::LoadProtos(const v1::LoadProtosRequest& request) {
+absl::Status AgentHandle::LoadTarget(const v1::LoadTargetRequest& request) {
   v1::Empty reply;
-  return impl_->Call("LoadProtos", &v1::Agent::Stub::LoadProtos, request, &reply);
+  return impl_->Call("LoadTarget", &v1::Agent::Stub::LoadTarget, request, &reply);
 }
 
 absl::Status AgentHandle::Observe(const v1::ObserveRequest& request) {

@@ -46,7 +46,7 @@ class AgentHandle {
 
   int replica() const;
 
-  absl::Status LoadProtos(const agent::v1::LoadProtosRequest& request);
+  absl::Status LoadTarget(const agent::v1::LoadTargetRequest& request);
   absl::Status Observe(const agent::v1::ObserveRequest& request);
   // Opens the proxy of link replica() -> to, forwarding to `target`; returns
   // the port replica() must dial to reach `to`.

@@ -27,13 +27,15 @@
 #include "adversaries/phase_check.h"
 #include "adversaries/staged_control.h"
 #include "adversaries/twins.h"
-#include "common/ed25519.h"
 #include "common/ports.h"
 #include "harness/agent_handle.h"
+#include "harness/agent_target.h"
 #include "harness/event_log.h"
 #include "harness/exit_codes.h"
 #include "harness/history.h"
 #include "harness/proto_schema.h"
+#include "harness/readiness.h"
+#include "harness/run_keys.h"
 #include "harness/value_text.h"
 #include "harness/workload.h"
 #include "reports/report.h"
@@ -241,17 +243,29 @@ std::string DecodeValue(const std::string& text, ValueEncoding encoding) {
   return text;
 }
 
-// True once something accepts TCP connections on 127.0.0.1:port.
-bool Listening(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
+// A key binding without its private half: what a replica may know of its
+// peers and clients.
+KeyBinding PublicOnly(KeyBinding key) {
+  key.private_file.clear();
+  key.private_text.clear();
+  return key;
+}
+
+// The directory of the agent with FaultControl id `id` in a cluster of n:
+// agent-2, or agent-2-twin for TwinId(n, 2).
+std::string AgentDirName(int id, int n) {
+  return id < n ? absl::StrCat("agent-", id) : absl::StrCat("agent-", id - n, "-twin");
+}
+
+absl::Status WriteFiles(const std::vector<std::pair<std::string, std::string>>& files) {
+  for (const auto& [path, content] : files) {
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
+  }
+  return absl::OkStatus();
 }
 
 std::string LastLines(const std::string& path, int lines) {
@@ -288,6 +302,9 @@ class Run {
   bool TwinExited(int replica);
   // Every agent with the FaultControl id it answers to.
   std::vector<std::pair<int, AgentHandle*>> AllAgents();
+  // With `ready: first_commit`, waits for the first commit at a replica;
+  // returns at once otherwise.
+  absl::Status AwaitFirstCommit();
   absl::Status DriveTimeline();
   // Starts `phase` through `control`.
   absl::Status StartPhase(size_t phase, FaultControl& control);
@@ -300,6 +317,7 @@ class Run {
   void Teardown();
   void PrintProgress(const std::string& phase_text, bool final);
   bool interrupted() const { return options_.interrupted != nullptr && options_.interrupted->load(); }
+  std::string AgentDir(int id) const { return AgentDirName(id, plan_.n); }
 
   const Plan& plan_;
   const TargetSpec& target_;
@@ -308,6 +326,7 @@ class Run {
   const uint32_t trace_sample_every_;  // 0: no trace
 
   std::string keys_dir_;
+  RunKeys keys_;
   std::vector<int> listen_ports_;
   // Twinned replicas (adversaries/twins.h) and their twins' listen ports.
   std::map<int, TwinLayout> twins_;
@@ -327,6 +346,7 @@ class Run {
   bool bad_input_ = false;  // the failure is the target's
   bool was_interrupted_ = false;
   absl::Duration next_progress_;
+  absl::Duration ready_at_;  // when the cluster became ready: the timeline's 0
   std::map<std::pair<int, int>, std::map<std::string, int64_t>> link_counters_;
 };
 
@@ -345,15 +365,17 @@ absl::Status Run::Prepare() {
     twin_listen_ports_[r] = *port;
   }
   keys_dir_ = absl::StrCat(options_.run_dir, "/keys");
-  fs::create_directories(keys_dir_);
   for (int i = 0; i < plan_.n; ++i) {
-    auto key = Ed25519PrivateKey::Generate();
-    if (!key.ok()) return key.status();
-    if (absl::Status s = WriteKeyPair(*key, keys_dir_, absl::StrCat(i)); !s.ok()) return s;
     auto port = PickFreePort();
     if (!port.ok()) return port.status();
     listen_ports_.push_back(*port);
   }
+  auto keys = MakeRunKeys(target_, plan_.n, plan_.workload.clients, keys_dir_, options_.build_dir);
+  if (!keys.ok()) {
+    if (absl::IsInvalidArgument(keys.status())) bad_input_ = true;
+    return keys.status();
+  }
+  keys_ = *std::move(keys);
   auto schema = ProtoSchema::Load(target_.protocol.import_paths, target_.protocol.protos);
   if (!schema.ok()) {
     bad_input_ = true;
@@ -372,7 +394,7 @@ absl::Status Run::StartAgents() {
   for (int i = 0; i < plan_.n; ++i) {
     AgentSpawnOptions spawn;
     spawn.binary = absl::StrCat(options_.build_dir, "/agents/turncoat-agent");
-    spawn.workdir = absl::StrCat(options_.run_dir, "/agent-", i);
+    spawn.workdir = absl::StrCat(options_.run_dir, "/", AgentDir(i));
     spawn.seed = seed_ * 1000003 + static_cast<uint64_t>(i);
     fs::create_directories(spawn.workdir);
     auto agent = AgentHandle::Spawn(i, spawn);
@@ -384,7 +406,7 @@ absl::Status Run::StartAgents() {
   for (const auto& [r, layout] : twins_) {
     AgentSpawnOptions spawn;
     spawn.binary = absl::StrCat(options_.build_dir, "/agents/turncoat-agent");
-    spawn.workdir = absl::StrCat(options_.run_dir, "/agent-", r, "-twin");
+    spawn.workdir = absl::StrCat(options_.run_dir, "/", AgentDir(TwinId(plan_.n, r)));
     spawn.seed = seed_ * 1000003 + static_cast<uint64_t>(TwinId(plan_.n, r));
     spawn.label = absl::StrCat("the twin of replica ", r);
     fs::create_directories(spawn.workdir);
@@ -393,31 +415,21 @@ absl::Status Run::StartAgents() {
     twin_agents_[r] = *std::move(agent);
   }
 
-  v1::LoadProtosRequest protos;
-  for (const std::string& p : target_.protocol.import_paths) protos.add_import_paths(p);
-  // The agents name files as protoc does: relative to an import path.
-  for (const std::string& p : target_.protocol.protos) {
-    std::string relative = p;
-    for (const std::string& dir : target_.protocol.import_paths) {
-      const std::string prefix = absl::StrCat(dir, "/");
-      if (absl::StartsWith(p, prefix)) relative = p.substr(prefix.size());
+  for (const auto& [id, agent] : AllAgents()) {
+    auto request = LoadTargetRequestFor(target_, plan_.n, options_.build_dir,
+                                        absl::StrCat(options_.run_dir, "/", AgentDir(id)));
+    if (!request.ok()) return request.status();
+    if (absl::Status s = agent->LoadTarget(*request); !s.ok()) {
+      bad_input_ = true;
+      return absl::Status(s.code(), absl::StrCat(target_.path, ": the agents cannot load the "
+                                                               "target: ", s.message()));
     }
-    protos.add_files(relative);
-  }
-  const EnvelopeSpec& envelope = target_.protocol.envelope;
-  if (!envelope.payload.empty()) {
-    auto* embedded = protos.add_embedded();
-    embedded->set_outer_type(envelope.type);
-    embedded->set_field(envelope.payload);
-    embedded->set_inner_type(envelope.payload_type);
   }
   for (auto& agent : agents_) {
-    if (absl::Status s = agent->LoadProtos(protos); !s.ok()) return s;
     const int from = agent->replica();
     agent->StreamEvents([this, from](const v1::Event& e) { OnAgentEvent(from, e); });
   }
   for (auto& [r, agent] : twin_agents_) {
-    if (absl::Status s = agent->LoadProtos(protos); !s.ok()) return s;
     const int replica = r;
     agent->StreamEvents([this, replica](const v1::Event& e) { OnTwinEvent(replica, e); });
   }
@@ -474,8 +486,8 @@ absl::Status Run::StartReplicas() {
   for (Instance& self : instances) {
     for (int j = 0; j < plan_.n; ++j) {
       PeerBinding peer;
-      peer.id = j;
-      peer.pubkey = absl::StrCat(keys_dir_, "/", j, ".pub");
+      peer.index = j;
+      peer.key = PublicOnly(keys_.replicas[j]);
       if (j == self.replica) {
         peer.addr = absl::StrCat("127.0.0.1:", self.port);
       } else {
@@ -495,28 +507,30 @@ absl::Status Run::StartReplicas() {
     return s;
   }
 
+  std::vector<ClientKeyBinding> clients;
+  for (size_t c = 0; c < keys_.clients.size(); ++c) {
+    clients.push_back({static_cast<int>(c), PublicOnly(keys_.clients[c])});
+  }
   const CommitObservation& commits = target_.commits;
   for (const Instance& self : instances) {
     ReplicaBinding binding;
-    binding.id = self.replica;
+    binding.index = self.replica;
     binding.n = plan_.n;
     binding.f = plan_.f;
     binding.listen = absl::StrCat("127.0.0.1:", self.port);
-    binding.key = absl::StrCat(keys_dir_, "/", self.replica, ".key");
+    binding.key = keys_.replicas[self.replica];
     binding.pubkeys = keys_dir_;
     binding.workdir = absl::StrCat(options_.run_dir, "/", self.dir);
     binding.build_dir = options_.build_dir;
     binding.peers = self.peers;
+    binding.clients = clients;
     fs::create_directories(binding.workdir);
     auto rendered = RenderReplica(target_, binding);
     if (!rendered.ok()) {
       bad_input_ = true;
       return absl::InvalidArgumentError(absl::StrCat(target_.path, ": ", rendered.status().message()));
     }
-    for (const auto& [path, content] : rendered->files) {
-      fs::create_directories(fs::path(path).parent_path());
-      std::ofstream(path) << content;
-    }
+    if (absl::Status s = WriteFiles(rendered->process.files); !s.ok()) return s;
 
     // A twin's commits are not recorded: it is a Byzantine replica, whose
     // log no checker judges.
@@ -544,9 +558,11 @@ absl::Status Run::StartReplicas() {
     }
 
     v1::StartReplicaRequest start;
-    for (const std::string& arg : rendered->argv) start.add_argv(arg);
+    for (const std::string& arg : rendered->process.argv) start.add_argv(arg);
     for (const std::string& arg : options_.replica_args) start.add_argv(arg);
+    for (const auto& [name, value] : rendered->process.env) (*start.mutable_env())[name] = value;
     start.set_workdir(binding.workdir);
+    start.set_cwd(rendered->process.cwd);
     auto pid = self.agent->StartReplica(start);
     if (!pid.ok()) {
       bad_input_ = true;
@@ -557,23 +573,30 @@ absl::Status Run::StartReplicas() {
   }
 
   // A replica that cannot start (a bad flag, a missing binary) exits at
-  // once; one that can opens its listen port. Bounded wait for either.
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  // once; one that can becomes ready as its target says. Bounded wait for
+  // either.
+  const absl::Duration timeout = target_.replica.startup_timeout;
+  const absl::Time deadline = absl::Now() + timeout;
   for (const Instance& self : instances) {
-    while (!Listening(self.port)) {
-      const std::string stderr_path = absl::StrCat(options_.run_dir, "/", self.dir, "/stderr.log");
+    const std::string workdir = absl::StrCat(options_.run_dir, "/", self.dir);
+    ReadinessProbe probe(target_.replica.ready, absl::StrCat("127.0.0.1:", self.port), workdir);
+    while (!probe.Poll()) {
+      const std::string stderr_path = absl::StrCat(workdir, "/stderr.log");
       bool exited = false;
       if (self.twin) {
         exited = TwinExited(self.replica);
       } else {
-        for (const ProcessExit& e : collector_->Snapshot().process_exits()) {
-          exited |= e.replica == self.replica;
-        }
+        const History history = collector_->Snapshot();
+        for (const ProcessExit& e : history.process_exits()) exited |= e.replica == self.replica;
       }
       if (exited || absl::Now() > deadline) {
         bad_input_ = true;
         return absl::FailedPreconditionError(absl::StrCat(
-            self.name, exited ? " exited during start-up" : " did not listen within 10 s",
+            self.name,
+            exited ? " exited during start-up"
+                   : absl::StrCat(" was not ready within ", absl::FormatDuration(timeout),
+                                  " (it waited for ", probe.Describe(),
+                                  "; a slow system may need a longer replica.startup_timeout)"),
             " (its command is replica.command in ", target_.path, "); last lines of ",
             stderr_path, ":\n", LastLines(stderr_path, 5)));
       }
@@ -667,6 +690,28 @@ bool Run::TwinExited(int replica) {
   return twin_exits_.count(replica) > 0;
 }
 
+absl::Status Run::AwaitFirstCommit() {
+  if (target_.replica.ready.kind != ReadySpec::Kind::kFirstCommit) return absl::OkStatus();
+  const absl::Duration timeout = target_.replica.startup_timeout;
+  const absl::Time deadline = absl::Now() + timeout;
+  while (collector_->Snapshot().commits().empty()) {
+    if (interrupted()) {
+      was_interrupted_ = true;
+      return absl::CancelledError("interrupted");
+    }
+    if (absl::Now() > deadline) {
+      bad_input_ = true;
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the cluster committed nothing within ", absl::FormatDuration(timeout),
+          " of starting (replica.ready is first_commit in ", target_.path,
+          "); check how commits are observed (observe.commits), the client, and the replicas' "
+          "logs in ", options_.run_dir, "/replica-*/"));
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Run::DriveTimeline() {
   // Phase boundaries in time order; at equal times ends go first, so a
   // phase that follows another on the same nodes starts on a healed cluster.
@@ -683,17 +728,20 @@ absl::Status Run::DriveTimeline() {
   std::stable_sort(boundaries.begin(), boundaries.end(), [](const Boundary& a, const Boundary& b) {
     return a.t != b.t ? a.t < b.t : (!a.start && b.start);
   });
-  boundaries.push_back({plan_.duration, false, SIZE_MAX});  // the end of the run
+  boundaries.push_back({plan_.duration, false, SIZE_MAX});  // the end of the run, from ready
 
   StagedControl boundary(control_.get());
   for (const Boundary& b : boundaries) {
-    while (collector_->Now() < b.t) {
+    // The plan's times count from the moment the cluster was ready.
+    const absl::Duration due = ready_at_ + b.t;
+    while (collector_->Now() < due) {
       if (interrupted()) {
         was_interrupted_ = true;
         return absl::CancelledError("interrupted");
       }
       for (auto& [i, adversary] : active_) {
-        absl::Status s = adversary->Tick(*control_, collector_->Now() - plan_.timeline[i].at);
+        absl::Status s =
+            adversary->Tick(*control_, collector_->Now() - ready_at_ - plan_.timeline[i].at);
         if (!s.ok()) return s;
         RecordStep(i);
       }
@@ -715,7 +763,7 @@ absl::Status Run::DriveTimeline() {
         next_progress_ = collector_->Now() +
                          std::max(absl::Seconds(1), kProgressCostFactor * (absl::Now() - started));
       }
-      absl::SleepFor(std::min(b.t - collector_->Now(), absl::Milliseconds(200)));
+      absl::SleepFor(std::min(due - collector_->Now(), absl::Milliseconds(200)));
     }
     if (b.phase == SIZE_MAX) break;
     // Every phase that ends or starts now changes the network in one go
@@ -835,7 +883,7 @@ void Run::PrintProgress(const std::string& phase_text, bool final) {
     }
   }
   std::fprintf(stderr, "\r\033[K%s %5.1fs/%.0fs  %s  commits [%s]  findings %lld%s",
-               plan_.name.c_str(), absl::ToDoubleSeconds(collector_->Now()),
+               plan_.name.c_str(), absl::ToDoubleSeconds(collector_->Now() - ready_at_),
                absl::ToDoubleSeconds(plan_.duration), phase_text.c_str(),
                absl::StrJoin(commits, " ").c_str(), static_cast<long long>(findings),
                final ? "\n" : "");
@@ -864,13 +912,19 @@ RunOutcome Run::Execute() {
     workload.workload = plan_.workload;
     workload.addresses = addresses;
     workload.seed = seed_;
+    workload.call_timeout = target_.client.deadline;
     auto runner = WorkloadRunner::Create(
         target_.client, *schema_, workload, [this] { return collector_->Now(); },
         [this](Event e) { collector_->Record(std::move(e)); });
     if (runner.ok()) {
       workload_ = *std::move(runner);
       workload_->Start();
-      status = DriveTimeline();
+      status = AwaitFirstCommit();
+      if (status.ok()) {
+        ready_at_ = collector_->Now();
+        collector_->Record(ClusterReady{ready_at_});
+        status = DriveTimeline();
+      }
     } else {
       status = runner.status();
     }

@@ -175,6 +175,7 @@ std::string EventToJson(const Event& event) {
                             j["wall_time"] = e.wall_time;
                             return j;
                           },
+                          [](const ClusterReady& e) { return Header("cluster_ready", e.t); },
                           [](const RunEnd& e) { return Header("run_end", e.t); },
                           [](const Submit& e) {
                             json j = Header("submit", e.t);
@@ -275,6 +276,8 @@ absl::StatusOr<Event> EventFromJson(absl::string_view line) {
   Event event;
   if (type == "run_start") {
     event = RunStart{t, r.String("wall_time")};
+  } else if (type == "cluster_ready") {
+    event = ClusterReady{t};
   } else if (type == "run_end") {
     event = RunEnd{t};
   } else if (type == "submit") {

@@ -16,6 +16,7 @@ void History::Add(Event event) {
   latest_ = std::max(latest_, EventTime(event));
   std::visit(Overloaded{
                  [&](RunStart& e) { run_start_ = std::move(e); },
+                 [&](ClusterReady& e) { cluster_ready_ = e; },
                  [&](RunEnd& e) { run_end_ = e; },
                  [&](Submit& e) { submits_.push_back(std::move(e)); },
                  [&](Ack& e) { acks_.push_back(std::move(e)); },

@@ -37,6 +37,13 @@ struct RunStart {
   std::string wall_time;  // RFC 3339, for people
 };
 
+// Every replica is ready (as the target's `replica.ready` says): the
+// plan's timeline counts from here, so phase `at` times are planned as
+// t + at.
+struct ClusterReady {
+  absl::Duration t;
+};
+
 // The controller stopped the workload and the adversary and began teardown.
 struct RunEnd {
   absl::Duration t;
@@ -147,7 +154,7 @@ struct MessageFate {
 // Traced messages counted by directed link (from, to), then by action.
 using MessageCounts = std::map<std::pair<int, int>, std::map<std::string, int64_t>>;
 
-using Event = std::variant<RunStart, RunEnd, Submit, Ack, Commit, FaultStart, FaultEnd,
+using Event = std::variant<RunStart, ClusterReady, RunEnd, Submit, Ack, Commit, FaultStart, FaultEnd,
                            FaultStep, ProcessStart, ProcessExit, LinkStats, TraceStart,
                            MessageFate>;
 
@@ -182,6 +189,7 @@ class History {
   void Add(Event event);
 
   const std::optional<RunStart>& run_start() const { return run_start_; }
+  const std::optional<ClusterReady>& cluster_ready() const { return cluster_ready_; }
   const std::optional<RunEnd>& run_end() const { return run_end_; }
   const std::vector<Submit>& submits() const { return submits_; }
   const std::vector<Ack>& acks() const { return acks_; }
@@ -203,6 +211,7 @@ class History {
 
  private:
   std::optional<RunStart> run_start_;
+  std::optional<ClusterReady> cluster_ready_;
   std::optional<RunEnd> run_end_;
   absl::Duration latest_ = absl::ZeroDuration();
   std::vector<Submit> submits_;

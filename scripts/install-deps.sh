@@ -8,6 +8,10 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
   libabsl-dev libyaml-cpp-dev libssl-dev libre2-dev nlohmann-json3-dev libnghttp2-dev
   libgtest-dev libgmock-dev
+  libkainjow-mustache-dev  # target templates: full Mustache, header-only
+  # The second reference target, pbft (targets/pbft/), is Python 3 on
+  # Debian's gRPC, protobuf and cryptography modules.
+  python3-grpcio python3-protobuf python3-cryptography
   nginx-light  # the proxy benchmark's baseline (bench/), never started by tests
 )
 

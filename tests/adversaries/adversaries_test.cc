@@ -20,22 +20,52 @@ TEST_F(AdversaryTest, OmissionDropsChosenKindsOnChosenLinksAndHeals) {
   ASSERT_NE(omission, nullptr);
   ASSERT_TRUE(omission->Start(control_).ok());
   EXPECT_EQ(control_.Links(), (std::set<std::pair<int, int>>{{1, 2}, {1, 3}}));
-  ASSERT_EQ(control_.rules.size(), 4u);  // 2 links x 2 kinds
-  std::set<std::string> paths;
+  ASSERT_EQ(control_.rules.size(), 2u);  // 2 links x the one peer method
   for (const auto& [key, rule] : control_.rules) {
     EXPECT_EQ(rule.action().kind(), agent::v1::Action::DROP);
     EXPECT_DOUBLE_EQ(rule.probability(), 0.25);
     EXPECT_EQ(rule.method(), "/refbft.Peer/Send");
     EXPECT_EQ(rule.direction(), agent::v1::REQUEST);
-    ASSERT_EQ(rule.fields_size(), 1);
-    EXPECT_EQ(rule.fields(0).op(), agent::v1::FieldMatch::PRESENT);
-    paths.insert(rule.fields(0).path());
+    EXPECT_EQ(rule.fields_size(), 0);
+    // The kinds in the target's order: the oneof's members.
+    EXPECT_EQ(std::vector<std::string>(rule.kinds().begin(), rule.kinds().end()),
+              (std::vector<std::string>{"proposal", "vote"}));
   }
-  EXPECT_EQ(paths, (std::set<std::string>{"payload.vote", "payload.proposal"}));
   EXPECT_EQ(control_.changes, 1) << "all links start together";
   ASSERT_TRUE(omission->Stop(control_).ok());
   EXPECT_TRUE(control_.rules.empty());
   EXPECT_EQ(control_.changes, 2) << "and heal together";
+}
+
+TEST_F(AdversaryTest, KindsFixedPerMethodSelectMethodsWithoutDecoding) {
+  // A target with a method per kind, as pbft has: a kind filter picks the
+  // methods, and the rules need no kind predicate (nothing is decoded).
+  MessageSpec prepare;
+  prepare.methods = {"/pbft.Replica/Prepare"};
+  prepare.kind = "prepare";
+  prepare.sender = "sender";
+  MessageSpec commit = prepare;
+  commit.methods = {"/pbft.Replica/Commit"};
+  commit.kind = "commit";
+  target_.protocol.messages = {prepare, commit};
+  auto omission = Make("omission", {1}, {{"drop", 1.0},
+                                        {"messages", std::vector<std::string>{"commit"}}});
+  ASSERT_NE(omission, nullptr);
+  ASSERT_TRUE(omission->Start(control_).ok());
+  ASSERT_EQ(control_.rules.size(), 3u);  // 3 links x the commit method
+  for (const auto& [key, rule] : control_.rules) {
+    EXPECT_EQ(rule.method(), "/pbft.Replica/Commit");
+    EXPECT_EQ(rule.kinds_size(), 0);
+  }
+}
+
+TEST_F(AdversaryTest, AKindTheTargetDoesNotHaveIsRefusedWithTheKnownOnes) {
+  auto omission = TryMake("omission", {1}, {{"drop", 1.0},
+                                           {"messages", std::vector<std::string>{"prepare"}}});
+  ASSERT_FALSE(omission.ok());
+  EXPECT_EQ(omission.status().message(),
+            "phase 3 (omission): messages: 'prepare' is no kind of peer message of target refbft; "
+            "its kinds are: decide, forward, new_view, phase_cert, proposal, sync_request, vote");
 }
 
 TEST_F(AdversaryTest, OmissionWithoutFiltersSilencesEveryOutgoingLink) {

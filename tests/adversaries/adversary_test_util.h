@@ -63,12 +63,26 @@ class RecordingControl : public FaultControl {
 class AdversaryTest : public ::testing::Test {
  protected:
   AdversaryTest() {
-    target_.protocol.peer_methods = {"/refbft.Peer/Send"};
-    target_.protocol.envelope.payload = "payload";
-    target_.protocol.envelope.sender = "sender";
-    target_.protocol.envelope.signature = "signature";
-    target_.protocol.value = "proposal.block.values";
+    target_.protocol.messages = {RefbftMessage()};
     target_.path = "targets/refbft.yaml";
+    target_.name = "refbft";
+  }
+
+  // refbft's one kind of peer message, as targets/refbft.yaml describes it.
+  static MessageSpec RefbftMessage() {
+    MessageSpec m;
+    m.methods = {"/refbft.Peer/Send"};
+    m.request_type = "refbft.Envelope";
+    m.kind_oneof = "payload.kind";
+    m.kinds = {"proposal", "vote", "phase_cert", "new_view", "decide", "forward", "sync_request"};
+    m.sender = "sender";
+    m.signature.field = "signature";
+    m.signature.covers = "payload";
+    m.payload.field = "payload";
+    m.payload.codec = PayloadSpec::Codec::kProtobuf;
+    m.payload.type = "refbft.Message";
+    m.values = "payload.proposal.block.values";
+    return m;
   }
 
   std::unique_ptr<Adversary> Make(const std::string& name, std::vector<int> nodes, Params params) {

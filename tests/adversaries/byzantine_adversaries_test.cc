@@ -44,11 +44,12 @@ TEST_F(ByzantineAdversaryTest, EquivocationRewritesProposalsPerGroupAndSignsWith
     EXPECT_EQ(rule.action().rewriter(), "equivocate");
     const auto& params = rule.action().params();
     EXPECT_EQ(params.at("variant"), variant);
-    EXPECT_EQ(params.at("values"), "proposal.block.values");
     EXPECT_EQ(params.at("clear"), "proposal.justify");
     EXPECT_EQ(params.at("key"), "keys/2.key");
-    EXPECT_EQ(params.at("sender"), "sender");
-    EXPECT_EQ(params.at("signature_field"), "signature");
+    // Where sender, signature and values are is the agents' message model,
+    // not a rule's business.
+    EXPECT_EQ(params.count("values"), 0u);
+    EXPECT_EQ(params.count("sender"), 0u);
     // Every message: the block is rewritten wherever it appears.
     EXPECT_EQ(rule.fields_size(), 0);
   }
@@ -57,10 +58,11 @@ TEST_F(ByzantineAdversaryTest, EquivocationRewritesProposalsPerGroupAndSignsWith
 }
 
 TEST_F(ByzantineAdversaryTest, EquivocationNeedsTheTargetsValuePath) {
-  target_.protocol.value.clear();
+  target_.protocol.messages[0].values.clear();
   auto eq = TryMake("equivocation", {2}, {{"split", std::vector<std::vector<int>>{{0}, {1, 3}}}});
   ASSERT_FALSE(eq.ok());
-  EXPECT_TRUE(absl::StrContains(eq.status().message(), "protocol.value")) << eq.status();
+  EXPECT_TRUE(absl::StrContains(eq.status().message(), "set values in protocol.messages"))
+      << eq.status();
   EXPECT_TRUE(absl::StrContains(eq.status().message(), "targets/refbft.yaml")) << eq.status();
 }
 
@@ -81,8 +83,9 @@ TEST_F(ByzantineAdversaryTest, ForgeSignatureImpersonatesOnEveryOutgoingLink) {
     EXPECT_EQ(params.at("signature"), "byzantine");
     EXPECT_EQ(params.at("set"), "vote.phase=COMMIT");
     EXPECT_EQ(params.at("key"), "keys/2.key");
-    ASSERT_EQ(rule.fields_size(), 1);
-    EXPECT_EQ(rule.fields(0).path(), "payload.vote");
+    EXPECT_EQ(rule.fields_size(), 0);
+    ASSERT_EQ(rule.kinds_size(), 1);
+    EXPECT_EQ(rule.kinds(0), "vote");
   }
 }
 
@@ -90,11 +93,82 @@ TEST_F(ByzantineAdversaryTest, ForgeSignatureRejectsUnknownSignatureKindsAndBadA
   auto bad_kind = TryMake("forge-signature", {2},
                           {{"as", std::vector<int>{0}}, {"signature", std::string("valid")}});
   ASSERT_FALSE(bad_kind.ok());
-  EXPECT_TRUE(absl::StrContains(bad_kind.status().message(), "random, empty, byzantine"));
+  EXPECT_TRUE(absl::StrContains(bad_kind.status().message(),
+                                "random, empty, wrong-length, byzantine, other-content, replayed"));
   auto bad_set = TryMake("forge-signature", {2},
                          {{"as", std::vector<int>{0}}, {"set", std::vector<std::string>{"vote"}}});
   ASSERT_FALSE(bad_set.ok());
   EXPECT_TRUE(absl::StrContains(bad_set.status().message(), "path=value"));
+}
+
+TEST_F(ByzantineAdversaryTest, ForgeSignatureSkipsMessagesWhoseSenderIsTheLinkAndRefusesIfAllAre) {
+  // pbft-like: prepares name their sender, commits are known from the link.
+  MessageSpec prepare;
+  prepare.methods = {"/pbft.Replica/Prepare"};
+  prepare.kind = "prepare";
+  prepare.sender = "sender";
+  MessageSpec commit;
+  commit.methods = {"/pbft.Replica/Commit"};
+  commit.kind = "commit";
+  target_.protocol.messages = {prepare, commit};
+  auto forge = Make("forge-signature", {2}, {{"as", std::vector<int>{0}}});
+  ASSERT_NE(forge, nullptr);
+  ASSERT_TRUE(forge->Start(control_).ok());
+  ASSERT_EQ(control_.rules.size(), 3u);  // 3 links x the one message that names its sender
+  for (const auto& [key, rule] : control_.rules) EXPECT_EQ(rule.method(), "/pbft.Replica/Prepare");
+
+  auto only_commits = TryMake("forge-signature", {2},
+                              {{"as", std::vector<int>{0}},
+                               {"messages", std::vector<std::string>{"commit"}}});
+  ASSERT_FALSE(only_commits.ok());
+  EXPECT_EQ(only_commits.status().message(),
+            "phase 3 (forge-signature): no kind of peer message among commit in "
+            "targets/refbft.yaml has a sender field; a message whose sender is known only from "
+            "the link cannot claim another");
+}
+
+TEST_F(ByzantineAdversaryTest, ForgeSetNeedsADecodablePayload) {
+  target_.protocol.messages[0].payload.codec = PayloadSpec::Codec::kOpaque;
+  auto forge = TryMake("forge-signature", {2},
+                       {{"as", std::vector<int>{0}},
+                        {"set", std::vector<std::string>{"vote.phase=COMMIT"}}});
+  ASSERT_FALSE(forge.ok());
+  EXPECT_TRUE(absl::StrContains(forge.status().message(), "a payload turncoat can decode"))
+      << forge.status();
+  // Without `set`, forging needs only the sender field.
+  EXPECT_TRUE(TryMake("forge-signature", {2}, {{"as", std::vector<int>{0}}}).ok());
+}
+
+TEST_F(ByzantineAdversaryTest, SpliceRecordsOnEveryLinkAndSplicesTowardsLaterGroups) {
+  auto splice = Make("splice", {2}, {{"split", std::vector<std::vector<int>>{{0}, {1, 3}}}});
+  ASSERT_NE(splice, nullptr);
+  ASSERT_TRUE(splice->Start(control_).ok());
+  EXPECT_EQ(control_.Links(), (std::set<std::pair<int, int>>{{2, 0}, {2, 1}, {2, 3}}));
+  for (const auto& [to, variant] : std::map<int, std::string>{{0, "0"}, {1, "1"}, {3, "1"}}) {
+    const auto rules = On(2, to);
+    ASSERT_EQ(rules.size(), 1u);
+    const auto& params = rules.begin()->second.action().params();
+    EXPECT_EQ(rules.begin()->second.action().rewriter(), "splice");
+    EXPECT_EQ(params.at("variant"), variant);
+    EXPECT_EQ(params.at("pool"), "p3-splice-from2");  // one pool for the replica's links
+    EXPECT_EQ(params.at("take"), "earlier");
+    EXPECT_EQ(params.at("key"), "keys/2.key");
+  }
+}
+
+TEST_F(ByzantineAdversaryTest, SpliceLaterNeedsRoundFields) {
+  const Params later = {{"split", std::vector<std::vector<int>>{{0}, {1, 3}}},
+                        {"take", std::string("later")}};
+  auto without_round = TryMake("splice", {2}, later);
+  ASSERT_FALSE(without_round.ok());
+  EXPECT_TRUE(absl::StrContains(without_round.status().message(), "set round in protocol.messages"))
+      << without_round.status();
+  target_.protocol.messages[0].round = {{"payload.proposal.height"}, {"payload.proposal.view"}};
+  EXPECT_TRUE(TryMake("splice", {2}, later).ok());
+  // An opaque payload cannot be relabelled, round fields or not.
+  target_.protocol.messages[0].payload.codec = PayloadSpec::Codec::kOpaque;
+  EXPECT_FALSE(TryMake("splice", {2}, later).ok());
+  EXPECT_TRUE(TryMake("splice", {2}, {{"split", std::vector<std::vector<int>>{{0}, {1, 3}}}}).ok());
 }
 
 TEST_F(ByzantineAdversaryTest, ReplaySharesOneStorePerReplicaOnlyWhenAskedTo) {

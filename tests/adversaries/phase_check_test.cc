@@ -45,7 +45,7 @@ TEST_F(PhaseCheckTest, AnAdversarysOwnErrorNamesThePlanAndThePhasesLine) {
 }
 
 TEST_F(PhaseCheckTest, ATargetWithoutValuesCannotRunEquivocation) {
-  target_.protocol.value.clear();
+  target_.protocol.messages[0].values.clear();
   AddPhase("equivocation", {3}, {{"split", std::vector<std::vector<int>>{{0}, {1, 2}}}}, 10);
   const absl::Status s = CheckPhases(plan_, target_, plan_.seed);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);

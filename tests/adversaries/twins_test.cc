@@ -60,7 +60,7 @@ TEST_F(TwinsTest, TwinIdIsNPlusReplica) {
 }
 
 TEST_F(TwinsTest, SetupMakesTheTwinDropEverythingItSends) {
-  target_.protocol.peer_methods = {"/refbft.Peer/Send", "/refbft.Peer/Sync"};
+  target_.protocol.messages[0].methods = {"/refbft.Peer/Send", "/refbft.Peer/Sync"};
   SetUpTwins({2});
   // Only the twin's links (id 6), towards every other replica; none of the
   // original's.

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "agents/frame.h"
 #include "agents/message_codec.h"
+#include "agents/message_model.h"
 #include "agents/message_rewriter.h"
 #include "common/ed25519.h"
 #include "google/protobuf/descriptor.h"
@@ -38,7 +39,10 @@ class RewritersTest : public ::testing::Test {
     auto codec = MessageCodec::Load({TURNCOAT_SOURCE_DIR}, {"targets/refbft/refbft.proto"});
     ASSERT_TRUE(codec.ok()) << codec.status();
     ASSERT_TRUE((*codec)->SetEmbedded("refbft.Envelope", "payload", "refbft.Message").ok());
-    codec_ = codec->release();
+    codec_ = new std::shared_ptr<const MessageCodec>(std::move(*codec));
+    auto model = MessageModel::Build(RefbftModel(), *codec_);
+    ASSERT_TRUE(model.ok()) << model.status();
+    model_ = new std::shared_ptr<const MessageModel>(std::move(*model));
 
     char tmpl[] = "/tmp/rewriters_test_XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -58,29 +62,50 @@ class RewritersTest : public ::testing::Test {
       delete key;
       key = nullptr;
     }
+    delete model_;
     delete codec_;
   }
 
+  // refbft's peer message as targets/refbft.yaml describes it, in a
+  // cluster of four replicas named "0".."3".
+  static MessageModelSpec RefbftModel() {
+    MessageKindSpec kind;
+    kind.methods = {kSend};
+    kind.kind_oneof = "payload.kind";
+    kind.sender = "sender";
+    kind.signature = "signature";
+    kind.signature_covers = "payload";
+    kind.payload = "payload";
+    kind.payload_codec = PayloadCodecKind::kProtobuf;
+    kind.payload_type = "refbft.Message";
+    kind.values = "payload.proposal.block.values";
+    kind.round = {{"payload.proposal.height", "payload.vote.height"},
+                  {"payload.proposal.view", "payload.vote.view"}};
+    MessageModelSpec spec;
+    spec.replica_ids = {"0", "1", "2", "3"};
+    spec.messages = {kind};
+    return spec;
+  }
+
+  static const MessageCodec* codec() { return codec_->get(); }
+  static const MessageModel* model() { return model_->get(); }
   static const pb::Descriptor* EnvelopeType() {
-    return codec_->FindMessage("refbft.Envelope");
+    return codec()->FindMessage("refbft.Envelope");
   }
   static std::string KeyPath(uint32_t id) { return absl::StrCat(*dir_, "/", id, ".key"); }
   static const Ed25519PrivateKey& Key(uint32_t id) { return *keys_[id]; }
   static Ed25519PublicKey Public(uint32_t id) { return keys_[id]->PublicKey(); }
 
-  // The envelope params every envelope rewriter takes, signing as the
-  // Byzantine replica.
-  static RewriterParams EnvelopeParams() {
-    return {{"sender", "sender"},
-            {"payload", "payload"},
-            {"signature_field", "signature"},
-            {"key", KeyPath(kByzantine)}};
-  }
+  // Where sender, payload and signature are is the message model's
+  // business; a rewriter that signs needs only the Byzantine replica's key.
+  static RewriterParams KeyParams() { return {{"key", KeyPath(kByzantine)}}; }
 
+  // A rule that pins the envelope type pins refbft's one kind of message.
   static absl::StatusOr<std::unique_ptr<MessageRewriter>> Make(
       const std::string& name, const RewriterParams& params,
       const pb::Descriptor* root = EnvelopeType()) {
-    RewriterContext context{&params, codec_, root};
+    RewriterContext context{&params, codec(), root, model(),
+                            root == nullptr ? nullptr : model()->ForMethod(kSend)};
     return RewriterRegistry::Create(name, context);
   }
 
@@ -92,10 +117,14 @@ class RewritersTest : public ::testing::Test {
     return rewriter.ok() ? *std::move(rewriter) : nullptr;
   }
 
+  static Frame PeerFrame(const std::string& bytes, Direction direction = Direction::kRequest) {
+    return Frame(1, {1, 0}, kSend, direction, bytes, codec(), nullptr, model());
+  }
+
   // The rewriter's output for `bytes` sent as a peer message on link 1 -> 0.
   static std::vector<std::string> Run(MessageRewriter& rewriter, const std::string& bytes,
                                       Direction direction = Direction::kRequest) {
-    Frame frame(1, {1, 0}, kSend, direction, bytes, codec_);
+    Frame frame = PeerFrame(bytes, direction);
     auto out = rewriter.Rewrite(frame);
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() ? *out : std::vector<std::string>{};
@@ -174,21 +203,22 @@ class RewritersTest : public ::testing::Test {
         << rewriter.status();
   }
 
-  static MessageCodec* codec_;
+  static std::shared_ptr<const MessageCodec>* codec_;
+  static std::shared_ptr<const MessageModel>* model_;
   static std::string* dir_;
   static Ed25519PrivateKey* keys_[2];
 };
 
-MessageCodec* RewritersTest::codec_ = nullptr;
+std::shared_ptr<const MessageCodec>* RewritersTest::codec_ = nullptr;
+std::shared_ptr<const MessageModel>* RewritersTest::model_ = nullptr;
 std::string* RewritersTest::dir_ = nullptr;
 Ed25519PrivateKey* RewritersTest::keys_[2] = {nullptr, nullptr};
 
 // ---------------------------------------------------------------- equivocate
 
 RewriterParams EquivocateParams(int variant) {
-  RewriterParams p = RewritersTest::EnvelopeParams();
+  RewriterParams p = RewritersTest::KeyParams();
   p["variant"] = absl::StrCat(variant);
-  p["values"] = "proposal.block.values";
   p["clear"] = "proposal.justify";
   return p;
 }
@@ -255,14 +285,17 @@ TEST_F(RewritersTest, EquivocatePassesVariantZeroAndOtherMessagesUnchanged) {
 TEST_F(RewritersTest, EquivocateFailsOnFramesThatDoNotDecode) {
   auto rewriter = MakeOk("equivocate", EquivocateParams(1));
   ASSERT_NE(rewriter, nullptr);
-  Frame garbage(1, {1, 0}, kSend, Direction::kRequest, "\xff\xff\xff", codec_);
+  Frame garbage = PeerFrame("\xff\xff\xff");
   EXPECT_FALSE(rewriter->Rewrite(garbage).ok());
   refbft::Envelope bad_payload;
   bad_payload.set_sender(kByzantine);
   bad_payload.set_payload("\xff\xff\xff");
-  Frame inner(2, {1, 0}, kSend, Direction::kRequest, bad_payload.SerializeAsString(),
-              codec_);
-  EXPECT_FALSE(rewriter->Rewrite(inner).ok());
+  Frame inner = PeerFrame(bad_payload.SerializeAsString());
+  auto out = rewriter->Rewrite(inner);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("does not decode as protobuf refbft.Message"),
+            std::string::npos)
+      << out.status();
 }
 
 TEST_F(RewritersTest, EquivocateChecksItsParams) {
@@ -276,13 +309,9 @@ TEST_F(RewritersTest, EquivocateChecksItsParams) {
     p[name] = value;
     return p;
   };
-  for (const char* name : {"sender", "payload", "signature_field", "key", "variant", "values"}) {
+  for (const char* name : {"key", "variant"}) {
     ExpectParamError("equivocate", without(name), name);
   }
-  ExpectParamError("equivocate", with("sender", "payload"), "sender");  // not an integer
-  ExpectParamError("equivocate", with("sender", "nope"), "sender");
-  ExpectParamError("equivocate", with("payload", "signature"), "payload");  // not embedded
-  ExpectParamError("equivocate", with("signature_field", "sender"), "signature_field");
   ExpectParamError("equivocate", with("key", "/nonexistent/1.key"), "key");
   ExpectParamError("equivocate", with("variant", "-1"), "variant");
   ExpectParamError("equivocate", with("variant", "two"), "variant");
@@ -294,18 +323,18 @@ TEST_F(RewritersTest, EquivocateChecksItsParams) {
   RewriterParams zero = EquivocateParams(0);
   zero.erase("key");
   EXPECT_TRUE(Make("equivocate", zero).ok());
-  // Without the schema nothing can be decoded.
+  // The values path defaults to the message model's, but may be given.
+  EXPECT_TRUE(Make("equivocate", with("values", "proposal.block.values")).ok());
+  // Without the message model nothing can be decoded.
   RewriterParams params = EquivocateParams(1);
-  RewriterContext no_codec{&params, nullptr, nullptr};
-  EXPECT_FALSE(RewriterRegistry::Create("equivocate", no_codec).ok());
+  RewriterContext no_model{&params, codec(), nullptr};
+  EXPECT_FALSE(RewriterRegistry::Create("equivocate", no_model).ok());
 }
 
 // ---------------------------------------------------------------------- forge
 
 RewriterParams ForgeParams(const std::string& signature) {
-  RewriterParams p = RewritersTest::EnvelopeParams();
-  // Forge's `signature` is the kind of signature, beside the envelope's
-  // `signature_field`.
+  RewriterParams p = RewritersTest::KeyParams();
   p["signature"] = signature;
   p["as"] = "0";
   p["set"] = "vote.phase=COMMIT";
@@ -421,12 +450,13 @@ TEST_F(RewritersTest, ForgeChecksItsParams) {
     p[name] = value;
     return p;
   };
-  for (const char* name : {"sender", "payload", "signature_field", "as", "signature", "key"}) {
+  for (const char* name : {"as", "signature", "key"}) {
     ExpectParamError("forge", without(name), name);
   }
   ExpectParamError("forge", with("as", ""), "as");
   ExpectParamError("forge", with("as", "0,x"), "as");
   ExpectParamError("forge", with("as", "-1"), "as");
+  ExpectParamError("forge", with("as", "4"), "as");  // a cluster of four: 0..3
   ExpectParamError("forge", with("signature", "forged"), "signature");
   ExpectParamError("forge", with("key", "/nonexistent/1.key"), "key");
   ExpectParamError("forge", with("set", "vote.phase=DECIDED"), "set");
@@ -435,7 +465,6 @@ TEST_F(RewritersTest, ForgeChecksItsParams) {
   ExpectParamError("forge", with("set", "vote=1"), "set");
   ExpectParamError("forge", with("keep_original", "maybe"), "keep_original");
   ExpectParamError("forge", with("seed", "-1"), "seed");
-  ExpectParamError("forge", with("signature_field", "nope"), "signature_field");
   // Kinds that do not sign need no key.
   for (const char* kind : {"random", "empty", "replayed"}) {
     RewriterParams p = ForgeParams(kind);
@@ -584,7 +613,7 @@ void ExpectOneStep(const Change& change) {
 }
 
 RewriterParams MutateParams(int seed) {
-  RewriterParams p = RewritersTest::EnvelopeParams();
+  RewriterParams p = RewritersTest::KeyParams();
   p["seed"] = absl::StrCat(seed);
   return p;
 }
@@ -656,15 +685,13 @@ TEST_F(RewritersTest, MutatePassesMessagesWithoutIntegersOrEnums) {
 }
 
 TEST_F(RewritersTest, MutateChecksItsParams) {
-  for (const char* name : {"sender", "payload", "signature_field", "key"}) {
-    RewriterParams p = MutateParams(1);
-    p.erase(name);
-    ExpectParamError("mutate", p, name);
-  }
+  RewriterParams no_key = MutateParams(1);
+  no_key.erase("key");
+  ExpectParamError("mutate", no_key, "key");
   RewriterParams bad_seed = MutateParams(1);
   bad_seed["seed"] = "abc";
   ExpectParamError("mutate", bad_seed, "seed");
-  Frame garbage(1, {1, 0}, kSend, Direction::kRequest, "\xff\xff\xff", codec_);
+  Frame garbage = PeerFrame("\xff\xff\xff");
   auto rewriter = MakeOk("mutate", MutateParams(1));
   ASSERT_NE(rewriter, nullptr);
   EXPECT_FALSE(rewriter->Rewrite(garbage).ok());

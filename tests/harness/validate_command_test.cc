@@ -87,7 +87,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "refbft.Proposal has no field 'blok'; it has: height, view, block, justify"},
         BadFile{"bad_template.yaml",
                 "bad_template.yaml:5:7: replica.command[1]: unknown variable {{lisen}}; known: "
-                "build_dir, f, id, key, listen, n, peers, pubkeys, target_dir, workdir"},
+                "build_dir, f, id, index, key, listen, listen_host, listen_port, n, number, peers, "
+                "private_key, pubkey, pubkeys, public_key, target_dir, workdir"},
         BadFile{"not_yaml.yaml", "not_yaml.yaml:3:1: not valid YAML: end of map flow not found"},
         BadFile{"neither.yaml",
                 "neither.yaml: neither a plan nor a target; a plan has a top-level 'target' key, "

@@ -1,0 +1,258 @@
+#include "agents/message_model.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "agents/external_codec.h"
+#include "agents/frame.h"
+#include "agents/message_codec.h"
+#include "agents/payload_codec.h"
+#include "agents/proto_tree.h"
+#include "google/protobuf/descriptor.h"
+
+namespace turncoat {
+namespace agent {
+namespace {
+
+namespace pb = google::protobuf;
+
+bool StartsWith(const TreePath& path, const TreePath& prefix) {
+  if (prefix.empty() || path.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (path[i] != prefix[i]) return false;
+  }
+  return true;
+}
+
+// The field a singular path names, or an error saying why it does not.
+absl::StatusOr<const pb::FieldDescriptor*> SingularField(const pb::Descriptor* type,
+                                                         const TreePath& path) {
+  const pb::FieldDescriptor* f = nullptr;
+  for (size_t i = 0; i < path.size(); ++i) {
+    f = type == nullptr ? nullptr : type->FindFieldByName(path[i]);
+    if (f == nullptr || f->is_repeated()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          type == nullptr ? "a scalar" : type->full_name(), " has no singular field '", path[i], "'"));
+    }
+    type = f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE ? f->message_type() : nullptr;
+  }
+  return f;
+}
+
+class Compiler {
+ public:
+  Compiler(const MessageCodec& schema, MessageModel::Kind* kind)
+      : schema_(schema), kind_(*kind) {}
+
+  // `oneof_leaf`: the path ends with the name of a oneof, which the
+  // schema check below takes for a field it does not find.
+  absl::Status Path(absl::string_view role, const std::string& text, ModelPath* out,
+                    bool oneof_leaf = false) {
+    if (text.empty()) return absl::OkStatus();
+    auto path = ParseTreePath(text);
+    if (!path.ok()) return Error(role, path.status().message());
+    *out = kind_.Resolve(*path);
+    if (oneof_leaf) {
+      ModelPath prefix = *out;
+      prefix.path.pop_back();
+      if (prefix.path.empty()) return absl::OkStatus();
+      ModelPath checked;
+      TreePath prefix_text = *path;
+      prefix_text.pop_back();
+      return Path(role, absl::StrJoin(prefix_text, "."), &checked);
+    }
+    if (out->base == ModelPath::Base::kContent) {
+      if (!kind_.decodable()) {
+        return Error(role, absl::StrCat("'", text, "' is inside the payload, which is opaque"));
+      }
+      const pb::Descriptor* content_type = ContentType();
+      if (content_type != nullptr) {
+        if (absl::Status s = ProtoTree::CheckPath(out->path, content_type, &schema_); !s.ok()) {
+          return Error(role, s.message());
+        }
+      }
+      return absl::OkStatus();
+    }
+    if (absl::Status s = ProtoTree::CheckPath(out->path, kind_.request_type, &schema_); !s.ok()) {
+      return Error(role, s.message());
+    }
+    return absl::OkStatus();
+  }
+
+  // The protobuf type of the content, when it is protobuf.
+  const pb::Descriptor* ContentType() const {
+    if (kind_.payload_field.empty()) return kind_.request_type;
+    if (kind_.spec.payload_codec == PayloadCodecKind::kProtobuf) {
+      return schema_.FindMessage(kind_.spec.payload_type);
+    }
+    return nullptr;
+  }
+
+  absl::Status Error(absl::string_view role, absl::string_view what) const {
+    return absl::InvalidArgumentError(absl::StrCat("message ", absl::StrJoin(kind_.spec.methods, ", "),
+                                                   ": ", role, ": ", what));
+  }
+
+ private:
+  const MessageCodec& schema_;
+  MessageModel::Kind& kind_;
+};
+
+}  // namespace
+
+ModelPath MessageModel::Kind::Resolve(const TreePath& message_path) const {
+  // The payload field itself is a bytes field of the message; only what lies
+  // beyond it is content.
+  if (message_path.size() > payload_field.size() && StartsWith(message_path, payload_field)) {
+    return {ModelPath::Base::kContent,
+            TreePath(message_path.begin() + static_cast<std::ptrdiff_t>(payload_field.size()),
+                     message_path.end())};
+  }
+  return {ModelPath::Base::kMessage, message_path};
+}
+
+absl::StatusOr<ModelPath> MessageModel::Kind::ResolvePlanPath(absl::string_view text) const {
+  if (!text.empty() && text.front() == '/') {
+    auto path = ParseTreePath(text.substr(1));
+    if (!path.ok()) return path.status();
+    return Resolve(*path);
+  }
+  auto path = ParseTreePath(text);
+  if (!path.ok()) return path.status();
+  if (payload_field.empty()) return ModelPath{ModelPath::Base::kMessage, *std::move(path)};
+  if (!decodable()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the payload of ", absl::StrJoin(spec.methods, ", "),
+        " is opaque, so '", text, "' cannot be read in it; name a message field with a leading /"));
+  }
+  return ModelPath{ModelPath::Base::kContent, *std::move(path)};
+}
+
+MessageModel::~MessageModel() = default;
+
+absl::StatusOr<std::unique_ptr<MessageModel>> MessageModel::Build(
+    MessageModelSpec spec, std::shared_ptr<const MessageCodec> schema,
+    std::map<std::string, std::shared_ptr<ExternalCodec>> codecs) {
+  if (schema == nullptr) {
+    return absl::FailedPreconditionError("the message model needs the target's .proto files");
+  }
+  std::unique_ptr<MessageModel> model(new MessageModel());
+  model->schema_ = std::move(schema);
+  model->codecs_ = std::move(codecs);
+  if (absl::Status s = CheckSignatureEncoding(spec.key_scheme, spec.signature_encoding); !s.ok()) {
+    return s;
+  }
+  for (const MessageKindSpec& s : spec.messages) {
+    auto kind = std::make_unique<Kind>();
+    kind->spec = s;
+    Compiler c(*model->schema_, kind.get());
+    if (s.methods.empty()) return c.Error("methods", "expected at least one gRPC method");
+    for (const std::string& method : s.methods) {
+      const pb::Descriptor* type = model->schema_->TypeOf(method, Direction::kRequest);
+      if (type == nullptr) return c.Error("methods", absl::StrCat("no method ", method, " in the .proto files"));
+      if (kind->request_type != nullptr && kind->request_type != type) {
+        return c.Error("methods", absl::StrCat(method, " takes ", type->full_name(), ", not ",
+                                               kind->request_type->full_name(),
+                                               " as the other methods of this message do"));
+      }
+      kind->request_type = type;
+      if (model->by_method_.count(method) > 0) {
+        return c.Error("methods", absl::StrCat(method, " is described twice"));
+      }
+    }
+    if (s.payload_codec != PayloadCodecKind::kNone) {
+      auto payload = ParseTreePath(s.payload);
+      if (!payload.ok()) return c.Error("payload", payload.status().message());
+      auto field = SingularField(kind->request_type, *payload);
+      if (!field.ok()) return c.Error("payload", field.status().message());
+      if ((*field)->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING) {
+        return c.Error("payload", absl::StrCat((*field)->full_name(), " is not a bytes or string field"));
+      }
+      kind->payload_field = *std::move(payload);
+      switch (s.payload_codec) {
+        case PayloadCodecKind::kProtobuf: {
+          const pb::Descriptor* type = model->schema_->FindMessage(s.payload_type);
+          if (type == nullptr) {
+            return c.Error("payload", absl::StrCat("no message type '", s.payload_type, "'"));
+          }
+          kind->codec = MakeProtobufPayloadCodec(type, model->schema_.get());
+          break;
+        }
+        case PayloadCodecKind::kJson:
+          kind->codec = MakeJsonPayloadCodec();
+          break;
+        case PayloadCodecKind::kExternal: {
+          auto it = model->codecs_.find(s.payload_external);
+          if (it == model->codecs_.end()) {
+            return c.Error("payload", absl::StrCat("no external codec '", s.payload_external, "'"));
+          }
+          kind->codec = MakeExternalPayloadCodec(it->second, s.payload_type);
+          break;
+        }
+        case PayloadCodecKind::kOpaque:
+        case PayloadCodecKind::kNone:
+          break;
+      }
+    }
+    if (absl::Status st = c.Path("kind_oneof", s.kind_oneof, &kind->kind_oneof, /*oneof_leaf=*/true);
+        !st.ok()) {
+      return st;
+    }
+    if (absl::Status st = c.Path("kind_field", s.kind_field, &kind->kind_field); !st.ok()) return st;
+    if (absl::Status st = c.Path("sender", s.sender, &kind->sender); !st.ok()) return st;
+    if (absl::Status st = c.Path("signature", s.signature, &kind->signature); !st.ok()) return st;
+    if (absl::Status st = c.Path("signature_covers", s.signature_covers, &kind->signature_covers);
+        !st.ok()) {
+      return st;
+    }
+    if (absl::Status st = c.Path("values", s.values, &kind->values); !st.ok()) return st;
+    if (!kind->signature.empty()) {
+      if (kind->signature.base != ModelPath::Base::kMessage) {
+        return c.Error("signature", "must be a field of the message, not of its payload");
+      }
+      auto field = SingularField(kind->request_type, kind->signature.path);
+      if (!field.ok()) return c.Error("signature", field.status().message());
+      if ((*field)->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING) {
+        return c.Error("signature", absl::StrCat((*field)->full_name(), " is not a bytes or string field"));
+      }
+    }
+    if (!kind->signature_covers.empty() && kind->signature_covers.base == ModelPath::Base::kContent &&
+        c.ContentType() == nullptr) {
+      return c.Error("signature_covers",
+                     "a part of a payload that is not protobuf has no canonical bytes; cover the "
+                     "payload field itself");
+    }
+    for (const std::vector<std::string>& alternatives : s.round) {
+      std::vector<ModelPath> part;
+      for (const std::string& text : alternatives) {
+        ModelPath p;
+        if (absl::Status st = c.Path("round", text, &p); !st.ok()) return st;
+        part.push_back(std::move(p));
+      }
+      kind->round.push_back(std::move(part));
+    }
+    for (const std::string& method : s.methods) model->by_method_[method] = kind.get();
+    model->kinds_.push_back(std::move(kind));
+  }
+  model->spec_ = std::move(spec);
+  return model;
+}
+
+const MessageModel::Kind* MessageModel::ForMethod(absl::string_view method) const {
+  auto it = by_method_.find(method);
+  return it == by_method_.end() ? nullptr : it->second;
+}
+
+std::optional<int> MessageModel::ReplicaIndex(absl::string_view id) const {
+  for (size_t i = 0; i < spec_.replica_ids.size(); ++i) {
+    if (spec_.replica_ids[i] == id) return static_cast<int>(i);
+  }
+  return std::nullopt;
+}
+
+const std::string* MessageModel::ReplicaId(int index) const {
+  if (index < 0 || static_cast<size_t>(index) >= spec_.replica_ids.size()) return nullptr;
+  return &spec_.replica_ids[index];
+}
+
+}  // namespace agent
+}  // namespace turncoat
