@@ -181,6 +181,7 @@ absl::StatusOr<MessageModelSpec> ToModelSpec(const v1::MessageModel& m) {
     kind.kind_oneof = k.kind_oneof();
     kind.kind_field = k.kind_field();
     kind.sender = k.sender();
+    kind.sender_also.assign(k.sender_also().begin(), k.sender_also().end());
     kind.signature = k.signature();
     kind.signature_covers = k.signature_covers();
     auto text = ToSignatureText(k.signature_text());

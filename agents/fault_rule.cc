@@ -59,6 +59,27 @@ absl::Status ValidateAction(const RuleSpec& spec) {
   return absl::OkStatus();
 }
 
+// `text` as a field path of a rule matching `root` messages. A rule that
+// pins a request type but no method may meet several kinds of peer message
+// of that type: the path must fit one of them, into its payload included.
+absl::StatusOr<FieldPath> ParseField(absl::string_view text,
+                                     const google::protobuf::Descriptor* root,
+                                     const MessageCodec* codec, const MessageModel* model,
+                                     const MessageModel::Kind* kind) {
+  if (kind != nullptr || model == nullptr || root == nullptr) {
+    return FieldPath::Parse(text, root, codec, kind);
+  }
+  absl::Status first;
+  for (const auto& candidate : model->kinds()) {
+    if (candidate->request_type != root) continue;
+    auto path = FieldPath::Parse(text, root, codec, candidate.get());
+    if (path.ok()) return path;
+    if (first.ok()) first = path.status();
+  }
+  if (!first.ok()) return first;
+  return FieldPath::Parse(text, root, codec, nullptr);
+}
+
 }  // namespace
 
 absl::string_view ActionName(ActionKind kind) {
@@ -128,7 +149,7 @@ absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
           ? rule->model_->ForMethod(s.method)
           : nullptr;
   for (const FieldMatch& m : s.fields) {
-    auto path = FieldPath::Parse(m.path, root, rule->codec_.get(), kind);
+    auto path = ParseField(m.path, root, rule->codec_.get(), rule->model_.get(), kind);
     if (!path.ok()) return Invalid(s, path.status().message());
     CompiledField field{std::move(*path), &m, {}};
     switch (m.op) {

@@ -18,6 +18,11 @@ absl::StatusOr<FieldPath> FieldPath::Parse(absl::string_view text,
   if (kind != nullptr) {
     const ModelPath resolved = kind->Resolve(*path);
     if (resolved.base == ModelPath::Base::kContent) {
+      if (!kind->decodable()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "field path '", text, "' is inside the payload of ", kind->request_type->full_name(),
+            ", which is opaque: nothing in it can match"));
+      }
       if (kind->spec.payload_codec == PayloadCodecKind::kProtobuf && codec != nullptr) {
         const google::protobuf::Descriptor* type = codec->FindMessage(kind->spec.payload_type);
         if (type != nullptr && !resolved.path.empty()) {

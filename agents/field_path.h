@@ -26,7 +26,8 @@ class FieldPath {
   // Splits `text` at dots. When `root` is known, checks every segment
   // against the schema now so that a typo fails before the run starts; with
   // `kind`, a path into its payload is checked against the payload's type
-  // when that is protobuf (JSON payloads have no schema to check against).
+  // when that is protobuf (JSON payloads have no schema to check against),
+  // and refused when the payload is opaque.
   static absl::StatusOr<FieldPath> Parse(absl::string_view text,
                                          const google::protobuf::Descriptor* root,
                                          const MessageCodec* codec,

@@ -15,6 +15,10 @@ using Json = nlohmann::ordered_json;
 
 constexpr char kAny[] = "*";
 
+// Compact text that never throws: a string set from a plan or a Byzantine
+// payload need not be UTF-8, and strict dumping would throw on it.
+std::string Dump(const Json& v) { return v.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 std::optional<FieldValue> Scalar(const Json& v) {
   FieldValue out;
   switch (v.type()) {
@@ -43,7 +47,7 @@ std::optional<FieldValue> Scalar(const Json& v) {
       return out;
     case Json::value_t::object:
     case Json::value_t::array:
-      out.text = v.dump();
+      out.text = Dump(v);
       return out;
     default:
       return std::nullopt;
@@ -308,7 +312,7 @@ std::vector<IntegerLeaf> JsonTree::IntegerLeaves() {
   return leaves;
 }
 
-std::string JsonTree::DebugString() const { return value_.dump(); }
+std::string JsonTree::DebugString() const { return Dump(value_); }
 
 }  // namespace agent
 }  // namespace turncoat

@@ -1,5 +1,7 @@
 #include "agents/message_model.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agents/external_codec.h"
@@ -51,15 +53,7 @@ class Compiler {
     auto path = ParseTreePath(text);
     if (!path.ok()) return Error(role, path.status().message());
     *out = kind_.Resolve(*path);
-    if (oneof_leaf) {
-      ModelPath prefix = *out;
-      prefix.path.pop_back();
-      if (prefix.path.empty()) return absl::OkStatus();
-      ModelPath checked;
-      TreePath prefix_text = *path;
-      prefix_text.pop_back();
-      return Path(role, absl::StrJoin(prefix_text, "."), &checked);
-    }
+    if (oneof_leaf) return OneofPath(role, text, *path, out);
     if (out->base == ModelPath::Base::kContent) {
       if (!kind_.decodable()) {
         return Error(role, absl::StrCat("'", text, "' is inside the payload, which is opaque"));
@@ -76,6 +70,56 @@ class Compiler {
       return Error(role, s.message());
     }
     return absl::OkStatus();
+  }
+
+  // Where the schema is known, a oneof or a singular message field (whose
+  // only set field names the kind); in JSON any object, the payload itself
+  // included (its only key, as serde writes tagged enums), which resolves
+  // to the content's root.
+  absl::Status OneofPath(absl::string_view role, const std::string& text, const TreePath& path,
+                         ModelPath* out) {
+    const bool content = out->base == ModelPath::Base::kContent;
+    const bool whole_payload = !kind_.payload_field.empty() && path == kind_.payload_field;
+    if ((content || whole_payload) && !kind_.decodable()) {
+      return Error(role, absl::StrCat("'", text, "' is in the payload, which is opaque"));
+    }
+    if (whole_payload) {
+      if (ContentType() != nullptr) {
+        return Error(role, absl::StrCat("'", text, "' is a protobuf payload, not a oneof; name the "
+                                        "oneof in it, e.g. '", text, ".<oneof>'"));
+      }
+      *out = {ModelPath::Base::kContent, {}};
+      return absl::OkStatus();
+    }
+    const pb::Descriptor* type = content ? ContentType() : kind_.request_type;
+    if (type == nullptr) return absl::OkStatus();  // JSON: no schema to check against
+    const TreePath parent(out->path.begin(), out->path.end() - 1);
+    if (!parent.empty()) {
+      if (absl::Status s = ProtoTree::CheckPath(parent, type, &schema_); !s.ok()) {
+        return Error(role, s.message());
+      }
+      for (const std::string& segment : parent) {
+        const pb::FieldDescriptor* f = type->FindFieldByName(segment);
+        if (f == nullptr) return absl::OkStatus();  // '*': any message
+        type = f->message_type() != nullptr ? f->message_type() : schema_.EmbeddedType(f);
+        if (type == nullptr) {
+          return Error(role, absl::StrCat("'", absl::StrJoin(parent, "."), "' is no message"));
+        }
+      }
+    }
+    const std::string& name = out->path.back();
+    if (type->FindOneofByName(name) != nullptr) return absl::OkStatus();
+    const pb::FieldDescriptor* f = type->FindFieldByName(name);
+    if (f != nullptr && !f->is_repeated() && f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      return absl::OkStatus();
+    }
+    std::vector<std::string> oneofs;
+    for (int i = 0; i < type->real_oneof_decl_count(); ++i) {
+      oneofs.push_back(type->oneof_decl(i)->name());
+    }
+    return Error(role, absl::StrCat(type->full_name(), " has no oneof '", name, "' (oneofs: ",
+                                    oneofs.empty() ? "none" : absl::StrJoin(oneofs, ", "),
+                                    ") and no message field of that name"));
   }
 
   // The protobuf type of the content, when it is protobuf.
@@ -155,7 +199,8 @@ absl::StatusOr<std::unique_ptr<MessageModel>> MessageModel::Build(
                                                " as the other methods of this message do"));
       }
       kind->request_type = type;
-      if (model->by_method_.count(method) > 0) {
+      if (model->by_method_.count(method) > 0 ||
+          std::count(s.methods.begin(), s.methods.end(), method) > 1) {
         return c.Error("methods", absl::StrCat(method, " is described twice"));
       }
     }
@@ -199,6 +244,11 @@ absl::StatusOr<std::unique_ptr<MessageModel>> MessageModel::Build(
     }
     if (absl::Status st = c.Path("kind_field", s.kind_field, &kind->kind_field); !st.ok()) return st;
     if (absl::Status st = c.Path("sender", s.sender, &kind->sender); !st.ok()) return st;
+    for (const std::string& text : s.sender_also) {
+      ModelPath p;
+      if (absl::Status st = c.Path("sender", text, &p); !st.ok()) return st;
+      kind->sender_also.push_back(std::move(p));
+    }
     if (absl::Status st = c.Path("signature", s.signature, &kind->signature); !st.ok()) return st;
     if (absl::Status st = c.Path("signature_covers", s.signature_covers, &kind->signature_covers);
         !st.ok()) {
@@ -220,6 +270,19 @@ absl::StatusOr<std::unique_ptr<MessageModel>> MessageModel::Build(
       return c.Error("signature_covers",
                      "a part of a payload that is not protobuf has no canonical bytes; cover the "
                      "payload field itself");
+    }
+    if (!kind->signature_covers.empty()) {
+      const pb::Descriptor* type = kind->signature_covers.base == ModelPath::Base::kContent
+                                       ? c.ContentType()
+                                       : kind->request_type;
+      auto field = SingularField(type, kind->signature_covers.path);
+      if (!field.ok()) return c.Error("signature_covers", field.status().message());
+      if ((*field)->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING &&
+          (*field)->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+        return c.Error("signature_covers",
+                       absl::StrCat((*field)->full_name(),
+                                    " has no bytes to sign: cover a bytes, string or message field"));
+      }
     }
     for (const std::vector<std::string>& alternatives : s.round) {
       std::vector<ModelPath> part;

@@ -53,6 +53,7 @@ struct MessageKindSpec {
   std::string kind_oneof;            // the set member of this oneof, or
   std::string kind_field;            // the value of this scalar
   std::string sender;                // empty: known only from the link
+  std::vector<std::string> sender_also;  // repeat the sender; written with it
   std::string signature;             // empty: unsigned
   std::string signature_covers;      // empty: the message, signature cleared
   SignatureText signature_text = SignatureText::kRaw;
@@ -92,7 +93,10 @@ class MessageModel {
     TreePath payload_field;  // empty: no payload field
     // Null when the content cannot be decoded (opaque payload).
     std::unique_ptr<PayloadCodec> codec;
+    // kind_oneof is the content's root (an empty path) when the spec names
+    // a JSON payload itself; spec.kind_oneof says whether there is one.
     ModelPath kind_oneof, kind_field, sender, signature, signature_covers, values;
+    std::vector<ModelPath> sender_also;
     std::vector<std::vector<ModelPath>> round;
 
     // Whether field-aware faults can read and edit this kind's content.

@@ -59,6 +59,16 @@ std::optional<std::string> FirstText(const MessageView& view, const ModelPath& p
   return text;
 }
 
+// The first number `path` reaches in `view`.
+std::optional<double> FirstNumber(const MessageView& view, const ModelPath& path) {
+  std::optional<double> number;
+  view.AnyValue(path, [&number](const FieldValue& v) {
+    if (v.numeric) number = v.number;
+    return v.numeric;
+  });
+  return number;
+}
+
 }  // namespace
 
 MessageView::MessageView(const MessageModel& model, const MessageModel::Kind& kind)
@@ -139,7 +149,8 @@ bool MessageView::Present(const ModelPath& path) const {
 
 std::string MessageView::kind() const {
   if (!kind_.spec.kind.empty()) return kind_.spec.kind;
-  if (!kind_.kind_oneof.empty()) {
+  // (An empty content path is the JSON payload itself: its only key.)
+  if (!kind_.spec.kind_oneof.empty()) {
     const MessageTree* tree =
         kind_.kind_oneof.base == ModelPath::Base::kMessage ? root_.get() : payload_.get();
     if (tree == nullptr) return "";
@@ -167,23 +178,33 @@ absl::StatusOr<std::string> MessageView::signature() const {
   return FromText(*text, kind_.spec.signature_text);
 }
 
+const ModelPath* MessageView::RoundPath(size_t component) const {
+  const std::vector<ModelPath>& alternatives = kind_.round[component];
+  for (const ModelPath& path : alternatives) {
+    if (Present(path) && FirstNumber(*this, path).has_value()) return &path;
+  }
+  // protobuf does not write a 0, but a view 0 in a message that is there is
+  // the round all the same: reached through set messages, it counts.
+  for (const ModelPath& path : alternatives) {
+    if (FirstNumber(*this, path).has_value()) return &path;
+  }
+  return nullptr;
+}
+
 std::vector<double> MessageView::round() const {
   std::vector<double> round;
-  for (const std::vector<ModelPath>& alternatives : kind_.round) {
-    for (const ModelPath& path : alternatives) {
-      std::optional<double> value;
-      if (!Present(path)) continue;
-      AnyValue(path, [&value](const FieldValue& v) {
-        if (v.numeric) value = v.number;
-        return v.numeric;
-      });
-      if (value.has_value()) {
-        round.push_back(*value);
-        break;
-      }
-    }
+  for (size_t i = 0; i < kind_.round.size(); ++i) {
+    if (const ModelPath* path = RoundPath(i)) round.push_back(*FirstNumber(*this, *path));
   }
   return round;
+}
+
+absl::Status MessageView::SetRound(size_t component, int64_t value) {
+  const ModelPath* path = component < kind_.round.size() ? RoundPath(component) : nullptr;
+  if (path == nullptr) {
+    return absl::NotFoundError(absl::StrCat("this message has no round component ", component));
+  }
+  return Set(*path, absl::StrCat(value), /*create=*/false);
 }
 
 absl::Status MessageView::Set(const ModelPath& path, absl::string_view text, bool create) {
@@ -201,7 +222,13 @@ absl::Status MessageView::SetSender(int index) {
   }
   const std::string* id = model_.ReplicaId(index);
   if (id == nullptr) return absl::InvalidArgumentError(absl::StrCat("no replica ", index));
-  return Set(kind_.sender, *id, /*create=*/true);
+  if (absl::Status s = Set(kind_.sender, *id, /*create=*/true); !s.ok()) return s;
+  for (const ModelPath& also : kind_.sender_also) {
+    // Only where the message has it: a kind may lack the copy.
+    absl::Status s = Set(also, *id, /*create=*/false);
+    if (!s.ok() && !absl::IsNotFound(s)) return s;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status MessageView::SyncContent() {

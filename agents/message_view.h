@@ -55,6 +55,8 @@ class MessageView {
   absl::StatusOr<std::string> signature() const;
   bool signed_message() const { return !kind_.signature.empty(); }
   // The round components that are present, in order; empty when none is.
+  // Of a component's alternatives the first present one counts, else the
+  // first that reaches a number through set messages (a protobuf 0).
   std::vector<double> round() const;
 
   const ProtoTree& root() const { return *root_; }
@@ -73,10 +75,15 @@ class MessageView {
   // changed; nullptr when the content does not decode).
   MessageTree* mutable_tree(ModelPath::Base base);
   absl::Status Set(const ModelPath& path, absl::string_view text, bool create);
-  // Claims replica `index` as the sender. FailedPrecondition when the
-  // message has no sender field.
+  // Claims replica `index` as the sender, in the sender field and every
+  // field that repeats it. FailedPrecondition when the message has no
+  // sender field.
   absl::Status SetSender(int index);
   bool changed() const { return changed_; }
+  // Sets component `component` of the kind's round (an index into the
+  // kind's round fields, not into round()) to `value`, in the alternative
+  // round() reads it from. NotFound when the message has none of them.
+  absl::Status SetRound(size_t component, int64_t value);
 
   // The bytes the signature covers, with the edits so far.
   absl::StatusOr<std::string> Covered();
@@ -93,6 +100,8 @@ class MessageView {
   // Writes the edited content into the payload field.
   absl::Status SyncContent();
   absl::Status WriteSignature(absl::string_view signature);
+  // The alternative that holds round component `component`, or nullptr.
+  const ModelPath* RoundPath(size_t component) const;
 
   const MessageModel& model_;
   const MessageModel::Kind& kind_;

@@ -267,24 +267,46 @@ T Step(T x, bool up) {
   return up ? x + 1 : x - 1;
 }
 
-void Bump(pb::Message* m, const pb::FieldDescriptor* f, bool up) {
+// Moves singular field `f`, or element `index` of repeated field `f`.
+void Bump(pb::Message* m, const pb::FieldDescriptor* f, int index, bool up) {
   const pb::Reflection* r = m->GetReflection();
+  const bool rep = f->is_repeated();
   switch (f->cpp_type()) {
-    case pb::FieldDescriptor::CPPTYPE_INT32:
-      r->SetInt32(m, f, Step(r->GetInt32(*m, f), up));
+    case pb::FieldDescriptor::CPPTYPE_INT32: {
+      if (rep) {
+        r->SetRepeatedInt32(m, f, index, Step(r->GetRepeatedInt32(*m, f, index), up));
+      } else {
+        r->SetInt32(m, f, Step(r->GetInt32(*m, f), up));
+      }
       break;
-    case pb::FieldDescriptor::CPPTYPE_INT64:
-      r->SetInt64(m, f, Step(r->GetInt64(*m, f), up));
+    }
+    case pb::FieldDescriptor::CPPTYPE_INT64: {
+      if (rep) {
+        r->SetRepeatedInt64(m, f, index, Step(r->GetRepeatedInt64(*m, f, index), up));
+      } else {
+        r->SetInt64(m, f, Step(r->GetInt64(*m, f), up));
+      }
       break;
-    case pb::FieldDescriptor::CPPTYPE_UINT32:
-      r->SetUInt32(m, f, Step(r->GetUInt32(*m, f), up));
+    }
+    case pb::FieldDescriptor::CPPTYPE_UINT32: {
+      if (rep) {
+        r->SetRepeatedUInt32(m, f, index, Step(r->GetRepeatedUInt32(*m, f, index), up));
+      } else {
+        r->SetUInt32(m, f, Step(r->GetUInt32(*m, f), up));
+      }
       break;
-    case pb::FieldDescriptor::CPPTYPE_UINT64:
-      r->SetUInt64(m, f, Step(r->GetUInt64(*m, f), up));
+    }
+    case pb::FieldDescriptor::CPPTYPE_UINT64: {
+      if (rep) {
+        r->SetRepeatedUInt64(m, f, index, Step(r->GetRepeatedUInt64(*m, f, index), up));
+      } else {
+        r->SetUInt64(m, f, Step(r->GetUInt64(*m, f), up));
+      }
       break;
+    }
     default: {  // enum: the next declared value, wrapping
       const pb::EnumDescriptor* type = f->enum_type();
-      const int number = r->GetEnumValue(*m, f);
+      const int number = rep ? r->GetRepeatedEnumValue(*m, f, index) : r->GetEnumValue(*m, f);
       int next = 0;  // an undeclared number (open enums) moves to the first
       for (int i = 0; i < type->value_count(); ++i) {
         if (type->value(i)->number() == number) {
@@ -292,14 +314,18 @@ void Bump(pb::Message* m, const pb::FieldDescriptor* f, bool up) {
           break;
         }
       }
-      r->SetEnumValue(m, f, type->value(next)->number());
+      const int to = type->value(next)->number();
+      if (rep) {
+        r->SetRepeatedEnumValue(m, f, index, to);
+      } else {
+        r->SetEnumValue(m, f, to);
+      }
       break;
     }
   }
 }
 
 bool Mutable(const pb::FieldDescriptor* f) {
-  if (f->is_repeated()) return false;
   if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM) {
     return f->enum_type()->value_count() > 1;  // else there is no other value
   }
@@ -320,8 +346,12 @@ void CollectIntegers(pb::Message* m, const std::string& prefix, std::vector<Inte
       } else {
         CollectIntegers(r->MutableMessage(m, f), path, out);
       }
+    } else if (Mutable(f) && f->is_repeated()) {
+      for (int i = 0; i < r->FieldSize(*m, f); ++i) {
+        out->push_back({path, [m, f, i](bool up) { Bump(m, f, i, up); }});
+      }
     } else if (Mutable(f)) {
-      out->push_back({path, [m, f](bool up) { Bump(m, f, up); }});
+      out->push_back({path, [m, f](bool up) { Bump(m, f, -1, up); }});
     }
   }
 }

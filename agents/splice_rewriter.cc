@@ -15,8 +15,9 @@
 // Rules of one phase share a pool of recent messages in the agent (one per
 // kind of message): every rule records what it sees. Variant 0 passes
 // messages unchanged; variant >= 1 splices:
-//   take: earlier  the most recent earlier message of the kind, different
-//                  from this one (nothing recorded yet: this one passes)
+//   take: earlier  the most recent message of the kind from another round
+//                  (by the kind's round fields; without them, any other
+//                  message), nothing recorded yet: this one passes
 //   take: later    this link holds each message back and sends, when the
 //                  replica's next message of the kind passes, that next one
 //                  relabelled to the held message's round (so the group is
@@ -43,42 +44,45 @@ namespace turncoat {
 namespace agent {
 namespace {
 
-// Recent distinct messages per kind, newest last.
+// Recent distinct messages per kind, newest last, with their rounds.
 class SplicePool {
  public:
-  void Record(const std::string& kind, const std::string& bytes, size_t max_stored) {
+  struct Entry {
+    std::string bytes;
+    std::vector<double> round;  // empty when the kind has no round fields
+  };
+
+  void Record(const std::string& kind, const std::string& bytes, std::vector<double> round,
+              size_t max_stored) {
     absl::MutexLock lock(&mu_);
-    std::deque<std::string>& recent = by_kind_[kind];
+    std::deque<Entry>& recent = by_kind_[kind];
     // A broadcast reaches the pool once per link: keep one copy.
     for (auto it = recent.rbegin(); it != recent.rend() && it - recent.rbegin() < 8; ++it) {
-      if (*it == bytes) return;
+      if (it->bytes == bytes) return;
     }
-    recent.push_back(bytes);
+    recent.push_back({bytes, std::move(round)});
     while (recent.size() > max_stored) recent.pop_front();
   }
 
-  // The newest recorded message of `kind` other than `bytes`, recorded
-  // before it.
-  std::optional<std::string> EarlierThan(const std::string& kind, const std::string& bytes) {
+  // The newest recorded message of `kind` from another round than `round`
+  // (a re-sent message of the same round is no earlier message, even when
+  // its bytes differ, as randomised signatures make them), or from other
+  // bytes when rounds are unknown.
+  std::optional<std::string> EarlierThan(const std::string& kind, const std::string& bytes,
+                                         const std::vector<double>& round) {
     absl::MutexLock lock(&mu_);
-    const std::deque<std::string>& recent = by_kind_[kind];
-    auto it = recent.rbegin();
-    // Skip to `bytes` if it is recorded, so "earlier" means before it.
-    for (auto at = recent.rbegin(); at != recent.rend(); ++at) {
-      if (*at == bytes) {
-        it = at + 1;
-        break;
-      }
-    }
-    for (; it != recent.rend(); ++it) {
-      if (*it != bytes) return *it;
+    const std::deque<Entry>& recent = by_kind_[kind];
+    for (auto it = recent.rbegin(); it != recent.rend(); ++it) {
+      const bool other = round.empty() || it->round.empty() ? it->bytes != bytes
+                                                            : it->round != round;
+      if (other) return it->bytes;
     }
     return std::nullopt;
   }
 
  private:
   absl::Mutex mu_;
-  std::map<std::string, std::deque<std::string>> by_kind_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::deque<Entry>> by_kind_ ABSL_GUARDED_BY(mu_);
 };
 
 // The named pools of this process; a pool lives as long as a rule uses it.
@@ -104,11 +108,8 @@ absl::StatusOr<std::string> Relabel(const MessageModel& model, const MessageMode
   if (!view.ok()) return view.status();
   if ((*view)->content() == nullptr) return (*view)->content_status();
   for (size_t i = 0; i < kind.round.size() && i < round.size(); ++i) {
-    const std::string value = absl::StrCat(static_cast<int64_t>(round[i]));
-    for (const ModelPath& path : kind.round[i]) {
-      if (!(*view)->Present(path)) continue;
-      if (absl::Status s = (*view)->Set(path, value, /*create=*/false); !s.ok()) return s;
-    }
+    absl::Status s = (*view)->SetRound(i, static_cast<int64_t>(round[i]));
+    if (!s.ok() && !absl::IsNotFound(s)) return s;
   }
   return Seal(**view, key);
 }
@@ -128,31 +129,31 @@ class SpliceRewriter : public MessageRewriter {
     const MessageModel::Kind* kind = frame.kind_spec();
     if (kind == nullptr) return Unchanged(frame);
     const std::string name = frame.kind();
-    pool_->Record(name, frame.bytes(), max_stored_);
+    const MessageView* view = kind->round.empty() ? nullptr : frame.view();
+    const std::vector<double> round = view == nullptr ? std::vector<double>{} : view->round();
+    pool_->Record(name, frame.bytes(), round, max_stored_);
     if (variant_ == 0) return Unchanged(frame);
     const bool relabel = relabel_ && CanRelabel(*kind);
     const PrivateKey* key = key_.has_value() ? &*key_ : nullptr;
     if (later_) {
-      const MessageView* view = frame.view();
-      if (view == nullptr) return frame.view_status();
+      if (frame.view() == nullptr) return frame.view_status();
       std::optional<std::vector<double>> held;
       {
         absl::MutexLock lock(&mu_);
         auto it = held_round_.find(name);
         if (it != held_round_.end()) held = it->second;
-        held_round_[name] = view->round();
+        held_round_[name] = round;
       }
       if (!held.has_value()) return std::vector<std::string>{};
       auto relabelled = Relabel(*frame.model(), *kind, frame.bytes(), *held, key);
       if (!relabelled.ok()) return relabelled.status();
       return std::vector<std::string>{*std::move(relabelled)};
     }
-    std::optional<std::string> earlier = pool_->EarlierThan(name, frame.bytes());
+    std::optional<std::string> earlier = pool_->EarlierThan(name, frame.bytes(), round);
     if (!earlier.has_value()) return Unchanged(frame);
     if (!relabel) return std::vector<std::string>{*std::move(earlier)};
-    const MessageView* view = frame.view();
     if (view == nullptr) return frame.view_status();
-    auto relabelled = Relabel(*frame.model(), *kind, *earlier, view->round(), key);
+    auto relabelled = Relabel(*frame.model(), *kind, *earlier, round, key);
     if (!relabelled.ok()) return relabelled.status();
     return std::vector<std::string>{*std::move(relabelled)};
   }
