@@ -1,12 +1,26 @@
 #include "harness/agent_target.h"
 
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
+#include <filesystem>
+#include <string>
+#include <vector>
 
 namespace turncoat {
 namespace {
 
+namespace fs = std::filesystem;
 namespace v1 = agent::v1;
+
+// `proto` as protoc names it: relative to the first import path holding it,
+// as ProtoSchema named it when the target was loaded. Paths are compared
+// lexically, so "dir/." and "dir/sub/.." hold what "dir" holds.
+std::string ImportName(const std::string& proto, const std::vector<std::string>& import_paths) {
+  for (const std::string& dir : import_paths) {
+    const fs::path relative =
+        fs::path(proto).lexically_normal().lexically_relative(fs::path(dir).lexically_normal());
+    if (!relative.empty() && *relative.begin() != "..") return relative.generic_string();
+  }
+  return proto;
+}
 
 std::string CodecName(PayloadSpec::Codec codec) {
   switch (codec) {
@@ -44,14 +58,8 @@ absl::StatusOr<v1::LoadTargetRequest> LoadTargetRequestFor(const TargetSpec& tar
   v1::LoadTargetRequest request;
   const ProtocolSpec& protocol = target.protocol;
   for (const std::string& p : protocol.import_paths) request.add_import_paths(p);
-  // The agents name files as protoc does: relative to an import path.
   for (const std::string& p : protocol.protos) {
-    std::string relative = p;
-    for (const std::string& dir : protocol.import_paths) {
-      const std::string prefix = absl::StrCat(dir, "/");
-      if (absl::StartsWith(p, prefix)) relative = p.substr(prefix.size());
-    }
-    request.add_files(relative);
+    request.add_files(ImportName(p, protocol.import_paths));
   }
   v1::MessageModel* model = request.mutable_model();
   for (int i = 0; i < n; ++i) {
@@ -69,6 +77,7 @@ absl::StatusOr<v1::LoadTargetRequest> LoadTargetRequestFor(const TargetSpec& tar
     kind->set_kind_oneof(m.kind_oneof);
     kind->set_kind_field(m.kind_field);
     kind->set_sender(m.sender);
+    for (const std::string& also : m.sender_also) kind->add_sender_also(also);
     kind->set_signature(m.signature.field);
     kind->set_signature_covers(m.signature.covers);
     kind->set_signature_text(TextName(m.signature.text));

@@ -261,8 +261,13 @@ class TargetParser {
       TURNCOAT_ASSIGN_OR_RETURN(const std::string name, r_.String(map.Get("signature")));
       absl::StatusOr<SignatureEncoding> e = ParseSignatureEncoding(name);
       if (!e.ok()) return r_.Error(map.Get("signature"), e.status().message());
-      if (absl::Status s = CheckSignatureEncoding(k.scheme, *e); !s.ok()) {
-        return r_.Error(map.Get("signature"), s.message());
+      // In the target file's own terms: common/signing_key.h words its
+      // error for C++ callers.
+      if (!CheckSignatureEncoding(k.scheme, *e).ok()) {
+        return r_.Error(map.Get("signature"),
+                        absl::StrCat(KeySchemeName(k.scheme),
+                                     " signatures are 64 raw bytes, with no DER form; expected "
+                                     "signature: raw, or no signature key"));
       }
       k.signature_encoding = *e;
     }
@@ -531,17 +536,38 @@ class TargetParser {
                       "expected a kind name of letters, digits, '.', '_' and '-'");
     }
 
+    // The sender: a field, `link`, or a list of fields that all name it
+    // (the first is read; all are written when a fault claims another).
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField sender, map.Require("sender"));
-    TURNCOAT_ASSIGN_OR_RETURN(const std::string sender_text, r_.String(sender));
-    if (sender_text != "link") {
-      m.sender = sender_text;
-      TURNCOAT_ASSIGN_OR_RETURN(const PathEnd end, CheckPath(sender, m, request, schema, m.sender));
+    std::vector<YamlField> sender_fields;
+    if (sender.node.IsSequence()) {
+      TURNCOAT_ASSIGN_OR_RETURN(sender_fields, r_.Sequence(sender));
+      if (sender_fields.empty()) return r_.Error(sender, "expected at least one field");
+    } else {
+      sender_fields.push_back(sender);
+    }
+    for (size_t i = 0; i < sender_fields.size(); ++i) {
+      TURNCOAT_ASSIGN_OR_RETURN(const std::string text, r_.String(sender_fields[i]));
+      if (text == "link") {
+        if (sender_fields.size() > 1) {
+          return r_.Error(sender_fields[i], "link stands alone: the message names no sender");
+        }
+        break;
+      }
+      TURNCOAT_ASSIGN_OR_RETURN(const PathEnd end,
+                                CheckPath(sender_fields[i], m, request, schema, text));
       if (end.field != nullptr &&
           (end.repeated || (!IsIntegerField(end.field) &&
                             end.field->cpp_type() != FieldDescriptor::CPPTYPE_STRING))) {
-        return r_.Error(sender, absl::StrCat("'", m.sender, "' is not a singular integer or string "
-                                             "field; expected the field naming the sender, or "
-                                             "link when the message does not say"));
+        return r_.Error(sender_fields[i],
+                        absl::StrCat("'", text, "' is not a singular integer or string field; "
+                                                "expected the field naming the sender, or link "
+                                                "when the message does not say"));
+      }
+      if (i == 0) {
+        m.sender = text;
+      } else {
+        m.sender_also.push_back(text);
       }
     }
 
@@ -676,6 +702,11 @@ class TargetParser {
     const Descriptor* holder = request;
     const std::string prefix = absl::StrJoin(segments, ".");
     if (!segments.empty() && prefix == m->payload.field) {
+      // The oneof's own name is no field to walk to, so CheckPath serves
+      // only to refuse a path into an opaque payload.
+      if (m->payload.codec == PayloadSpec::Codec::kOpaque) {
+        TURNCOAT_RETURN_IF_ERROR(CheckPath(oneof, *m, request, schema, m->kind_oneof).status());
+      }
       holder = m->payload.codec == PayloadSpec::Codec::kProtobuf ? *schema.FindMessage(m->payload.type)
                                                                  : nullptr;
     } else if (!segments.empty()) {

@@ -134,6 +134,9 @@ struct MessageSpec {
   // (the oneof's members, or as the target lists them for kind_field).
   std::vector<std::string> kinds;
   std::string sender;  // field path; empty: known only from the link
+  // Fields that repeat the sender (e.g. in the signed payload), written
+  // with it when a fault claims another sender.
+  std::vector<std::string> sender_also;
   SignatureSpec signature;
   PayloadSpec payload;
   std::string values;                            // field path of client values; may be empty
