@@ -2,6 +2,7 @@
 #include "harness/workload.h"
 
 #include <cctype>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -17,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "targets/refbft/refbft.grpc.pb.h"
+#include "tests/harness/event_recorder.h"
 
 namespace turncoat {
 namespace {
@@ -59,6 +61,12 @@ class FakeReplica final : public refbft::Client::Service {
     delay_ = delay;
   }
 
+  // Answers every call after `delay`.
+  void DelayEveryCall(absl::Duration delay) {
+    absl::MutexLock lock(&mu_);
+    every_delay_ = delay;
+  }
+
   grpc::Status Submit(grpc::ServerContext* context, const refbft::SubmitRequest* request,
                       refbft::SubmitReply* reply) override {
     if (mode_ == Mode::kHang) {
@@ -74,7 +82,7 @@ class FakeReplica final : public refbft::Client::Service {
     absl::Duration delay;
     {
       absl::MutexLock lock(&mu_);
-      delay = std::exchange(delay_, absl::ZeroDuration());
+      delay = std::exchange(delay_, absl::ZeroDuration()) + every_delay_;
     }
     absl::SleepFor(delay);
     absl::MutexLock lock(&mu_);
@@ -93,6 +101,7 @@ class FakeReplica final : public refbft::Client::Service {
   std::vector<std::string> received_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> seen_ ABSL_GUARDED_BY(mu_);
   absl::Duration delay_ ABSL_GUARDED_BY(mu_);
+  absl::Duration every_delay_ ABSL_GUARDED_BY(mu_);
 };
 
 // A cluster of fake replicas, replica i at addresses()[i].
@@ -118,63 +127,6 @@ class FakeCluster {
   std::vector<std::unique_ptr<FakeReplica>> replicas_;
 };
 
-// The controller's side: a run clock and a thread-safe history sink.
-class Recorder {
- public:
-  std::function<absl::Duration()> clock() {
-    return [start = start_] { return absl::Now() - start; };
-  }
-  std::function<void(Event)> sink() {
-    return [this](Event e) {
-      absl::MutexLock lock(&mu_);
-      events_.push_back(std::move(e));
-    };
-  }
-  absl::Duration now() const { return absl::Now() - start_; }
-
-  std::vector<Event> events() {
-    absl::MutexLock lock(&mu_);
-    return events_;
-  }
-  std::vector<Submit> submits() {
-    std::vector<Submit> out;
-    for (const Event& e : events()) {
-      if (const auto* s = std::get_if<Submit>(&e)) out.push_back(*s);
-    }
-    return out;
-  }
-  std::vector<Ack> acks() {
-    std::vector<Ack> out;
-    for (const Event& e : events()) {
-      if (const auto* a = std::get_if<Ack>(&e)) out.push_back(*a);
-    }
-    return out;
-  }
-  // Each client's first attempts, in the order it made them.
-  std::map<int, std::vector<Submit>> first_attempts() {
-    std::map<int, std::vector<Submit>> out;
-    std::set<std::string> seen;
-    for (const Submit& s : submits()) {
-      if (seen.insert(s.value).second) out[s.client].push_back(s);
-    }
-    return out;
-  }
-  // Every value's events, in the order they were recorded.
-  std::map<std::string, std::vector<Event>> by_value() {
-    std::map<std::string, std::vector<Event>> out;
-    for (const Event& e : events()) {
-      if (const auto* s = std::get_if<Submit>(&e)) out[s->value].push_back(e);
-      if (const auto* a = std::get_if<Ack>(&e)) out[a->value].push_back(e);
-    }
-    return out;
-  }
-
- private:
-  const absl::Time start_ = absl::Now();
-  absl::Mutex mu_;
-  std::vector<Event> events_ ABSL_GUARDED_BY(mu_);
-};
-
 ClientSpec RefbftClient() {
   ClientSpec c;
   c.method = "/refbft.Client/Submit";
@@ -196,15 +148,20 @@ class WorkloadRunnerTest : public testing::Test {
 
   std::unique_ptr<WorkloadRunner> MakeRunner(const std::vector<std::string>& addresses,
                                              Workload workload, uint64_t seed, Recorder* recorder,
-                                             absl::Duration call_timeout = absl::Seconds(1),
-                                             const ClientSpec& client = RefbftClient()) {
+                                             absl::Duration deadline = absl::Seconds(1),
+                                             ClientSpec client = RefbftClient()) {
     WorkloadOptions options;
     options.workload = workload;
     options.addresses = addresses;
     options.seed = seed;
-    options.call_timeout = call_timeout;
-    absl::StatusOr<std::unique_ptr<WorkloadRunner>> runner =
-        WorkloadRunner::Create(client, *schema_, options, recorder->clock(), recorder->sink());
+    client.deadline = deadline;
+    return MakeRunner(client, std::move(options), recorder);
+  }
+
+  std::unique_ptr<WorkloadRunner> MakeRunner(const ClientSpec& client, WorkloadOptions options,
+                                             Recorder* recorder) {
+    absl::StatusOr<std::unique_ptr<WorkloadRunner>> runner = WorkloadRunner::Create(
+        client, *schema_, std::move(options), recorder->clock(), recorder->sink());
     EXPECT_TRUE(runner.ok()) << runner.status();
     return runner.ok() ? std::move(*runner) : nullptr;
   }
@@ -534,6 +491,123 @@ TEST_F(WorkloadRunnerTest, WithoutAnAcceptedFieldAnOkStatusAccepts) {
   }
 }
 
+TEST_F(WorkloadRunnerTest, KeepsUpToInFlightCallsOutstandingAndDropsTheSlotsMissed) {
+  for (int in_flight : {1, 3}) {
+    SCOPED_TRACE(absl::StrCat("in_flight ", in_flight));
+    FakeCluster cluster(1);
+    ASSERT_TRUE(cluster.ok());
+    cluster[0].DelayEveryCall(absl::Milliseconds(200));
+    ClientSpec client = RefbftClient();
+    client.in_flight = in_flight;
+    WorkloadOptions options;
+    options.workload = MakeWorkload(50, 1, 16);
+    options.addresses = cluster.addresses();
+    Recorder recorder;
+    auto runner = MakeRunner(client, options, &recorder);
+    ASSERT_NE(runner, nullptr);
+    runner->Start();
+    absl::SleepFor(absl::Seconds(1));
+    const int64_t slow = runner->submitted();
+    const absl::Duration fast_from = recorder.now();
+    cluster[0].DelayEveryCall(absl::ZeroDuration());
+    absl::SleepFor(absl::Milliseconds(700));
+    runner->Stop();
+
+    // Each call takes 200 ms, so a client gets about in_flight values per
+    // 200 ms, far below the 50/s asked for.
+    EXPECT_EQ(recorder.max_outstanding()[0], in_flight);
+    EXPECT_GE(slow, 4 * in_flight);
+    EXPECT_LE(slow, 6 * in_flight + 1);
+    // The slots missed meanwhile were dropped, not sent once the calls
+    // turned fast: 50/s again, 35 in 0.7 s.
+    int fast = 0;
+    for (const Submit& s : recorder.submits()) fast += s.t >= fast_from;
+    EXPECT_GE(fast, 28);
+    EXPECT_LE(fast, 40);
+    EXPECT_EQ(runner->accepted(), runner->submitted());
+    for (const Ack& a : recorder.acks()) EXPECT_TRUE(a.accepted) << a.error;
+  }
+}
+
+TEST_F(WorkloadRunnerTest, DeadlineComesFromTheClientSpec) {
+  FakeCluster cluster(1, FakeReplica::Mode::kHang);
+  ASSERT_TRUE(cluster.ok());
+  ClientSpec client = RefbftClient();
+  client.deadline = absl::Milliseconds(300);
+  WorkloadOptions options;
+  options.workload = MakeWorkload(10, 1, 16);
+  options.addresses = cluster.addresses();
+  Recorder recorder;
+  auto runner = MakeRunner(client, options, &recorder);
+  ASSERT_NE(runner, nullptr);
+  runner->Start();
+  for (int i = 0; i < 200 && recorder.acks().empty(); ++i) absl::SleepFor(absl::Milliseconds(10));
+  runner->Stop();
+
+  const std::vector<Submit> submits = recorder.submits();
+  const std::vector<Ack> acks = recorder.acks();
+  ASSERT_FALSE(acks.empty());
+  EXPECT_TRUE(absl::StartsWith(acks[0].error, "DEADLINE_EXCEEDED: ")) << acks[0].error;
+  EXPECT_GE(acks[0].t - submits[0].t, absl::Milliseconds(290));
+  EXPECT_LE(acks[0].t - submits[0].t, absl::Milliseconds(700));
+}
+
+TEST_F(WorkloadRunnerTest, ClosedLoopRunsAsFastAsRepliesComeThenSetRatePaces) {
+  FakeCluster cluster(2);
+  ASSERT_TRUE(cluster.ok());
+  cluster[0].DelayEveryCall(absl::Milliseconds(20));
+  cluster[1].DelayEveryCall(absl::Milliseconds(20));
+  ClientSpec client = RefbftClient();
+  client.in_flight = 2;
+  WorkloadOptions options;
+  options.workload = MakeWorkload(1, 2, 16);  // the rate is not used in closed loop
+  options.addresses = cluster.addresses();
+  options.closed_loop = true;
+  Recorder recorder;
+  auto runner = MakeRunner(client, options, &recorder);
+  ASSERT_NE(runner, nullptr);
+  runner->Start();
+  absl::SleepFor(absl::Milliseconds(500));
+  // Four slots, each a value per 20 ms: about 100 in 0.5 s, where the rate
+  // would have allowed one.
+  const int64_t closed = runner->submitted();
+  EXPECT_GE(closed, 40);
+  ASSERT_TRUE(runner->SetRate(20).ok());
+  const absl::Duration switched = recorder.now();
+  absl::SleepFor(absl::Seconds(1));
+  runner->Stop();
+
+  int after = 0;
+  for (const Submit& s : recorder.submits()) after += s.t > switched;
+  EXPECT_GE(after, 14);
+  EXPECT_LE(after, 26);
+}
+
+TEST_F(WorkloadRunnerTest, ClosedLoopDoesNotFloodAnUnreachableCluster) {
+  FakeCluster cluster(2);
+  ASSERT_TRUE(cluster.ok());
+  cluster[0].Crash();
+  cluster[1].Crash();
+  WorkloadOptions options;
+  options.workload = MakeWorkload(1, 1, 16);
+  options.addresses = cluster.addresses();
+  options.closed_loop = true;
+  Recorder recorder;
+  auto runner = MakeRunner(RefbftClient(), options, &recorder);
+  ASSERT_NE(runner, nullptr);
+  runner->Start();
+  absl::SleepFor(absl::Milliseconds(500));
+  runner->Stop();
+
+  // Every attempt fails at once; each value still holds its slot for
+  // kClosedLoopRetryPause, so about five values in 0.5 s, not thousands.
+  EXPECT_GE(runner->submitted(), 3);
+  EXPECT_LE(runner->submitted(), 6);
+  for (const Ack& a : recorder.acks()) {
+    EXPECT_TRUE(absl::StartsWith(a.error, "UNAVAILABLE")) << a.error;
+  }
+}
+
 TEST_F(WorkloadRunnerTest, CreateRejectsWhatCannotWork) {
   WorkloadOptions good;
   good.workload = MakeWorkload(10, 1, 8);
@@ -569,6 +643,36 @@ TEST_F(WorkloadRunnerTest, CreateRejectsWhatCannotWork) {
   bad.workload.clients = 0;
   EXPECT_TRUE(
       absl::StrContains(CreateStatus(RefbftClient(), bad).message(), "at least one client"));
+  bad = good;
+  bad.workload.rate = 0;
+  bad.closed_loop = true;
+  EXPECT_TRUE(CreateStatus(RefbftClient(), bad).ok()) << "closed loop needs no rate";
+
+  client = RefbftClient();
+  client.in_flight = 0;
+  EXPECT_TRUE(
+      absl::StrContains(CreateStatus(client, good).message(), "in_flight must be at least 1"));
+  client = RefbftClient();
+  client.deadline = absl::ZeroDuration();
+  EXPECT_TRUE(absl::StrContains(CreateStatus(client, good).message(), "deadline must be positive"));
+  client = RefbftClient();
+  client.kind = ClientSpec::Kind::kCommand;
+  EXPECT_EQ(CreateStatus(client, good).message(),
+            "workload has 1 clients but 0 client programs; it needs one per client");
+}
+
+TEST_F(WorkloadRunnerTest, SetRateRejectsWhatIsNotARate) {
+  WorkloadOptions options;
+  options.workload = MakeWorkload(10, 1, 8);
+  options.addresses = {"127.0.0.1:1"};
+  Recorder recorder;
+  auto runner = MakeRunner(RefbftClient(), options, &recorder);
+  ASSERT_NE(runner, nullptr);
+  EXPECT_EQ(runner->SetRate(0).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(runner->SetRate(-1).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(runner->SetRate(std::numeric_limits<double>::infinity()).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(runner->SetRate(5).ok());
 }
 
 }  // namespace
