@@ -1,5 +1,6 @@
 #include "harness/checker.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -9,13 +10,32 @@
 
 namespace turncoat {
 
-CheckContext CheckContext::FromPlan(const Plan& plan) {
+CheckContext CheckContext::For(const Plan& plan, const TargetSpec& target) {
   CheckContext c;
   c.n = plan.n;
   c.f = plan.f;
   c.byzantine.insert(plan.byzantine.begin(), plan.byzantine.end());
   c.commit_within = plan.expect.commit_within;
+  c.checks = target.checks;
   return c;
+}
+
+std::optional<int> CheckContext::ExitStatus(const ProcessExit& exit) {
+  if (exit.exit_code.has_value()) return *exit.exit_code;
+  if (exit.signal.has_value()) return 128 + *exit.signal;
+  return std::nullopt;
+}
+
+bool CheckContext::CleanShutdown(const ProcessExit& exit) const {
+  const std::optional<int> status = ExitStatus(exit);
+  return status.has_value() &&
+         std::find(checks.exit_ok.begin(), checks.exit_ok.end(), *status) != checks.exit_ok.end();
+}
+
+int64_t CheckCoverage::excused_total() const {
+  int64_t total = 0;
+  for (const auto& [reason, count] : excused) total += count;
+  return total;
 }
 
 Observation ObserveCommit(const Commit& commit, std::string note) {
@@ -86,8 +106,9 @@ CheckResult RunChecker(const CheckerInfo& checker, const History& history,
   return result;
 }
 
-std::vector<CheckResult> RunExpectedCheckers(const Plan& plan, const History& history) {
-  const CheckContext context = CheckContext::FromPlan(plan);
+std::vector<CheckResult> RunExpectedCheckers(const Plan& plan, const TargetSpec& target,
+                                             const History& history) {
+  const CheckContext context = CheckContext::For(plan, target);
   std::vector<std::string> names = plan.expect.safety;
   if (plan.expect.commit_within.has_value()) names.push_back("liveness");
   std::vector<CheckResult> results;

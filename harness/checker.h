@@ -1,5 +1,5 @@
 // The checker interface: pure functions from a recorded History (plus the
-// plan's facts) to findings with evidence.
+// plan's and the target's facts) to findings with evidence.
 //
 // A checker never talks to a replica or reads a clock; it only reads the
 // history, so every checker is unit-tested on synthetic histories, and a
@@ -26,21 +26,30 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "harness/history.h"
+#include "harness/target_spec.h"
 
 namespace turncoat {
 
 struct Plan;
 
-// The plan's facts a checker may use.
+// The plan's and the target's facts a checker may use.
 struct CheckContext {
   int n = 0;
   int f = 0;
   std::set<int> byzantine;
   // The liveness bound; unset when the plan expects no liveness.
   std::optional<absl::Duration> commit_within;
+  // How the target's protocol is judged: pipeline depth, what integrity
+  // means, which exit statuses are a clean shutdown (target file `checks`).
+  CheckSpec checks;
 
-  static CheckContext FromPlan(const Plan& plan);
+  static CheckContext For(const Plan& plan, const TargetSpec& target);
   bool IsHonest(int replica) const { return byzantine.count(replica) == 0; }
+  // An exit status as the target's `exit_ok` lists it: the exit code, or
+  // 128 + the signal that killed the process; unset when neither is known.
+  static std::optional<int> ExitStatus(const ProcessExit& exit);
+  // `exit` is one of the statuses the target calls a clean shutdown.
+  bool CleanShutdown(const ProcessExit& exit) const;
 };
 
 // One recorded event that a finding rests on.
@@ -67,6 +76,18 @@ struct Finding {
 
 enum class InvariantKind { kSafety, kLiveness };
 
+// What a checker that may excuse what it sees actually judged: `judged`
+// items held to the invariant, and per reason (a phrase that reads after a
+// count: "too close to the end of the run to judge") how many it excused.
+// An invariant that holds because everything was excused proves nothing,
+// which is what the report's inconclusive verdict looks for.
+struct CheckCoverage {
+  int64_t judged = 0;
+  std::map<std::string, int64_t> excused;
+
+  int64_t excused_total() const;
+};
+
 // What one checker concluded. `violations` counts every violation found;
 // `findings` keeps the first kMaxFindings of them, so a divergence that
 // repeats at every later sequence number does not bury the report.
@@ -79,6 +100,9 @@ struct CheckResult {
   std::vector<Finding> findings;
   // What was examined, for the report: "1200 commits at 3 honest replicas".
   std::string checked;
+  // Set by checkers that excuse items (liveness); unset for those that
+  // judge everything they see.
+  std::optional<CheckCoverage> coverage;
 
   bool holds() const { return violations == 0; }
   void Add(Finding finding);
@@ -113,10 +137,11 @@ class CheckerRegistry {
 CheckResult RunChecker(const CheckerInfo& checker, const History& history,
                        const CheckContext& context);
 
-// Runs what the plan expects: its safety invariants in the order listed,
-// then liveness if the plan sets a bound. The plan loader has made sure
-// every name is registered.
-std::vector<CheckResult> RunExpectedCheckers(const Plan& plan, const History& history);
+// Runs what the plan expects, judged as the target's `checks` say: its
+// safety invariants in the order listed, then liveness if the plan sets a
+// bound. The plan loader has made sure every name is registered.
+std::vector<CheckResult> RunExpectedCheckers(const Plan& plan, const TargetSpec& target,
+                                             const History& history);
 
 // `static CheckerRegistration kRegistration({...});` in a checker's .cc file;
 // a duplicate name aborts at start-up.

@@ -305,6 +305,12 @@ class Run {
   // With `ready: first_commit`, waits for the first commit at a replica;
   // returns at once otherwise.
   absl::Status AwaitFirstCommit();
+  // The system's own client programs, one per turncoat client, when the
+  // target has one; nothing for a gRPC client.
+  absl::Status AddClientPrograms(WorkloadOptions* workload);
+  // With `rate: auto`: the closed-loop warm-up, then the paced rate and the
+  // liveness bound it implies (recorded as a calibration event).
+  absl::Status Calibrate();
   absl::Status DriveTimeline();
   // Starts `phase` through `control`.
   absl::Status StartPhase(size_t phase, FaultControl& control);
@@ -319,7 +325,8 @@ class Run {
   bool interrupted() const { return options_.interrupted != nullptr && options_.interrupted->load(); }
   std::string AgentDir(int id) const { return AgentDirName(id, plan_.n); }
 
-  const Plan& plan_;
+  // A copy: `rate: auto` fills in the rate and liveness bound it measures.
+  Plan plan_;
   const TargetSpec& target_;
   const RunOptions& options_;
   const uint64_t seed_;
@@ -690,6 +697,115 @@ bool Run::TwinExited(int replica) {
   return twin_exits_.count(replica) > 0;
 }
 
+absl::Status Run::AddClientPrograms(WorkloadOptions* workload) {
+  if (target_.client.kind != ClientSpec::Kind::kCommand) return absl::OkStatus();
+  std::vector<PeerBinding> replicas;
+  for (int i = 0; i < plan_.n; ++i) {
+    PeerBinding replica;
+    replica.index = i;
+    // Clients reach replicas directly: they are not part of the system
+    // under attack.
+    replica.addr = absl::StrCat("127.0.0.1:", listen_ports_[i]);
+    replica.key = PublicOnly(keys_.replicas[i]);
+    replicas.push_back(std::move(replica));
+  }
+  std::vector<ClientKeyBinding> clients;
+  for (size_t c = 0; c < keys_.clients.size(); ++c) {
+    clients.push_back({static_cast<int>(c), PublicOnly(keys_.clients[c])});
+  }
+  for (int c = 0; c < plan_.workload.clients; ++c) {
+    ClientBinding binding;
+    binding.index = c;
+    binding.n = plan_.n;
+    binding.f = plan_.f;
+    binding.key = keys_.clients[c];
+    binding.pubkeys = keys_dir_;
+    binding.workdir = absl::StrCat(options_.run_dir, "/client-", c);
+    binding.build_dir = options_.build_dir;
+    binding.replicas = replicas;
+    binding.clients = clients;
+    fs::create_directories(binding.workdir);
+    auto process = RenderClient(target_, binding);
+    if (!process.ok()) {
+      bad_input_ = true;
+      return absl::InvalidArgumentError(
+          absl::StrCat(target_.path, ": client.program: ", process.status().message()));
+    }
+    const TargetSpec& target = target_;
+    workload->programs.push_back(
+        {*std::move(process), binding.workdir,
+         [&target, binding](absl::string_view value, int64_t seq) {
+           return RenderRequest(target, binding, value, seq);
+         }});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Run::Calibrate() {
+  if (!plan_.workload.rate_auto) return absl::OkStatus();
+  // The first half of the warm-up fills the pipeline; the second is
+  // measured.
+  const absl::Duration begin = collector_->Now();
+  const absl::Duration half = plan_.workload.warmup / 2;
+  while (collector_->Now() < begin + plan_.workload.warmup) {
+    if (interrupted()) {
+      was_interrupted_ = true;
+      return absl::CancelledError("interrupted");
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  const absl::Duration from = begin + half;
+  const absl::Duration to = collector_->Now();
+  const History history = collector_->Snapshot();
+  // Commit rate: distinct values committed in the window at the replica
+  // that committed the most (a lagging replica is not the target's pace).
+  std::map<int, std::set<std::string>> committed;
+  std::map<std::string, absl::Duration> first_commit;
+  for (const Commit& c : history.commits()) {
+    if (plan_.IsByzantine(c.replica)) continue;
+    if (c.t >= from && c.t <= to) committed[c.replica].insert(c.value);
+    auto [it, inserted] = first_commit.emplace(c.value, c.t);
+    if (!inserted && c.t < it->second) it->second = c.t;
+  }
+  size_t most = 0;
+  for (const auto& [replica, values] : committed) most = std::max(most, values.size());
+  const double commit_rate = static_cast<double>(most) / absl::ToDoubleSeconds(to - from);
+  // Latency: from a value's first submission to its first commit, for the
+  // values first submitted in the window.
+  std::map<std::string, absl::Duration> first_submit;
+  for (const Submit& s : history.submits()) {
+    auto [it, inserted] = first_submit.emplace(s.value, s.t);
+    if (!inserted && s.t < it->second) it->second = s.t;
+  }
+  std::vector<absl::Duration> latencies;
+  for (const auto& [value, submitted] : first_submit) {
+    auto c = first_commit.find(value);
+    if (submitted >= from && c != first_commit.end()) latencies.push_back(c->second - submitted);
+  }
+  if (commit_rate <= 0 || latencies.empty()) {
+    bad_input_ = true;
+    return absl::FailedPreconditionError(absl::StrCat(
+        "rate: auto measured nothing: no value committed in the second half of the ",
+        absl::FormatDuration(plan_.workload.warmup), " warm-up; check the client and "
+        "observe.commits in ", target_.path, ", or give a fixed rate"));
+  }
+  std::sort(latencies.begin(), latencies.end());
+  Calibration calibration;
+  calibration.t = collector_->Now();
+  calibration.commit_rate = commit_rate;
+  calibration.latency_p50 = latencies[latencies.size() / 2];
+  calibration.latency_p99 = latencies[std::min(latencies.size() - 1, latencies.size() * 99 / 100)];
+  calibration.rate = std::max(1.0, plan_.workload.share * commit_rate);
+  plan_.workload.rate = calibration.rate;
+  if (plan_.expect.commit_within_factor.has_value()) {
+    plan_.expect.commit_within =
+        std::max(absl::Seconds(1), *plan_.expect.commit_within_factor * calibration.latency_p99);
+    calibration.commit_within = plan_.expect.commit_within;
+  }
+  collector_->Record(calibration);
+  return workload_->SetRate(calibration.rate);
+}
+
 absl::Status Run::AwaitFirstCommit() {
   if (target_.replica.ready.kind != ReadySpec::Kind::kFirstCommit) return absl::OkStatus();
   const absl::Duration timeout = target_.replica.startup_timeout;
@@ -879,7 +995,7 @@ void Run::PrintProgress(const std::string& phase_text, bool final) {
   for (const std::string& name : plan_.expect.safety) {
     const CheckerInfo* checker = CheckerRegistry::Global().Find(name);
     if (checker != nullptr) {
-      findings += RunChecker(*checker, history, CheckContext::FromPlan(plan_)).violations;
+      findings += RunChecker(*checker, history, CheckContext::For(plan_, target_)).violations;
     }
   }
   std::fprintf(stderr, "\r\033[K%s %5.1fs/%.0fs  %s  commits [%s]  findings %lld%s",
@@ -905,21 +1021,24 @@ RunOutcome Run::Execute() {
   absl::Status status = Prepare();
   if (status.ok()) status = StartAgents();
   if (status.ok()) status = StartReplicas();
+  WorkloadOptions workload;
   if (status.ok()) {
-    std::vector<std::string> addresses;
-    for (int port : listen_ports_) addresses.push_back(absl::StrCat("127.0.0.1:", port));
-    WorkloadOptions workload;
+    for (int port : listen_ports_) workload.addresses.push_back(absl::StrCat("127.0.0.1:", port));
     workload.workload = plan_.workload;
-    workload.addresses = addresses;
     workload.seed = seed_;
-    workload.call_timeout = target_.client.deadline;
+    workload.closed_loop = plan_.workload.rate_auto;
+    status = AddClientPrograms(&workload);
+  }
+  if (status.ok()) {
     auto runner = WorkloadRunner::Create(
         target_.client, *schema_, workload, [this] { return collector_->Now(); },
         [this](Event e) { collector_->Record(std::move(e)); });
+    if (!runner.ok() && target_.client.kind == ClientSpec::Kind::kCommand) bad_input_ = true;
     if (runner.ok()) {
       workload_ = *std::move(runner);
       workload_->Start();
       status = AwaitFirstCommit();
+      if (status.ok()) status = Calibrate();
       if (status.ok()) {
         ready_at_ = collector_->Now();
         collector_->Record(ClusterReady{ready_at_});
@@ -943,7 +1062,7 @@ RunOutcome Run::Execute() {
   inputs.history = &history;
   if (!failure_.empty() && !bad_input_) inputs.harness_error = failure_;
   if (was_interrupted_) inputs.harness_error = "interrupted before the plan's duration; partial results";
-  if (!bad_input_) inputs.results = RunExpectedCheckers(plan_, history);
+  if (!bad_input_) inputs.results = RunExpectedCheckers(plan_, target_, history);
   inputs.versions["turncoat"] = "0.1.0";
   outcome.results = inputs.results;
   Report report = BuildReport(inputs);
@@ -958,6 +1077,8 @@ RunOutcome Run::Execute() {
   bool violated = false;
   for (const CheckResult& r : outcome.results) violated |= !r.holds();
   outcome.error = was_interrupted_ ? "interrupted" : failure_;
+  outcome.inconclusive_reasons = report.inconclusive_reasons;
+  outcome.warnings = report.warnings;
   if (bad_input_) {
     outcome.status = RunStatus::kBadInput;
   } else if (violated && !plan_.beyond_fault_bound) {
@@ -967,6 +1088,9 @@ RunOutcome Run::Execute() {
     outcome.status = RunStatus::kViolation;
   } else if (!outcome.error.empty()) {
     outcome.status = RunStatus::kHarnessError;
+  } else if (!violated && !outcome.inconclusive_reasons.empty()) {
+    // Nothing found, but too little tested for that to mean anything.
+    outcome.status = RunStatus::kInconclusive;
   } else {
     outcome.status = RunStatus::kPass;
   }
@@ -985,6 +1109,8 @@ int ExitCode(RunStatus status) {
       return kExitBadInput;
     case RunStatus::kHarnessError:
       return kExitHarnessFailure;
+    case RunStatus::kInconclusive:
+      return kExitInconclusive;
   }
   return kExitHarnessFailure;
 }

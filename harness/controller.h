@@ -53,10 +53,11 @@ struct RunOptions {
 };
 
 enum class RunStatus {
-  kPass,         // every expected invariant holds              (exit 0)
-  kViolation,    // an invariant is violated                    (exit 1)
-  kBadInput,     // the target cannot run as described          (exit 2)
-  kHarnessError  // turncoat itself failed, or was interrupted  (exit 3)
+  kPass,          // every expected invariant holds              (exit 0)
+  kViolation,     // an invariant is violated                    (exit 1)
+  kBadInput,      // the target cannot run as described          (exit 2)
+  kHarnessError,  // turncoat itself failed, or was interrupted  (exit 3)
+  kInconclusive   // nothing violated, but too little tested     (exit 4)
 };
 
 struct RunOutcome {
@@ -65,6 +66,11 @@ struct RunOutcome {
   // Why the run did not complete, for kBadInput and kHarnessError.
   std::string error;
   std::vector<CheckResult> results;
+  // Why the run tested too little to pass (reports/inconclusive.h); the
+  // status is kInconclusive when there are any and nothing outranks them.
+  std::vector<std::string> inconclusive_reasons;
+  // What went differently from the plan, e.g. a phase that started late.
+  std::vector<std::string> warnings;
 };
 
 int ExitCode(RunStatus status);

@@ -78,6 +78,19 @@ class FieldReader {
     }
     return v->get<uint64_t>();
   }
+  double Double(const char* name) {
+    const json* v = Find(name);
+    if (v == nullptr) return 0;
+    if (!v->is_number()) {
+      Fail(name, "a number");
+      return 0;
+    }
+    return v->get<double>();
+  }
+  std::optional<int64_t> OptionalInt64(const char* name) {
+    if (!j_.contains(name)) return std::nullopt;
+    return Int(name);
+  }
   bool Bool(const char* name) {
     const json* v = Find(name);
     if (v == nullptr) return false;
@@ -176,6 +189,17 @@ std::string EventToJson(const Event& event) {
                             return j;
                           },
                           [](const ClusterReady& e) { return Header("cluster_ready", e.t); },
+                          [](const Calibration& e) {
+                            json j = Header("calibration", e.t);
+                            j["commit_rate"] = e.commit_rate;
+                            j["latency_p50_us"] = absl::ToInt64Microseconds(e.latency_p50);
+                            j["latency_p99_us"] = absl::ToInt64Microseconds(e.latency_p99);
+                            j["rate"] = e.rate;
+                            if (e.commit_within.has_value()) {
+                              j["commit_within_us"] = absl::ToInt64Microseconds(*e.commit_within);
+                            }
+                            return j;
+                          },
                           [](const RunEnd& e) { return Header("run_end", e.t); },
                           [](const Submit& e) {
                             json j = Header("submit", e.t);
@@ -278,6 +302,17 @@ absl::StatusOr<Event> EventFromJson(absl::string_view line) {
     event = RunStart{t, r.String("wall_time")};
   } else if (type == "cluster_ready") {
     event = ClusterReady{t};
+  } else if (type == "calibration") {
+    Calibration e;
+    e.t = t;
+    e.commit_rate = r.Double("commit_rate");
+    e.latency_p50 = absl::Microseconds(r.Int("latency_p50_us"));
+    e.latency_p99 = absl::Microseconds(r.Int("latency_p99_us"));
+    e.rate = r.Double("rate");
+    if (std::optional<int64_t> within = r.OptionalInt64("commit_within_us")) {
+      e.commit_within = absl::Microseconds(*within);
+    }
+    event = e;
   } else if (type == "run_end") {
     event = RunEnd{t};
   } else if (type == "submit") {

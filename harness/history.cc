@@ -17,6 +17,7 @@ void History::Add(Event event) {
   std::visit(Overloaded{
                  [&](RunStart& e) { run_start_ = std::move(e); },
                  [&](ClusterReady& e) { cluster_ready_ = e; },
+                 [&](Calibration& e) { calibration_ = e; },
                  [&](RunEnd& e) { run_end_ = e; },
                  [&](Submit& e) { submits_.push_back(std::move(e)); },
                  [&](Ack& e) { acks_.push_back(std::move(e)); },

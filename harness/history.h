@@ -44,6 +44,20 @@ struct ClusterReady {
   absl::Duration t;
 };
 
+// `rate: auto` measured the target during its warm-up (closed-loop
+// clients): it committed `commit_rate` values per second with these
+// commit latencies, so the run paces at `rate`, and a liveness bound given
+// relative to the latency became `commit_within`. The timeline starts
+// after the warm-up: the ClusterReady that follows.
+struct Calibration {
+  absl::Duration t;
+  double commit_rate = 0;
+  absl::Duration latency_p50;
+  absl::Duration latency_p99;
+  double rate = 0;
+  std::optional<absl::Duration> commit_within;
+};
+
 // The controller stopped the workload and the adversary and began teardown.
 struct RunEnd {
   absl::Duration t;
@@ -56,6 +70,11 @@ struct Submit {
   int replica = 0;
   std::string value;
 };
+
+// How the error of an Ack of a client program's submission starts when the
+// program said it refused the value (its `fail` line), as opposed to a
+// value that was never acknowledged.
+inline constexpr char kProgramRefusal[] = "refused: ";
 
 // The reply to a Submit (or its failure: accepted = false with an error).
 struct Ack {
@@ -154,7 +173,7 @@ struct MessageFate {
 // Traced messages counted by directed link (from, to), then by action.
 using MessageCounts = std::map<std::pair<int, int>, std::map<std::string, int64_t>>;
 
-using Event = std::variant<RunStart, ClusterReady, RunEnd, Submit, Ack, Commit, FaultStart, FaultEnd,
+using Event = std::variant<RunStart, ClusterReady, Calibration, RunEnd, Submit, Ack, Commit, FaultStart, FaultEnd,
                            FaultStep, ProcessStart, ProcessExit, LinkStats, TraceStart,
                            MessageFate>;
 
@@ -190,6 +209,7 @@ class History {
 
   const std::optional<RunStart>& run_start() const { return run_start_; }
   const std::optional<ClusterReady>& cluster_ready() const { return cluster_ready_; }
+  const std::optional<Calibration>& calibration() const { return calibration_; }
   const std::optional<RunEnd>& run_end() const { return run_end_; }
   const std::vector<Submit>& submits() const { return submits_; }
   const std::vector<Ack>& acks() const { return acks_; }
@@ -212,6 +232,7 @@ class History {
  private:
   std::optional<RunStart> run_start_;
   std::optional<ClusterReady> cluster_ready_;
+  std::optional<Calibration> calibration_;
   std::optional<RunEnd> run_end_;
   absl::Duration latest_ = absl::ZeroDuration();
   std::vector<Submit> submits_;

@@ -44,6 +44,11 @@ bool MatrixHolds(const std::vector<MatrixVariant>& variants, const std::vector<s
       if (cell->outcome == "bad-input" || cell->outcome == "harness-error") {
         problems->push_back(absl::StrCat(v.name, " x ", plan, ": the run did not complete (",
                                          cell->outcome, "), see ", cell->run_dir));
+      } else if (v.correct() && cell->outcome == "inconclusive") {
+        problems->push_back(absl::StrCat(v.name, " x ", plan,
+                                         ": inconclusive, the run tested too little to clear the "
+                                         "correct system; its reports say why, see ",
+                                         cell->run_dir));
       } else if (v.correct() && cell->outcome != "pass") {
         problems->push_back(absl::StrCat(v.name, " x ", plan, ": the correct system was accused of ",
                                          absl::StrJoin(cell->violated, ", "), ", see ",

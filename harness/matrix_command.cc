@@ -34,6 +34,8 @@ const char* OutcomeName(RunStatus status) {
       return "bad-input";
     case RunStatus::kHarnessError:
       return "harness-error";
+    case RunStatus::kInconclusive:
+      return "inconclusive";
   }
   return "harness-error";
 }

@@ -36,6 +36,12 @@ struct Workload {
   double rate = 0;      // submissions per second, over all clients together
   int clients = 1;      // concurrent clients
   int value_bytes = 0;  // length of every submitted value
+  // `rate: auto`: before the timeline, the clients submit as fast as the
+  // target acknowledges for `warmup`; the run then paces at `share` of the
+  // commit rate measured (rate is 0 until then).
+  bool rate_auto = false;
+  double share = 0.5;
+  absl::Duration warmup = absl::Seconds(5);
 };
 
 // One adversary, active over [at, at + length).
@@ -50,10 +56,21 @@ struct Phase {
   absl::Duration end() const { return at + length; }
 };
 
+// A run that commits fewer distinct values at honest replicas than this
+// tested too little to pass (its verdict is inconclusive).
+inline constexpr int64_t kDefaultMinCommits = 10;
+
 struct Expectations {
   std::vector<std::string> safety;  // safety invariants, by checker name
   // The liveness bound; unset: liveness is not checked.
   std::optional<absl::Duration> commit_within;
+  // `commit_within: 10x`: the bound is this many times the p99 commit
+  // latency the warm-up of `rate: auto` measured (at least 1 s); until then
+  // commit_within is unset.
+  std::optional<double> commit_within_factor;
+  // Distinct values that must commit at honest replicas for the run to
+  // count; 0: the run counts whatever commits.
+  int64_t min_commits = kDefaultMinCommits;
 };
 
 struct Plan {

@@ -4,6 +4,8 @@
 #include <set>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "harness/adversary_registry.h"
@@ -28,6 +30,8 @@ constexpr int kMaxValueBytes = 1 << 20;
 constexpr int kDefaultValueBytes = 32;
 // Coarser sampling than this would leave a run's trace all but empty.
 constexpr int64_t kMaxTraceSampleEvery = 1000000;
+// More commits than a run at any plausible rate reaches is a typo.
+constexpr int64_t kMaxMinCommits = 1000000000;
 
 std::string Plural(size_t count, absl::string_view noun) {
   return absl::StrCat(count, " ", noun, count == 1 ? "" : "s");
@@ -139,10 +143,30 @@ class PlanParser {
   }
 
   absl::Status ParseWorkload(const YamlField& at) {
-    TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map, r_.Map(at, {"rate", "clients", "value_bytes"}));
+    TURNCOAT_ASSIGN_OR_RETURN(
+        const YamlMap map, r_.Map(at, {"rate", "clients", "value_bytes", "share", "warmup"}));
     Workload& w = plan_.workload;
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField rate, map.Require("rate"));
-    TURNCOAT_ASSIGN_OR_RETURN(w.rate, r_.Rate(rate));
+    if (rate.node.IsScalar() && rate.node.Scalar() == "auto") {
+      w.rate_auto = true;
+    } else {
+      TURNCOAT_ASSIGN_OR_RETURN(w.rate, r_.Rate(rate));
+    }
+    for (const char* key : {"share", "warmup"}) {
+      if (map.Has(key) && !w.rate_auto) {
+        return r_.Error(map.Get(key), absl::StrCat(key, " goes with rate: auto; remove it"));
+      }
+    }
+    if (map.Has("share")) {
+      TURNCOAT_ASSIGN_OR_RETURN(w.share, r_.Number(map.Get("share"), 0.01, 1.0));
+    }
+    if (map.Has("warmup")) {
+      const YamlField warmup = map.Get("warmup");
+      TURNCOAT_ASSIGN_OR_RETURN(w.warmup, r_.Duration(warmup));
+      if (w.warmup < absl::Seconds(1)) {
+        return r_.Error(warmup, "expected at least 1s: a shorter warm-up measures nothing");
+      }
+    }
     w.clients = 1;
     if (map.Has("clients")) {
       TURNCOAT_ASSIGN_OR_RETURN(const int64_t clients, r_.Int(map.Get("clients"), 1, kMaxClients));
@@ -289,7 +313,8 @@ class PlanParser {
   }
 
   absl::Status ParseExpect(const YamlField& at) {
-    TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map, r_.Map(at, {"safety", "liveness"}));
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map,
+                              r_.Map(at, {"safety", "liveness", "min_commits"}));
     const CheckerRegistry& checkers = CheckerRegistry::Global();
     const std::string known = absl::StrJoin(checkers.Names(InvariantKind::kSafety), ", ");
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField safety, map.Require("safety"));
@@ -317,6 +342,21 @@ class PlanParser {
       TURNCOAT_ASSIGN_OR_RETURN(const YamlMap liveness,
                                 r_.Map(map.Get("liveness"), {"commit_within"}));
       TURNCOAT_ASSIGN_OR_RETURN(const YamlField within, liveness.Require("commit_within"));
+      // `10x`: relative to the commit latency rate: auto measured.
+      if (within.node.IsScalar() && absl::EndsWith(within.node.Scalar(), "x")) {
+        const std::string text = within.node.Scalar();
+        double factor;
+        if (!absl::SimpleAtod(absl::string_view(text).substr(0, text.size() - 1), &factor) ||
+            !(factor >= 1 && factor <= 1000)) {
+          return r_.Error(within, "expected a factor such as 10x (1x to 1000x) or a duration");
+        }
+        if (!plan_.workload.rate_auto) {
+          return r_.Error(within, "a bound relative to the measured commit latency needs "
+                                  "workload.rate: auto, which measures it; give a duration");
+        }
+        plan_.expect.commit_within_factor = factor;
+        return ParseMinCommits(map);
+      }
       TURNCOAT_ASSIGN_OR_RETURN(const absl::Duration bound, r_.Duration(within));
       if (bound <= absl::ZeroDuration() || bound >= plan_.duration) {
         return r_.Error(within, absl::StrCat("expected a positive duration shorter than the "
@@ -325,6 +365,14 @@ class PlanParser {
                                              ", or no commit could ever be due"));
       }
       plan_.expect.commit_within = bound;
+    }
+    return ParseMinCommits(map);
+  }
+
+  absl::Status ParseMinCommits(const YamlMap& map) {
+    if (map.Has("min_commits")) {
+      TURNCOAT_ASSIGN_OR_RETURN(plan_.expect.min_commits,
+                                r_.Int(map.Get("min_commits"), 0, kMaxMinCommits));
     }
     return absl::OkStatus();
   }

@@ -113,6 +113,7 @@ int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interr
     }
     out << "\n";
   }
+  for (const std::string& warning : outcome->warnings) out << "warning: " << warning << "\n";
   switch (outcome->status) {
     case RunStatus::kPass:
       // Only a plan declared beyond the fault bound passes with violations.
@@ -126,6 +127,11 @@ int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interr
       break;
     case RunStatus::kViolation:
       out << "FAIL: invariants violated\n";
+      break;
+    case RunStatus::kInconclusive:
+      // One reason a line, aligned under the first.
+      out << "INCONCLUSIVE: "
+          << absl::StrJoin(outcome->inconclusive_reasons, "\n              ") << "\n";
       break;
     case RunStatus::kBadInput:
       err << "turncoat run: " << outcome->error << "\n";

@@ -22,6 +22,8 @@ header.pass { background: #e3f4e8; border-left: 8px solid #1e8e3e; }
 header.fail { background: #fbe4e2; border-left: 8px solid #c0392b; }
 header.error { background: #fff3d6; border-left: 8px solid #e69f00; }
 header.expected-violation { background: #e6ecfa; border-left: 8px solid #3451b2; }
+header.inconclusive { background: #efeaf6; border-left: 8px solid #7b5ea7; }
+.warnings { background: #fff8e1; border-left: 4px solid #e69f00; padding: 4px 12px; }
 table { border-collapse: collapse; margin: 8px 0; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; }
@@ -48,14 +50,18 @@ std::string Header(const Report& report) {
   const std::string word = verdict == Verdict::kPass                ? "PASS"
                            : verdict == Verdict::kViolation         ? "FAIL"
                            : verdict == Verdict::kExpectedViolation ? "EXPECTED VIOLATION"
+                           : verdict == Verdict::kInconclusive      ? "INCONCLUSIVE"
                                                                     : "ERROR";
   const Plan& plan = report.plan;
   int64_t violated = 0;
   for (const CheckResult& r : report.results) violated += r.holds() ? 0 : 1;
   std::string summary =
-      verdict == Verdict::kPass
+      verdict == Verdict::kPass || verdict == Verdict::kInconclusive
           ? absl::StrCat("all ", report.results.size(), " expected invariants hold")
           : absl::StrCat(violated, " of ", report.results.size(), " invariants violated");
+  if (verdict == Verdict::kInconclusive) {
+    absl::StrAppend(&summary, ", but the run tested too little for that to count");
+  }
   if (verdict == Verdict::kExpectedViolation) {
     absl::StrAppend(&summary, ", as expected beyond the fault bound (", FaultBoundBreach(plan),
                     ")");
@@ -68,6 +74,19 @@ std::string Header(const Report& report) {
                    E(absl::FormatDuration(plan.duration)), ", recorded ", Secs(report.length));
   if (!report.started_at.empty()) absl::StrAppend(&out, ", started ", E(report.started_at));
   absl::StrAppend(&out, "</p>");
+  if (report.calibration.has_value()) {
+    const Calibration& c = *report.calibration;
+    absl::StrAppend(&out, "<p class=\"muted\" id=\"calibration\">Warm-up (rate: auto): ",
+                    absl::StrFormat("%.1f", c.commit_rate), " commits/s, latency p50 ",
+                    E(absl::FormatDuration(absl::Trunc(c.latency_p50, absl::Milliseconds(1)))),
+                    " p99 ",
+                    E(absl::FormatDuration(absl::Trunc(c.latency_p99, absl::Milliseconds(1)))),
+                    "; paced at ", absl::StrFormat("%.1f", c.rate), " values/s");
+    if (c.commit_within.has_value()) {
+      absl::StrAppend(&out, ", liveness bound ", E(absl::FormatDuration(*c.commit_within)));
+    }
+    absl::StrAppend(&out, ".</p>");
+  }
   if (verdict == Verdict::kExpectedViolation) {
     // Whoever opens the report must not take the finding for a bug.
     absl::StrAppend(&out,
@@ -80,10 +99,33 @@ std::string Header(const Report& report) {
   if (!report.harness_error.empty()) {
     absl::StrAppend(&out, "<p><strong>Harness failure:</strong> ", E(report.harness_error), "</p>");
   }
+  if (!report.inconclusive_reasons.empty()) {
+    // Beside a finding they are not the verdict, but still say what the
+    // run did not test.
+    absl::StrAppend(&out, "<p>",
+                    verdict == Verdict::kInconclusive ? "<strong>Why this is not a pass:</strong>"
+                                                      : "The run also tested less than planned:",
+                    "</p><ul id=\"inconclusive-reasons\">");
+    for (const std::string& reason : report.inconclusive_reasons) {
+      absl::StrAppend(&out, "<li>", E(reason), "</li>");
+    }
+    absl::StrAppend(&out, "</ul>");
+  }
   if (report.history_truncated) {
     absl::StrAppend(&out, "<p>The history's last line was cut off mid-write and skipped.</p>");
   }
   absl::StrAppend(&out, "</header>");
+  return out;
+}
+
+std::string Warnings(const Report& report) {
+  if (report.warnings.empty()) return "";
+  std::string out =
+      "<section id=\"warnings\" class=\"warnings\"><p><strong>Warnings</strong></p><ul>";
+  for (const std::string& warning : report.warnings) {
+    absl::StrAppend(&out, "<li>", E(warning), "</li>");
+  }
+  absl::StrAppend(&out, "</ul></section>");
   return out;
 }
 
@@ -155,6 +197,9 @@ std::vector<ChartBand> FaultBands(const Report& report) {
     }
     absl::StrAppend(&label, ", ", Secs(f.interval.start), " to ", Secs(f.interval.end),
                     f.interval.ended ? "" : " (never ended)");
+    if (f.planned_start.has_value()) {
+      absl::StrAppend(&label, ", planned ", Secs(*f.planned_start), " to ", Secs(*f.planned_end));
+    }
     // A phase with steps is one band per step, on the replicas it made
     // faulty, so a random schedule's rounds read off the timeline.
     for (const FaultInterval::Stretch& s : f.interval.Stretches()) {
@@ -167,6 +212,31 @@ std::vector<ChartBand> FaultBands(const Report& report) {
     }
   }
   return bands;
+}
+
+// Each phase's planned and actual start and end, so a late phase is seen.
+std::string PhaseTable(const Report& report) {
+  if (report.faults.empty()) return "";
+  std::string out =
+      "<p class=\"muted\">Fault phases, times from the run's start: planned is the cluster's "
+      "ready time plus the phase's <code>at</code> (and <code>for</code>).</p>"
+      "<table id=\"phases\"><tr><th>phase</th><th>adversary</th><th>nodes</th>"
+      "<th>planned</th><th>actual</th><th>start delay</th></tr>";
+  for (const ReportFault& f : report.faults) {
+    const std::string planned =
+        f.planned_start.has_value()
+            ? absl::StrCat(Secs(*f.planned_start), " to ", Secs(*f.planned_end))
+            : std::string("unknown (no cluster_ready in the history)");
+    const std::string late =
+        f.planned_start.has_value() ? Secs(f.interval.start - *f.planned_start) : "";
+    absl::StrAppend(&out, "<tr><td class=\"num\">", f.interval.phase, "</td><td>",
+                    E(f.interval.adversary), "</td><td>", List(f.interval.nodes), "</td><td>",
+                    planned, "</td><td>", Secs(f.interval.start), " to ", Secs(f.interval.end),
+                    f.interval.ended ? "" : " (never ended)", "</td><td class=\"num\">", late,
+                    "</td></tr>");
+  }
+  absl::StrAppend(&out, "</table>");
+  return out;
 }
 
 std::string Timeline(const Report& report) {
@@ -203,7 +273,7 @@ std::string Timeline(const Report& report) {
       "(full height: the whole cluster). Red dots: evidence of findings and exits the harness "
       "did not ask for. Hover for details.</p>",
       TimelineSvg(rows, bucket, absl::ToDoubleSeconds(report.length), FaultBands(report), marks),
-      "</section>");
+      PhaseTable(report), "</section>");
 }
 
 std::string Plots(const Report& report) {
@@ -337,9 +407,9 @@ std::string RenderHtmlReport(const Report& report) {
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>turncoat ",
       E(report.plan.name), ": ", VerdictName(report.verdict()), "</title><style>", kStyle,
-      "</style></head><body>", Header(report), Invariants(report), Findings(report),
-      Timeline(report), Plots(report), StatisticsSection(report), Messages(report), AsRun(report),
-      "</body></html>\n");
+      "</style></head><body>", Header(report), Warnings(report), Invariants(report),
+      Findings(report), Timeline(report), Plots(report), StatisticsSection(report),
+      Messages(report), AsRun(report), "</body></html>\n");
 }
 
 }  // namespace turncoat

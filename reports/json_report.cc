@@ -52,7 +52,7 @@ json PlanToJson(const Plan& plan) {
                         {"nodes", p.nodes},
                         {"params", ParamsToJson(p.params)}});
   }
-  json expect = {{"safety", plan.expect.safety}};
+  json expect = {{"safety", plan.expect.safety}, {"min_commits", plan.expect.min_commits}};
   if (plan.expect.commit_within.has_value()) {
     expect["commit_within_s"] = Seconds(*plan.expect.commit_within);
   }
@@ -82,14 +82,17 @@ json TimelineToJson(const Report& report) {
     for (const FaultStep& step : f.interval.steps) {
       steps.push_back({{"t_s", Seconds(step.t)}, {"what", step.what}, {"nodes", step.nodes}});
     }
-    faults.push_back({{"phase", f.interval.phase},
-                      {"adversary", f.interval.adversary},
-                      {"nodes", f.interval.nodes},
-                      {"params", ParamsToJson(f.params)},
-                      {"start_s", Seconds(f.interval.start)},
-                      {"end_s", Seconds(f.interval.end)},
-                      {"ended", f.interval.ended},
-                      {"steps", steps}});
+    json fault = {{"phase", f.interval.phase},
+                  {"adversary", f.interval.adversary},
+                  {"nodes", f.interval.nodes},
+                  {"params", ParamsToJson(f.params)},
+                  {"start_s", Seconds(f.interval.start)},
+                  {"end_s", Seconds(f.interval.end)},
+                  {"ended", f.interval.ended},
+                  {"steps", steps}};
+    if (f.planned_start.has_value()) fault["planned_start_s"] = Seconds(*f.planned_start);
+    if (f.planned_end.has_value()) fault["planned_end_s"] = Seconds(*f.planned_end);
+    faults.push_back(std::move(fault));
   }
   json exits = json::array();
   for (const ProcessExit& e : report.exits) {
@@ -189,17 +192,24 @@ json ReportToJson(const Report& report) {
   json invariants = json::array();
   json findings = json::array();
   for (const CheckResult& r : report.results) {
-    invariants.push_back({{"name", r.invariant},
-                          {"kind", r.kind == InvariantKind::kSafety ? "safety" : "liveness"},
-                          {"holds", r.holds()},
-                          {"violations", r.violations},
-                          {"findings_shown", r.findings.size()},
-                          {"checked", r.checked}});
+    json invariant = {{"name", r.invariant},
+                      {"kind", r.kind == InvariantKind::kSafety ? "safety" : "liveness"},
+                      {"holds", r.holds()},
+                      {"violations", r.violations},
+                      {"findings_shown", r.findings.size()},
+                      {"checked", r.checked}};
+    if (r.coverage.has_value()) {
+      invariant["coverage"] = {{"judged", r.coverage->judged},
+                               {"excused", r.coverage->excused}};
+    }
+    invariants.push_back(std::move(invariant));
     for (const Finding& f : r.findings) findings.push_back(FindingToJson(r.invariant, f));
   }
   json out = {{"format", kReportFormat},
               {"verdict", VerdictName(report.verdict())},
               {"exit_code", ExitCode(report.verdict())},
+              {"inconclusive_reasons", report.inconclusive_reasons},
+              {"warnings", report.warnings},
               {"plan", PlanToJson(report.plan)},
               {"target",
                {{"name", report.target_name},
@@ -217,6 +227,17 @@ json ReportToJson(const Report& report) {
               {"invariants", invariants},
               {"findings", findings}};
   if (!report.harness_error.empty()) out["error"] = report.harness_error;
+  if (report.ready.has_value()) out["run"]["ready_s"] = Seconds(*report.ready);
+  if (report.calibration.has_value()) {
+    const Calibration& c = *report.calibration;
+    json& j = out["run"]["calibration"];
+    j["t_s"] = Seconds(c.t);
+    j["commit_rate_per_s"] = c.commit_rate;
+    j["latency_p50_ms"] = absl::ToDoubleMilliseconds(c.latency_p50);
+    j["latency_p99_ms"] = absl::ToDoubleMilliseconds(c.latency_p99);
+    j["rate_per_s"] = c.rate;
+    if (c.commit_within.has_value()) j["commit_within_s"] = Seconds(*c.commit_within);
+  }
   return out;
 }
 

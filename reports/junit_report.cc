@@ -54,10 +54,15 @@ std::string RenderJunitReport(const Report& report) {
   const bool expected = report.plan.beyond_fault_bound;
   int64_t violated = 0;
   for (const CheckResult& r : report.results) violated += r.holds() ? 0 : 1;
-  const int64_t failures = expected ? 0 : violated;
+  // An inconclusive run is one more test case, failed rather than skipped:
+  // it exits non-zero, and a failure is what every CI system lists first,
+  // where a skipped case would read "all passed" beside a red job.
+  const bool inconclusive = report.verdict() == Verdict::kInconclusive;
+  const int64_t failures = (expected ? 0 : violated) + (inconclusive ? 1 : 0);
   const int64_t skipped = expected ? violated : 0;
   const int64_t errors = report.harness_error.empty() ? 0 : 1;
-  const int64_t tests = static_cast<int64_t>(report.results.size()) + errors;
+  const int64_t tests =
+      static_cast<int64_t>(report.results.size()) + errors + (inconclusive ? 1 : 0);
 
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   absl::StrAppend(&out, "<testsuites", Attr("name", "turncoat"), Attr("tests", absl::StrCat(tests)),
@@ -96,6 +101,17 @@ std::string RenderJunitReport(const Report& report) {
                       "</failure>\n");
     }
     absl::StrAppend(&out, "    </testcase>\n");
+  }
+  if (inconclusive) {
+    const std::vector<std::string>& reasons = report.inconclusive_reasons;
+    std::string message = absl::StrCat("inconclusive: ", reasons.front());
+    if (reasons.size() > 1) absl::StrAppend(&message, " (and ", reasons.size() - 1, " more)");
+    std::string body;
+    for (const std::string& reason : reasons) absl::StrAppend(&body, "- ", reason, "\n");
+    absl::StrAppend(&out, "    <testcase", Attr("classname", suite), Attr("name", "conclusive"),
+                    Attr("time", "0"), ">\n      <failure", Attr("type", "inconclusive"),
+                    Attr("message", message), ">", XmlEscape(body),
+                    "</failure>\n    </testcase>\n");
   }
   if (errors != 0) {
     absl::StrAppend(&out, "    <testcase", Attr("classname", suite), Attr("name", "harness"),

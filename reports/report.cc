@@ -6,7 +6,10 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "harness/exit_codes.h"
+#include "reports/inconclusive.h"
 
 namespace turncoat {
 namespace {
@@ -28,6 +31,38 @@ size_t BucketOf(absl::Duration t, absl::Duration bucket, size_t buckets) {
   return std::min(static_cast<size_t>(i), buckets - 1);
 }
 
+std::string Secs(absl::Duration d) { return absl::StrFormat("%.3fs", absl::ToDoubleSeconds(d)); }
+
+// A warning per phase that started more than kLatePhaseWarning after its
+// planned time, or never started although the run went on past it.
+std::vector<std::string> PhaseTimingWarnings(const Plan& plan, const Report& report) {
+  std::vector<std::string> warnings;
+  if (!report.ready.has_value()) return warnings;
+  std::vector<bool> started(plan.timeline.size(), false);
+  for (const ReportFault& f : report.faults) {
+    const int phase = f.interval.phase;
+    if (phase < 0 || phase >= static_cast<int>(plan.timeline.size())) continue;
+    started[phase] = true;
+    const absl::Duration late = f.interval.start - *f.planned_start;
+    if (late <= kLatePhaseWarning) continue;
+    warnings.push_back(absl::StrCat(
+        "phase ", phase, " (", f.interval.adversary, ") started ", Secs(late),
+        " late: planned at ", Secs(*f.planned_start), " (ready at ", Secs(*report.ready),
+        " + at ", absl::FormatDuration(plan.timeline[phase].at), "), started at ",
+        Secs(f.interval.start), "; the controller could not keep to the timeline, which a busy "
+        "machine causes, so what the phase overlapped may differ from the plan"));
+  }
+  for (size_t i = 0; i < plan.timeline.size(); ++i) {
+    const absl::Duration planned = *report.ready + plan.timeline[i].at;
+    if (started[i] || report.length <= planned + kLatePhaseWarning) continue;
+    warnings.push_back(absl::StrCat("phase ", i, " (", plan.timeline[i].adversary,
+                                    ") never started although the run lasted until ",
+                                    Secs(report.length), ", past its planned start at ",
+                                    Secs(planned)));
+  }
+  return warnings;
+}
+
 }  // namespace
 
 absl::string_view VerdictName(Verdict verdict) {
@@ -40,6 +75,8 @@ absl::string_view VerdictName(Verdict verdict) {
       return "error";
     case Verdict::kExpectedViolation:
       return "expected-violation";
+    case Verdict::kInconclusive:
+      return "inconclusive";
   }
   return "error";
 }
@@ -53,6 +90,8 @@ int ExitCode(Verdict verdict) {
       return kExitViolation;
     case Verdict::kError:
       return kExitHarnessFailure;
+    case Verdict::kInconclusive:
+      return kExitInconclusive;
   }
   return kExitHarnessFailure;
 }
@@ -66,7 +105,9 @@ Verdict Report::verdict() const {
       return plan.beyond_fault_bound ? Verdict::kExpectedViolation : Verdict::kViolation;
     }
   }
-  return Verdict::kPass;
+  // A finding is a finding; only a run without one can have tested too
+  // little to pass.
+  return inconclusive_reasons.empty() ? Verdict::kPass : Verdict::kInconclusive;
 }
 
 Report BuildReport(const ReportInputs& in) {
@@ -84,13 +125,23 @@ Report BuildReport(const ReportInputs& in) {
   report.harness_error = in.harness_error;
   report.results = in.results;
 
+  if (history.cluster_ready().has_value()) report.ready = history.cluster_ready()->t;
+  report.calibration = history.calibration();
   for (FaultInterval& interval : history.FaultIntervals()) {
-    Params params;
+    ReportFault fault;
     if (interval.phase >= 0 && interval.phase < static_cast<int>(plan.timeline.size())) {
-      params = plan.timeline[interval.phase].params;
+      const Phase& phase = plan.timeline[interval.phase];
+      fault.params = phase.params;
+      if (report.ready.has_value()) {
+        fault.planned_start = *report.ready + phase.at;
+        fault.planned_end = *report.ready + phase.end();
+      }
     }
-    report.faults.push_back(ReportFault{std::move(interval), std::move(params)});
+    fault.interval = std::move(interval);
+    report.faults.push_back(std::move(fault));
   }
+  report.warnings = PhaseTimingWarnings(plan, report);
+  report.inconclusive_reasons = InconclusiveReasons(plan, history, in.results);
   report.exits = history.process_exits();
 
   // Statistics.

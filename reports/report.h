@@ -30,9 +30,12 @@ enum class Verdict {
   // system is run where no BFT protocol can be safe, so the violation is the
   // lesson, not a bug                                    (exit code 0)
   kExpectedViolation,
+  // Nothing is violated, but the run tested too little for that to mean
+  // anything (reports/inconclusive.h)                    (exit code 4)
+  kInconclusive,
 };
 
-// "pass", "fail", "error", "expected-violation"
+// "pass", "fail", "error", "expected-violation", "inconclusive"
 absl::string_view VerdictName(Verdict verdict);
 int ExitCode(Verdict verdict);
 
@@ -82,11 +85,20 @@ struct Series {
   std::vector<std::optional<absl::Duration>> latency_p99;
 };
 
-// A fault phase as it happened, with the parameters the plan gave it.
+// A fault phase as it happened, with the parameters the plan gave it and
+// when the plan meant it to start and end: the cluster's ready time plus
+// the phase's `at` (and `for`), unset when the history records no
+// ClusterReady.
 struct ReportFault {
   FaultInterval interval;
   Params params;
+  std::optional<absl::Duration> planned_start;
+  std::optional<absl::Duration> planned_end;
 };
+
+// A phase that starts later than this after its planned time is reported:
+// the run did not do what the plan says when it says.
+inline constexpr absl::Duration kLatePhaseWarning = absl::Milliseconds(250);
 
 struct Report {
   Plan plan;
@@ -97,6 +109,10 @@ struct Report {
 
   std::string started_at;  // wall-clock time of the run's start, RFC 3339
   absl::Duration length;   // the history's end
+  // When the cluster became ready (the plan's timeline counts from here).
+  std::optional<absl::Duration> ready;
+  // What `rate: auto` measured and chose.
+  std::optional<Calibration> calibration;
   bool history_truncated = false;
   std::string harness_error;  // non-empty: the run did not complete
 
@@ -108,6 +124,12 @@ struct Report {
   TraceCounts trace;
   Series series;
   std::vector<CheckResult> results;
+  // Why the run proves nothing even if every invariant holds; the verdict
+  // is inconclusive when there are any and nothing outranks them.
+  std::vector<std::string> inconclusive_reasons;
+  // What went differently from the plan without invalidating the run, one
+  // sentence each: a phase that started late or never.
+  std::vector<std::string> warnings;
 
   Verdict verdict() const;
 };

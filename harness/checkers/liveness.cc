@@ -1,12 +1,15 @@
 #include "harness/checkers/liveness.h"
 
 #include <algorithm>
+#include <optional>
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -126,6 +129,14 @@ class CommitIndex {
   absl::flat_hash_map<std::string, std::map<int, const Commit*>> first_;
 };
 
+// Where a value went, for a finding. A Submit through the system's own
+// client program names no replica (replica -1, program_client.h): the
+// program chose whom to ask.
+std::string SubmittedWhere(const Submit& s) {
+  return s.replica < 0 ? "submitted through the client program"
+                       : absl::StrCat("submitted to replica ", s.replica);
+}
+
 std::string Replicas(const std::vector<int>& replicas) {
   return absl::StrCat(replicas.size() == 1 ? "replica " : "replicas ",
                       absl::StrJoin(replicas, ", "));
@@ -148,6 +159,26 @@ Observation Stalled(const CommitIndex& commits, int replica, absl::Duration dead
   return Observation{deadline, "deadline", replica, std::nullopt, value, std::move(note)};
 }
 
+// The last `depth` distinct values submitted, by first submission time
+// (ties broken by value, so the choice does not depend on arrival order).
+std::set<std::string> LastSubmitted(const History& history, int depth) {
+  if (depth <= 0) return {};
+  std::map<std::string, absl::Duration> first;
+  for (const Submit& s : history.submits()) {
+    auto [it, inserted] = first.emplace(s.value, s.t);
+    if (!inserted) it->second = std::min(it->second, s.t);
+  }
+  std::vector<std::pair<absl::Duration, std::string>> order;
+  for (const auto& [value, t] : first) order.emplace_back(t, value);
+  std::sort(order.begin(), order.end());
+  std::set<std::string> last;
+  for (size_t i = order.size() > static_cast<size_t>(depth) ? order.size() - depth : 0;
+       i < order.size(); ++i) {
+    last.insert(order[i].second);
+  }
+  return last;
+}
+
 }  // namespace
 
 void CheckLiveness(const History& history, const CheckContext& context, CheckResult* result) {
@@ -161,33 +192,54 @@ void CheckLiveness(const History& history, const CheckContext& context, CheckRes
   const CommitIndex commits(history);
 
   std::set<std::tuple<int, int, std::string>> accepted;  // client, replica, value
+  // A client program acknowledges a value once it committed, so for its
+  // submissions only a refusal excuses: a value still unacknowledged at
+  // its deadline is exactly what liveness is about.
+  std::set<std::pair<int, std::string>> refused;  // client, value
   for (const Ack& a : history.acks()) {
     if (a.accepted) accepted.emplace(a.client, a.replica, a.value);
+    if (a.replica < 0 && !a.accepted && absl::StartsWith(a.error, kProgramRefusal)) {
+      refused.emplace(a.client, a.value);
+    }
   }
+  auto rejected = [&](const Submit& s) {
+    return s.replica < 0 ? refused.count({s.client, s.value}) != 0
+                         : accepted.count({s.client, s.replica, s.value}) == 0;
+  };
   std::vector<int> honest;
   for (int r = 0; r < context.n; ++r) {
     if (context.IsHonest(r)) honest.push_back(r);
   }
+  const std::set<std::string> pipelined = LastSubmitted(history, context.checks.pipeline_depth);
+  const std::string pipeline_reason =
+      absl::StrCat("last in the pipeline (pipeline_depth ", context.checks.pipeline_depth, ")");
 
-  // Steady state: the earliest qualifying submission of each value.
+  // Why a submission is not held to the bound, or nothing if it is.
+  auto excuse = [&](const Submit& s) -> std::optional<std::string> {
+    if (s.t + bound > end) return std::string(kLivenessTooLate);
+    if (rejected(s)) return std::string(kLivenessRejected);
+    if (!context.IsHonest(s.replica)) return std::string(kLivenessByzantineReceiver);
+    if (!faults.WithinBound(s.t, s.t + bound)) return std::string(kLivenessBeyondBound);
+    if (!faults.Healthy(s.replica, s.t, s.t + bound)) return std::string(kLivenessFaultyReceiver);
+    return std::nullopt;
+  };
+
+  // Steady state: the earliest qualifying submission of each value. A value
+  // with none is excused for the reason of its earliest submission.
   std::map<std::string, const Submit*> due;
-  size_t excused = 0;
-  size_t unjudged = 0;
+  std::map<std::string, const Submit*> first;
   for (const Submit& s : history.submits()) {
-    const bool qualifies = accepted.count({s.client, s.replica, s.value}) != 0 &&
-                           context.IsHonest(s.replica) && s.t + bound <= end &&
-                           faults.WithinBound(s.t, s.t + bound) &&
-                           faults.Healthy(s.replica, s.t, s.t + bound);
-    if (!qualifies) {
-      if (s.t + bound > end) {
-        ++unjudged;
-      } else {
-        ++excused;
-      }
-      continue;
-    }
-    const Submit*& first = due[s.value];
-    if (first == nullptr || s.t < first->t) first = &s;
+    const Submit*& earliest = first[s.value];
+    if (earliest == nullptr || s.t < earliest->t) earliest = &s;
+    if (pipelined.count(s.value) != 0 || excuse(s).has_value()) continue;
+    const Submit*& qualifying = due[s.value];
+    if (qualifying == nullptr || s.t < qualifying->t) qualifying = &s;
+  }
+  CheckCoverage coverage;
+  coverage.judged = static_cast<int64_t>(due.size());
+  for (const auto& [value, submit] : first) {
+    if (due.count(value) != 0) continue;
+    ++coverage.excused[pipelined.count(value) != 0 ? pipeline_reason : *excuse(*submit)];
   }
   size_t met = 0;
   for (const auto& [value, submit] : due) {
@@ -195,7 +247,9 @@ void CheckLiveness(const History& history, const CheckContext& context, CheckRes
     const absl::Duration live_from = std::max(absl::ZeroDuration(), submit->t - bound);
     std::vector<int> late;
     Finding finding;
-    finding.evidence.push_back(ObserveSubmit(*submit, "submitted and accepted"));
+    finding.evidence.push_back(ObserveSubmit(
+        *submit, submit->replica < 0 ? "submitted through the client program and acknowledged"
+                                     : "submitted and accepted"));
     for (int q : honest) {
       if (!faults.Healthy(q, live_from, deadline)) continue;
       const Commit* c = commits.First(value, q);
@@ -207,8 +261,8 @@ void CheckLiveness(const History& history, const CheckContext& context, CheckRes
       ++met;
       continue;
     }
-    finding.message = absl::StrCat(QuoteValue(value), ", submitted to replica ", submit->replica,
-                                   " at ", absl::FormatDuration(submit->t), ", did not commit at ",
+    finding.message = absl::StrCat(QuoteValue(value), ", ", SubmittedWhere(*submit), " at ",
+                                   absl::FormatDuration(submit->t), ", did not commit at ",
                                    Replicas(late), " within ", absl::FormatDuration(bound), " (by ",
                                    absl::FormatDuration(deadline),
                                    ") although the cluster stayed within its fault bound");
@@ -238,8 +292,8 @@ void CheckLiveness(const History& history, const CheckContext& context, CheckRes
         if (!faults.Healthy(q, healed, deadline) || commits.AnyIn(q, healed, deadline)) continue;
         const Submit* pending = nullptr;
         for (const Submit& s : history.submits()) {
-          if (s.t > healed || !context.IsHonest(s.replica) ||
-              accepted.count({s.client, s.replica, s.value}) == 0) {
+          if (s.t > healed || (s.replica >= 0 && !context.IsHonest(s.replica)) || rejected(s) ||
+              pipelined.count(s.value) != 0) {
             continue;
           }
           const Commit* c = commits.First(s.value, q);
@@ -263,11 +317,17 @@ void CheckLiveness(const History& history, const CheckContext& context, CheckRes
     }
   }
 
-  result->checked = absl::StrCat(due.size(), " values due within ", absl::FormatDuration(bound),
-                                 ", ", met, " committed in time everywhere; ", excused,
-                                 " submissions excused by faults, rejection or a Byzantine "
-                                 "receiver; ",
-                                 unjudged, " too close to the end to judge; ", recovery);
+  std::vector<std::string> excused;
+  for (const auto& [reason, count] : coverage.excused) {
+    excused.push_back(absl::StrCat(count, " ", reason));
+  }
+  result->checked = absl::StrCat(
+      due.size(), " values due within ", absl::FormatDuration(bound), ", ", met,
+      " committed in time everywhere; ",
+      excused.empty() ? "none excused" : absl::StrCat(coverage.excused_total(), " excused: ",
+                                                      absl::StrJoin(excused, ", ")),
+      "; ", recovery);
+  result->coverage = std::move(coverage);
 }
 
 namespace {

@@ -6,10 +6,19 @@ namespace turncoat {
 
 void CheckNoHonestCrash(const History& history, const CheckContext& context, CheckResult* result) {
   size_t honest_exits = 0;
+  size_t clean_shutdowns = 0;
   for (const ProcessExit& e : history.process_exits()) {
     if (!context.IsHonest(e.replica)) continue;
     ++honest_exits;
     if (e.requested) continue;
+    // Once turncoat has begun stopping the cluster, a replica may leave on
+    // its own because its peers are gone; the target says which statuses
+    // are such a shutdown rather than a crash.
+    if (history.run_end().has_value() && e.t >= history.run_end()->t &&
+        context.CleanShutdown(e)) {
+      ++clean_shutdowns;
+      continue;
+    }
     std::string how = "exited";
     if (e.signal.has_value()) {
       how = absl::StrCat("was killed by signal ", *e.signal);
@@ -26,6 +35,10 @@ void CheckNoHonestCrash(const History& history, const CheckContext& context, Che
   }
   result->checked = absl::StrCat(
       honest_exits, honest_exits == 1 ? " process exit" : " process exits", " of honest replicas");
+  if (clean_shutdowns > 0) {
+    absl::StrAppend(&result->checked, ", ", clean_shutdowns,
+                    " unasked after the run's end with a status the target calls clean (exit_ok)");
+  }
 }
 
 namespace {

@@ -65,6 +65,7 @@ TEST(EventJsonTest, EveryEventTypeRoundTrips) {
   stats.counters = {{"forwarded", 120}, {"dropped", 3}};
   const std::vector<Event> events = {
       RunStart{absl::ZeroDuration(), "2024-01-01T00:00:00Z"},
+      ClusterReady{absl::Microseconds(850)},
       Submit{absl::Milliseconds(1), 0, 2, "a"},
       Ack{absl::Milliseconds(2), 0, 2, "a", false, "unavailable"},
       Commit{absl::Milliseconds(3), 2, 1, "a"},
@@ -92,6 +93,19 @@ TEST(EventJsonTest, EveryEventTypeRoundTrips) {
   const ProcessExit& parsed = std::get<ProcessExit>(*exit_back);
   EXPECT_FALSE(parsed.exit_code.has_value());
   EXPECT_EQ(parsed.signal, 11);
+}
+
+TEST(EventJsonTest, SubmissionsThroughTheClientProgramKeepReplicaMinusOne) {
+  const std::string submit = EventToJson(Submit{absl::Seconds(1), 2, -1, "a"});
+  EXPECT_EQ(submit, R"({"client":2,"replica":-1,"t_us":1000000,"type":"submit","value":"a"})");
+  const std::string ack = EventToJson(Ack{absl::Seconds(2), 2, -1, "a", false, "refused: no"});
+  absl::StatusOr<Event> back = EventFromJson(submit);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(std::get<Submit>(*back).replica, -1);
+  back = EventFromJson(ack);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(std::get<Ack>(*back).replica, -1);
+  EXPECT_EQ(std::get<Ack>(*back).error, "refused: no");
 }
 
 TEST(EventJsonTest, MalformedEventsSayWhatIsWrong) {
@@ -139,6 +153,30 @@ TEST(EventLogTest, AppendedEventsReadBack) {
   absl::StatusOr<std::unique_ptr<EventLog>> again = EventLog::Create(path);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(std::string(again.status().message()), "cannot create " + path + ": File exists");
+  std::remove(path.c_str());
+}
+
+// The plan's timeline counts from the cluster's ready time, so the reports'
+// planned phase times rest on this line surviving the file.
+TEST(EventLogTest, ClusterReadyRoundTripsThroughTheFile) {
+  EXPECT_EQ(EventToJson(ClusterReady{absl::Microseconds(1234567)}),
+            R"({"t_us":1234567,"type":"cluster_ready"})");
+  const std::string path = TempPath("ready.jsonl");
+  std::remove(path.c_str());
+  {
+    absl::StatusOr<std::unique_ptr<EventLog>> log = EventLog::Create(path);
+    ASSERT_TRUE(log.ok()) << log.status();
+    ASSERT_TRUE((*log)->Append(RunStart{absl::ZeroDuration(), "2024-01-01T00:00:00Z"}).ok());
+    ASSERT_TRUE((*log)->Append(ClusterReady{absl::Microseconds(1234567)}).ok());
+    ASSERT_TRUE((*log)->Append(RunEnd{absl::Seconds(3)}).ok());
+  }
+  absl::StatusOr<LoadedHistory> loaded = ReadEventLog(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_TRUE(loaded->history.cluster_ready().has_value());
+  EXPECT_EQ(loaded->history.cluster_ready()->t, absl::Microseconds(1234567));
+  EXPECT_EQ(loaded->history.end(), absl::Seconds(3));
+  EXPECT_EQ(std::string(EventFromJson(R"({"type":"cluster_ready"})").status().message()),
+            "missing 't_us'");
   std::remove(path.c_str());
 }
 

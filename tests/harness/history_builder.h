@@ -3,10 +3,13 @@
 #ifndef TURNCOAT_TESTS_HARNESS_HISTORY_BUILDER_H_
 #define TURNCOAT_TESTS_HARNESS_HISTORY_BUILDER_H_
 
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "harness/checker.h"
 #include "harness/history.h"
 
@@ -18,8 +21,19 @@ class HistoryBuilder {
   HistoryBuilder& Submit(int64_t ms, int replica, const std::string& value, bool accepted = true,
                          int client = 0) {
     history_.Add(turncoat::Submit{absl::Milliseconds(ms), client, replica, value});
-    history_.Add(Ack{absl::Milliseconds(ms + 1), client, replica, value, accepted,
-                     accepted ? "" : "rejected"});
+    // A client program (replica -1) refuses with its fail line.
+    const std::string error =
+        accepted ? "" : replica < 0 ? absl::StrCat(kProgramRefusal, "fail ", value) : "rejected";
+    history_.Add(Ack{absl::Milliseconds(ms + 1), client, replica, value, accepted, error});
+    return *this;
+  }
+  // A client program's submission that was never acknowledged: its Ack,
+  // at the deadline `deadline_ms` later, says so.
+  HistoryBuilder& Unacknowledged(int64_t ms, const std::string& value, int64_t deadline_ms,
+                                 int client = 0) {
+    history_.Add(turncoat::Submit{absl::Milliseconds(ms), client, -1, value});
+    history_.Add(Ack{absl::Milliseconds(ms + deadline_ms), client, -1, value, false,
+                     "DEADLINE_EXCEEDED: no acknowledgement"});
     return *this;
   }
   HistoryBuilder& Commit(int64_t ms, int replica, uint64_t seq, const std::string& value) {
@@ -49,6 +63,12 @@ class HistoryBuilder {
   HistoryBuilder& Exit(int64_t ms, int replica, bool requested, std::optional<int> code,
                        std::optional<int> signal, const std::string& detail = "") {
     history_.Add(ProcessExit{absl::Milliseconds(ms), replica, requested, code, signal, detail});
+    return *this;
+  }
+  // The link's cumulative rule counters as of `ms`, e.g.
+  // {{"p0-omission-m0 matched", 12}, {"p0-omission-m0 applied", 12}}.
+  HistoryBuilder& Counters(int64_t ms, int from, int to, std::map<std::string, int64_t> counters) {
+    history_.Add(LinkStats{absl::Milliseconds(ms), from, to, std::move(counters)});
     return *this;
   }
   HistoryBuilder& End(int64_t ms) {

@@ -66,6 +66,19 @@ TEST_F(MatrixHoldsTest, AnUnfoundBugAnAccusedCorrectSystemAndABrokenRunAreProble
   EXPECT_TRUE(absl::StrContains(problems[2], "bug: no plan found it")) << problems[2];
 }
 
+// A run that tested too little clears nobody.
+TEST_F(MatrixHoldsTest, AnInconclusiveRunOfTheCorrectSystemIsAProblem) {
+  std::vector<std::string> problems;
+  EXPECT_FALSE(MatrixHolds(variants_, plans_,
+                           {Cell("correct", "a", "inconclusive"), Cell("correct", "b", "pass"),
+                            Cell("bug", "a", "violation", {"agreement"}), Cell("bug", "b", "pass")},
+                           &problems));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0],
+            "correct x a: inconclusive, the run tested too little to clear the correct system; "
+            "its reports say why, see runs/correct/a");
+}
+
 TEST(MatrixMarkdownTest, NamesTheInvariantAndTimeOrTheOutcome) {
   MatrixCell found;
   found.variant = "bug";

@@ -86,6 +86,51 @@ TEST(PlanLoaderTest, TraceIsOffUnlessAsked) {
   EXPECT_EQ(traced->trace_sample_every, 10u);
 }
 
+TEST(PlanLoaderTest, MinCommitsDefaultsToTenAndCanBeSet) {
+  absl::StatusOr<Plan> plan = ParsePlan(kPlan, kPath);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->expect.min_commits, 10);
+  for (const auto& [text, value] : {std::pair{"min_commits: 0", 0}, {"min_commits: 250", 250}}) {
+    absl::StatusOr<Plan> set = ParsePlan(
+        absl::StrReplaceAll(kPlan, {{"commit_within: 10s }\n",
+                                     absl::StrCat("commit_within: 10s }\n  ", text, "\n")}}),
+        kPath);
+    ASSERT_TRUE(set.ok()) << set.status();
+    EXPECT_EQ(set->expect.min_commits, value) << text;
+  }
+}
+
+TEST(PlanLoaderTest, AutoRateAndARelativeBoundLoad) {
+  absl::StatusOr<Plan> plan = ParsePlan(
+      absl::StrReplaceAll(kPlan, {{"{ rate: 50/s, clients: 4, value_bytes: 32 }",
+                                   "{ rate: auto, clients: 4, share: 0.3, warmup: 8s }"},
+                                  {"commit_within: 10s", "commit_within: 12x"}}),
+      kPath);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_TRUE(plan->workload.rate_auto);
+  EXPECT_DOUBLE_EQ(plan->workload.rate, 0);  // measured when the run warms up
+  EXPECT_DOUBLE_EQ(plan->workload.share, 0.3);
+  EXPECT_EQ(plan->workload.warmup, absl::Seconds(8));
+  EXPECT_FALSE(plan->expect.commit_within.has_value());
+  EXPECT_EQ(plan->expect.commit_within_factor, 12.0);
+
+  absl::StatusOr<Plan> defaults = ParsePlan(
+      absl::StrReplaceAll(kPlan, {{"rate: 50/s, ", "rate: auto, "}}), kPath);
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_DOUBLE_EQ(defaults->workload.share, 0.5);
+  EXPECT_EQ(defaults->workload.warmup, absl::Seconds(5));
+  EXPECT_EQ(defaults->expect.commit_within, absl::Seconds(10));  // a duration stays one
+
+  absl::StatusOr<Plan> tiny = ParsePlan(
+      absl::StrReplaceAll(kPlan, {{"rate: 50/s, ", "rate: auto, "},
+                                  {"commit_within: 10s", "commit_within: 0.5x"}}),
+      kPath);
+  ASSERT_FALSE(tiny.ok());
+  EXPECT_EQ(std::string(tiny.status().message()),
+            kPath + ":14:30: expect.liveness.commit_within: expected a factor such as 10x (1x to "
+                    "1000x) or a duration");
+}
+
 TEST(PlanLoaderTest, BeyondTheBoundOnPurposeIsAllowed) {
   absl::StatusOr<Plan> plan =
       ParsePlan(absl::StrReplaceAll(
@@ -183,6 +228,13 @@ INSTANTIATE_TEST_SUITE_P(
                 "5:1: unknown key 'sede'; expected one of: name, target, replicas, f, byzantine, "
                 "beyond_fault_bound, seed, duration, workload, timeline, expect, trace"},
         BadPlan{"seed: 7\n", "", "1:1: missing required key 'seed'"},
+        BadPlan{"value_bytes: 32 }", "value_bytes: 32, share: 0.5 }",
+                "7:61: workload.share: share goes with rate: auto; remove it"},
+        BadPlan{"rate: 50/s, clients: 4, value_bytes: 32 }", "rate: auto, warmup: 500ms }",
+                "7:33: workload.warmup: expected at least 1s: a shorter warm-up measures nothing"},
+        BadPlan{"commit_within: 10s", "commit_within: 10x",
+                "14:30: expect.liveness.commit_within: a bound relative to the measured commit "
+                "latency needs workload.rate: auto, which measures it; give a duration"},
         BadPlan{"target: ../targets/refbft.yaml", "target: ../targets/nope.yaml",
                 "2:9: target: no target file at " TURNCOAT_SOURCE_DIR
                 "/targets/nope.yaml; a relative path is relative to the plan's directory"},
@@ -222,7 +274,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "7:50: workload.value_bytes: expected an integer from 16 to 1048576; got '8'"},
         BadPlan{"clients: 4,", "client: 4,",
                 "7:25: workload: unknown key 'client'; expected one of: rate, clients, "
-                "value_bytes"},
+                "value_bytes, share, warmup"},
         BadPlan{"at: 30s, for: 5s", "at: 30s, for: 15s",
                 "10:21: timeline[1].for: the phase ends at 45s, after the run's duration of "
                 "40s; expected at + for <= duration"},
@@ -282,6 +334,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadPlan{"commit_within: 10s", "commit_within: 40s",
                 "14:30: expect.liveness.commit_within: expected a positive duration shorter "
                 "than the run's duration of 40s, or no commit could ever be due"},
+        BadPlan{"commit_within: 10s }\n", "commit_within: 10s }\n  min_commits: -1\n",
+                "15:16: expect.min_commits: expected an integer from 0 to 1000000000; got '-1'"},
+        BadPlan{"commit_within: 10s }\n", "commit_within: 10s }\n  min_commits: many\n",
+                "15:16: expect.min_commits: expected an integer from 0 to 1000000000; got "
+                "'many'"},
+        BadPlan{"commit_within: 10s }\n", "commit_within: 10s }\n  min_commit: 5\n",
+                "15:3: expect: unknown key 'min_commit'; expected one of: safety, liveness, "
+                "min_commits"},
         BadPlan{"name: p", "name: my plan",
                 "1:7: name: expected a name of letters, digits, '.', '_' and '-'"}));
 

@@ -174,6 +174,53 @@ TEST(HtmlReportTest, ExpectedViolationSaysWhyItIsExpected) {
   EXPECT_NE(doc.AllText().find("honest replicas disagree at seq 5"), std::string::npos);
 }
 
+TEST(HtmlReportTest, InconclusiveRunSaysWhyAtTheTop) {
+  const Report report = IdlePhaseSampleReport();
+  const XmlElement doc = ParseHtml(RenderHtmlReport(report));
+  ExpectSelfContained(doc);
+  const std::vector<const XmlElement*> headers = doc.FindAll("header");
+  ASSERT_EQ(headers.size(), 1u);
+  EXPECT_EQ(headers[0]->Attr("class"), "inconclusive");
+  const std::string text = headers[0]->AllText();
+  EXPECT_NE(text.find("INCONCLUSIVE: plan sample on refbft"), std::string::npos) << text;
+  EXPECT_NE(text.find("all 6 expected invariants hold, but the run tested too little for that "
+                      "to count"),
+            std::string::npos)
+      << text;
+  const std::vector<const XmlElement*> reasons = headers[0]->FindAll("li");
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0]->AllText(), report.inconclusive_reasons[0]);
+}
+
+TEST(HtmlReportTest, PassingRunHasNoReasonsOrWarnings) {
+  const std::string html = RenderHtmlReport(SampleReport(false));
+  EXPECT_EQ(html.find("id=\"inconclusive-reasons\""), std::string::npos);
+  EXPECT_EQ(html.find("id=\"warnings\""), std::string::npos);
+}
+
+// Warnings come right after the verdict, before the invariants.
+TEST(HtmlReportTest, ALatePhaseIsWarnedAboutAtTheTop) {
+  const Report report = LatePhaseSampleReport();
+  const XmlElement doc = ParseHtml(RenderHtmlReport(report));
+  const XmlElement* body = doc.FindAll("body")[0];
+  ASSERT_GE(body->children.size(), 3u);
+  EXPECT_EQ(body->children[0].name, "header");
+  EXPECT_EQ(body->children[1].Attr("id"), "warnings");
+  EXPECT_EQ(body->children[2].Attr("id"), "invariants");
+  const std::vector<const XmlElement*> items = body->children[1].FindAll("li");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]->AllText(), report.warnings[0]);
+}
+
+TEST(HtmlReportTest, PhasesShowPlannedBesideActualTimes) {
+  const XmlElement doc = ParseHtml(RenderHtmlReport(LatePhaseSampleReport()));
+  const std::vector<std::vector<std::string>> expected = {
+      {"phase", "adversary", "nodes", "planned", "actual", "start delay"},
+      {"0", "crash", "[1]", "4.600s to 7.600s", "5.000s to 8.000s", "0.400s"},
+  };
+  EXPECT_EQ(TableRows(doc, "timeline"), expected);
+}
+
 TEST(HtmlReportTest, OrdinaryFailureDoesNotClaimToBeExpected) {
   const XmlElement doc = ParseHtml(RenderHtmlReport(SampleReport(true)));
   EXPECT_EQ(doc.AllText().find("as expected beyond the fault bound"), std::string::npos);

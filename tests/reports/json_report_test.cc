@@ -46,7 +46,42 @@ TEST(JsonReportTest, HasEveryTopLevelField) {
   EXPECT_EQ(j["invariants"][5]["name"], "liveness");
   EXPECT_EQ(j["invariants"][5]["kind"], "liveness");
   EXPECT_EQ(j["invariants"][5]["holds"], true);
+  EXPECT_FALSE(j["invariants"][0].contains("coverage"));
+  // The crash of replica 1 (5 s to 8 s) beside Byzantine replica 3 takes
+  // the cluster beyond its bound for the values of 1 s to 7 s; the last
+  // three come within the bound of the end.
+  EXPECT_EQ(j["invariants"][5]["coverage"]["excused"],
+            json({{"submitted while the cluster was beyond its fault bound", 7},
+                  {"too close to the end of the run to judge", 3}}));
+  EXPECT_EQ(j["invariants"][5]["coverage"]["judged"], 8);
   EXPECT_TRUE(j["findings"].empty());
+}
+
+TEST(JsonReportTest, InconclusiveRunsSayWhy) {
+  const json clean = Parse(SampleReport(false));
+  EXPECT_EQ(clean["inconclusive_reasons"], json::array());
+  EXPECT_EQ(clean["warnings"], json::array());
+  EXPECT_EQ(clean["plan"]["expect"]["min_commits"], 10);
+  const Report report = IdlePhaseSampleReport();
+  const json j = Parse(report);
+  EXPECT_EQ(j["verdict"], "inconclusive");
+  EXPECT_EQ(j["exit_code"], 4);
+  ASSERT_EQ(j["inconclusive_reasons"].size(), 1u);
+  EXPECT_EQ(j["inconclusive_reasons"][0], report.inconclusive_reasons[0]);
+}
+
+TEST(JsonReportTest, FaultsShowPlannedBesideActualTimes) {
+  const json clean = Parse(SampleReport(false));
+  EXPECT_EQ(clean["run"]["ready_s"], 0.5);
+  const json& fault = clean["timeline"]["faults"][0];
+  EXPECT_EQ(fault["planned_start_s"], 5.0);
+  EXPECT_EQ(fault["planned_end_s"], 8.0);
+  EXPECT_EQ(fault["start_s"], 5.0);
+  const json late = Parse(LatePhaseSampleReport());
+  ASSERT_EQ(late["warnings"].size(), 1u);
+  EXPECT_EQ(late["warnings"][0].get<std::string>().substr(0, 36),
+            "phase 0 (crash) started 0.400s late:");
+  EXPECT_EQ(late["verdict"], "pass");
 }
 
 TEST(JsonReportTest, FaultsListTheirSteps) {

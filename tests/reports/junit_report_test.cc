@@ -96,6 +96,32 @@ TEST(JunitReportTest, ExpectedViolationsAreSkippedNotFailed) {
       << skipped[0]->text;
 }
 
+// Exit code 4 fails the CI job, so the report fails a test case too: one
+// named `conclusive`, listing every reason.
+TEST(JunitReportTest, InconclusiveRunFailsItsOwnTestCase) {
+  const Report report = IdlePhaseSampleReport();
+  ASSERT_EQ(report.verdict(), Verdict::kInconclusive);
+  const XmlElement doc = ParseJunit(report);
+  EXPECT_EQ(doc.Attr("tests"), "7");
+  EXPECT_EQ(doc.Attr("failures"), "1");
+  EXPECT_EQ(doc.Attr("errors"), "0");
+  const std::vector<const XmlElement*> cases = doc.FindAll("testcase");
+  ASSERT_EQ(cases.size(), 7u);
+  EXPECT_EQ(cases[6]->Attr("name"), "conclusive");
+  const std::vector<const XmlElement*> failures = cases[6]->FindAll("failure");
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0]->Attr("type"), "inconclusive");
+  EXPECT_EQ(failures[0]->Attr("message"), "inconclusive: " + report.inconclusive_reasons[0]);
+  EXPECT_EQ(failures[0]->text, "- " + report.inconclusive_reasons[0] + "\n");
+  for (size_t i = 0; i < 6; ++i) EXPECT_TRUE(cases[i]->FindAll("failure").empty());
+}
+
+// Beside a finding the reasons are not the verdict: no extra test case.
+TEST(JunitReportTest, AFailedRunHasNoInconclusiveTestCase) {
+  const XmlElement doc = ParseJunit(IdlePhaseSampleReport(/*diverge=*/true));
+  for (const XmlElement* tc : doc.FindAll("testcase")) EXPECT_NE(tc->Attr("name"), "conclusive");
+}
+
 TEST(JunitReportTest, HarnessFailureIsAnError) {
   Report report = SampleReport(false);
   report.harness_error = "agent <2> & friends died";

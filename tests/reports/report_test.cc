@@ -124,6 +124,111 @@ TEST(ReportTest, HarnessErrorOutranksAnExpectedViolation) {
   EXPECT_EQ(ExitCode(r.verdict()), 3);
 }
 
+TEST(ReportTest, APhaseThatNeverActedIsInconclusive) {
+  const Report r = IdlePhaseSampleReport();
+  for (const CheckResult& c : r.results) EXPECT_TRUE(c.holds()) << c.invariant;
+  ASSERT_EQ(r.inconclusive_reasons.size(), 1u);
+  EXPECT_EQ(r.inconclusive_reasons[0].substr(0, 73),
+            "phase 1 (omission on [3], 10.000s to 12.000s) never acted: its rules on 3");
+  EXPECT_EQ(r.verdict(), Verdict::kInconclusive);
+  EXPECT_EQ(VerdictName(r.verdict()), "inconclusive");
+  EXPECT_EQ(ExitCode(r.verdict()), 4);
+}
+
+// A finding is a finding; a failed harness outranks both.
+TEST(ReportTest, AViolationOrAHarnessErrorOutranksInconclusive) {
+  Report r = IdlePhaseSampleReport(/*diverge=*/true);
+  EXPECT_FALSE(r.inconclusive_reasons.empty());
+  EXPECT_EQ(r.verdict(), Verdict::kViolation);
+  r.plan.beyond_fault_bound = true;
+  EXPECT_EQ(r.verdict(), Verdict::kExpectedViolation);
+  r = IdlePhaseSampleReport();
+  r.harness_error = "interrupted";
+  EXPECT_EQ(r.verdict(), Verdict::kError);
+}
+
+TEST(ReportTest, FaultsCarryTheirPlannedTimes) {
+  const Report r = SampleReport(false);
+  ASSERT_EQ(r.ready, absl::Milliseconds(500));
+  ASSERT_EQ(r.faults.size(), 1u);
+  EXPECT_EQ(r.faults[0].planned_start, absl::Seconds(5));
+  EXPECT_EQ(r.faults[0].planned_end, absl::Seconds(8));
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST(ReportTest, APhaseThatStartedLateIsAWarning) {
+  const Report r = LatePhaseSampleReport();
+  EXPECT_EQ(r.faults[0].planned_start, absl::Milliseconds(4600));
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0].substr(0, 106),
+            "phase 0 (crash) started 0.400s late: planned at 4.600s (ready at 0.100s + at 4.5s), "
+            "started at 5.000s; the");
+  // Late, but not wrong: the verdict does not change.
+  EXPECT_EQ(r.verdict(), Verdict::kPass);
+}
+
+TEST(ReportTest, LateByNoMoreThanTheToleranceIsNoWarning) {
+  Plan plan;
+  plan.n = 1;
+  plan.duration = absl::Seconds(10);
+  plan.timeline.push_back(Phase{absl::Seconds(2), absl::Seconds(1), "pause", {0}, {}});
+  TargetSpec target;
+  const absl::Duration just_over = kLatePhaseWarning + absl::Milliseconds(1);
+  for (const auto& [late, warnings] : {std::pair{kLatePhaseWarning, 0u}, {just_over, 1u}}) {
+    History h;
+    h.Add(ClusterReady{absl::Seconds(1)});
+    h.Add(FaultStart{absl::Seconds(3) + late, 0, "pause", {0}});
+    h.Add(FaultEnd{absl::Seconds(4), 0});
+    h.Add(RunEnd{absl::Seconds(11)});
+    ReportInputs in;
+    in.plan = &plan;
+    in.target = &target;
+    in.history = &h;
+    EXPECT_EQ(BuildReport(in).warnings.size(), warnings) << late;
+  }
+}
+
+TEST(ReportTest, APhaseThatNeverStartedIsAWarning) {
+  Plan plan;
+  plan.n = 1;
+  plan.duration = absl::Seconds(10);
+  plan.timeline.push_back(Phase{absl::Seconds(2), absl::Seconds(1), "pause", {0}, {}});
+  TargetSpec target;
+  History h;
+  h.Add(ClusterReady{absl::Seconds(1)});
+  h.Add(RunEnd{absl::Seconds(11)});
+  ReportInputs in;
+  in.plan = &plan;
+  in.target = &target;
+  in.history = &h;
+  const Report r = BuildReport(in);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0],
+            "phase 0 (pause) never started although the run lasted until 11.000s, past its "
+            "planned start at 3.000s");
+}
+
+// Without the cluster's ready time nothing is planned, so nothing is late.
+TEST(ReportTest, WithoutClusterReadyThereAreNoPlannedTimes) {
+  Plan plan;
+  plan.n = 1;
+  plan.duration = absl::Seconds(10);
+  plan.timeline.push_back(Phase{absl::Seconds(2), absl::Seconds(1), "pause", {0}, {}});
+  TargetSpec target;
+  History h;
+  h.Add(FaultStart{absl::Seconds(9), 0, "pause", {0}});
+  h.Add(RunEnd{absl::Seconds(11)});
+  ReportInputs in;
+  in.plan = &plan;
+  in.target = &target;
+  in.history = &h;
+  const Report r = BuildReport(in);
+  EXPECT_FALSE(r.ready.has_value());
+  ASSERT_EQ(r.faults.size(), 1u);
+  EXPECT_FALSE(r.faults[0].planned_start.has_value());
+  EXPECT_TRUE(r.warnings.empty());
+}
+
 TEST(ReportTest, LatencyPercentilesUseNearestRank) {
   Plan plan;
   plan.n = 1;

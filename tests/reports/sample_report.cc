@@ -6,20 +6,36 @@
 namespace turncoat {
 namespace {
 
-Report BuildSample(bool diverge, const std::string& rogue_value, int f, bool beyond_fault_bound) {
+struct SampleOptions {
+  bool diverge = false;
+  std::string rogue_value = "rogue";
+  int f = 1;
+  bool beyond_fault_bound = false;
+  // When the cluster became ready; the crash phase is planned 4.5 s later.
+  absl::Duration ready = absl::Milliseconds(500);
+  // Adds an omission phase by replica 3 whose rules never match a message.
+  bool idle_phase = false;
+};
+
+Report BuildSample(const SampleOptions& options) {
+  const bool diverge = options.diverge;
   Plan plan;
   plan.name = "sample";
   plan.path = "plans/sample.yaml";
   plan.source_text = "name: sample\n";
   plan.target = "targets/refbft.yaml";
   plan.n = 4;
-  plan.f = f;
-  plan.beyond_fault_bound = beyond_fault_bound;
+  plan.f = options.f;
+  plan.beyond_fault_bound = options.beyond_fault_bound;
   plan.byzantine = {3};
   plan.seed = 7;
   plan.duration = absl::Seconds(20);
   plan.workload = Workload{10, 1, 32};
-  plan.timeline.push_back(Phase{absl::Seconds(5), absl::Seconds(3), "crash", {1}, {}});
+  plan.timeline.push_back(Phase{absl::Milliseconds(4500), absl::Seconds(3), "crash", {1}, {}});
+  if (options.idle_phase) {
+    plan.timeline.push_back(
+        Phase{absl::Milliseconds(9500), absl::Seconds(2), "omission", {3}, {{"drop", 1.0}}});
+  }
   plan.expect.safety = {"agreement", "prefix", "validity", "integrity", "no-honest-crash"};
   plan.expect.commit_within = absl::Seconds(5);
 
@@ -30,6 +46,7 @@ Report BuildSample(bool diverge, const std::string& rogue_value, int f, bool bey
 
   History h;
   h.Add(RunStart{absl::ZeroDuration(), "2024-05-01T12:00:00Z"});
+  h.Add(ClusterReady{options.ready});
   h.Add(TraceStart{absl::ZeroDuration(), 1});
   const auto message = [&h](int from, int to, const char* action, const char* rule) {
     h.Add(MessageFate{absl::Seconds(2), from, to, "/refbft.Replica/Vote",
@@ -63,7 +80,15 @@ Report BuildSample(bool diverge, const std::string& rogue_value, int f, bool bey
       if (r == 1 && i >= 5 && i < 8) continue;
       const bool rogue = diverge && r == 2 && i == 5;
       h.Add(Commit{t + absl::Milliseconds(200 + 10 * r), r, static_cast<uint64_t>(i),
-                   rogue ? rogue_value : value});
+                   rogue ? options.rogue_value : value});
+    }
+  }
+  if (options.idle_phase) {
+    h.Add(FaultStart{absl::Seconds(10), 1, "omission", {3}});
+    h.Add(FaultEnd{absl::Seconds(12), 1});
+    for (int to = 0; to < 3; ++to) {
+      h.Add(LinkStats{absl::Seconds(12), 3, to,
+                      {{"p1-omission-m0 matched", 0}, {"p1-omission-m0 applied", 0}}});
     }
   }
   h.Add(LinkStats{absl::Seconds(19), 0, 1, {{"forwarded", 100}, {"dropped", 2}}});
@@ -74,7 +99,7 @@ Report BuildSample(bool diverge, const std::string& rogue_value, int f, bool bey
   in.plan = &plan;
   in.target = &target;
   in.history = &h;
-  in.results = RunExpectedCheckers(plan, h);
+  in.results = RunExpectedCheckers(plan, target, h);
   in.versions = {{"turncoat", "test"}};
   return BuildReport(in);
 }
@@ -82,11 +107,31 @@ Report BuildSample(bool diverge, const std::string& rogue_value, int f, bool bey
 }  // namespace
 
 Report SampleReport(bool diverge, const std::string& rogue_value) {
-  return BuildSample(diverge, rogue_value, /*f=*/1, /*beyond_fault_bound=*/false);
+  SampleOptions options;
+  options.diverge = diverge;
+  options.rogue_value = rogue_value;
+  return BuildSample(options);
 }
 
 Report BeyondBoundSampleReport() {
-  return BuildSample(/*diverge=*/true, "rogue", /*f=*/2, /*beyond_fault_bound=*/true);
+  SampleOptions options;
+  options.diverge = true;
+  options.f = 2;
+  options.beyond_fault_bound = true;
+  return BuildSample(options);
+}
+
+Report IdlePhaseSampleReport(bool diverge) {
+  SampleOptions options;
+  options.diverge = diverge;
+  options.idle_phase = true;
+  return BuildSample(options);
+}
+
+Report LatePhaseSampleReport() {
+  SampleOptions options;
+  options.ready = absl::Milliseconds(100);
+  return BuildSample(options);
 }
 
 }  // namespace turncoat

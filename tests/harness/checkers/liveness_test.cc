@@ -27,9 +27,12 @@ TEST(LivenessTest, PromptCommitsEverywhereHold) {
   const CheckResult r = RunRegistered("liveness", h.history(), Context(4, {}, kBound));
   EXPECT_TRUE(r.holds());
   EXPECT_EQ(r.checked,
-            "2 values due within 5s, 2 committed in time everywhere; 0 submissions excused by "
-            "faults, rejection or a Byzantine receiver; 1 too close to the end to judge; no "
-            "fault phase to recover from");
+            "2 values due within 5s, 2 committed in time everywhere; 1 excused: 1 too close to "
+            "the end of the run to judge; no fault phase to recover from");
+  ASSERT_TRUE(r.coverage.has_value());
+  EXPECT_EQ(r.coverage->judged, 2);
+  EXPECT_EQ(r.coverage->excused,
+            (std::map<std::string, int64_t>{{kLivenessTooLate, 1}}));
 }
 
 TEST(LivenessTest, ReplicaThatNeverCommitsIsNamedWithItsLastCommit) {
@@ -69,8 +72,15 @@ TEST(LivenessTest, RejectedAndByzantineReceivedValuesAreNotDue) {
   h.End(20000);
   const CheckResult r = RunRegistered("liveness", h.history(), Context(4, {3}, kBound));
   EXPECT_TRUE(r.holds());
-  EXPECT_EQ(r.checked.substr(0, 60),
-            "0 values due within 5s, 0 committed in time everywhere; 2 su");
+  EXPECT_EQ(r.checked,
+            "0 values due within 5s, 0 committed in time everywhere; 2 excused: 1 rejected by "
+            "the replica they were sent to, 1 sent to a Byzantine replica; no fault phase to "
+            "recover from");
+  ASSERT_TRUE(r.coverage.has_value());
+  EXPECT_EQ(r.coverage->judged, 0);
+  EXPECT_EQ(r.coverage->excused,
+            (std::map<std::string, int64_t>{{kLivenessRejected, 1},
+                                            {kLivenessByzantineReceiver, 1}}));
 }
 
 TEST(LivenessTest, FaultsWithinTheBoundStillRequireTheOthersToCommit) {
@@ -97,6 +107,10 @@ TEST(LivenessTest, BeyondTheBoundValuesAreExcused) {
   h.End(20000);
   const CheckResult r = RunRegistered("liveness", h.history(), Context(4, {3}, kBound));
   EXPECT_TRUE(r.holds());
+  // Nothing was held to the bound, and the coverage says so and why.
+  ASSERT_TRUE(r.coverage.has_value());
+  EXPECT_EQ(r.coverage->judged, 0);
+  EXPECT_EQ(r.coverage->excused, (std::map<std::string, int64_t>{{kLivenessBeyondBound, 1}}));
 }
 
 TEST(LivenessTest, ReplicaThatJustRecoveredGetsOneBoundToCatchUp) {
@@ -182,7 +196,9 @@ TEST(LivenessTest, StepsChangeWhoIsFaultyWithinAPhase) {
   EXPECT_EQ(r.findings[0].message,
             "'late', submitted to replica 1 at 14s, did not commit at replica 0 within 5s (by "
             "19s) although the cluster stayed within its fault bound");
-  EXPECT_NE(r.checked.find("1 submissions excused"), std::string::npos) << r.checked;
+  EXPECT_NE(r.checked.find("1 excused: 1 submitted while the cluster was beyond its fault bound"),
+            std::string::npos)
+      << r.checked;
 }
 
 TEST(LivenessTest, WithoutStepsAPhasesNodesHoldThroughout) {
@@ -192,6 +208,93 @@ TEST(LivenessTest, WithoutStepsAPhasesNodesHoldThroughout) {
   h.End(25000);
   const CheckResult r = RunRegistered("liveness", h.history(), Context(4, {3}, kBound));
   EXPECT_EQ(r.violations, 2);  // the value, and recovery at replica 0
+}
+
+TEST(LivenessTest, ValuesThroughTheClientProgramAreJudgedAndNamedSo) {
+  HistoryBuilder h;
+  // Replica -1: the system's own client program picked the replicas.
+  h.Submit(1000, -1, "met").CommitAt(1500, kAll, 1, "met");
+  h.Submit(2000, -1, "p").CommitAt(2500, {0, 1, 2}, 2, "p");
+  h.Submit(3000, -1, "refused", /*accepted=*/false);
+  // Never acknowledged, never committed: exactly what liveness is about,
+  // not an excuse.
+  h.Unacknowledged(4000, "stalled", 3000);
+  h.End(20000);
+  const CheckResult r = RunRegistered("liveness", h.history(), Context(4, {}, kBound));
+  ASSERT_EQ(r.violations, 2);
+  EXPECT_EQ(r.findings[1].message,
+            "'stalled', submitted through the client program at 4s, did not commit at replicas "
+            "0, 1, 2, 3 within 5s (by 9s) although the cluster stayed within its fault bound");
+  const Finding& f = r.findings[0];
+  EXPECT_EQ(f.message,
+            "'p', submitted through the client program at 2s, did not commit at replica 3 "
+            "within 5s (by 7s) although the cluster stayed within its fault bound");
+  ASSERT_EQ(f.evidence.size(), 2u);
+  EXPECT_EQ(f.evidence[0].event, "submit");
+  EXPECT_EQ(f.evidence[0].replica, -1);
+  EXPECT_EQ(f.evidence[0].note, "submitted through the client program and acknowledged");
+  EXPECT_EQ(r.checked.substr(0, 55), "3 values due within 5s, 1 committed in time everywhere;")
+      << r.checked;
+}
+
+// A chained protocol commits a block only once k later ones arrive: the
+// last k values of the run are never due.
+TEST(LivenessTest, TheLastValuesOfAPipelineAreNotDue) {
+  HistoryBuilder h;
+  h.Submit(1000, 0, "a").CommitAt(1500, kAll, 1, "a");
+  h.Submit(2000, 0, "b").CommitAt(2500, kAll, 2, "b");
+  h.Submit(3000, 0, "c");  // would be committed by later blocks
+  h.Submit(3500, 1, "d");
+  h.Submit(3600, 2, "c");  // a resubmission does not make "c" later
+  h.End(20000);
+  CheckContext context = Context(4, {}, kBound);
+  EXPECT_EQ(RunRegistered("liveness", h.history(), context).violations, 2);
+  context.checks.pipeline_depth = 2;
+  const CheckResult r = RunRegistered("liveness", h.history(), context);
+  EXPECT_TRUE(r.holds()) << r.checked;
+  ASSERT_TRUE(r.coverage.has_value());
+  EXPECT_EQ(r.coverage->judged, 2);
+  EXPECT_EQ(r.coverage->excused,
+            (std::map<std::string, int64_t>{{"last in the pipeline (pipeline_depth 2)", 2}}));
+  EXPECT_NE(r.checked.find("2 excused: 2 last in the pipeline (pipeline_depth 2)"),
+            std::string::npos)
+      << r.checked;
+  // Depth 1 excuses only "d", the last value submitted.
+  context.checks.pipeline_depth = 1;
+  const CheckResult one = RunRegistered("liveness", h.history(), context);
+  ASSERT_EQ(one.violations, 1);
+  EXPECT_EQ(one.findings[0].evidence[0].value, "c");
+}
+
+// Nor is a pipeline's tail pending for the recovery rule.
+TEST(LivenessTest, APipelinesTailIsNotPendingAfterTheLastFault) {
+  HistoryBuilder h;
+  h.Fault(1000, 2000, 0, "omission", {});
+  h.Submit(500, 0, "a").CommitAt(600, kAll, 1, "a");
+  h.Submit(1500, 0, "tail");
+  h.End(20000);
+  CheckContext context = Context(4, {}, kBound);
+  context.checks.pipeline_depth = 1;
+  EXPECT_TRUE(RunRegistered("liveness", h.history(), context).holds());
+  // Without the pipeline: the value is late everywhere, and commits did not
+  // resume at any of the four replicas.
+  context.checks.pipeline_depth = 0;
+  EXPECT_EQ(RunRegistered("liveness", h.history(), context).violations, 5);
+}
+
+// One value sent to several replicas is due if any submission qualifies,
+// and otherwise excused once, for its earliest submission's reason.
+TEST(LivenessTest, CoverageCountsValuesNotSubmissions) {
+  HistoryBuilder h;
+  h.Fault(0, 10000, 0, "pause", {1});
+  h.Submit(1000, 1, "a").Submit(1000, 0, "a", /*accepted=*/true, /*client=*/1);
+  h.CommitAt(1200, {0, 2, 3}, 1, "a");
+  h.Submit(2000, 1, "b").Submit(2500, 3, "b", /*accepted=*/false, /*client=*/1);
+  h.End(20000);
+  const CheckResult r = RunRegistered("liveness", h.history(), Context(4, {}, kBound));
+  ASSERT_TRUE(r.coverage.has_value());
+  EXPECT_EQ(r.coverage->judged, 1);
+  EXPECT_EQ(r.coverage->excused, (std::map<std::string, int64_t>{{kLivenessFaultyReceiver, 1}}));
 }
 
 }  // namespace

@@ -41,5 +41,54 @@ TEST(NoHonestCrashTest, ByzantineReplicasMayDie) {
   EXPECT_TRUE(RunRegistered("no-honest-crash", h.history(), Context(4, {3})).holds());
 }
 
+// After the run's end turncoat is stopping the cluster: a replica whose
+// peers went first may leave on its own, with a status the target calls
+// clean (exit_ok, by default 0 and 128 + SIGTERM).
+TEST(NoHonestCrashTest, ACleanExitOnItsOwnAfterTheRunsEndIsNoCrash) {
+  HistoryBuilder h;
+  h.End(20000);
+  h.Exit(20100, 0, /*requested=*/false, 0, std::nullopt);
+  h.Exit(20200, 1, false, std::nullopt, 15);
+  h.Exit(20300, 2, true, std::nullopt, 9);
+  const CheckResult r = RunRegistered("no-honest-crash", h.history(), Context(4));
+  EXPECT_TRUE(r.holds());
+  EXPECT_EQ(r.checked,
+            "3 process exits of honest replicas, 2 unasked after the run's end with a status "
+            "the target calls clean (exit_ok)");
+}
+
+TEST(NoHonestCrashTest, AnyOtherStatusAfterTheRunsEndIsStillACrash) {
+  HistoryBuilder h;
+  h.End(20000);
+  h.Exit(20100, 0, false, 1, std::nullopt, "panic: peer gone");
+  h.Exit(20200, 1, false, std::nullopt, 11);  // 128 + 11 = 139
+  const CheckResult r = RunRegistered("no-honest-crash", h.history(), Context(4));
+  ASSERT_EQ(r.violations, 2);
+  EXPECT_EQ(r.findings[0].message,
+            "honest replica 0 exited with code 1 at 20.1s without the harness stopping it");
+}
+
+TEST(NoHonestCrashTest, TheTargetSaysWhichStatusesAreClean) {
+  HistoryBuilder h;
+  h.End(20000);
+  h.Exit(20100, 0, false, 1, std::nullopt);
+  h.Exit(20200, 1, false, std::nullopt, 2);  // SIGINT: 130
+  CheckContext context = Context(4);
+  context.checks.exit_ok = {1, 130};
+  EXPECT_TRUE(RunRegistered("no-honest-crash", h.history(), context).holds());
+  context.checks.exit_ok = {};
+  EXPECT_EQ(RunRegistered("no-honest-crash", h.history(), context).violations, 2);
+}
+
+// Before the run's end a clean status is still an exit nobody asked for,
+// and without a RunEnd the run never ended.
+TEST(NoHonestCrashTest, BeforeTheRunsEndACleanStatusIsStillACrash) {
+  HistoryBuilder h;
+  h.Exit(5000, 0, false, 0, std::nullopt);
+  EXPECT_EQ(RunRegistered("no-honest-crash", h.history(), Context(4)).violations, 1);
+  h.End(20000);
+  EXPECT_EQ(RunRegistered("no-honest-crash", h.history(), Context(4)).violations, 1);
+}
+
 }  // namespace
 }  // namespace turncoat

@@ -1,0 +1,239 @@
+#include "reports/inconclusive.h"
+
+#include <cmath>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace turncoat {
+namespace {
+
+// adversaries/twins.h: the adversary's name, and the id prefix of the rules
+// that keep a twin silent outside its phases. The reports do not link the
+// adversaries, so the names are repeated here.
+constexpr char kTwins[] = "twins";
+constexpr char kTwinDormantRule[] = "twin-dormant-";
+
+std::string Secs(absl::Duration d) { return absl::StrFormat("%.3fs", absl::ToDoubleSeconds(d)); }
+
+std::string Plural(int64_t count, absl::string_view noun) {
+  return absl::StrCat(count, " ", noun, count == 1 ? "" : "s");
+}
+
+// "phase 1 (omission on [2], 5.020s to 17.010s)"
+std::string PhaseLabel(const FaultInterval& phase) {
+  std::string label = absl::StrCat("phase ", phase.phase, " (", phase.adversary);
+  if (!phase.nodes.empty()) absl::StrAppend(&label, " on [", absl::StrJoin(phase.nodes, ", "), "]");
+  absl::StrAppend(&label, ", ", Secs(phase.start), " to ", Secs(phase.end), ")");
+  return label;
+}
+
+// A link_stats counter name, "<rule> <counter>": the rule and the counter.
+std::pair<absl::string_view, absl::string_view> SplitCounter(absl::string_view name) {
+  const size_t space = name.find(' ');
+  if (space == absl::string_view::npos) return {name, ""};
+  return {name.substr(0, space), name.substr(space + 1)};
+}
+
+// What one phase's rules did, summed over its links.
+struct RuleTotals {
+  int links = 0;
+  int64_t matched = 0;
+  int64_t applied = 0;
+  int64_t rewrite_errors = 0;
+};
+
+// Each link's last counters: they are cumulative and keep every rule the
+// link has had.
+std::map<std::pair<int, int>, const LinkStats*> FinalLinkStats(const History& history) {
+  std::map<std::pair<int, int>, const LinkStats*> last;
+  for (const LinkStats& l : history.link_stats()) {
+    const LinkStats*& kept = last[{l.from, l.to}];
+    if (kept == nullptr || l.t >= kept->t) kept = &l;
+  }
+  return last;
+}
+
+// The totals of the rules whose ids start with "p<phase>-"; nullopt when
+// the phase had no rule on any link.
+std::optional<RuleTotals> PhaseRules(
+    int phase, const std::map<std::pair<int, int>, const LinkStats*>& final_stats) {
+  const std::string prefix = absl::StrCat("p", phase, "-");
+  RuleTotals totals;
+  for (const auto& [link, stats] : final_stats) {
+    bool on_link = false;
+    for (const auto& [name, count] : stats->counters) {
+      const auto [rule, counter] = SplitCounter(name);
+      if (!absl::StartsWith(rule, prefix)) continue;
+      on_link = true;
+      if (counter == "matched") totals.matched += count;
+      if (counter == "applied") totals.applied += count;
+      if (counter == "rewrite errors") totals.rewrite_errors += count;
+    }
+    totals.links += on_link ? 1 : 0;
+  }
+  if (totals.links == 0) return std::nullopt;
+  return totals;
+}
+
+std::optional<std::string> RulePhaseShortfall(const FaultInterval& phase, const RuleTotals& rules) {
+  if (rules.applied > 0) return std::nullopt;
+  const std::string head = absl::StrCat(PhaseLabel(phase), " never acted: its rules on ",
+                                        Plural(rules.links, "link"));
+  if (rules.matched == 0) {
+    return absl::StrCat(head,
+                        " matched no message, so the fault changed nothing; check that the "
+                        "phase's nodes were sending while it lasted and that its `to` and "
+                        "`messages` parameters name traffic the target sends");
+  }
+  if (rules.rewrite_errors > 0) {
+    return absl::StrCat(head, " matched ", Plural(rules.matched, "message"),
+                        " but every rewrite failed (", rules.rewrite_errors,
+                        " rewrite errors), so each message passed unchanged; check that the "
+                        "target's message model (protocol.messages) describes the fields this "
+                        "adversary rewrites");
+  }
+  return absl::StrCat(head, " matched ", Plural(rules.matched, "message"),
+                      " but applied their action to none of them; raise the phase's "
+                      "`probability` if it has one, or lengthen the phase");
+}
+
+// See the header: a twins phase acted when its twins' dormant drops,
+// recorded as the phase lifted them, had been matching messages.
+std::optional<std::string> TwinsPhaseShortfall(const FaultInterval& phase, const Plan& plan,
+                                               const History& history) {
+  std::vector<int> silent;
+  bool recorded = false;
+  for (int r : phase.nodes) {
+    const int twin = plan.n + r;
+    // The first counters of each of the twin's links within the phase.
+    std::map<int, const LinkStats*> at_start;
+    for (const LinkStats& l : history.link_stats()) {
+      if (l.from != twin || l.t < phase.start || l.t > phase.end) continue;
+      const LinkStats*& kept = at_start[l.to];
+      if (kept == nullptr || l.t < kept->t) kept = &l;
+    }
+    int64_t matched = 0;
+    for (const auto& [to, stats] : at_start) {
+      for (const auto& [name, count] : stats->counters) {
+        const auto [rule, counter] = SplitCounter(name);
+        if (absl::StartsWith(rule, kTwinDormantRule) && counter == "matched") matched += count;
+      }
+    }
+    recorded |= !at_start.empty();
+    if (matched == 0) silent.push_back(r);
+  }
+  if (silent.size() < phase.nodes.size() || phase.nodes.empty()) return std::nullopt;
+  const std::string whose =
+      absl::StrCat(silent.size() == 1 ? "the twin of replica " : "the twins of replicas ",
+                   absl::StrJoin(silent, ", "));
+  const std::string hint =
+      "; check that the twin's replica started and kept up with the run (its output is in "
+      "its agent's directory in the run directory)";
+  if (!recorded) {
+    return absl::StrCat(PhaseLabel(phase), " never acted: nothing records ", whose,
+                        " sending when the phase began (no counters of its links at the "
+                        "phase's start), so no replica is known to have heard it",
+                        hint);
+  }
+  return absl::StrCat(PhaseLabel(phase), " never acted: ", whose,
+                      " sent nothing to the replicas that hear it before the phase let its "
+                      "messages through (its dormant drops matched no message), so that group "
+                      "heard no second version of the replica",
+                      hint);
+}
+
+void PhaseShortfalls(const Plan& plan, const History& history, std::vector<std::string>* out) {
+  const auto final_stats = FinalLinkStats(history);
+  for (const FaultInterval& phase : history.FaultIntervals()) {
+    const std::optional<RuleTotals> rules = PhaseRules(phase.phase, final_stats);
+    std::optional<std::string> shortfall;
+    if (phase.adversary == kTwins) {
+      shortfall = TwinsPhaseShortfall(phase, plan, history);
+    } else if (rules.has_value()) {
+      shortfall = RulePhaseShortfall(phase, *rules);
+    }
+    if (shortfall.has_value()) out->push_back(*std::move(shortfall));
+  }
+}
+
+void CommitShortfalls(const Plan& plan, const History& history, std::vector<std::string>* out) {
+  const int64_t minimum = plan.expect.min_commits;
+  if (minimum <= 0) return;
+  std::set<std::string> submitted;
+  for (const Submit& s : history.submits()) submitted.insert(s.value);
+  std::set<std::string> committed;
+  for (const Commit& c : history.commits()) {
+    if (c.replica >= 0 && c.replica < plan.n && !plan.IsByzantine(c.replica)) {
+      committed.insert(c.value);
+    }
+  }
+  if (submitted.empty() && committed.empty()) {
+    out->push_back(absl::StrCat("no client value was submitted and no honest replica committed "
+                                "anything in the run's ",
+                                Secs(history.end()),
+                                "; check the target's `client` section (each ack in "
+                                "history.jsonl carries its call's error)"));
+  } else if (committed.empty()) {
+    out->push_back(absl::StrCat(
+        "no honest replica committed anything in the run's ", Secs(history.end()), " (",
+        Plural(static_cast<int64_t>(submitted.size()), "value"),
+        " submitted), so no invariant was put to the test; check the target's `commits` "
+        "section (how turncoat reads commits from a replica's output) against the replicas' "
+        "output in the run directory"));
+  } else if (static_cast<int64_t>(committed.size()) < minimum) {
+    out->push_back(absl::StrCat(
+        "only ", committed.size(), " distinct values committed at honest replicas (",
+        submitted.size(), " submitted), fewer than expect.min_commits = ", minimum,
+        "; lengthen the run or raise the workload's rate, or lower expect.min_commits if the "
+        "plan means to test so little"));
+  }
+  const double planned = plan.workload.rate * absl::ToDoubleSeconds(plan.duration);
+  if (planned < static_cast<double>(minimum)) {
+    out->push_back(absl::StrCat(
+        "the plan submits about ", static_cast<int64_t>(std::floor(planned)),
+        " values (workload.rate ", plan.workload.rate, "/s for ",
+        absl::FormatDuration(plan.duration), "), fewer than expect.min_commits = ", minimum,
+        ", so it can never pass; raise workload.rate or duration, or lower expect.min_commits"));
+  }
+}
+
+void LivenessShortfall(const Plan& plan, const std::vector<CheckResult>& results,
+                       std::vector<std::string>* out) {
+  if (!plan.expect.commit_within.has_value()) return;
+  for (const CheckResult& r : results) {
+    if (r.kind != InvariantKind::kLiveness || !r.coverage.has_value()) continue;
+    const CheckCoverage& coverage = *r.coverage;
+    const int64_t excused = coverage.excused_total();
+    // With nothing submitted the commit shortfall already says so.
+    if (coverage.judged > 0 || excused == 0) continue;
+    std::vector<std::string> why;
+    for (const auto& [reason, count] : coverage.excused) {
+      why.push_back(absl::StrCat(count, " ", reason));
+    }
+    out->push_back(absl::StrCat(
+        "liveness judged no value: all ", Plural(excused, "submitted value"), " were excused (",
+        absl::StrJoin(why, ", "), "), so commit_within = ",
+        absl::FormatDuration(*plan.expect.commit_within),
+        " was never put to the test; leave time within the fault bound after the faults, "
+        "lengthen the run or shorten commit_within"));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> InconclusiveReasons(const Plan& plan, const History& history,
+                                             const std::vector<CheckResult>& results) {
+  std::vector<std::string> reasons;
+  PhaseShortfalls(plan, history, &reasons);
+  CommitShortfalls(plan, history, &reasons);
+  LivenessShortfall(plan, results, &reasons);
+  return reasons;
+}
+
+}  // namespace turncoat

@@ -1,0 +1,49 @@
+// Inconclusive runs: why a run that found no violation still proves
+// nothing, so that it is not reported as a pass.
+//
+// A run passes only if it tested something: its faults acted, values
+// committed, and (when the plan expects liveness) some value was held to
+// the bound. InconclusiveReasons() reads the history, the plan and the
+// checker results and returns one sentence per shortfall, naming the phase,
+// replicas and numbers and saying what to change. It is a pure function;
+// the verdict (reports/report.h) ranks a violation above it and a harness
+// error above both.
+//
+// What "acted" means per phase:
+//  * A phase with rules on links (their ids start with "p<phase>-", see the
+//    `link_stats` counters) acted when some rule of it applied its action
+//    to a message. A rewrite that fails passes the message intact and is
+//    counted as a rewrite error, not as applied, so a phase whose every
+//    rewrite failed did not act.
+//  * A `twins` phase acts through its twin's traffic, which passes with no
+//    rule at all while the phase lets it through, so no counter shows it.
+//    What the history does show is the twin's dormant drops
+//    ("twin-dormant-*", on the links from the twin, id n + r, to the group
+//    that hears it) as the phase removes them: if they had been matching
+//    the twin's messages up to that moment, the twin was alive and talking
+//    to that group, and from then on its traffic passed. A twins phase
+//    acted when those counters, recorded at its start, matched a message.
+//  * A phase without link counters (crash, pause, restart act on
+//    processes) always acts.
+#ifndef TURNCOAT_REPORTS_INCONCLUSIVE_H_
+#define TURNCOAT_REPORTS_INCONCLUSIVE_H_
+
+#include <string>
+#include <vector>
+
+#include "harness/checker.h"
+#include "harness/history.h"
+#include "harness/plan.h"
+
+namespace turncoat {
+
+// Every reason the run is inconclusive, in a stable order (phases by
+// index, then commits, then liveness); empty when it tested enough. The
+// reasons hold whatever the results say: ranking them against violations
+// is the verdict's job.
+std::vector<std::string> InconclusiveReasons(const Plan& plan, const History& history,
+                                             const std::vector<CheckResult>& results);
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_REPORTS_INCONCLUSIVE_H_
