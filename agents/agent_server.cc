@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "agents/external_codec.h"
+#include "agents/control_specs.h"
 #include "agents/link_proxy.h"
 #include "agents/message_codec.h"
 #include "agents/message_model.h"
@@ -100,122 +100,6 @@ void ToProto(const RuleStats& s, v1::RuleStat* out) {
   out->set_rewrite_errors(s.rewrite_errors);
   out->set_hold_overflows(s.hold_overflows);
   out->set_held_now(s.held_now);
-}
-
-absl::StatusOr<RuleSpec> ToRuleSpec(const v1::Rule& r) {
-  RuleSpec spec;
-  spec.id = r.id();
-  if (r.has_from()) spec.from = r.from();
-  if (r.has_to()) spec.to = r.to();
-  spec.method = r.method();
-  spec.method_regex = r.method_regex();
-  if (r.has_direction()) {
-    spec.direction = r.direction() == v1::REQUEST ? Direction::kRequest : Direction::kResponse;
-  }
-  spec.message_type = r.message_type();
-  spec.kinds.assign(r.kinds().begin(), r.kinds().end());
-  if (r.has_probability()) spec.probability = r.probability();
-  for (const v1::FieldMatch& f : r.fields()) {
-    FieldMatch m;
-    m.path = f.path();
-    m.op = static_cast<FieldMatch::Op>(f.op());
-    m.values.assign(f.values().begin(), f.values().end());
-    m.min = f.min();
-    m.max = f.max();
-    spec.fields.push_back(std::move(m));
-  }
-  const v1::Action& a = r.action();
-  ActionSpec& act = spec.action;
-  act.kind = static_cast<ActionKind>(a.kind());
-  act.delay = absl::Milliseconds(a.delay_ms());
-  act.jitter = absl::Milliseconds(a.jitter_ms());
-  if (a.duplicates() > 0) act.duplicates = static_cast<int>(a.duplicates());
-  if (a.hold_count() > 0) act.hold_count = static_cast<int>(a.hold_count());
-  if (a.hold_ms() > 0) act.hold_time = absl::Milliseconds(a.hold_ms());
-  act.order = a.shuffle() ? ActionSpec::Order::kShuffle : ActionSpec::Order::kReverse;
-  act.payload = a.payload();
-  act.rewriter = a.rewriter();
-  act.params.insert(a.params().begin(), a.params().end());
-  return spec;
-}
-
-absl::StatusOr<PayloadCodecKind> ToCodecKind(const std::string& name) {
-  if (name.empty()) return PayloadCodecKind::kNone;
-  if (name == "protobuf") return PayloadCodecKind::kProtobuf;
-  if (name == "json") return PayloadCodecKind::kJson;
-  if (name == "opaque") return PayloadCodecKind::kOpaque;
-  if (name == "external") return PayloadCodecKind::kExternal;
-  return absl::InvalidArgumentError(absl::StrCat("unknown payload codec '", name, "'"));
-}
-
-absl::StatusOr<SignatureText> ToSignatureText(const std::string& name) {
-  if (name.empty() || name == "raw") return SignatureText::kRaw;
-  if (name == "hex") return SignatureText::kHex;
-  if (name == "base64") return SignatureText::kBase64;
-  return absl::InvalidArgumentError(absl::StrCat("unknown signature text encoding '", name, "'"));
-}
-
-absl::StatusOr<MessageModelSpec> ToModelSpec(const v1::MessageModel& m) {
-  MessageModelSpec spec;
-  spec.replica_ids.assign(m.replica_ids().begin(), m.replica_ids().end());
-  if (!m.key_scheme().empty()) {
-    auto scheme = ParseKeyScheme(m.key_scheme());
-    if (!scheme.ok()) return scheme.status();
-    spec.key_scheme = *scheme;
-  }
-  if (!m.private_encoding().empty()) {
-    auto encoding = ParseKeyEncoding(m.private_encoding());
-    if (!encoding.ok()) return encoding.status();
-    spec.private_encoding = *encoding;
-  }
-  spec.signature_encoding = DefaultSignatureEncoding(spec.key_scheme);
-  if (!m.signature_encoding().empty()) {
-    auto encoding = ParseSignatureEncoding(m.signature_encoding());
-    if (!encoding.ok()) return encoding.status();
-    spec.signature_encoding = *encoding;
-  }
-  for (const v1::MessageKind& k : m.messages()) {
-    MessageKindSpec kind;
-    kind.methods.assign(k.methods().begin(), k.methods().end());
-    kind.kind = k.kind();
-    kind.kind_oneof = k.kind_oneof();
-    kind.kind_field = k.kind_field();
-    kind.sender = k.sender();
-    kind.sender_also.assign(k.sender_also().begin(), k.sender_also().end());
-    kind.signature = k.signature();
-    kind.signature_covers = k.signature_covers();
-    auto text = ToSignatureText(k.signature_text());
-    if (!text.ok()) return text.status();
-    kind.signature_text = *text;
-    kind.payload = k.payload();
-    auto codec = ToCodecKind(k.payload_codec());
-    if (!codec.ok()) return codec.status();
-    kind.payload_codec = *codec;
-    kind.payload_type = k.payload_type();
-    kind.payload_external = k.payload_external();
-    kind.values = k.values();
-    for (const auto& part : k.round()) kind.round.emplace_back(part.paths().begin(), part.paths().end());
-    spec.messages.push_back(std::move(kind));
-  }
-  return spec;
-}
-
-// Declares the protobuf payload of `kind` embedded in its request type.
-absl::Status DeclareEmbedded(MessageCodec& codec, const MessageKindSpec& kind) {
-  const google::protobuf::Descriptor* outer = codec.TypeOf(kind.methods[0], Direction::kRequest);
-  if (outer == nullptr) return absl::NotFoundError(absl::StrCat("no method ", kind.methods[0]));
-  auto path = ParseTreePath(kind.payload);
-  if (!path.ok()) return path.status();
-  for (size_t i = 0; i + 1 < path->size(); ++i) {
-    const google::protobuf::FieldDescriptor* f = outer->FindFieldByName((*path)[i]);
-    if (f == nullptr || f->message_type() == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("payload '", kind.payload, "' does not go through messages of ",
-                       outer->full_name()));
-    }
-    outer = f->message_type();
-  }
-  return codec.SetEmbedded(outer->full_name(), path->back(), kind.payload_type);
 }
 
 absl::Duration Grace(const v1::StopReplicaRequest& r) {
@@ -418,36 +302,9 @@ struct AgentServer::Impl final : public v1::Agent::Service {
 
   grpc::Status LoadTarget(grpc::ServerContext*, const v1::LoadTargetRequest* req,
                           v1::Empty*) override {
-    auto codec = MessageCodec::Load({req->import_paths().begin(), req->import_paths().end()},
-                                    {req->files().begin(), req->files().end()});
-    if (!codec.ok()) return ToGrpc(codec.status());
-    auto spec = ToModelSpec(req->model());
-    if (!spec.ok()) return ToGrpc(spec.status());
-    // Protobuf payloads are declared embedded, so field paths and rule
-    // predicates read through them as through any message field.
-    for (const MessageKindSpec& kind : spec->messages) {
-      if (kind.payload_codec != PayloadCodecKind::kProtobuf || kind.methods.empty()) continue;
-      if (absl::Status s = DeclareEmbedded(**codec, kind); !s.ok()) return ToGrpc(s);
-    }
-    std::map<std::string, std::shared_ptr<ExternalCodec>> codecs;
-    for (const v1::ExternalCodecCommand& command : req->codecs()) {
-      ExternalCodec::Options options;
-      options.argv.assign(command.argv().begin(), command.argv().end());
-      options.env.assign(command.env().begin(), command.env().end());
-      options.workdir = command.workdir();
-      if (!command.workdir().empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(command.workdir(), ec);
-        options.stderr_path = absl::StrCat(command.workdir(), "/codec-", command.name(), ".stderr.log");
-      }
-      auto started = ExternalCodec::Start(std::move(options));
-      if (!started.ok()) return ToGrpc(started.status());
-      codecs[command.name()] = *std::move(started);
-    }
-    std::shared_ptr<const MessageCodec> schema(std::move(*codec));
-    auto model = MessageModel::Build(*std::move(spec), schema, std::move(codecs));
-    if (!model.ok()) return ToGrpc(model.status());
-    engine.SetCodec(schema, std::shared_ptr<const MessageModel>(std::move(*model)));
+    auto loaded = agent::LoadTarget(*req, /*start_codecs=*/true);
+    if (!loaded.ok()) return ToGrpc(loaded.status());
+    engine.SetCodec(loaded->schema, loaded->model);
     return grpc::Status::OK;
   }
 

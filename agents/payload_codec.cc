@@ -67,6 +67,7 @@ class ExternalPayloadCodec : public PayloadCodec {
       : codec_(std::move(codec)), type_(std::move(type)) {}
 
   absl::StatusOr<std::unique_ptr<MessageTree>> Decode(absl::string_view bytes) const override {
+    if (codec_ == nullptr) return NotStarted();
     auto tree = codec_->Decode(type_, bytes);
     if (!tree.ok()) return tree.status();
     return std::unique_ptr<MessageTree>(new JsonTree(*std::move(tree)));
@@ -75,12 +76,17 @@ class ExternalPayloadCodec : public PayloadCodec {
   absl::StatusOr<std::string> Encode(const MessageTree& tree) const override {
     const nlohmann::ordered_json* value = tree.json();
     if (value == nullptr) return absl::InternalError("not a JSON tree");
+    if (codec_ == nullptr) return NotStarted();
     return codec_->Encode(type_, *value);
   }
 
   std::string Describe() const override { return absl::StrCat("external codec, type ", type_); }
 
  private:
+  static absl::Status NotStarted() {
+    return absl::FailedPreconditionError("the external codec is not started (checking a plan)");
+  }
+
   const std::shared_ptr<ExternalCodec> codec_;
   const std::string type_;
 };

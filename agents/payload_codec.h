@@ -46,7 +46,8 @@ std::unique_ptr<PayloadCodec> MakeProtobufPayloadCodec(const google::protobuf::D
                                                        const MessageCodec* schema);
 // Compact UTF-8 JSON, keys in their original order.
 std::unique_ptr<PayloadCodec> MakeJsonPayloadCodec();
-// Asks `codec` (shared by every kind it serves) for `type`.
+// Asks `codec` (shared by every kind it serves) for `type`; a null codec
+// (not started: a plan being checked) fails every call.
 std::unique_ptr<PayloadCodec> MakeExternalPayloadCodec(std::shared_ptr<ExternalCodec> codec,
                                                        std::string type);
 

@@ -497,6 +497,8 @@ absl::Status Run::StartReplicas() {
       peer.key = PublicOnly(keys_.replicas[j]);
       if (j == self.replica) {
         peer.addr = absl::StrCat("127.0.0.1:", self.port);
+      } else if (options_.direct_links) {
+        peer.addr = absl::StrCat("127.0.0.1:", listen_ports_[j]);
       } else {
         const int target_port = !self.twin && reaches_twin(self.replica, j)
                                     ? twin_listen_ports_.at(j)

@@ -47,6 +47,11 @@ struct RunOptions {
   std::optional<uint32_t> trace_sample_every;
   // A live progress line on stderr (for terminals).
   bool progress = false;
+  // Replicas dial each other directly, with no turncoat proxy on their
+  // links: the same cluster, processes and workload, without turncoat in
+  // the path — what the transparency benchmark compares against. No link
+  // fault can act then, so only plans without a timeline run this way.
+  bool direct_links = false;
   // Set asynchronously (a signal handler) to end the run early; the run
   // still stops everything and writes a partial report.
   const std::atomic<bool>* interrupted = nullptr;

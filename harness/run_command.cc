@@ -14,6 +14,7 @@
 #include "harness/controller.h"
 #include "harness/exit_codes.h"
 #include "harness/plan_loader.h"
+#include "harness/rule_check.h"
 #include "harness/target_loader.h"
 
 namespace turncoat {
@@ -22,7 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kUsage[] =
-    "usage: turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]\n";
+    "usage: turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]\n"
+    "                         [--direct-links]\n";
 
 }  // namespace
 
@@ -33,6 +35,9 @@ absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path,
   absl::StatusOr<TargetSpec> target = LoadTargetFile(plan->target);
   if (!target.ok()) return target.status();
   if (absl::Status s = CheckPhases(*plan, *target, seed.value_or(plan->seed)); !s.ok()) return s;
+  if (absl::Status s = CheckPhaseRules(*plan, *target, seed.value_or(plan->seed)); !s.ok()) {
+    return s;
+  }
   return RunnablePlan{*std::move(plan), *std::move(target)};
 }
 
@@ -68,6 +73,8 @@ int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interr
       options.trace_sample_every = every;
     } else if (absl::StartsWith(arg, "--replica-arg=")) {
       replica_args.push_back(arg.substr(14));
+    } else if (arg == "--direct-links") {
+      options.direct_links = true;
     } else if (absl::StartsWith(arg, "-")) {
       err << "turncoat run: unknown option '" << arg << "'\n" << kUsage;
       return kExitBadInput;
@@ -91,6 +98,11 @@ int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interr
   }
   const Plan* plan = &loaded->plan;
   const TargetSpec* target = &loaded->target;
+  if (options.direct_links && !plan->timeline.empty()) {
+    err << "turncoat run: --direct-links runs the cluster without turncoat's link proxies, so no "
+           "fault could act; " << plan_path << " has a timeline: use a plan without one\n";
+    return kExitBadInput;
+  }
   options.build_dir = TurncoatBuildDir();
   options.replica_args = replica_args;
   options.interrupted = interrupted;

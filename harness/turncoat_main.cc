@@ -12,6 +12,7 @@
 #include "adversaries/phase_check.h"
 #include "harness/exit_codes.h"
 #include "harness/matrix_command.h"
+#include "harness/rule_check.h"
 #include "harness/run_command.h"
 #include "harness/validate_command.h"
 
@@ -61,7 +62,8 @@ int main(int argc, char** argv) {
     return turncoat::RunValidate(
         {args.begin() + 1, args.end()}, std::cout, std::cerr,
         [](const turncoat::Plan& plan, const turncoat::TargetSpec& target) {
-          return turncoat::CheckPhases(plan, target, plan.seed);
+          if (absl::Status s = turncoat::CheckPhases(plan, target, plan.seed); !s.ok()) return s;
+          return turncoat::CheckPhaseRules(plan, target, plan.seed);
         });
   }
   std::cerr << "turncoat: unknown command '" << command << "'\n\n" << kUsage;

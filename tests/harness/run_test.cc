@@ -17,6 +17,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "common/subprocess.h"
 #include "gtest/gtest.h"
@@ -212,6 +213,72 @@ TEST_F(RunTest, ReplicaThatWillNotStartIsBadInputNamingTheTarget) {
   EXPECT_TRUE(absl::StrContains(err, "targets/refbft.yaml")) << err;
   EXPECT_TRUE(absl::StrContains(err, "no_such_flag")) << err;  // the replica's own words
   EXPECT_TRUE(fs::exists(run_dir_ + "/report.json"));
+}
+
+// The shipped refbft target, with `replacements` applied, written into the
+// test's directory (its .proto found where it is shipped); returns its path.
+std::string WriteRefbftVariant(const std::string& dir, const std::string& name,
+                               std::vector<std::pair<std::string, std::string>> replacements) {
+  replacements.emplace_back(
+      "protos: [refbft/refbft.proto]",
+      absl::StrCat("protos: [", TURNCOAT_SOURCE_DIR, "/targets/refbft/refbft.proto]\n",
+                   "  import_paths: [", TURNCOAT_SOURCE_DIR, "/targets]"));
+  std::string text = Slurp(absl::StrCat(TURNCOAT_SOURCE_DIR, "/targets/refbft.yaml"));
+  for (const auto& [from, to] : replacements) {
+    EXPECT_TRUE(absl::StrContains(text, from)) << from;
+    text = absl::StrReplaceAll(text, {{from, to}});
+  }
+  const std::string path = absl::StrCat(dir, "/", name, ".yaml");
+  std::ofstream(path) << text;
+  return path;
+}
+
+// A run whose fault never acted tested nothing. Here the target describes
+// refbft's payload as JSON, which it is not: every rewrite fails to decode
+// (and the frame passes intact), so the equivocation never happened, and
+// the run must say so rather than pass.
+TEST_F(RunTest, AFaultWhoseEveryRewriteFailedIsInconclusiveNotAPass) {
+  const std::string target = WriteRefbftVariant(
+      dir_, "wrong-codec",
+      {{"kind: { oneof: payload.kind }", "kind: message"},
+       {"payload: { field: payload, codec: protobuf, type: refbft.Message }",
+        "payload: { field: payload, codec: json }"}});
+  const std::string plan = absl::StrCat(dir_, "/never-acts.yaml");
+  std::ofstream(plan) << "name: never-acts\ntarget: " << target
+                      << "\nreplicas: 4\nbyzantine: [3]\nseed: 5\nduration: 6s\n"
+                         "workload: { rate: 20/s }\ntimeline:\n"
+                         "  - { at: 1s, for: 4s, adversary: equivocation, nodes: [3], "
+                         "params: { split: [[0], [1, 2]] } }\n"
+                         "expect:\n  safety: [agreement, prefix, validity, integrity]\n";
+  EXPECT_EQ(RunToEnd({plan}), 4) << Output();
+  const std::string out = Slurp(dir_ + "/stdout");
+  EXPECT_TRUE(absl::StrContains(out, "INCONCLUSIVE")) << out;
+  EXPECT_FALSE(absl::StrContains(out, "PASS")) << out;
+  const nlohmann::json report = Report();
+  EXPECT_EQ(report["verdict"], "inconclusive");
+  ASSERT_EQ(report["inconclusive_reasons"].size(), 1u) << report["inconclusive_reasons"].dump();
+  const std::string reason = report["inconclusive_reasons"][0];
+  EXPECT_TRUE(absl::StrContains(reason, "phase 0 (equivocation")) << reason;
+  EXPECT_TRUE(absl::StrContains(reason, "rewrite")) << reason;
+}
+
+// A target whose commits turncoat cannot see commits nothing as far as the
+// checkers know: nothing can be violated, and nothing was tested.
+TEST_F(RunTest, ARunWithNoCommitsIsInconclusiveNotAPass) {
+  const std::string target = WriteRefbftVariant(
+      dir_, "blind", {{"json: { seq: seq, value: value }", "regex: '^never (?P<value>x)$'"}});
+  const std::string plan = absl::StrCat(dir_, "/blind-plan.yaml");
+  std::ofstream(plan) << "name: blind\ntarget: " << target
+                      << "\nreplicas: 4\nbyzantine: []\nseed: 3\nduration: 4s\n"
+                         "workload: { rate: 20/s }\n"
+                         "expect:\n  safety: [agreement, prefix, validity, integrity]\n";
+  EXPECT_EQ(RunToEnd({plan}), 4) << Output();
+  const nlohmann::json report = Report();
+  EXPECT_EQ(report["verdict"], "inconclusive");
+  ASSERT_GE(report["inconclusive_reasons"].size(), 1u);
+  EXPECT_TRUE(absl::StrContains(report["inconclusive_reasons"][0].get<std::string>(),
+                                "honest replica"))
+      << report["inconclusive_reasons"].dump();
 }
 
 TEST_F(RunTest, InterruptStopsEverythingAndLeavesAPartialReport) {
