@@ -98,6 +98,7 @@ void ToProto(const RuleStats& s, v1::RuleStat* out) {
   out->set_matched(s.matched);
   out->set_applied(s.applied);
   out->set_rewrite_errors(s.rewrite_errors);
+  out->set_unchanged(s.unchanged);
   out->set_hold_overflows(s.hold_overflows);
   out->set_held_now(s.held_now);
 }

@@ -295,6 +295,15 @@ void FaultRule::Apply(Frame frame, absl::Time now, HoldBudget* budget,
             MakeEmit(frame, absl::ZeroDuration(), frame.TakeBytes(), false));
         return;
       }
+      // A rewrite that gave the frame back as it was (another kind of
+      // message than the rewriter changes) did not act on it.
+      if (out->size() == 1 && (*out)[0] == frame.bytes()) {
+        unchanged_.fetch_add(1, std::memory_order_relaxed);
+        decision->action = ActionKind::kPass;
+        decision->emits.push_back(
+            MakeEmit(frame, absl::ZeroDuration(), frame.TakeBytes(), false));
+        return;
+      }
       for (std::string& bytes : *out) {
         decision->emits.push_back(
             MakeEmit(frame, absl::ZeroDuration(), std::move(bytes), false));
@@ -366,6 +375,7 @@ RuleStats FaultRule::Stats() const {
   stats.matched = matched_.load(std::memory_order_relaxed);
   stats.applied = applied_.load(std::memory_order_relaxed);
   stats.rewrite_errors = rewrite_errors_.load(std::memory_order_relaxed);
+  stats.unchanged = unchanged_.load(std::memory_order_relaxed);
   stats.hold_overflows = hold_overflows_.load(std::memory_order_relaxed);
   absl::MutexLock lock(&mu_);
   stats.held_now = held_.size();

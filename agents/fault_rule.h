@@ -89,8 +89,9 @@ struct RuleSpec {
 struct RuleStats {
   std::string id;
   uint64_t matched = 0;  // frames that met every condition
-  uint64_t applied = 0;  // frames the action was applied to (after the coin)
+  uint64_t applied = 0;  // frames the action changed the fate of (after the coin)
   uint64_t rewrite_errors = 0;  // rewriter failures (frame passed intact)
+  uint64_t unchanged = 0;       // rewrites that gave the frame back as it was
   uint64_t hold_overflows = 0;  // frames passed because the hold bound was hit
   uint64_t held_now = 0;
 };
@@ -173,6 +174,7 @@ class FaultRule {
   mutable std::atomic<uint64_t> matched_{0};
   mutable std::atomic<uint64_t> applied_{0};
   mutable std::atomic<uint64_t> rewrite_errors_{0};
+  mutable std::atomic<uint64_t> unchanged_{0};
   mutable std::atomic<uint64_t> hold_overflows_{0};
 
   mutable absl::Mutex mu_;

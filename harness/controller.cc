@@ -941,6 +941,11 @@ void Run::RecordRuleCounters(int from, const RepeatedPtrField<v1::RuleStat>& rul
     counters[absl::StrCat(id->rule, " matched")] = static_cast<int64_t>(rule.matched());
     counters[absl::StrCat(id->rule, " applied")] = static_cast<int64_t>(rule.applied());
     // A failing rewriter passes frames intact; the count makes that visible.
+    // A rewriter that returns a frame as it was passed it: the count says
+    // how much of what matched it left alone.
+    if (rule.unchanged() > 0) {
+      counters[absl::StrCat(id->rule, " unchanged")] = static_cast<int64_t>(rule.unchanged());
+    }
     if (rule.rewrite_errors() > 0) {
       counters[absl::StrCat(id->rule, " rewrite errors")] =
           static_cast<int64_t>(rule.rewrite_errors());

@@ -46,6 +46,7 @@ struct RuleTotals {
   int64_t matched = 0;
   int64_t applied = 0;
   int64_t rewrite_errors = 0;
+  int64_t unchanged = 0;
 };
 
 // Each link's last counters: they are cumulative and keep every rule the
@@ -74,6 +75,7 @@ std::optional<RuleTotals> PhaseRules(
       if (counter == "matched") totals.matched += count;
       if (counter == "applied") totals.applied += count;
       if (counter == "rewrite errors") totals.rewrite_errors += count;
+      if (counter == "unchanged") totals.unchanged += count;
     }
     totals.links += on_link ? 1 : 0;
   }
@@ -97,6 +99,13 @@ std::optional<std::string> RulePhaseShortfall(const FaultInterval& phase, const 
                         " rewrite errors), so each message passed unchanged; check that the "
                         "target's message model (protocol.messages) describes the fields this "
                         "adversary rewrites");
+  }
+  if (rules.unchanged > 0) {
+    return absl::StrCat(head, " matched ", Plural(rules.matched, "message"),
+                        " but its rewrites changed none of them (none carried what it rewrites, "
+                        "such as client values for equivocation, or the nodes never sent "
+                        "that kind of message while it lasted); check that the phase's nodes "
+                        "send such messages (a leader's proposals) while it lasts");
   }
   return absl::StrCat(head, " matched ", Plural(rules.matched, "message"),
                       " but applied their action to none of them; raise the phase's "

@@ -537,6 +537,39 @@ TEST_F(RuleEngineTest, RegisteredRewritersAreUsableByName) {
   EXPECT_EQ(d.action, ActionKind::kRewrite);
 }
 
+// Changes only frames whose bytes start with "x", as a rewriter for one kind
+// of message leaves the others alone.
+class OnlyXRewriter : public MessageRewriter {
+ public:
+  absl::StatusOr<std::vector<std::string>> Rewrite(const Frame& frame) override {
+    if (frame.bytes().rfind("x", 0) != 0) return std::vector<std::string>{frame.bytes()};
+    return std::vector<std::string>{"changed"};
+  }
+};
+TURNCOAT_REGISTER_REWRITER("test_only_x", [](const RewriterContext&) {
+  return absl::StatusOr<std::unique_ptr<MessageRewriter>>(std::make_unique<OnlyXRewriter>());
+});
+
+TEST_F(RuleEngineTest, RewritesThatChangeNothingAreCountedApartFromApplied) {
+  RuleSpec spec = Rule("only-x", ActionKind::kRewrite);
+  spec.action.rewriter = "test_only_x";
+  ASSERT_TRUE(engine_.Install(spec).ok());
+  Decision left_alone = Run({0, 1}, "a");
+  EXPECT_EQ(left_alone.action, ActionKind::kPass);
+  ASSERT_EQ(left_alone.emits.size(), 1u);
+  EXPECT_EQ(left_alone.emits[0].bytes, "a");
+  Run({0, 1}, "b");
+  Decision changed = Run({0, 1}, "x1");
+  EXPECT_EQ(changed.action, ActionKind::kRewrite);
+  ASSERT_EQ(changed.emits.size(), 1u);
+  EXPECT_EQ(changed.emits[0].bytes, "changed");
+  const RuleStats stats = engine_.Stats()[0];
+  EXPECT_EQ(stats.matched, 3u);
+  EXPECT_EQ(stats.applied, 1u);    // only what the rewrite changed
+  EXPECT_EQ(stats.unchanged, 2u);  // matched, but given back as they were
+  EXPECT_EQ(stats.rewrite_errors, 0u);
+}
+
 // A rewriter whose creation (as when a rule compiles) waits for the test.
 absl::Notification* slow_rewriter_entered = nullptr;
 absl::Notification* slow_rewriter_release = nullptr;

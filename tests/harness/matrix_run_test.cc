@@ -1,6 +1,8 @@
 // The detection matrix, the measure of turncoat itself: each planted bug of
-// refbft is found by a nightly plan (plans/nightly/) naming the invariant the
-// bug breaks, and the correct refbft passes every nightly plan. Each test
+// both reference targets — refbft (plans/nightly/) and pbft
+// (plans/pbft/nightly/) — is found by a nightly plan naming the invariant
+// the bug breaks, and each correct target passes every nightly plan of its
+// own. Each test
 // runs `turncoat matrix` (the real binary, agents and replicas on 127.0.0.1)
 // and reads its matrix.json; no process may outlive a run.
 //
@@ -79,33 +81,42 @@ class MatrixTest : public ::testing::Test {
            Slurp(absl::StrCat(dir_, "/", out_, ".stderr"));
   }
 
-  static std::string Nightly(const std::string& plan) {
-    return absl::StrCat(TURNCOAT_SOURCE_DIR, "/plans/nightly/", plan, ".yaml");
+  // `plan` in a nightly directory: "nightly" (refbft) or "pbft/nightly".
+  static std::string Nightly(const std::string& dir, const std::string& plan) {
+    return absl::StrCat(TURNCOAT_SOURCE_DIR, "/plans/", dir, "/", plan, ".yaml");
+  }
+
+  void ExpectEveryCellPasses(const std::string& dir, size_t plans) {
+    const int code = Matrix({absl::StrCat(TURNCOAT_SOURCE_DIR, "/plans/", dir), "--variant=correct"});
+    EXPECT_EQ(code, 0) << Output();
+    const nlohmann::json cells = Cells();
+    EXPECT_GE(cells.size(), plans);
+    for (const auto& cell : cells) {
+      EXPECT_EQ(cell["outcome"], "pass") << cell["plan"] << " accused the correct target of "
+                                         << cell["violated"].dump() << " (" << cell["outcome"]
+                                         << "), see " << cell["run_dir"];
+    }
   }
 
   std::string dir_;
   std::string out_;
 };
 
-TEST_F(MatrixTest, CorrectRefbftPassesEveryNightlyPlan) {
-  const int code = Matrix({absl::StrCat(TURNCOAT_SOURCE_DIR, "/plans/nightly"), "--variant=correct"});
-  EXPECT_EQ(code, 0) << Output();
-  const nlohmann::json cells = Cells();
-  EXPECT_GE(cells.size(), 7u);
-  for (const auto& cell : cells) {
-    EXPECT_EQ(cell["outcome"], "pass") << cell["plan"] << " accused the correct refbft of "
-                                       << cell["violated"].dump() << ", see " << cell["run_dir"];
-  }
-}
+TEST_F(MatrixTest, CorrectRefbftPassesEveryNightlyPlan) { ExpectEveryCellPasses("nightly", 8); }
+
+TEST_F(MatrixTest, CorrectPbftPassesEveryNightlyPlan) { ExpectEveryCellPasses("pbft/nightly", 4); }
 
 struct Detection {
+  std::string dir;  // of the plan: "nightly" (refbft) or "pbft/nightly"
   std::string bug;
   std::string plan;
   std::vector<std::string> invariants;  // the bug is found if any is violated
 };
 
 // Names the case in CTest's listing instead of dumping the struct's bytes.
-void PrintTo(const Detection& d, std::ostream* os) { *os << d.bug << " by " << d.plan; }
+void PrintTo(const Detection& d, std::ostream* os) {
+  *os << d.bug << " by " << d.dir << "/" << d.plan;
+}
 
 class BugDetectionTest : public MatrixTest, public ::testing::WithParamInterface<Detection> {};
 
@@ -117,9 +128,9 @@ TEST_P(BugDetectionTest, NightlyPlanFindsThePlantedBugWithTheRightInvariant) {
   const std::string variant = absl::StrCat("--variant=", d.bug, "=--bug=", d.bug);
   std::vector<std::string> found_as;
   for (int attempt = 0; attempt < 2 && found_as.empty(); ++attempt) {
-    std::vector<std::string> args = {Nightly(d.plan), variant};
+    std::vector<std::string> args = {Nightly(d.dir, d.plan), variant};
     if (attempt > 0) {
-      const uint64_t seed = LoadSeed(Nightly(d.plan)) + static_cast<uint64_t>(attempt);
+      const uint64_t seed = LoadSeed(Nightly(d.dir, d.plan)) + static_cast<uint64_t>(attempt);
       args.push_back(absl::StrCat("--seed=", seed));
       std::cerr << d.bug << ": not found by " << d.plan << " on the first run; again with seed "
                 << seed << "\n";
@@ -144,14 +155,19 @@ TEST_P(BugDetectionTest, NightlyPlanFindsThePlantedBugWithTheRightInvariant) {
 
 INSTANTIATE_TEST_SUITE_P(
     PlantedBugs, BugDetectionTest,
-    ::testing::Values(Detection{"no-view-change", "leader-crash", {"liveness"}},
-                      Detection{"small-quorum", "twins-split", {"agreement"}},
-                      Detection{"count-duplicate-votes", "equivocation-duplicated-votes", {"agreement"}},
-                      Detection{"skip-signature-check", "forged-commit-votes", {"agreement", "validity"}},
-                      Detection{"ignore-lock", "conflicting-reproposal", {"agreement"}},
-                      Detection{"double-commit", "replayed-forwards", {"integrity"}}),
+    ::testing::Values(
+        Detection{"nightly", "no-view-change", "leader-crash", {"liveness"}},
+        Detection{"nightly", "small-quorum", "twins-split", {"agreement"}},
+        Detection{"nightly", "count-duplicate-votes", "equivocation-duplicated-votes", {"agreement"}},
+        Detection{"nightly", "skip-signature-check", "forged-commit-votes", {"agreement", "validity"}},
+        Detection{"nightly", "ignore-lock", "conflicting-reproposal", {"agreement"}},
+        Detection{"nightly", "double-commit", "replayed-forwards", {"integrity"}},
+        Detection{"pbft/nightly", "no-view-change", "primary-crash", {"liveness"}},
+        Detection{"pbft/nightly", "no-digest-check", "equivocating-primary", {"agreement"}},
+        Detection{"pbft/nightly", "weak-commit-quorum", "lost-prepares", {"agreement"}}),
     [](const ::testing::TestParamInfo<Detection>& info) {
-      std::string name = info.param.bug;
+      std::string name =
+          absl::StrCat(info.param.dir == "nightly" ? "refbft_" : "pbft_", info.param.bug);
       std::replace(name.begin(), name.end(), '-', '_');
       return name;
     });

@@ -78,7 +78,7 @@ class TurncoatRunTest : public ::testing::Test {
   // Runs to the end; the exit code, or -1.
   int RunToEnd(const std::vector<std::string>& args) {
     Subprocess process = Start(args);
-    auto exit = process.Wait(absl::Seconds(90));
+    auto exit = process.Wait(absl::Seconds(150));
     EXPECT_TRUE(exit.ok()) << exit.status();
     return exit.ok() ? exit->code : -1;
   }

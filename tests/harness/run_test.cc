@@ -281,6 +281,33 @@ TEST_F(RunTest, ARunWithNoCommitsIsInconclusiveNotAPass) {
       << report["inconclusive_reasons"].dump();
 }
 
+// The second reference target runs from its target file alone: its own
+// client program, a ready line, string ids, ECDSA keys in a rendered JSON
+// config. rate: auto measures what it sustains before the timeline.
+TEST_F(RunTest, PbftRunsFromItsTargetFileAloneAtAMeasuredRate) {
+  EXPECT_EQ(RunToEnd({Plan("pbft/smoke.yaml")}), 0) << Output();
+  const nlohmann::json report = Report();
+  EXPECT_EQ(report["verdict"], "pass");
+  const nlohmann::json& calibration = report["run"]["calibration"];
+  ASSERT_TRUE(calibration.is_object()) << report["run"].dump();
+  EXPECT_GT(calibration["commit_rate_per_s"].get<double>(), 1.0);
+  EXPECT_NEAR(calibration["rate_per_s"].get<double>(),
+              0.5 * calibration["commit_rate_per_s"].get<double>(), 0.01);
+  EXPECT_GT(report["run"]["ready_s"].get<double>(), calibration["t_s"].get<double>() - 0.5);
+  EXPECT_GT(report["statistics"]["committed_values"].get<int>(), 20);
+}
+
+// Every shipped adversary acts on pbft (a phase that changed no message
+// would make the run inconclusive) and the correct pbft stays safe.
+TEST_F(RunTest, EveryAdversaryActsOnPbft) {
+  EXPECT_EQ(RunToEnd({Plan("pbft/every-adversary.yaml")}), 0) << Output();
+  EXPECT_EQ(Report()["inconclusive_reasons"].size(), 0u);
+}
+
+TEST_F(RunTest, TwinsActOnPbft) {
+  EXPECT_EQ(RunToEnd({Plan("pbft/twins.yaml")}), 0) << Output();
+}
+
 TEST_F(RunTest, InterruptStopsEverythingAndLeavesAPartialReport) {
   Subprocess process = Start({Plan("smoke.yaml")});
   // Bounded wait for the run to get going: commits in the history.

@@ -80,6 +80,23 @@ TEST(InconclusiveTest, APhaseWhoseEveryRewriteFailedNeverActed) {
                                     "unchanged"));
 }
 
+// Equivocation by a replica that never led: every message it sent matched,
+// none carried values to trim, so each was given back as it was.
+TEST(InconclusiveTest, APhaseWhoseRewritesChangedNothingNeverActed) {
+  HistoryBuilder h = Committing(12);
+  h.Fault(2000, 8000, 0, "equivocation", {3});
+  h.Counters(8000, 3, 1,
+             {{"p0-equivocation-m0 matched", 25},
+              {"p0-equivocation-m0 applied", 0},
+              {"p0-equivocation-m0 unchanged", 25}});
+  h.End(20000);
+  const std::vector<std::string> reasons = InconclusiveReasons(TestPlan(), h.history(), {});
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_THAT(reasons[0], HasSubstr("phase 0 (equivocation on [3], 2.000s to 8.000s) never "
+                                    "acted: its rules on 1 link matched 25 messages but its "
+                                    "rewrites changed none of them"));
+}
+
 TEST(InconclusiveTest, OneRewriteThatTookIsEnough) {
   HistoryBuilder h = Committing(12);
   h.Fault(2000, 8000, 0, "equivocation", {3});
