@@ -1,7 +1,6 @@
 #include "agents/json_tree.h"
 
 #include <cstdint>
-#include <limits>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -228,18 +227,11 @@ int TrimEvery(Json& v, const std::string& key, int k) {
   return changed;
 }
 
-template <typename T>
-T Step(T x, bool up) {
-  if (x == std::numeric_limits<T>::max()) up = false;
-  if (x == std::numeric_limits<T>::min()) up = true;
-  return up ? x + 1 : x - 1;
-}
-
 void CollectIntegers(Json& v, const std::string& path, std::vector<IntegerLeaf>* out) {
   if (v.is_number_unsigned()) {
-    out->push_back({path, [&v](bool up) { v = Step(v.get<uint64_t>(), up); }});
+    out->push_back({path, [&v](bool up) { v = StepInteger(v.get<uint64_t>(), up); }});
   } else if (v.is_number_integer()) {
-    out->push_back({path, [&v](bool up) { v = Step(v.get<int64_t>(), up); }});
+    out->push_back({path, [&v](bool up) { v = StepInteger(v.get<int64_t>(), up); }});
   } else if (v.is_array()) {
     for (Json& element : v) CollectIntegers(element, path, out);
   } else if (v.is_object()) {

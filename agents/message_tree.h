@@ -15,6 +15,7 @@
 #define TURNCOAT_AGENTS_MESSAGE_TREE_H_
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,15 @@ struct IntegerLeaf {
   std::string path;
   std::function<void(bool up)> bump;
 };
+
+// `x` moved one step up or down, turned around at T's limits so that the
+// result always differs from `x`; what every IntegerLeaf::bump does.
+template <typename T>
+T StepInteger(T x, bool up) {
+  if (x == std::numeric_limits<T>::max()) up = false;
+  if (x == std::numeric_limits<T>::min()) up = true;
+  return up ? x + 1 : x - 1;
+}
 
 class MessageTree {
  public:

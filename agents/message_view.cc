@@ -246,7 +246,7 @@ absl::StatusOr<std::string> MessageView::Covered() {
   if (covers.empty()) {
     std::unique_ptr<MessageTree> copy = root_->Clone();
     if (!kind_.signature.empty()) copy->Clear(kind_.signature.path);
-    return ProtoTree::Serialize(*copy->proto());
+    return MessageCodec::Encode(*copy->proto());
   }
   if (covers.base == ModelPath::Base::kMessage) return root_->SerializeAt(covers.path);
   const auto* payload = dynamic_cast<const ProtoTree*>(payload_.get());
@@ -266,7 +266,7 @@ absl::Status MessageView::WriteSignature(absl::string_view signature) {
 absl::StatusOr<std::string> MessageView::Encode() {
   if (!changed_) return original_;
   if (absl::Status s = SyncContent(); !s.ok()) return s;
-  return ProtoTree::Serialize(root_->message());
+  return MessageCodec::Encode(root_->message());
 }
 
 absl::StatusOr<std::string> MessageView::EncodeSigned(const PrivateKey& key) {
@@ -280,7 +280,7 @@ absl::StatusOr<std::string> MessageView::EncodeSigned(const PrivateKey& key) {
 absl::StatusOr<std::string> MessageView::EncodeWithSignature(absl::string_view signature) {
   if (absl::Status s = SyncContent(); !s.ok()) return s;
   if (absl::Status s = WriteSignature(signature); !s.ok()) return s;
-  return ProtoTree::Serialize(root_->message());
+  return MessageCodec::Encode(root_->message());
 }
 
 }  // namespace agent

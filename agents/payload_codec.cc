@@ -30,7 +30,7 @@ class ProtobufPayloadCodec : public PayloadCodec {
     if (m == nullptr || m->GetDescriptor() != type_) {
       return absl::InternalError(absl::StrCat("not a ", type_->full_name(), " tree"));
     }
-    return ProtoTree::Serialize(*m);
+    return MessageCodec::Encode(*m);
   }
 
   std::string Describe() const override { return absl::StrCat("protobuf ", type_->full_name()); }

@@ -2,15 +2,12 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agents/field_setter.h"
 #include "agents/message_codec.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/message.h"
 
 namespace turncoat {
@@ -201,7 +198,7 @@ absl::Status SetFrom(const MessageCodec* codec, pb::Message* m, const TreePath& 
     if (absl::Status s = SetFrom(codec, inner->get(), path, i + 1, text, create, count); !s.ok()) {
       return s;
     }
-    if (*count > before) r->SetString(m, f, ProtoTree::Serialize(**inner));
+    if (*count > before) r->SetString(m, f, MessageCodec::Encode(**inner));
   }
   return absl::OkStatus();
 }
@@ -260,13 +257,6 @@ int TrimEvery(pb::Message* m, const pb::Descriptor* container, const pb::FieldDe
   return changed;
 }
 
-template <typename T>
-T Step(T x, bool up) {
-  if (x == std::numeric_limits<T>::max()) up = false;
-  if (x == std::numeric_limits<T>::min()) up = true;
-  return up ? x + 1 : x - 1;
-}
-
 // Moves singular field `f`, or element `index` of repeated field `f`.
 void Bump(pb::Message* m, const pb::FieldDescriptor* f, int index, bool up) {
   const pb::Reflection* r = m->GetReflection();
@@ -274,33 +264,33 @@ void Bump(pb::Message* m, const pb::FieldDescriptor* f, int index, bool up) {
   switch (f->cpp_type()) {
     case pb::FieldDescriptor::CPPTYPE_INT32: {
       if (rep) {
-        r->SetRepeatedInt32(m, f, index, Step(r->GetRepeatedInt32(*m, f, index), up));
+        r->SetRepeatedInt32(m, f, index, StepInteger(r->GetRepeatedInt32(*m, f, index), up));
       } else {
-        r->SetInt32(m, f, Step(r->GetInt32(*m, f), up));
+        r->SetInt32(m, f, StepInteger(r->GetInt32(*m, f), up));
       }
       break;
     }
     case pb::FieldDescriptor::CPPTYPE_INT64: {
       if (rep) {
-        r->SetRepeatedInt64(m, f, index, Step(r->GetRepeatedInt64(*m, f, index), up));
+        r->SetRepeatedInt64(m, f, index, StepInteger(r->GetRepeatedInt64(*m, f, index), up));
       } else {
-        r->SetInt64(m, f, Step(r->GetInt64(*m, f), up));
+        r->SetInt64(m, f, StepInteger(r->GetInt64(*m, f), up));
       }
       break;
     }
     case pb::FieldDescriptor::CPPTYPE_UINT32: {
       if (rep) {
-        r->SetRepeatedUInt32(m, f, index, Step(r->GetRepeatedUInt32(*m, f, index), up));
+        r->SetRepeatedUInt32(m, f, index, StepInteger(r->GetRepeatedUInt32(*m, f, index), up));
       } else {
-        r->SetUInt32(m, f, Step(r->GetUInt32(*m, f), up));
+        r->SetUInt32(m, f, StepInteger(r->GetUInt32(*m, f), up));
       }
       break;
     }
     case pb::FieldDescriptor::CPPTYPE_UINT64: {
       if (rep) {
-        r->SetRepeatedUInt64(m, f, index, Step(r->GetRepeatedUInt64(*m, f, index), up));
+        r->SetRepeatedUInt64(m, f, index, StepInteger(r->GetRepeatedUInt64(*m, f, index), up));
       } else {
-        r->SetUInt64(m, f, Step(r->GetUInt64(*m, f), up));
+        r->SetUInt64(m, f, StepInteger(r->GetUInt64(*m, f), up));
       }
       break;
     }
@@ -534,7 +524,7 @@ absl::Status ProtoTree::SetBytes(const TreePath& path, absl::string_view bytes) 
 }
 
 absl::StatusOr<std::string> ProtoTree::SerializeAt(const TreePath& path) const {
-  if (path.empty()) return Serialize(*message_);
+  if (path.empty()) return MessageCodec::Encode(*message_);
   auto reached = ReachSingular(*message_, path);
   if (!reached.ok()) return reached.status();
   const auto [m, f] = *reached;
@@ -542,20 +532,9 @@ absl::StatusOr<std::string> ProtoTree::SerializeAt(const TreePath& path) const {
   if (f->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) {
     return absl::InvalidArgumentError(absl::StrCat(f->full_name(), " is not a message or bytes"));
   }
-  return Serialize(m->GetReflection()->GetMessage(*m, f));
+  return MessageCodec::Encode(m->GetReflection()->GetMessage(*m, f));
 }
 
-std::string ProtoTree::Serialize(const pb::Message& message) {
-  std::string out;
-  {
-    // The streams trim `out` to size when they go out of scope.
-    pb::io::StringOutputStream stream(&out);
-    pb::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
 
 absl::Status ProtoTree::CheckPath(const TreePath& path, const pb::Descriptor* type,
                                   const MessageCodec* codec) {

@@ -58,10 +58,6 @@ class ProtoTree : public MessageTree {
   // names (of the whole message when `path` is empty).
   absl::StatusOr<std::string> SerializeAt(const TreePath& path) const;
 
-  // Deterministic serialization of `message`, so re-encoded payloads sign
-  // to stable bytes.
-  static std::string Serialize(const google::protobuf::Message& message);
-
   // Checks `path` against `type` (and the codec's embedded payloads):
   // every segment names a field, and every segment but the last goes
   // through a message or embedded payload. `*` matches any field. The

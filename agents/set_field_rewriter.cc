@@ -44,7 +44,7 @@ class SetFieldRewriter : public MessageRewriter {
     }
     std::unique_ptr<MessageTree> copy = root->Clone();
     if (absl::Status s = copy->Set(path_, value_, /*create=*/true); !s.ok()) return s;
-    return std::vector<std::string>{ProtoTree::Serialize(*copy->proto())};
+    return std::vector<std::string>{MessageCodec::Encode(*copy->proto())};
   }
 
  private:

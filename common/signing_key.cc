@@ -402,6 +402,20 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
   return text;
 }
 
+// Key::Parse of the file at `path`, with the path in any error.
+template <typename Key>
+absl::StatusOr<Key> ParseKeyFile(const std::string& path, KeyScheme scheme,
+                                 KeyEncoding encoding) {
+  auto text = ReadKeyFile(path);
+  if (!text.ok()) return text.status();
+  auto key = Key::Parse(*text, scheme, encoding);
+  if (!key.ok()) {
+    return absl::Status(key.status().code(),
+                        absl::StrCat("file ", path, ": ", key.status().message()));
+  }
+  return key;
+}
+
 // Writes `text` to `path`, created or truncated. A private key's file is
 // made 0600 before anything is written to it, also if it existed with a wider
 // mode.
@@ -584,14 +598,7 @@ absl::StatusOr<PublicKey> PublicKey::Parse(absl::string_view text, KeyScheme sch
 
 absl::StatusOr<PublicKey> PublicKey::LoadFile(const std::string& path, KeyScheme scheme,
                                               KeyEncoding encoding) {
-  auto text = ReadKeyFile(path);
-  if (!text.ok()) return text.status();
-  auto key = Parse(*text, scheme, encoding);
-  if (!key.ok()) {
-    return absl::Status(key.status().code(),
-                        absl::StrCat("file ", path, ": ", key.status().message()));
-  }
-  return key;
+  return ParseKeyFile<PublicKey>(path, scheme, encoding);
 }
 
 std::string PublicKey::Raw() const {
@@ -724,14 +731,7 @@ absl::StatusOr<PrivateKey> PrivateKey::Parse(absl::string_view text, KeyScheme s
 
 absl::StatusOr<PrivateKey> PrivateKey::LoadFile(const std::string& path, KeyScheme scheme,
                                                 KeyEncoding encoding) {
-  auto text = ReadKeyFile(path);
-  if (!text.ok()) return text.status();
-  auto key = Parse(*text, scheme, encoding);
-  if (!key.ok()) {
-    return absl::Status(key.status().code(),
-                        absl::StrCat("file ", path, ": ", key.status().message()));
-  }
-  return key;
+  return ParseKeyFile<PrivateKey>(path, scheme, encoding);
 }
 
 std::string PrivateKey::Encode(KeyEncoding encoding) const {

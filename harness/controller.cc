@@ -32,6 +32,7 @@
 #include "harness/agent_target.h"
 #include "harness/event_log.h"
 #include "harness/exit_codes.h"
+#include "harness/file_io.h"
 #include "harness/history.h"
 #include "harness/proto_schema.h"
 #include "harness/readiness.h"
@@ -255,17 +256,6 @@ KeyBinding PublicOnly(KeyBinding key) {
 // agent-2, or agent-2-twin for TwinId(n, 2).
 std::string AgentDirName(int id, int n) {
   return id < n ? absl::StrCat("agent-", id) : absl::StrCat("agent-", id - n, "-twin");
-}
-
-absl::Status WriteFiles(const std::vector<std::pair<std::string, std::string>>& files) {
-  for (const auto& [path, content] : files) {
-    std::error_code ec;
-    fs::create_directories(fs::path(path).parent_path(), ec);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
-  }
-  return absl::OkStatus();
 }
 
 std::string LastLines(const std::string& path, int lines) {

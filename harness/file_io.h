@@ -1,15 +1,22 @@
-// Whole-file reads with errors a user can act on ("cannot read X: No such
-// file or directory"), shared by the loaders and the event log reader.
+// Whole-file reads and writes with errors a user can act on ("cannot read X:
+// No such file or directory"), shared by the loaders, the event log reader
+// and whatever renders files for the system under test.
 #ifndef TURNCOAT_HARNESS_FILE_IO_H_
 #define TURNCOAT_HARNESS_FILE_IO_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
 namespace turncoat {
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// Writes each (path, content), creating parent directories and replacing
+// what was there.
+absl::Status WriteFiles(const std::vector<std::pair<std::string, std::string>>& files);
 
 }  // namespace turncoat
 

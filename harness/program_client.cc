@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "common/subprocess.h"
+#include "harness/file_io.h"
 
 namespace turncoat {
 namespace {
@@ -68,17 +69,6 @@ absl::Status CheckExecutable(const RenderedProcess& process) {
   }
   return absl::InvalidArgumentError(absl::StrCat("client program '", program, "' is not on PATH (",
                                                  path, "); name it by an absolute path"));
-}
-
-absl::Status WriteFiles(const std::vector<std::pair<std::string, std::string>>& files) {
-  for (const auto& [path, content] : files) {
-    std::error_code ec;
-    fs::create_directories(fs::path(path).parent_path(), ec);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out) return absl::InternalError(absl::StrCat("cannot write the client file ", path));
-  }
-  return absl::OkStatus();
 }
 
 // The last non-empty line of `path` after byte `from`, or "".

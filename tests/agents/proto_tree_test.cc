@@ -39,7 +39,7 @@ class ProtoTreeTest : public PbftLikeTest {
   template <typename M>
   static M As(const MessageTree& tree) {
     M m;
-    EXPECT_TRUE(m.ParseFromString(ProtoTree::Serialize(*tree.proto())));
+    EXPECT_TRUE(m.ParseFromString(MessageCodec::Encode(*tree.proto())));
     return m;
   }
 
@@ -307,8 +307,8 @@ TEST_F(ProtoTreeTest, TrimListsTrimsTheListInEveryMessageOfItsContainerType) {
   EXPECT_EQ(untouched->TrimLists(P("fetch.latest.requests"), 0), 0);
   EXPECT_EQ(untouched->TrimLists(P("fetch.latest.view"), 1), 0);  // no list on the path
   EXPECT_EQ(untouched->TrimLists(P("fetch.nope.requests"), 1), 0);
-  EXPECT_EQ(ProtoTree::Serialize(*untouched->proto()),
-            ProtoTree::Serialize(*TreeOf(control)->proto()));
+  EXPECT_EQ(MessageCodec::Encode(*untouched->proto()),
+            MessageCodec::Encode(*TreeOf(control)->proto()));
 }
 
 TEST_F(ProtoTreeTest, IntegerLeavesComeInFieldOrderAndBumpTurnsAtTheLimits) {
