@@ -216,13 +216,20 @@ class TargetParser {
     if (ids.Has("client")) {
       TURNCOAT_ASSIGN_OR_RETURN(spec_.ids.client, ParseTemplate(ids.Get("client"), IdScope()));
     }
-    // Ids must tell replicas apart, or sender fields could not be read back.
-    std::set<std::string> seen;
-    for (int i = 0; i < 64; ++i) {
-      TURNCOAT_ASSIGN_OR_RETURN(const std::string id, ReplicaId(spec_, i));
-      if (id.empty() || !seen.insert(id).second) {
-        return r_.Error(ids.Has("replica") ? ids.Get("replica") : ids.field(),
-                        "gives two replicas the same id; use {{index}} or {{number}} in it");
+    // Ids must tell replicas apart, or sender fields could not be read
+    // back; and clients apart, or a system could not tell whose request
+    // it answers.
+    for (const bool replicas : {true, false}) {
+      const char* key = replicas ? "replica" : "client";
+      std::set<std::string> seen;
+      for (int i = 0; i < 64; ++i) {
+        TURNCOAT_ASSIGN_OR_RETURN(const std::string id,
+                                  replicas ? ReplicaId(spec_, i) : ClientId(spec_, i));
+        if (id.empty() || !seen.insert(id).second) {
+          return r_.Error(ids.Has(key) ? ids.Get(key) : ids.field(),
+                          absl::StrCat("gives two ", key,
+                                       "s the same id; use {{index}} or {{number}} in it"));
+        }
       }
     }
     return absl::OkStatus();

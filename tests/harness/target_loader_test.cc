@@ -586,6 +586,9 @@ INSTANTIATE_TEST_SUITE_P(
                     BadTarget{"name: t\n", "name: t\nids: { replica: \"{{#index}}r{{/index}}\" }\n",
                               "2:17: ids.replica: gives two replicas the same id; use {{index}} or "
                               "{{number}} in it"},
+                    BadTarget{"name: t\n", "name: t\nids: { client: c }\n",
+                              "2:16: ids.client: gives two clients the same id; use {{index}} or "
+                              "{{number}} in it"},
                     BadTarget{"name: t\n", "name: t\nids: { replica: \"r{{id}}\" }\n",
                               "2:17: ids.replica: unknown variable {{id}}; known: index, number"},
                     BadTarget{"name: t\n", "name: t\nids: { client: \"c{{n}}\" }\n",
