@@ -2,7 +2,10 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -92,7 +95,16 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"not_yaml.yaml", "not_yaml.yaml:3:1: not valid YAML: end of map flow not found"},
         BadFile{"neither.yaml",
                 "neither.yaml: neither a plan nor a target; a plan has a top-level 'target' key, "
-                "a target a top-level 'replica' key"}));
+                "a target a top-level 'replica' key"}),
+    // Named for the file, so CTest lists "unknown_key" rather than the
+    // parameter's bytes.
+    [](const testing::TestParamInfo<BadFile>& info) {
+      std::string name(info.param.file, std::strchr(info.param.file, '.'));
+      std::replace_if(
+          name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); },
+          '_');
+      return name;
+    });
 
 TEST(ValidateCommandTest, PlansGoThroughTheCheckAfterLoadingAndItsErrorIsBadInput) {
   std::vector<std::string> checked;
