@@ -233,6 +233,11 @@ std::string Describe(KeyScheme scheme, bool is_private, KeyEncoding encoding) {
   }
   const bool hex = encoding == KeyEncoding::kHex;
   const absl::string_view form = hex ? "hex" : "base64";
+  if (is_private && !IsEcdsa(scheme)) {
+    return absl::StrCat("a 32-byte ", form, " ", scheme_name, " private key (",
+                        hex ? "64 hex digits" : "44 base64 characters", "; or 64 bytes, ",
+                        hex ? "128 hex digits" : "88 base64 characters", ", seed||public)");
+  }
   if (is_private || !IsEcdsa(scheme)) {
     return absl::StrCat("a 32-byte ", form, " ", scheme_name, " ", kind, " key (",
                         hex ? "64 hex digits" : "44 base64 characters", ")");
@@ -702,9 +707,24 @@ absl::StatusOr<PrivateKey> PrivateKey::Parse(absl::string_view text, KeyScheme s
   text = absl::StripAsciiWhitespace(text);
   const std::string what = Describe(scheme, /*is_private=*/true, encoding);
   if (encoding != KeyEncoding::kPem) {
-    auto raw = DecodeRaw(text, encoding, {kScalarBytes}, what);
+    if (IsEcdsa(scheme)) {
+      auto raw = DecodeRaw(text, encoding, {kScalarBytes}, what);
+      if (!raw.ok()) return raw.status();
+      return FromRaw(scheme, *raw);
+    }
+    // Go's crypto/ed25519, libsodium and CometBFT keep an Ed25519 secret as
+    // seed||public; the seed alone is the key, and the public half must be
+    // the one the seed derives, or the file holds something else.
+    auto raw = DecodeRaw(text, encoding, {kEd25519KeyBytes, 2 * kEd25519KeyBytes}, what);
     if (!raw.ok()) return raw.status();
-    return FromRaw(scheme, *raw);
+    auto key = FromRaw(scheme, absl::string_view(*raw).substr(0, kEd25519KeyBytes));
+    if (!key.ok() || raw->size() == kEd25519KeyBytes) return key;
+    if (key->public_key().Raw() != raw->substr(kEd25519KeyBytes)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "not ", what, ": it is 64 bytes, seed||public as Go and libsodium write it, but its "
+          "second half is not the public key of its first"));
+    }
+    return key;
   }
   if (absl::Status s = CheckLooksLikePem(text, what); !s.ok()) return s;
   if (absl::StrContains(text, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||

@@ -475,13 +475,39 @@ void ExpectError(const absl::Status& status, absl::string_view expected) {
       << "message: " << status.message() << "\nexpected to contain: " << expected;
 }
 
+TEST(SigningKeyTest, Ed25519SecretsAlsoReadInTheirSeedAndPublicForm) {
+  const PrivateKey key = PrivateKey::Generate(KeyScheme::kEd25519).value();
+  const std::string seed = absl::HexStringToBytes(key.Encode(KeyEncoding::kHex));
+  const std::string both = seed + key.public_key().Raw();
+  for (KeyEncoding encoding : {KeyEncoding::kHex, KeyEncoding::kBase64}) {
+    const std::string text = encoding == KeyEncoding::kHex ? absl::BytesToHexString(both)
+                                                           : absl::Base64Escape(both);
+    absl::StatusOr<PrivateKey> read = PrivateKey::Parse(text, KeyScheme::kEd25519, encoding);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(read->public_key(), key.public_key());
+    EXPECT_TRUE(key.public_key().Verify(
+        "m", read->Sign("m", SignatureEncoding::kRaw).value(), SignatureEncoding::kRaw));
+  }
+  // A second half that is not the seed's public key is something else.
+  const std::string other = PrivateKey::Generate(KeyScheme::kEd25519).value().public_key().Raw();
+  ExpectError(PrivateKey::Parse(absl::BytesToHexString(seed + other), KeyScheme::kEd25519,
+                                KeyEncoding::kHex)
+                  .status(),
+              "its second half is not the public key of its first");
+  // ECDSA secrets have no such form.
+  ExpectError(PrivateKey::Parse(std::string(128, 'a'), KeyScheme::kEcdsaP256, KeyEncoding::kHex)
+                  .status(),
+              "got 128 characters");
+}
+
 TEST(SigningKeyErrorTest, HexAndBase64OfTheWrongShape) {
   const std::string hex63(63, 'a');
   ExpectError(PrivateKey::Parse(hex63, KeyScheme::kEcdsaP256, KeyEncoding::kHex).status(),
               "not a 32-byte hex ecdsa-p256 private key (64 hex digits); got 63 characters");
   ExpectError(PrivateKey::Parse("0x" + std::string(66, 'a'), KeyScheme::kEd25519, KeyEncoding::kHex)
                   .status(),
-              "not a 32-byte hex ed25519 private key (64 hex digits); got 66 characters");
+              "not a 32-byte hex ed25519 private key (64 hex digits; or 64 bytes, 128 hex digits, "
+              "seed||public); got 66 characters");
   ExpectError(PrivateKey::Parse("", KeyScheme::kSecp256k1, KeyEncoding::kHex).status(),
               "got 0 characters");
   ExpectError(
@@ -503,8 +529,8 @@ TEST(SigningKeyErrorTest, HexAndBase64OfTheWrongShape) {
   ExpectError(PrivateKey::Parse(absl::Base64Escape(std::string(31, 'k')), KeyScheme::kEd25519,
                                 KeyEncoding::kBase64)
                   .status(),
-              "not a 32-byte base64 ed25519 private key (44 base64 characters); got 44 "
-              "characters, which decode to 31 bytes");
+              "not a 32-byte base64 ed25519 private key (44 base64 characters; or 64 bytes, 88 "
+              "base64 characters, seed||public); got 44 characters, which decode to 31 bytes");
   ExpectError(PrivateKey::Parse("not*base64", KeyScheme::kEd25519, KeyEncoding::kBase64).status(),
               "not valid base64");
   ExpectError(PublicKey::Parse(absl::Base64Escape(std::string(64, 'k')), KeyScheme::kEcdsaP256,
