@@ -265,14 +265,13 @@ class Campaign {
         if (!c.stop_sent && now - c.started > c.limit) {
           Stop(c, SIGTERM,
                absl::StrCat("still running after ", absl::FormatDuration(c.limit),
-                            " (about twice its expected length, plus a minute), so it was "
-                            "stopped; its log: ", c.log));
+                            " (twice its expected length, plus a minute), so it was stopped"));
         } else if (c.stop_sent && now - *c.stop_sent > kStopGrace) {
           absl::StatusOr<ExitStatus> killed = c.process.Kill();
           exit = killed.ok() ? absl::StatusOr<std::optional<ExitStatus>>(*killed)
                              : absl::StatusOr<std::optional<ExitStatus>>(killed.status());
-          c.why = absl::StrCat(c.why, "; killed ", absl::FormatDuration(kStopGrace),
-                               " after it was asked to stop");
+          c.why = absl::StrCat(c.why, ", and killed ", absl::FormatDuration(kStopGrace),
+                               " later");
         }
       }
       if (exit.ok() && !exit->has_value()) {
@@ -288,21 +287,24 @@ class Campaign {
     ScenarioResult& r = summary_.scenarios[c.result];
     r.length = absl::Now() - c.started;
     int code = -1;
-    std::string why = c.why;
+    std::vector<std::string> why;
+    if (!c.why.empty()) why.push_back(c.why);
     if (!exit.ok()) {
-      why = absl::StrCat("cannot wait for turncoat run: ", exit.status().message());
+      why.push_back(absl::StrCat("cannot wait for turncoat run: ", exit.status().message()));
     } else if ((*exit)->signal != 0) {
-      why = absl::StrCat(why.empty() ? "" : absl::StrCat(why, "; "), "turncoat run was ",
-                         (*exit)->ToString(), "; its log: ", c.log);
+      if (!c.stop_sent) why.push_back(absl::StrCat("turncoat run was ", (*exit)->ToString()));
     } else {
       code = (*exit)->code;
     }
-    if (code != kExitOk && code != kExitViolation && code != kExitInconclusive && why.empty()) {
-      why = absl::StrCat("turncoat run exited ", code, ": ", LastLine(c.log));
-    }
     const std::string report_path = absl::StrCat(o_.out_dir, "/", r.run_dir, "/report.json");
     absl::StatusOr<std::string> report = ReadFile(report_path);
-    JudgeScenario(code, report.ok() ? std::optional<std::string>(*report) : std::nullopt, why, &r);
+    // Without a report, what the run said last is all there is to go on.
+    if (!report.ok() && code != -1 && why.empty()) {
+      why.push_back(absl::StrCat("turncoat run exited ", code, ": ", LastLine(c.log)));
+    }
+    if (!why.empty()) why.push_back(absl::StrCat("its log: ", c.log));
+    JudgeScenario(code, report.ok() ? std::optional<std::string>(*report) : std::nullopt,
+                  absl::StrJoin(why, "; "), &r);
     // A stopped run says nothing about how long the plan takes.
     if (!c.stop_sent.has_value()) schedule_.Record(r.plan, r.length);
     Report(r);
@@ -356,7 +358,7 @@ class Campaign {
         break;
       case kExitHarnessFailure:
         out_ << "ERROR: " << (summary_.state == "interrupted" ? "the campaign was interrupted; " : "")
-             << t.errors << " scenarios did not complete\n";
+             << t.errors << (t.errors == 1 ? " scenario" : " scenarios") << " did not complete\n";
         break;
       case kExitInconclusive:
         out_ << "INCONCLUSIVE: " << absl::StrJoin(why, "\n              ") << "\n";
@@ -421,7 +423,7 @@ int RunCampaign(const std::vector<std::string>& args, const std::atomic<bool>* i
     err << "turncoat campaign: cannot create " << options->out_dir << ": " << ec.message() << "\n";
     return kExitHarnessFailure;
   }
-  out << "campaign: " << plans->size() << " plans, " << options->jobs << " at a time";
+  out << "campaign: " << plans->size() << (plans->size() == 1 ? " plan, " : " plans, ") << options->jobs << " at a time";
   if (options->budget) out << ", budget " << absl::FormatDuration(*options->budget);
   if (options->seeds) out << ", seeds " << options->seeds->from << ".." << options->seeds->to;
   out << "; " << options->out_dir << "/index.html\n" << std::flush;
