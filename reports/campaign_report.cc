@@ -30,6 +30,9 @@ std::string Rounded(absl::Duration d) {
   return absl::FormatDuration(absl::Trunc(d, absl::Seconds(1)));
 }
 
+// A moment in a campaign: tenths of a second while that still matters.
+std::string When(absl::Duration d) { return d < absl::Minutes(1) ? Secs(d) : Rounded(d); }
+
 std::string StringOr(const json& j, const char* key, std::string fallback = "") {
   return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
                                                                : fallback;
@@ -472,7 +475,7 @@ std::string RenderCampaignHtml(const CampaignSummary& summary) {
     absl::StrAppend(&out, "<tr><td>", E(PlanLabel(summary.plans[i])), "</td><td class=\"num\">",
                     t.scenarios, "</td><td class=\"num\">", t.findings, "</td><td class=\"num\">",
                     t.errors, "</td><td class=\"num\">", t.inconclusive, "</td><td>",
-                    t.first_finding ? E(absl::StrCat(Rounded(*t.first_finding), " (scenario #",
+                    t.first_finding ? E(absl::StrCat(When(*t.first_finding), " (scenario #",
                                                      t.first_finding_scenario, ")"))
                                     : "–",
                     "</td></tr>\n");
@@ -481,9 +484,18 @@ std::string RenderCampaignHtml(const CampaignSummary& summary) {
                   "</table>\n<p class=\"muted\">Time to first finding counts from the campaign's "
                   "start to the moment the plan's first violation became observable.</p>\n");
 
-  absl::StrAppend(&out, "<h2 id=\"grid\">Scenarios by plan and seed</h2>\n");
+  absl::StrAppend(&out,
+                  "<h2 id=\"grid\">Scenarios by plan and seed</h2>\n<p class=\"grid\">"
+                  "<span class=\"cell fail\">fail</span><span class=\"cell error\">harness "
+                  "error</span><span class=\"cell inconclusive\">inconclusive</span><span "
+                  "class=\"cell expected-violation\">expected violation</span><span class=\"cell "
+                  "pass\">pass</span><span class=\"cell running\">running</span></p>\n");
   for (size_t i = 0; i < summary.plans.size(); ++i) {
     absl::StrAppend(&out, "<h3>", E(PlanLabel(summary.plans[i])), "</h3>\n<div class=\"grid\">");
+    if (std::none_of(summary.scenarios.begin(), summary.scenarios.end(),
+                     [i](const ScenarioResult& r) { return r.plan == i; })) {
+      absl::StrAppend(&out, "<span class=\"muted\">none yet</span>");
+    }
     for (const ScenarioResult& r : summary.scenarios) {
       if (r.plan != i) continue;
       std::string title = absl::StrCat("#", r.number, " seed ", r.seed, ": ", r.verdict);
