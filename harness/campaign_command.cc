@@ -36,6 +36,12 @@ constexpr char kUsage[] =
 constexpr absl::Duration kStopGrace = absl::Seconds(30);
 constexpr absl::Duration kPoll = absl::Milliseconds(100);
 constexpr absl::Duration kLiveLineEvery = absl::Seconds(1);
+// The campaign's files are rewritten at most this often, except for a
+// finding, a harness error and the end. At 10,000 scenarios rendering them
+// takes about half a second, so the interval also grows to twenty times
+// the last rendering: they never take more than 5% of a core.
+constexpr absl::Duration kPublishEvery = absl::Seconds(5);
+constexpr int kPublishCostFactor = 20;
 constexpr int kMaxJobs = 64;
 
 struct Options {
@@ -196,6 +202,7 @@ class Campaign {
       } else if (children_.empty()) {
         break;
       }
+      PublishIfDue(/*urgent=*/false);
       if (live_ && now - last_line >= kLiveLineEvery) {
         out_ << "\r\033[K" << CampaignStatusLine(summary_, deadline_ - now) << std::flush;
         last_line = now;
@@ -245,7 +252,7 @@ class Campaign {
     Child c{summary_.scenarios.size() - 1, *std::move(process), absl::Now(),
             schedule_.Limit(s.plan), spawn.stdout_path, std::nullopt, ""};
     children_.push_back(std::move(c));
-    Publish();
+    dirty_ = true;
   }
 
   // Asks a child to stop as Ctrl-C would ask `turncoat run`: it tears its
@@ -311,7 +318,8 @@ class Campaign {
   }
 
   void Report(const ScenarioResult& r) {
-    Publish();
+    dirty_ = true;
+    PublishIfDue(/*urgent=*/r.verdict == kScenarioFail || r.verdict == kScenarioError);
     const std::string line = ScenarioLine(summary_, r);
     if (live_) {
       out_ << "\r\033[K" << line << "\n"
@@ -321,8 +329,15 @@ class Campaign {
     }
   }
 
+  void PublishIfDue(bool urgent) {
+    if (!dirty_) return;
+    const absl::Duration every = std::max(kPublishEvery, kPublishCostFactor * publish_cost_);
+    if (urgent || absl::Now() - last_publish_ >= every) Publish();
+  }
+
   void Publish() {
-    summary_.elapsed = absl::Now() - start_;
+    const absl::Time begin = absl::Now();
+    summary_.elapsed = begin - start_;
     for (const auto& [name, content] :
          {std::pair<const char*, std::string>{"summary.json", RenderCampaignJson(summary_)},
           {"index.html", RenderCampaignHtml(summary_)},
@@ -334,6 +349,9 @@ class Campaign {
         write_failed_ = true;
       }
     }
+    last_publish_ = absl::Now();
+    publish_cost_ = last_publish_ - begin;
+    dirty_ = false;
   }
 
   int Finish() {
@@ -382,6 +400,9 @@ class Campaign {
   absl::Time start_;
   absl::Time deadline_;
   bool write_failed_ = false;
+  bool dirty_ = false;  // the files lag behind the summary
+  absl::Time last_publish_ = absl::InfinitePast();
+  absl::Duration publish_cost_;
 };
 
 }  // namespace

@@ -16,8 +16,9 @@
 // loopback ports (common/ports.h leases them across processes).
 //
 // DIR (default campaigns/<time>) gets summary.json, index.html and
-// junit.xml (reports/campaign_report.h), rewritten as each scenario starts
-// and finishes. On a terminal a live line shows scenarios done, findings,
+// junit.xml (reports/campaign_report.h), rewritten within seconds of each
+// scenario starting and finishing (at once for a finding or a harness
+// error), however long the campaign. On a terminal a live line shows scenarios done, findings,
 // harness errors and time left; otherwise one plain line per scenario.
 // SIGINT or SIGTERM (`interrupted`) stops the children the same way a
 // terminal's Ctrl-C stops one `turncoat run` — each writes its partial

@@ -8,7 +8,7 @@
 // the run exited and from its report.json (JudgeScenario), plus totals, time
 // to first finding per plan and the campaign's exit code. The renderers are
 // pure functions of a summary, so the three files never disagree, and they
-// are rewritten whenever a scenario finishes: the files describe a running
+// are rewritten as scenarios start and finish: the files describe a running
 // campaign too, with its scenarios still running marked as such.
 //
 // Values only; no synchronisation.
