@@ -18,6 +18,11 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // what was there.
 absl::Status WriteFiles(const std::vector<std::pair<std::string, std::string>>& files);
 
+// Writes `content` under a temporary name beside `path` and renames it into
+// place, so a reader (a CI step, a person refreshing a browser) sees either
+// the old file or the complete new one, never half of one.
+absl::Status WriteFileAtomically(const std::string& path, const std::string& content);
+
 }  // namespace turncoat
 
 #endif  // TURNCOAT_HARNESS_FILE_IO_H_

@@ -88,27 +88,14 @@ int RunMatrix(const std::vector<std::string>& args, const std::atomic<bool>* int
 
   // Every plan is loaded before anything runs, so a typo in the last one
   // does not surface an hour in.
-  std::vector<std::string> files;
-  for (const std::string& p : paths) {
-    std::error_code ec;
-    if (fs::is_directory(p, ec)) {
-      std::vector<std::string> in_dir;
-      for (const auto& entry : fs::directory_iterator(p, ec)) {
-        if (entry.path().extension() == ".yaml") in_dir.push_back(entry.path().string());
-      }
-      std::sort(in_dir.begin(), in_dir.end());
-      if (in_dir.empty()) {
-        err << "turncoat matrix: " << p << " holds no .yaml plans\n";
-        return kExitBadInput;
-      }
-      files.insert(files.end(), in_dir.begin(), in_dir.end());
-    } else {
-      files.push_back(p);
-    }
+  absl::StatusOr<std::vector<std::string>> files = PlanFiles(paths);
+  if (!files.ok()) {
+    err << "turncoat matrix: " << files.status().message() << "\n";
+    return kExitBadInput;
   }
   std::vector<RunnablePlan> plans;
   std::vector<std::string> names;
-  for (const std::string& file : files) {
+  for (const std::string& file : *files) {
     absl::StatusOr<RunnablePlan> loaded = LoadRunnablePlan(file, seed);
     if (!loaded.ok()) {
       err << loaded.status().message() << "\n";

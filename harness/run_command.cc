@@ -41,6 +41,27 @@ absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path,
   return RunnablePlan{*std::move(plan), *std::move(target)};
 }
 
+absl::StatusOr<std::vector<std::string>> PlanFiles(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (!fs::is_directory(p, ec)) {
+      files.push_back(p);
+      continue;
+    }
+    std::vector<std::string> in_dir;
+    for (const auto& entry : fs::directory_iterator(p, ec)) {
+      if (entry.path().extension() == ".yaml") in_dir.push_back(entry.path().string());
+    }
+    std::sort(in_dir.begin(), in_dir.end());
+    if (in_dir.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(p, " holds no .yaml plans"));
+    }
+    files.insert(files.end(), in_dir.begin(), in_dir.end());
+  }
+  return files;
+}
+
 std::string TurncoatBuildDir() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);

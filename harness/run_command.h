@@ -42,6 +42,10 @@ struct RunnablePlan {
 absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path,
                                               std::optional<uint64_t> seed);
 
+// The plan files `paths` name: a file as it is, a directory as its *.yaml
+// files in name order. A directory without any is an error.
+absl::StatusOr<std::vector<std::string>> PlanFiles(const std::vector<std::string>& paths);
+
 // `interrupted` is set by the caller's SIGINT/SIGTERM handler.
 int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
            std::ostream& out, std::ostream& err);

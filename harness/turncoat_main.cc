@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "adversaries/phase_check.h"
+#include "harness/campaign_command.h"
 #include "harness/exit_codes.h"
 #include "harness/matrix_command.h"
 #include "harness/rule_check.h"
@@ -27,8 +28,12 @@ constexpr char kUsage[] =
     "  validate FILE...   check plan and target files without running anything\n"
     "  matrix PLAN_OR_DIR... --variant=NAME[=ARGS]... [--out=DIR] [--first-finding]\n"
     "                     run variants of the target against plans: the detection matrix\n"
+    "  campaign PLAN_OR_DIR... --budget=DURATION [--jobs=K] [--seeds=FROM..TO] [--out=DIR]\n"
+    "           [--corpus=DIR] [--replica-arg=ARG]...\n"
+    "                     run plans with seed after seed until the budget is spent\n"
     "\n"
-    "exit codes: 0 all invariants hold, 1 violation, 2 bad input, 3 harness failure\n";
+    "exit codes: 0 all invariants hold, 1 violation, 2 bad input, 3 harness failure,\n"
+    "            4 inconclusive\n";
 
 std::atomic<bool> interrupted{false};
 
@@ -49,12 +54,15 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return turncoat::kExitOk;
   }
-  if (command == "run" || command == "matrix") {
+  if (command == "run" || command == "matrix" || command == "campaign") {
     struct sigaction action = {};
     action.sa_handler = OnSignal;
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
     const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (command == "campaign") {
+      return turncoat::RunCampaign(rest, &interrupted, std::cout, std::cerr);
+    }
     return command == "run" ? turncoat::RunRun(rest, &interrupted, std::cout, std::cerr)
                             : turncoat::RunMatrix(rest, &interrupted, std::cout, std::cerr);
   }
