@@ -36,8 +36,10 @@
 #include "harness/history.h"
 #include "harness/proto_schema.h"
 #include "harness/readiness.h"
+#include "harness/replay.h"
 #include "harness/run_keys.h"
 #include "harness/value_text.h"
+#include "harness/version.h"
 #include "harness/workload.h"
 #include "reports/report.h"
 #include "reports/report_files.h"
@@ -1060,12 +1062,13 @@ RunOutcome Run::Execute() {
   if (!failure_.empty() && !bad_input_) inputs.harness_error = failure_;
   if (was_interrupted_) inputs.harness_error = "interrupted before the plan's duration; partial results";
   if (!bad_input_) inputs.results = RunExpectedCheckers(plan_, target_, history);
-  inputs.versions["turncoat"] = "0.1.0";
+  inputs.versions["turncoat"] = TurncoatVersion();
   outcome.results = inputs.results;
   Report report = BuildReport(inputs);
   // The seed the run used (--seed overrides the plan's): the one that
   // reproduces it.
   report.plan.seed = seed_;
+  report.replay = outcome.replay = ReplaySpecFor(plan_, target_, options_);
   if (bad_input_) report.harness_error = failure_;
   if (absl::Status s = WriteReportFiles(report, options_.run_dir); !s.ok() && failure_.empty()) {
     failure_ = absl::StrCat("writing reports: ", s.message());
@@ -1128,6 +1131,8 @@ absl::StatusOr<RunOutcome> RunPlan(const Plan& plan, const TargetSpec& target,
     return absl::PermissionDeniedError(
         absl::StrCat("cannot create run directory ", options.run_dir, ": ", ec.message()));
   }
+  // Before anything runs, so that even a run that dies can be replayed.
+  if (absl::Status s = SaveRunInputs(plan, target, options.run_dir); !s.ok()) return s;
   Run run(plan, target, options);
   return run.Execute();
 }

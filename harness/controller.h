@@ -8,7 +8,9 @@
 // process starts and exits, link counters, and traced message fates when
 // the plan or the caller asks for a trace) in the run directory's
 // history.jsonl as it arrives, then stops everything, runs the expected
-// checkers and writes report.json, report.html and junit.xml.
+// checkers and writes report.json, report.html and junit.xml. The run
+// directory also keeps the plan and target file as run (plan.yaml,
+// target.yaml), so the run can be replayed exactly (harness/replay.h).
 //
 // A plan with twins phases (adversaries/twins.h) gets one more agent and
 // replica process per twinned Byzantine replica, set up with the others
@@ -30,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "harness/checker.h"
 #include "harness/plan.h"
+#include "harness/replay_spec.h"
 #include "harness/target_spec.h"
 
 namespace turncoat {
@@ -76,6 +79,8 @@ struct RunOutcome {
   std::vector<std::string> inconclusive_reasons;
   // What went differently from the plan, e.g. a phase that started late.
   std::vector<std::string> warnings;
+  // The command that runs it again (report.json's `replay`).
+  ReplaySpec replay;
 };
 
 int ExitCode(RunStatus status);

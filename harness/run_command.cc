@@ -14,6 +14,7 @@
 #include "harness/controller.h"
 #include "harness/exit_codes.h"
 #include "harness/plan_loader.h"
+#include "harness/replay_spec.h"
 #include "harness/rule_check.h"
 #include "harness/target_loader.h"
 
@@ -34,11 +35,16 @@ absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path,
   if (!plan.ok()) return plan.status();
   absl::StatusOr<TargetSpec> target = LoadTargetFile(plan->target);
   if (!target.ok()) return target.status();
-  if (absl::Status s = CheckPhases(*plan, *target, seed.value_or(plan->seed)); !s.ok()) return s;
-  if (absl::Status s = CheckPhaseRules(*plan, *target, seed.value_or(plan->seed)); !s.ok()) {
+  return CheckRunnablePlan(*std::move(plan), *std::move(target), seed);
+}
+
+absl::StatusOr<RunnablePlan> CheckRunnablePlan(Plan plan, TargetSpec target,
+                                               std::optional<uint64_t> seed) {
+  if (absl::Status s = CheckPhases(plan, target, seed.value_or(plan.seed)); !s.ok()) return s;
+  if (absl::Status s = CheckPhaseRules(plan, target, seed.value_or(plan.seed)); !s.ok()) {
     return s;
   }
-  return RunnablePlan{*std::move(plan), *std::move(target)};
+  return RunnablePlan{std::move(plan), std::move(target)};
 }
 
 absl::StatusOr<std::vector<std::string>> PlanFiles(const std::vector<std::string>& paths) {
@@ -174,6 +180,9 @@ int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interr
       break;
   }
   out << "reports: " << outcome->run_dir << "/report.html, report.json, junit.xml\n";
+  out << "re-run:  " << ShellCommand(ReplayArgv(outcome->replay)) << "\n"
+      << "replay:  " << ShellCommand({outcome->replay.turncoat, "replay", outcome->run_dir})
+      << "   (re-runs it and says whether the same invariants break)\n";
   return ExitCode(outcome->status);
 }
 

@@ -1,8 +1,9 @@
-// `turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]`: the main
-// job. Loads and checks the plan and its target (bad input exits 2 before
-// anything starts), runs it (controller.h), prints the verdict and where the
-// reports are, and exits 0 when every invariant holds, 1 on a violation, 2
-// on bad input, 3 when the harness failed or was interrupted.
+// `turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]
+// [--direct-links]`: the main job. Loads and checks the plan and its target
+// (bad input exits 2 before anything starts), runs it (controller.h), prints
+// the verdict, where the reports are and the command that re-runs it, and
+// exits 0 when every invariant holds, 1 on a violation, 2 on bad input, 3
+// when the harness failed or was interrupted, 4 when inconclusive.
 //
 // --replica-arg appends an argument to every replica's command line, so one
 // target file serves variants of a system (refbft's planted bugs:
@@ -41,6 +42,9 @@ struct RunnablePlan {
 // them; the error names the file, line and fix.
 absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path,
                                               std::optional<uint64_t> seed);
+// The checks of LoadRunnablePlan, for a plan and target loaded otherwise.
+absl::StatusOr<RunnablePlan> CheckRunnablePlan(Plan plan, TargetSpec target,
+                                               std::optional<uint64_t> seed);
 
 // The plan files `paths` name: a file as it is, a directory as its *.yaml
 // files in name order. A directory without any is an error.

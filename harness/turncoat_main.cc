@@ -13,9 +13,11 @@
 #include "harness/campaign_command.h"
 #include "harness/exit_codes.h"
 #include "harness/matrix_command.h"
+#include "harness/replay_command.h"
 #include "harness/rule_check.h"
 #include "harness/run_command.h"
 #include "harness/validate_command.h"
+#include "harness/version.h"
 
 namespace {
 
@@ -23,17 +25,21 @@ constexpr char kUsage[] =
     "usage: turncoat <command> [args]\n"
     "\n"
     "commands:\n"
-    "  run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]\n"
+    "  run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N] [--direct-links]\n"
     "                     run a plan against its target and write the reports\n"
+    "  replay RUN_DIR [--times=K] [--out=DIR]\n"
+    "                     run a finished run again, exactly; say whether the same invariants break\n"
     "  validate FILE...   check plan and target files without running anything\n"
     "  matrix PLAN_OR_DIR... --variant=NAME[=ARGS]... [--out=DIR] [--first-finding]\n"
     "                     run variants of the target against plans: the detection matrix\n"
     "  campaign PLAN_OR_DIR... --budget=DURATION [--jobs=K] [--seeds=FROM..TO] [--out=DIR]\n"
     "           [--corpus=DIR] [--replica-arg=ARG]...\n"
     "                     run plans with seed after seed until the budget is spent\n"
+    "  --version          print turncoat's version\n"
     "\n"
     "exit codes: 0 all invariants hold, 1 violation, 2 bad input, 3 harness failure,\n"
-    "            4 inconclusive\n";
+    "            4 inconclusive (nothing violated, but too little tested to pass);\n"
+    "            replay: 0 reproduced every time, 1 not every time, 2 bad input, 3 harness failure\n";
 
 std::atomic<bool> interrupted{false};
 
@@ -54,17 +60,22 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return turncoat::kExitOk;
   }
-  if (command == "run" || command == "matrix" || command == "campaign") {
+  if (command == "--version") {
+    std::cout << "turncoat " << turncoat::TurncoatVersion() << "\n";
+    return turncoat::kExitOk;
+  }
+  if (command == "run" || command == "matrix" || command == "replay" || command == "campaign") {
     struct sigaction action = {};
     action.sa_handler = OnSignal;
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
     const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (command == "run") return turncoat::RunRun(rest, &interrupted, std::cout, std::cerr);
+    if (command == "replay") return turncoat::RunReplay(rest, &interrupted, std::cout, std::cerr);
     if (command == "campaign") {
       return turncoat::RunCampaign(rest, &interrupted, std::cout, std::cerr);
     }
-    return command == "run" ? turncoat::RunRun(rest, &interrupted, std::cout, std::cerr)
-                            : turncoat::RunMatrix(rest, &interrupted, std::cout, std::cerr);
+    return turncoat::RunMatrix(rest, &interrupted, std::cout, std::cerr);
   }
   if (command == "validate") {
     return turncoat::RunValidate(

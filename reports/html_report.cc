@@ -35,6 +35,7 @@ code, pre, .value { font-family: ui-monospace, monospace; font-size: 13px; }
 pre { background: #f7f7f7; padding: 8px; overflow-x: auto; }
 svg.chart { display: block; max-width: 100%; height: auto; font: 11px sans-serif; }
 .muted { color: #666; }
+pre.command { user-select: all; white-space: pre-wrap; word-break: break-all; }
 )";
 
 std::string E(absl::string_view text) { return XmlEscape(text); }
@@ -116,6 +117,21 @@ std::string Header(const Report& report) {
   }
   absl::StrAppend(&out, "</header>");
   return out;
+}
+
+// Near the top, one click selects it: the first thing to do with a
+// finding is to see it again.
+std::string Replay(const Report& report) {
+  if (!report.replay.has_value()) return "";
+  const ReplaySpec& spec = *report.replay;
+  return absl::StrCat(
+      "<section id=\"replay\"><p><strong>Run it again</strong> (same plan, target, seed, "
+      "replica arguments, trace and links; turncoat ",
+      E(spec.turncoat_version), "):</p><pre class=\"command\">",
+      E(ShellCommand(ReplayArgv(spec))), "</pre><p class=\"muted\">Or, from this report's "
+      "directory, <code>", E(ShellCommand({spec.turncoat, "replay", "."})),
+      "</code> runs the copies of the plan and target saved here and says whether the same "
+      "invariants break.</p></section>");
 }
 
 std::string Warnings(const Report& report) {
@@ -407,7 +423,7 @@ std::string RenderHtmlReport(const Report& report) {
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>turncoat ",
       E(report.plan.name), ": ", VerdictName(report.verdict()), "</title><style>", kStyle,
-      "</style></head><body>", Header(report), Warnings(report), Invariants(report),
+      "</style></head><body>", Header(report), Replay(report), Warnings(report), Invariants(report),
       Findings(report), Timeline(report), Plots(report), StatisticsSection(report),
       Messages(report), AsRun(report), "</body></html>\n");
 }

@@ -227,6 +227,7 @@ json ReportToJson(const Report& report) {
               {"invariants", invariants},
               {"findings", findings}};
   if (!report.harness_error.empty()) out["error"] = report.harness_error;
+  if (report.replay.has_value()) out["replay"] = ReplaySpecToJson(*report.replay);
   if (report.ready.has_value()) out["run"]["ready_s"] = Seconds(*report.ready);
   if (report.calibration.has_value()) {
     const Calibration& c = *report.calibration;

@@ -73,12 +73,16 @@ std::string RenderJunitReport(const Report& report) {
                   Attr("skipped", absl::StrCat(skipped)), Attr("time", time));
   if (!report.started_at.empty()) absl::StrAppend(&out, Attr("timestamp", report.started_at));
   absl::StrAppend(&out, ">\n    <properties>\n");
-  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"plan", report.plan.path},
-           {"target", report.target_name},
-           {"seed", absl::StrCat(report.plan.seed)},
-           {"replicas", absl::StrCat(report.plan.n)},
-           {"verdict", std::string(VerdictName(report.verdict()))}}) {
+  std::vector<std::pair<std::string, std::string>> properties = {
+      {"plan", report.plan.path},
+      {"target", report.target_name},
+      {"seed", absl::StrCat(report.plan.seed)},
+      {"replicas", absl::StrCat(report.plan.n)},
+      {"verdict", std::string(VerdictName(report.verdict()))}};
+  if (report.replay.has_value()) {
+    properties.emplace_back("replay", ShellCommand(ReplayArgv(*report.replay)));
+  }
+  for (const auto& [name, value] : properties) {
     absl::StrAppend(&out, "      <property", Attr("name", name), Attr("value", value), "/>\n");
   }
   absl::StrAppend(&out, "    </properties>\n");

@@ -18,6 +18,7 @@
 #include "harness/checker.h"
 #include "harness/history.h"
 #include "harness/plan.h"
+#include "harness/replay_spec.h"
 #include "harness/target_spec.h"
 
 namespace turncoat {
@@ -106,6 +107,8 @@ struct Report {
   std::string target_path;
   std::string target_text;
   std::map<std::string, std::string> versions;  // component -> version
+  // The command that runs it again; unset for a report not made by a run.
+  std::optional<ReplaySpec> replay;
 
   std::string started_at;  // wall-clock time of the run's start, RFC 3339
   absl::Duration length;   // the history's end

@@ -61,26 +61,39 @@ class TurncoatRunTest : public ::testing::Test {
     if (!HasFailure()) std::filesystem::remove_all(dir_);
   }
 
-  // `turncoat run ARGS --out=run`, started in dir_.
-  Subprocess Start(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {TURNCOAT_BINARY, "run"};
+  // `turncoat ARGS`, started in dir_, its output in dir_/<log>stdout and
+  // dir_/<log>stderr.
+  Subprocess StartTurncoat(const std::vector<std::string>& args, const std::string& log = "") {
+    std::vector<std::string> argv = {TURNCOAT_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--out=run");
     SpawnOptions options;
     options.workdir = dir_;
-    options.stdout_path = dir_ + "/stdout";
-    options.stderr_path = dir_ + "/stderr";
+    options.stdout_path = dir_ + "/" + log + "stdout";
+    options.stderr_path = dir_ + "/" + log + "stderr";
     auto process = Subprocess::Spawn(argv, options);
     EXPECT_TRUE(process.ok()) << process.status();
     return *std::move(process);
   }
 
-  // Runs to the end; the exit code, or -1.
-  int RunToEnd(const std::vector<std::string>& args) {
-    Subprocess process = Start(args);
+  // `turncoat run ARGS --out=run`, started in dir_.
+  Subprocess Start(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"run"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("--out=run");
+    return StartTurncoat(argv);
+  }
+
+  // Waits for `process` to end; the exit code, or -1.
+  static int Finish(Subprocess& process) {
     auto exit = process.Wait(absl::Seconds(150));
     EXPECT_TRUE(exit.ok()) << exit.status();
     return exit.ok() ? exit->code : -1;
+  }
+
+  // Runs to the end; the exit code, or -1.
+  int RunToEnd(const std::vector<std::string>& args) {
+    Subprocess process = Start(args);
+    return Finish(process);
   }
 
   nlohmann::json Report() { return nlohmann::json::parse(Slurp(run_dir_ + "/report.json")); }

@@ -228,3 +228,28 @@ TEST(HtmlReportTest, OrdinaryFailureDoesNotClaimToBeExpected) {
 
 }  // namespace
 }  // namespace turncoat
+
+namespace turncoat {
+namespace {
+
+TEST(HtmlReportTest, TheReplayCommandComesRightAfterTheVerdict) {
+  Report report = SampleReport(false);
+  EXPECT_EQ(RenderHtmlReport(report).find("id=\"replay\""), std::string::npos);
+  ReplaySpec spec;
+  spec.turncoat = "/b/turncoat";
+  spec.plan_path = "/p/a&b.yaml";
+  spec.seed = 7;
+  report.replay = spec;
+  const std::string html = RenderHtmlReport(report);
+  const XmlElement doc = ParseHtml(html);
+  const std::vector<const XmlElement*> pres = doc.FindAll("pre");
+  ASSERT_FALSE(pres.empty());
+  EXPECT_EQ(pres[0]->Attr("class"), "command");
+  EXPECT_EQ(pres[0]->text, "/b/turncoat run '/p/a&b.yaml' --seed=7");
+  // Before the invariants table: the first thing after the verdict.
+  EXPECT_LT(html.find("id=\"replay\""), html.find("id=\"invariants\""));
+  EXPECT_GT(html.find("id=\"replay\""), html.find("</header>"));
+}
+
+}  // namespace
+}  // namespace turncoat

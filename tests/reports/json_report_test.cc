@@ -182,3 +182,26 @@ TEST(JsonReportTest, HarnessErrorIsRecorded) {
 
 }  // namespace
 }  // namespace turncoat
+
+namespace turncoat {
+namespace {
+
+TEST(JsonReportTest, ReplayIsRecordedWhenTheRunGaveIt) {
+  Report report = SampleReport(false);
+  EXPECT_FALSE(Parse(report).contains("replay"));
+  ReplaySpec spec;
+  spec.turncoat = "/b/turncoat";
+  spec.plan_path = "/p/it's.yaml";
+  spec.seed = 7;
+  spec.replica_args = {"--bug=small-quorum"};
+  report.replay = spec;
+  const json j = Parse(report);
+  EXPECT_EQ(j["replay"]["argv"], json({"/b/turncoat", "run", "/p/it's.yaml", "--seed=7",
+                                       "--replica-arg=--bug=small-quorum"}));
+  EXPECT_EQ(j["replay"]["command"],
+            "/b/turncoat run '/p/it'\\''s.yaml' --seed=7 --replica-arg=--bug=small-quorum");
+  EXPECT_EQ(j["replay"]["replica_args"], json({"--bug=small-quorum"}));
+}
+
+}  // namespace
+}  // namespace turncoat

@@ -135,3 +135,27 @@ TEST(JunitReportTest, HarnessFailureIsAnError) {
 
 }  // namespace
 }  // namespace turncoat
+
+namespace turncoat {
+namespace {
+
+TEST(JunitReportTest, TheReplayCommandIsAPropertyWhenKnown) {
+  Report report = SampleReport(false);
+  const auto replay_property = [](const XmlElement& doc) -> std::string {
+    for (const XmlElement* p : doc.FindAll("property")) {
+      if (p->Attr("name") == "replay") return p->Attr("value");
+    }
+    return "none";
+  };
+  EXPECT_EQ(replay_property(ParseJunit(report)), "none");
+  ReplaySpec spec;
+  spec.turncoat = "/b/turncoat";
+  spec.plan_path = "/p/x.yaml";
+  spec.seed = 7;
+  spec.direct_links = true;
+  report.replay = spec;
+  EXPECT_EQ(replay_property(ParseJunit(report)), "/b/turncoat run /p/x.yaml --seed=7 --direct-links");
+}
+
+}  // namespace
+}  // namespace turncoat
