@@ -3,8 +3,8 @@
 //
 // Cluster size and fault bound, which replicas are Byzantine, how long the
 // run lasts, the seed behind every random choice, the client workload, the
-// network's synchrony bound, the timeline of adversary phases, the invariants expected to hold and whether
-// to trace message fates. The
+// network's synchrony bound, the timeline of adversary phases, the
+// invariants expected to hold and whether to trace message fates. The
 // loader (plan_loader.h) has checked all of it, including every adversary
 // name and parameter against the AdversaryRegistry and every invariant
 // against the CheckerRegistry. Plan is an immutable value.

@@ -46,7 +46,8 @@ class PlanParser {
     TURNCOAT_ASSIGN_OR_RETURN(
         const YamlMap root,
         r_.Map(r_.root(), {"name", "target", "replicas", "f", "byzantine", "beyond_fault_bound",
-                           "seed", "duration", "workload", "network", "timeline", "expect", "trace"}));
+                           "seed", "duration", "workload", "network", "timeline", "expect",
+                           "trace"}));
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField name, root.Require("name"));
     TURNCOAT_ASSIGN_OR_RETURN(plan_.name, r_.String(name));
     if (!RE2::FullMatch(plan_.name, "[A-Za-z0-9][A-Za-z0-9._-]*")) {

@@ -349,7 +349,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "'500ms'"},
         BadPlan{"value_bytes: 32 }\n", "value_bytes: 32 }\nnetwork: { delay: 500ms }\n",
                 "8:12: network: unknown key 'delay'; expected one of: delta"},
-        BadPlan{"value_bytes: 32 }\n", "value_bytes: 32 }\nnetwork: {}\n", "8:10: network: missing required key 'delta'"},
+        BadPlan{"value_bytes: 32 }\n", "value_bytes: 32 }\nnetwork: {}\n",
+                "8:10: network: missing required key 'delta'"},
         BadPlan{"value_bytes: 32 }\n", "value_bytes: 32 }\nnetwork: { delta: 500 }\n",
                 "8:19: network.delta: '500' is not a duration; expected a number with a unit "
                 "(ns, us, ms, s, m, h), e.g. 40s, 500ms or 1m30s"},
