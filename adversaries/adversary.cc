@@ -40,6 +40,11 @@ class FactoryRegistry {
 
 }  // namespace
 
+std::vector<int> FaultyAtStart(const Adversary& adversary, const Phase& phase) {
+  const std::optional<AdversaryStep> step = adversary.CurrentStep();
+  return step.has_value() ? step->faulty : phase.nodes;
+}
+
 absl::StatusOr<std::unique_ptr<Adversary>> MakeAdversary(const AdversaryContext& context) {
   const std::string& name = context.phase->adversary;
   const AdversaryFactory* factory = FactoryRegistry::Global().Find(name);

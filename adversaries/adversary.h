@@ -82,6 +82,10 @@ struct AdversaryContext {
   int phase_index = 0;              // unique per phase: use it in rule ids
   const TargetSpec* target = nullptr;
   uint64_t seed = 0;                // derived from the plan's seed and the phase
+  // The plan's synchrony bound Δ (network.delta), if it declares one: an
+  // adversary that only delays messages, by no more than this, makes no
+  // replica faulty (LatencyWithinDelta, link_rules.h).
+  std::optional<absl::Duration> delta;
   // The private key files of the Byzantine replicas, by replica id; never an
   // honest replica's.
   std::function<std::string(int replica)> byzantine_key_path;
@@ -114,6 +118,13 @@ class Adversary {
   // `nodes` throughout has none.
   virtual std::optional<AdversaryStep> CurrentStep() const { return std::nullopt; }
 };
+
+// The replicas `adversary` makes faulty as its phase begins, for the
+// history's FaultStart: its step's when it has one before Start (an
+// adversary whose faults are fixed when it is made, such as a partition or
+// a delay within Δ), else the phase's nodes. Recording the step's from the
+// start leaves no instant in which the phase's nodes count instead.
+std::vector<int> FaultyAtStart(const Adversary& adversary, const Phase& phase);
 
 using AdversaryFactory =
     std::function<absl::StatusOr<std::unique_ptr<Adversary>>(const AdversaryContext&)>;

@@ -124,6 +124,15 @@ std::string GroupsText(const std::vector<std::vector<int>>& groups) {
   });
 }
 
+std::optional<AdversaryStep> LatencyWithinDelta(const AdversaryContext& context,
+                                                absl::Duration added) {
+  if (!context.delta.has_value() || added > *context.delta) return std::nullopt;
+  return AdversaryStep{absl::StrCat("at most ", absl::FormatDuration(added),
+                                    " added latency, within delta ",
+                                    absl::FormatDuration(*context.delta), ": slow, not faulty"),
+                       {}};
+}
+
 bool Decodable(const MessageSpec& message) {
   return message.payload.codec != PayloadSpec::Codec::kOpaque;
 }
@@ -212,22 +221,24 @@ absl::Status LinkRuleAdversary::Stop(FaultControl& control) {
 }
 
 std::unique_ptr<Adversary> OnOutgoingLinks(const AdversaryContext& context,
-                                           const agent::v1::Action& action, double probability) {
+                                           const agent::v1::Action& action, double probability,
+                                           std::optional<AdversaryStep> step) {
   return OnOutgoingLinks(
-      context, context.phase->adversary, [&](std::pair<int, int>) { return action; }, probability);
+      context, context.phase->adversary, [&](std::pair<int, int>) { return action; }, probability,
+      std::move(step));
 }
 
 std::unique_ptr<Adversary> OnOutgoingLinks(
     const AdversaryContext& context, const std::string& name,
     const std::function<agent::v1::Action(std::pair<int, int> link)>& action_for,
-    double probability) {
+    double probability, std::optional<AdversaryStep> step) {
   std::vector<PlacedRule> rules;
   for (const auto& link : OutgoingLinks(context)) {
     for (PlacedRule& r : RulesOnLink(context, link, name, action_for(link), probability)) {
       rules.push_back(std::move(r));
     }
   }
-  return std::make_unique<LinkRuleAdversary>(std::move(rules));
+  return std::make_unique<LinkRuleAdversary>(std::move(rules), std::move(step));
 }
 
 }  // namespace turncoat

@@ -65,6 +65,14 @@ std::vector<int> CutOffFromQuorums(const AdversaryContext& context,
 // "[0, 1] | [2, 3]"
 std::string GroupsText(const std::vector<std::vector<int>>& groups);
 
+// The step of a phase whose only effect is latency, at most `added` to any
+// one message: when the plan declares a synchrony bound Δ and `added` stays
+// within it, a step naming nobody faulty, since a partially synchronous
+// protocol must make progress through such a network (Dwork, Lynch,
+// Stockmeyer 1988); otherwise none, and the phase's nodes are faulty.
+std::optional<AdversaryStep> LatencyWithinDelta(const AdversaryContext& context,
+                                                absl::Duration added);
+
 // Whether turncoat can read and edit the content of `message`.
 bool Decodable(const MessageSpec& message);
 
@@ -95,15 +103,17 @@ class LinkRuleAdversary : public Adversary {
   bool installed_ = false;
 };
 
-// A LinkRuleAdversary with `action` on every outgoing link of the phase.
+// A LinkRuleAdversary with `action` on every outgoing link of the phase,
+// and `step` for as long as it runs.
 std::unique_ptr<Adversary> OnOutgoingLinks(const AdversaryContext& context,
-                                           const agent::v1::Action& action, double probability);
+                                           const agent::v1::Action& action, double probability,
+                                           std::optional<AdversaryStep> step = std::nullopt);
 // The same with an action made per link (a rewriter's params may name the
 // link), the rules named `name`.
 std::unique_ptr<Adversary> OnOutgoingLinks(
     const AdversaryContext& context, const std::string& name,
     const std::function<agent::v1::Action(std::pair<int, int> link)>& action_for,
-    double probability);
+    double probability, std::optional<AdversaryStep> step = std::nullopt);
 
 // Parameters every link adversary takes. Functions, not globals: adversaries
 // declare them from static initialisers in other files, which may run first.

@@ -17,6 +17,7 @@ AdversaryContext PhaseContext(const Plan& plan, const TargetSpec& target, size_t
   context.phase_index = static_cast<int>(index);
   context.target = &target;
   context.seed = run_seed * 7919 + index;
+  context.delta = plan.delta;
   context.byzantine_key_path = [&plan, keys_dir](int replica) {
     return plan.IsByzantine(replica) ? absl::StrCat(keys_dir, "/", replica, ".key") : "";
   };
@@ -38,6 +39,23 @@ absl::Status CheckPhases(const Plan& plan, const TargetSpec& target, uint64_t ru
     return absl::InvalidArgumentError(absl::StrCat(plan.path, ": ", twins.status().message()));
   }
   return absl::OkStatus();
+}
+
+std::vector<std::string> PhaseNotes(const Plan& plan, const TargetSpec& target,
+                                    uint64_t run_seed) {
+  std::vector<std::string> notes;
+  for (size_t i = 0; i < plan.timeline.size(); ++i) {
+    const Phase& phase = plan.timeline[i];
+    auto adversary = MakeAdversary(PhaseContext(plan, target, i, run_seed, "keys"));
+    if (!adversary.ok() || phase.nodes.empty() || !FaultyAtStart(**adversary, phase).empty()) {
+      continue;
+    }
+    const std::optional<AdversaryStep> step = (*adversary)->CurrentStep();
+    notes.push_back(absl::StrCat(plan.path, phase.line > 0 ? absl::StrCat(":", phase.line) : "",
+                                 ": phase ", i, " (", phase.adversary,
+                                 ") makes no replica faulty", step ? ": " + step->what : ""));
+  }
+  return notes;
 }
 
 }  // namespace turncoat

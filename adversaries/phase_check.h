@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "adversaries/adversary.h"
@@ -29,6 +30,12 @@ AdversaryContext PhaseContext(const Plan& plan, const TargetSpec& target, size_t
 // returned as bad input naming the plan file and the phase's line:
 // "plan.yaml:12: phase 1 (collusion): strategy ...".
 absl::Status CheckPhases(const Plan& plan, const TargetSpec& target, uint64_t run_seed);
+
+// What a reader of the plan may not expect, one line per phase that acts on
+// `nodes` yet makes none of them faulty (a delay within the plan's Δ):
+// "plan.yaml:12: phase 1 (delay) makes no replica faulty: at most ...".
+// Phases that fail to build are left to CheckPhases.
+std::vector<std::string> PhaseNotes(const Plan& plan, const TargetSpec& target, uint64_t run_seed);
 
 }  // namespace turncoat
 

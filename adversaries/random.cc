@@ -7,7 +7,8 @@
 //   omission    each Byzantine node drops what it sends to a drawn subset
 //   equivocate  the Byzantine nodes equivocate along a drawn split
 //   partition   the cluster is cut in two drawn groups (a network fault)
-//   delay       one drawn replica's outgoing messages wait 50-300 ms
+//   delay       one drawn replica's outgoing messages wait 50-300 ms (the
+//               replica counts as faulty only beyond the plan's Δ, if any)
 //   quiet       nothing
 // Only the Byzantine replicas lie, so a correct target stays safe; every
 // network fault heals within a round, so it stays live once the phase ends.
@@ -127,6 +128,14 @@ class RandomAdversary : public Adversary {
         if (to != from) add(RulesOnLink(context_, {from, to}, name, delay, 1.0));
       }
       absl::StrAppend(&step->what, " ", delay.delay_ms(), "ms on what replica ", from, " sends");
+      // Beyond a declared synchrony bound the slowed replica is faulty, as
+      // under a delay phase; without one these short delays never were.
+      if (context_.delta.has_value() && absl::Milliseconds(delay.delay_ms()) > *context_.delta) {
+        std::set<int> faulty(byzantine.begin(), byzantine.end());
+        faulty.insert(from);
+        step->faulty.assign(faulty.begin(), faulty.end());
+        absl::StrAppend(&step->what, ", beyond delta");
+      }
     }
     return rules;
   }

@@ -1,5 +1,8 @@
 // reorder: messages the replicas in `nodes` send are held for up to `window`
-// (or until 16 are held) and released in shuffled order.
+// (or until 16 are held) and released in shuffled order. Holding is its
+// only delay, so a window within the plan's synchrony bound Δ makes nobody
+// faulty (partial synchrony promises no order); a longer one makes the
+// nodes faulty.
 #include "adversaries/link_rules.h"
 
 namespace turncoat {
@@ -16,13 +19,13 @@ const AdversaryImplementation kReorder(
       ToParam(),
       MessagesParam()}},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
+      const absl::Duration window = ParamOr(*context.phase, "window", absl::Milliseconds(100));
       agent::v1::Action action;
       action.set_kind(agent::v1::Action::HOLD);
       action.set_hold_count(kMaxHeld);
-      action.set_hold_ms(static_cast<uint32_t>(
-          absl::ToInt64Milliseconds(ParamOr(*context.phase, "window", absl::Milliseconds(100)))));
+      action.set_hold_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(window)));
       action.set_shuffle(true);
-      return OnOutgoingLinks(context, action, 1.0);
+      return OnOutgoingLinks(context, action, 1.0, LatencyWithinDelta(context, window));
     });
 
 }  // namespace

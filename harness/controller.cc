@@ -900,7 +900,8 @@ absl::Status Run::StartPhase(size_t index, FaultControl& control) {
   const Phase& phase = plan_.timeline[index];
   auto adversary = MakeAdversary(PhaseContext(plan_, target_, index, seed_, keys_dir_));
   if (!adversary.ok()) return adversary.status();
-  collector_->Record(FaultStart{collector_->Now(), static_cast<int>(index), phase.adversary, phase.nodes});
+  collector_->Record(FaultStart{collector_->Now(), static_cast<int>(index), phase.adversary,
+                                FaultyAtStart(**adversary, phase)});
   if (absl::Status s = (*adversary)->Start(control); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("phase ", index, " (", phase.adversary,
                                                ") did not start: ", s.message()));

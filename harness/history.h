@@ -95,7 +95,9 @@ struct Commit {
 };
 
 // Timeline phase `phase` (index into the plan's timeline) began. `nodes` are
-// the replicas it makes faulty, which is what counts against the fault bound.
+// the replicas it makes faulty, which is what counts against the fault
+// bound: the phase's nodes, or those of the step it begins with (none for
+// a delay within the plan's synchrony bound Δ).
 struct FaultStart {
   absl::Duration t;
   int phase = 0;

@@ -3,8 +3,8 @@
 //
 // Cluster size and fault bound, which replicas are Byzantine, how long the
 // run lasts, the seed behind every random choice, the client workload, the
-// timeline of adversary phases, the invariants expected to hold and whether
-// to trace message fates. The
+// network's synchrony bound, the timeline of adversary phases, the
+// invariants expected to hold and whether to trace message fates. The
 // loader (plan_loader.h) has checked all of it, including every adversary
 // name and parameter against the AdversaryRegistry and every invariant
 // against the CheckerRegistry. Plan is an immutable value.
@@ -90,6 +90,11 @@ struct Plan {
   uint64_t seed = 0;
   absl::Duration duration;
   Workload workload;
+  // The network's synchrony bound Δ (`network.delta`): how late a message
+  // may arrive on a network the target must make progress through. A phase
+  // whose only effect is latency, and no more than Δ, makes no replica
+  // faulty. Unset: every such phase is a fault on its nodes.
+  std::optional<absl::Duration> delta;
   std::vector<Phase> timeline;
   Expectations expect;
   // Trace one proxied message in this many into the history; 0: no trace.

@@ -46,7 +46,8 @@ class PlanParser {
     TURNCOAT_ASSIGN_OR_RETURN(
         const YamlMap root,
         r_.Map(r_.root(), {"name", "target", "replicas", "f", "byzantine", "beyond_fault_bound",
-                           "seed", "duration", "workload", "timeline", "expect", "trace"}));
+                           "seed", "duration", "workload", "network", "timeline", "expect",
+                           "trace"}));
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField name, root.Require("name"));
     TURNCOAT_ASSIGN_OR_RETURN(plan_.name, r_.String(name));
     if (!RE2::FullMatch(plan_.name, "[A-Za-z0-9][A-Za-z0-9._-]*")) {
@@ -70,6 +71,7 @@ class PlanParser {
 
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField workload, root.Require("workload"));
     TURNCOAT_RETURN_IF_ERROR(ParseWorkload(workload));
+    if (root.Has("network")) TURNCOAT_RETURN_IF_ERROR(ParseNetwork(root.Get("network")));
     if (root.Has("timeline")) {
       TURNCOAT_ASSIGN_OR_RETURN(const std::vector<YamlField> phases,
                                 r_.Sequence(root.Get("timeline")));
@@ -364,6 +366,16 @@ class PlanParser {
                                              absl::FormatDuration(plan_.duration),
                                              ", or no commit could ever be due"));
       }
+      // A bound no longer than one message's delay would accuse a target
+      // that does everything right.
+      if (plan_.delta.has_value() && bound <= *plan_.delta) {
+        return r_.Error(within, absl::StrCat("the bound ", absl::FormatDuration(bound),
+                                             " is no longer than network.delta (",
+                                             absl::FormatDuration(*plan_.delta),
+                                             "), the delay of a single message; give a bound "
+                                             "that covers the target's rounds and view "
+                                             "timeouts under that delay"));
+      }
       plan_.expect.commit_within = bound;
     }
     return ParseMinCommits(map);
@@ -374,6 +386,27 @@ class PlanParser {
       TURNCOAT_ASSIGN_OR_RETURN(plan_.expect.min_commits,
                                 r_.Int(map.Get("min_commits"), 0, kMaxMinCommits));
     }
+    return absl::OkStatus();
+  }
+
+  // A mapping, so the network's other properties can join Δ later without
+  // a second spelling of it.
+  absl::Status ParseNetwork(const YamlField& at) {
+    if (!at.node.IsMap()) {
+      return r_.Error(at, absl::StrCat("expected a mapping such as { delta: 500ms } (the most a "
+                                       "message may be delayed on a network the target must "
+                                       "make progress through); got ",
+                                       DescribeYaml(at.node)));
+    }
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map, r_.Map(at, {"delta"}));
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField delta, map.Require("delta"));
+    TURNCOAT_ASSIGN_OR_RETURN(const absl::Duration bound, r_.Duration(delta));
+    if (bound <= absl::ZeroDuration() || bound >= plan_.duration) {
+      return r_.Error(delta, absl::StrCat("expected a positive duration shorter than the run's "
+                                          "duration of ",
+                                          absl::FormatDuration(plan_.duration), ", e.g. 500ms"));
+    }
+    plan_.delta = bound;
     return absl::OkStatus();
   }
 

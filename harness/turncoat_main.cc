@@ -83,6 +83,9 @@ int main(int argc, char** argv) {
         [](const turncoat::Plan& plan, const turncoat::TargetSpec& target) {
           if (absl::Status s = turncoat::CheckPhases(plan, target, plan.seed); !s.ok()) return s;
           return turncoat::CheckPhaseRules(plan, target, plan.seed);
+        },
+        [](const turncoat::Plan& plan, const turncoat::TargetSpec& target) {
+          return turncoat::PhaseNotes(plan, target, plan.seed);
         });
   }
   std::cerr << "turncoat: unknown command '" << command << "'\n\n" << kUsage;

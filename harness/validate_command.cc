@@ -31,7 +31,9 @@ absl::StatusOr<FileKind> Classify(const std::string& path, const std::string& te
                    "top-level 'replica' key"));
 }
 
-absl::StatusOr<std::string> Validate(const std::string& path, const PlanCheck& check) {
+// The summary line of a valid file, then any notes on it.
+absl::StatusOr<std::string> Validate(const std::string& path, const PlanCheck& check,
+                                     const PlanNotes& notes) {
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) return text.status();
   absl::StatusOr<FileKind> kind = Classify(path, *text);
@@ -49,23 +51,28 @@ absl::StatusOr<std::string> Validate(const std::string& path, const PlanCheck& c
   if (check != nullptr) {
     if (absl::Status s = check(*plan, *target); !s.ok()) return s;
   }
-  return absl::StrCat("plan ", plan->name, " on target ", target->name, ": n = ", plan->n,
-                      ", f = ", plan->f, ", Byzantine [", absl::StrJoin(plan->byzantine, ", "),
-                      "], ", plan->timeline.size(), " phase", plan->timeline.size() == 1 ? "" : "s",
-                      ", ", absl::FormatDuration(plan->duration));
+  std::string summary = absl::StrCat(
+      "plan ", plan->name, " on target ", target->name, ": n = ", plan->n, ", f = ", plan->f,
+      ", Byzantine [", absl::StrJoin(plan->byzantine, ", "), "], ", plan->timeline.size(),
+      " phase", plan->timeline.size() == 1 ? "" : "s", ", ", absl::FormatDuration(plan->duration),
+      plan->delta.has_value() ? absl::StrCat(", delta ", absl::FormatDuration(*plan->delta)) : "");
+  if (notes != nullptr) {
+    for (const std::string& note : notes(*plan, *target)) absl::StrAppend(&summary, "\n  ", note);
+  }
+  return summary;
 }
 
 }  // namespace
 
 int RunValidate(const std::vector<std::string>& files, std::ostream& out, std::ostream& err,
-                const PlanCheck& check) {
+                const PlanCheck& check, const PlanNotes& notes) {
   if (files.empty()) {
     err << "usage: turncoat validate FILE...\n";
     return kExitBadInput;
   }
   int code = kExitOk;
   for (const std::string& path : files) {
-    absl::StatusOr<std::string> summary = Validate(path, check);
+    absl::StatusOr<std::string> summary = Validate(path, check, notes);
     if (summary.ok()) {
       out << "ok: " << path << ": " << *summary << "\n";
     } else {

@@ -4,7 +4,8 @@
 // Each file is taken as a plan if its top level has `target`, else as a
 // target if it has `replica`; a plan's target file is checked too, and so
 // is every phase of a plan against that target. One line per file:
-// "ok: ..." on `out`, or the "file:line[:column]: ..." error on `err`.
+// "ok: ..." on `out`, or the "file:line[:column]: ..." error on `err`; a
+// valid plan's notes follow its line on `out`, indented.
 #ifndef TURNCOAT_HARNESS_VALIDATE_COMMAND_H_
 #define TURNCOAT_HARNESS_VALIDATE_COMMAND_H_
 
@@ -24,10 +25,16 @@ namespace turncoat {
 // phase's adversary (the harness library cannot link them).
 using PlanCheck = std::function<absl::Status(const Plan& plan, const TargetSpec& target)>;
 
+// Informational lines about a valid plan, e.g. which phases only slow the
+// network within its Δ (adversaries/phase_check.h's PhaseNotes).
+using PlanNotes =
+    std::function<std::vector<std::string>(const Plan& plan, const TargetSpec& target)>;
+
 // kExitOk if every file is valid, kExitBadInput otherwise (or if `files`
-// is empty). Plans also go through `check` when one is given.
+// is empty). Plans also go through `check` when one is given, and valid
+// ones are described by `notes`.
 int RunValidate(const std::vector<std::string>& files, std::ostream& out, std::ostream& err,
-                const PlanCheck& check = nullptr);
+                const PlanCheck& check = nullptr, const PlanNotes& notes = nullptr);
 
 }  // namespace turncoat
 

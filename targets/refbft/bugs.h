@@ -21,6 +21,7 @@ enum class Bug {
   kNoViewChange,         // never replaces a silent or faulty leader
   kDoubleCommit,         // no request deduplication
   kCountDuplicateVotes,  // counts one replica's vote more than once
+  kNoTimeoutBackoff,     // a failed view never lengthens the next one's timeout
 };
 
 class BugSet {

@@ -75,7 +75,9 @@ bool Replica::Submit(const std::string& value, absl::Time now) {
 void Replica::Tick(absl::Time now) {
   if (now >= view_deadline_) {
     ReforwardPending();
-    current_timeout_ = std::min(current_timeout_ * 1.5, config_.max_view_timeout);
+    if (!config_.bugs.Has(Bug::kNoTimeoutBackoff)) {
+      current_timeout_ = std::min(current_timeout_ * 1.5, config_.max_view_timeout);
+    }
     EnterView(view_ + 1, now);
   }
   if (now >= propose_at_) {

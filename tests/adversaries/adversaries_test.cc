@@ -157,6 +157,55 @@ TEST_F(AdversaryTest, NetworkFaultsOnNamedNodesHaveNoSteps) {
   EXPECT_FALSE(delay->CurrentStep().has_value());
 }
 
+TEST_F(AdversaryTest, DelayWithinDeltaMakesNobodyFaultyFromTheStart) {
+  delta_ = absl::Milliseconds(250);
+  phase_.nodes = {0, 1, 2, 3};
+  const Params within = {{"by", absl::Milliseconds(220)}, {"jitter", absl::Milliseconds(30)}};
+  auto delay = Make("delay", {0, 1, 2, 3}, within);
+  // Known before Start, so the phase's FaultStart already names nobody.
+  EXPECT_EQ(FaultyAtStart(*delay, phase_), std::vector<int>{});
+  ASSERT_TRUE(delay->Start(control_).ok());
+  std::optional<AdversaryStep> step = delay->CurrentStep();
+  ASSERT_TRUE(step.has_value());
+  EXPECT_EQ(step->what, "at most 250ms added latency, within delta 250ms: slow, not faulty");
+  EXPECT_TRUE(step->faulty.empty());
+  EXPECT_EQ(control_.rules.size(), 12u) << "slow, but still delayed on every link";
+}
+
+TEST_F(AdversaryTest, DelayBeyondDeltaOrWithoutOneMakesItsNodesFaulty) {
+  const Params params = {{"by", absl::Milliseconds(220)}, {"jitter", absl::Milliseconds(31)}};
+  delta_ = absl::Milliseconds(250);
+  auto beyond = Make("delay", {1, 2}, params);
+  EXPECT_FALSE(beyond->CurrentStep().has_value());
+  EXPECT_EQ(FaultyAtStart(*beyond, phase_), (std::vector<int>{1, 2}));
+  delta_.reset();
+  auto undeclared = Make("delay", {1, 2}, {{"by", absl::Milliseconds(1)}});
+  EXPECT_EQ(FaultyAtStart(*undeclared, phase_), (std::vector<int>{1, 2}));
+}
+
+TEST_F(AdversaryTest, ReorderIsSlownessWhenItsWindowIsWithinDelta) {
+  delta_ = absl::Milliseconds(100);
+  auto within = Make("reorder", {3}, {{"window", absl::Milliseconds(100)}});
+  ASSERT_TRUE(within->CurrentStep().has_value());
+  EXPECT_TRUE(within->CurrentStep()->faulty.empty());
+  auto beyond = Make("reorder", {3}, {{"window", absl::Milliseconds(101)}});
+  EXPECT_EQ(FaultyAtStart(*beyond, phase_), std::vector<int>{3});
+}
+
+TEST_F(AdversaryTest, OnlyLatencyIsExcusedByDelta) {
+  delta_ = absl::Seconds(10);
+  auto dup = Make("duplicate", {1}, {{"probability", 1.0}});
+  EXPECT_EQ(FaultyAtStart(*dup, phase_), std::vector<int>{1});
+  auto omission = Make("omission", {1}, {{"drop", 0.1}});
+  EXPECT_EQ(FaultyAtStart(*omission, phase_), std::vector<int>{1});
+}
+
+TEST_F(AdversaryTest, PartitionIsFaultyOnItsCutOffReplicasFromTheStart) {
+  auto minority =
+      Make("partition", {}, {{"groups", std::vector<std::vector<int>>{{0, 1, 3}, {2}}}});
+  EXPECT_EQ(FaultyAtStart(*minority, phase_), std::vector<int>{2});
+}
+
 TEST_F(AdversaryTest, ProcessFaultsActOnStartAndHealOnStop) {
   auto crash = Make("crash", {1, 2}, {});
   ASSERT_TRUE(crash->Start(control_).ok());

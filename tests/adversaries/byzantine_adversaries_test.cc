@@ -332,5 +332,32 @@ TEST_F(ByzantineAdversaryTest, RandomRoundsAreStepsNamingWhoIsFaulty) {
   ASSERT_TRUE(random->Stop(control).ok());
 }
 
+// Without a declared Δ, random's short delays never made anyone faulty;
+// with one, a delay round beyond it makes the slowed replica faulty.
+TEST_F(ByzantineAdversaryTest, RandomDelayRoundsBeyondDeltaMakeTheSlowedReplicaFaulty) {
+  seed_ = 5;
+  for (const absl::Duration delta : {absl::Milliseconds(49), absl::Milliseconds(300)}) {
+    delta_ = delta;
+    RecordingControl control;
+    auto random = Make("random", {2}, {{"round", absl::Seconds(1)}});
+    ASSERT_TRUE(random->Start(control).ok());
+    int delays = 0;
+    for (int r = 0; r < 40; ++r) {
+      if (r > 0) ASSERT_TRUE(random->Tick(control, absl::Milliseconds(1000 * r + 10)).ok());
+      const std::optional<AdversaryStep> step = random->CurrentStep();
+      ASSERT_TRUE(step.has_value());
+      const size_t at = step->what.find("on what replica ");
+      if (step->what.find(": delay ") == std::string::npos || at == std::string::npos) continue;
+      ++delays;
+      const int slowed = step->what[at + std::string("on what replica ").size()] - '0';
+      std::set<int> expected = {2};
+      if (delta < absl::Milliseconds(50)) expected.insert(slowed);
+      EXPECT_EQ(step->faulty, std::vector<int>(expected.begin(), expected.end())) << step->what;
+    }
+    EXPECT_GT(delays, 0) << "40 rounds should draw a delay";
+    ASSERT_TRUE(random->Stop(control).ok());
+  }
+}
+
 }  // namespace
 }  // namespace turncoat

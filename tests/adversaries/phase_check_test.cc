@@ -36,6 +36,18 @@ TEST_F(PhaseCheckTest, ValidPhasesPass) {
   EXPECT_TRUE(CheckPhases(plan_, target_, plan_.seed).ok());
 }
 
+TEST_F(PhaseCheckTest, NotesNamePhasesThatMakeTheirNodesNoFaultyReplicas) {
+  AddPhase("delay", {0, 1}, {{"by", absl::Milliseconds(200)}}, 9);
+  AddPhase("delay", {2}, {{"by", absl::Milliseconds(300)}}, 10);
+  AddPhase("partition", {}, {{"groups", std::vector<std::vector<int>>{{0, 1, 2}, {3}}}}, 11);
+  EXPECT_TRUE(PhaseNotes(plan_, target_, plan_.seed).empty()) << "no delta, no slow phases";
+  plan_.delta = absl::Milliseconds(250);
+  EXPECT_EQ(PhaseNotes(plan_, target_, plan_.seed),
+            std::vector<std::string>{"plans/p.yaml:9: phase 0 (delay) makes no replica faulty: "
+                                     "at most 200ms added latency, within delta 250ms: slow, "
+                                     "not faulty"});
+}
+
 TEST_F(PhaseCheckTest, AnAdversarysOwnErrorNamesThePlanAndThePhasesLine) {
   AddPhase("delay", {0}, {{"by", absl::Milliseconds(10)}}, 9);
   AddPhase("random", {3}, {{"round", absl::Milliseconds(50)}}, 12);

@@ -86,6 +86,18 @@ TEST(PlanLoaderTest, TraceIsOffUnlessAsked) {
   EXPECT_EQ(traced->trace_sample_every, 10u);
 }
 
+TEST(PlanLoaderTest, DeltaIsUnsetUnlessTheNetworkDeclaresIt) {
+  absl::StatusOr<Plan> plan = ParsePlan(kPlan, kPath);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_FALSE(plan->delta.has_value());
+  absl::StatusOr<Plan> bounded = ParsePlan(
+      absl::StrReplaceAll(kPlan, {{"value_bytes: 32 }\n",
+                                   "value_bytes: 32 }\nnetwork: { delta: 1.5s }\n"}}),
+      kPath);
+  ASSERT_TRUE(bounded.ok()) << bounded.status();
+  EXPECT_EQ(bounded->delta, absl::Milliseconds(1500));
+}
+
 TEST(PlanLoaderTest, MinCommitsDefaultsToTenAndCanBeSet) {
   absl::StatusOr<Plan> plan = ParsePlan(kPlan, kPath);
   ASSERT_TRUE(plan.ok()) << plan.status();
@@ -226,7 +238,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadPlan{"seed: 7", "sede: 7",
                 "5:1: unknown key 'sede'; expected one of: name, target, replicas, f, byzantine, "
-                "beyond_fault_bound, seed, duration, workload, timeline, expect, trace"},
+                "beyond_fault_bound, seed, duration, workload, network, timeline, expect, trace"},
         BadPlan{"seed: 7\n", "", "1:1: missing required key 'seed'"},
         BadPlan{"value_bytes: 32 }", "value_bytes: 32, share: 0.5 }",
                 "7:61: workload.share: share goes with rate: auto; remove it"},
@@ -331,6 +343,24 @@ INSTANTIATE_TEST_SUITE_P(
                 "15:10: trace: unknown key 'every'; expected one of: sample_every"},
         BadPlan{"10s }\n", "10s }\ntrace: {}\n",
                 "15:8: trace: missing required key 'sample_every'"},
+        BadPlan{"value_bytes: 32 }\n", "value_bytes: 32 }\nnetwork: 500ms\n",
+                "8:10: network: expected a mapping such as { delta: 500ms } (the most a message "
+                "may be delayed on a network the target must make progress through); got "
+                "'500ms'"},
+        BadPlan{"value_bytes: 32 }\n", "value_bytes: 32 }\nnetwork: { delay: 500ms }\n",
+                "8:12: network: unknown key 'delay'; expected one of: delta"},
+        BadPlan{"value_bytes: 32 }\n", "value_bytes: 32 }\nnetwork: {}\n",
+                "8:10: network: missing required key 'delta'"},
+        BadPlan{"value_bytes: 32 }\n", "value_bytes: 32 }\nnetwork: { delta: 500 }\n",
+                "8:19: network.delta: '500' is not a duration; expected a number with a unit "
+                "(ns, us, ms, s, m, h), e.g. 40s, 500ms or 1m30s"},
+        BadPlan{"value_bytes: 32 }\n", "value_bytes: 32 }\nnetwork: { delta: 0s }\n",
+                "8:19: network.delta: expected a positive duration shorter than the run's "
+                "duration of 40s, e.g. 500ms"},
+        BadPlan{"value_bytes: 32 }\n", "value_bytes: 32 }\nnetwork: { delta: 10s }\n",
+                "15:30: expect.liveness.commit_within: the bound 10s is no longer than "
+                "network.delta (10s), the delay of a single message; give a bound that covers "
+                "the target's rounds and view timeouts under that delay"},
         BadPlan{"commit_within: 10s", "commit_within: 40s",
                 "14:30: expect.liveness.commit_within: expected a positive duration shorter "
                 "than the run's duration of 40s, or no commit could ever be due"},

@@ -70,8 +70,8 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadFile{"unknown_key.yaml",
                 "unknown_key.yaml:3:1: unknown key 'replica'; expected one of: name, target, "
-                "replicas, f, byzantine, beyond_fault_bound, seed, duration, workload, timeline, "
-                "expect, trace"},
+                "replicas, f, byzantine, beyond_fault_bound, seed, duration, workload, network, "
+                "timeline, expect, trace"},
         BadFile{"too_many_byzantine.yaml",
                 "too_many_byzantine.yaml:4:12: byzantine: 2 Byzantine replicas exceed f = 1 for "
                 "n = 4 (f = (n-1)/3); remove some, or set beyond_fault_bound: true to go beyond "
@@ -166,6 +166,19 @@ TEST(TurncoatBinaryTest, ValidateExitCodes) {
   EXPECT_EQ(output.substr(0, unknown.size()), unknown);
   output.clear();
   EXPECT_EQ(RunTurncoat("--help", &output), 0);
+}
+
+// A delay within the plan's Δ is a slow network, not a fault; validate says
+// so, since a reader of the plan would otherwise expect its nodes excused.
+TEST(TurncoatBinaryTest, ValidateNotesADelayWithinDelta) {
+  std::string output;
+  const std::string plan = kSource + "/plans/nightly/slow-within-delta.yaml";
+  EXPECT_EQ(RunTurncoat("validate " + plan, &output), 0) << output;
+  EXPECT_NE(output.find(", 40s, delta 250ms\n  " + plan +
+                        ":23: phase 0 (delay) makes no replica faulty: at most 250ms added "
+                        "latency, within delta 250ms: slow, not faulty\n"),
+            std::string::npos)
+      << output;
 }
 
 // What only building the adversaries can tell: a strategy collusion does

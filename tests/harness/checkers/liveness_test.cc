@@ -210,6 +210,62 @@ TEST(LivenessTest, WithoutStepsAPhasesNodesHoldThroughout) {
   EXPECT_EQ(r.violations, 2);  // the value, and recovery at replica 0
 }
 
+// A delay on every link within the plan's synchrony bound Δ is recorded as
+// the controller records it (adversaries/delay.cc, FaultyAtStart): a phase
+// that makes nobody faulty, whose step says why. The cluster is judged
+// through it.
+HistoryBuilder& SlowWithinDelta(HistoryBuilder& h) {
+  h.Fault(1000, 19000, 0, "delay", {});
+  return h.Step(1000, 0, {});
+}
+
+TEST(LivenessTest, AStallUnderADelayWithinDeltaIsAViolation) {
+  HistoryBuilder h;
+  SlowWithinDelta(h);
+  h.Submit(500, 0, "before").CommitAt(700, kAll, 1, "before");
+  h.Submit(3000, 1, "stalled");  // never commits anywhere
+  h.End(30000);
+  const CheckResult r = RunRegistered("liveness", h.history(), Context(4, {}, kBound));
+  // The value, and no recovery at any of the four replicas.
+  ASSERT_EQ(r.violations, 5) << r.checked;
+  EXPECT_EQ(r.findings[0].message,
+            "'stalled', submitted to replica 1 at 3s, did not commit at replicas 0, 1, 2, 3 "
+            "within 5s (by 8s) although the cluster stayed within its fault bound");
+  EXPECT_EQ(r.findings[1].message,
+            "commits did not resume at replica 0 within 5s after the last fault phase ended at "
+            "19s, although values were pending, e.g. 'stalled'");
+  ASSERT_TRUE(r.coverage.has_value());
+  EXPECT_EQ(r.coverage->judged, 2);
+}
+
+TEST(LivenessTest, ACommittingClusterUnderADelayWithinDeltaPasses) {
+  HistoryBuilder h;
+  SlowWithinDelta(h);
+  h.Submit(3000, 1, "slow").CommitAt(6500, kAll, 1, "slow");  // late, but within the bound
+  h.Submit(10000, 2, "slower").CommitAt(14900, kAll, 2, "slower");
+  h.End(30000);
+  const CheckResult r = RunRegistered("liveness", h.history(), Context(4, {}, kBound));
+  EXPECT_TRUE(r.holds()) << r.checked;
+  ASSERT_TRUE(r.coverage.has_value());
+  EXPECT_EQ(r.coverage->judged, 2);
+  EXPECT_TRUE(r.coverage->excused.empty());
+}
+
+TEST(LivenessTest, ADelayBeyondDeltaStillExcusesTheStall) {
+  HistoryBuilder h;
+  // Beyond Δ (or with no Δ declared) the delay has no step: its nodes, every
+  // replica, are faulty throughout, as before Δ existed.
+  h.Fault(1000, 19000, 0, "delay", kAll);
+  h.Submit(3000, 1, "stalled");
+  h.CommitAt(20000, kAll, 1, "stalled");  // commits resume after it heals
+  h.End(30000);
+  const CheckResult r = RunRegistered("liveness", h.history(), Context(4, {}, kBound));
+  EXPECT_TRUE(r.holds()) << r.checked;
+  ASSERT_TRUE(r.coverage.has_value());
+  EXPECT_EQ(r.coverage->judged, 0);
+  EXPECT_EQ(r.coverage->excused, (std::map<std::string, int64_t>{{kLivenessBeyondBound, 1}}));
+}
+
 TEST(LivenessTest, ValuesThroughTheClientProgramAreJudgedAndNamedSo) {
   HistoryBuilder h;
   // Replica -1: the system's own client program picked the replicas.

@@ -127,6 +127,34 @@ TEST(ReplicaTest, NoViewChangeBugStallsBehindASilentLeader) {
   EXPECT_EQ(net.replica(0).view(), 0u);
 }
 
+// A view needs about eight message delays (NEW-VIEW, proposal, three rounds
+// of votes and certificates); at 250 ms each that is longer than the first
+// view timeout of 1 s. Merely slow, not faulty: the back-off must lengthen
+// the views until one is long enough, while without it every view times
+// out before it can decide.
+TEST(ReplicaTest, SlowNetworkCommitsOnlyWithTimeoutBackoff) {
+  // refbft's own timeouts (targets/refbft/main.cc), not the tests' short ones.
+  ReplicaConfig config = SimNetwork::DefaultConfig();
+  config.view_timeout = absl::Seconds(1);
+  config.max_view_timeout = absl::Seconds(8);
+  for (const char* bugs : {"", "no-timeout-backoff"}) {
+    SimNetwork net(4, AllWith(bugs), config);
+    net.SetLatency(absl::Milliseconds(250));
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(net.Submit(i % 4, absl::StrCat("v", i)));
+    const bool committed = net.RunUntil([&] { return AllHave(net, {0, 1, 2, 3}, 20); },
+                                        absl::Seconds(60));
+    if (*bugs == '\0') {
+      EXPECT_TRUE(committed);
+      ASSERT_FALSE(net.commits(0).empty());
+      EXPECT_GE(net.commits(0).front().view, 1u) << "view 0 is too short for this network";
+    } else {
+      EXPECT_FALSE(committed);
+      EXPECT_TRUE(net.commits(0).empty());
+      EXPECT_GE(net.replica(0).view(), 20u) << "views keep timing out";
+    }
+  }
+}
+
 TEST(ReplicaTest, AValueCommitsOnceEvenWhenSubmittedTwice) {
   SimNetwork net(4);
   ASSERT_TRUE(net.Submit(0, "once"));

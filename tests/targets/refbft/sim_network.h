@@ -38,6 +38,8 @@ class SimNetwork {
   absl::Time now() const { return now_; }
 
   void SetDropRule(DropRule rule) { drop_ = std::move(rule); }
+  // Every message sent from now on takes `latency` (1 ms by default).
+  void SetLatency(absl::Duration latency) { latency_ = latency; }
   // A crashed replica neither sends, receives nor ticks.
   void Crash(uint32_t i) { crashed_.insert(i); }
   bool Submit(uint32_t i, const std::string& value) { return replicas_[i]->Submit(value, now_); }
