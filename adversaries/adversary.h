@@ -82,6 +82,9 @@ struct AdversaryContext {
   int phase_index = 0;              // unique per phase: use it in rule ids
   const TargetSpec* target = nullptr;
   uint64_t seed = 0;                // derived from the plan's seed and the phase
+  // The major round the run's timeline started in: a phase's `rounds` are
+  // counted from it (adversaries/round_keyed.h). 0 before a run.
+  int64_t round_base = 0;
   // The private key files of the Byzantine replicas, by replica id; never an
   // honest replica's.
   std::function<std::string(int replica)> byzantine_key_path;

@@ -12,7 +12,8 @@ const AdversaryImplementation kDelay(
      {{"by", ParamKind::kDuration, true, "added latency"},
       {"jitter", ParamKind::kDuration, false, "uniform extra latency up to this much"},
       ToParam(),
-      MessagesParam()}},
+      MessagesParam()},
+     /*round_keyed=*/true},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
       agent::v1::Action action;
       action.set_kind(agent::v1::Action::DELAY);

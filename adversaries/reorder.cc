@@ -14,7 +14,8 @@ const AdversaryImplementation kReorder(
      {{"window", ParamKind::kDuration, true,
        "messages within this window may overtake each other"},
       ToParam(),
-      MessagesParam()}},
+      MessagesParam()},
+     /*round_keyed=*/true},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
       agent::v1::Action action;
       action.set_kind(agent::v1::Action::HOLD);

@@ -104,6 +104,7 @@ class AdversaryTest : public ::testing::Test {
     context.target = &target_;
     context.byzantine = byzantine_;
     context.seed = seed_;
+    context.round_base = round_base_;
     context.byzantine_key_path = [this](int replica) {
       return byzantine_.count(replica) ? absl::StrCat("keys/", replica, ".key") : std::string();
     };
@@ -115,6 +116,7 @@ class AdversaryTest : public ::testing::Test {
   int n_ = 4;
   std::set<int> byzantine_;
   uint64_t seed_ = 7;
+  int64_t round_base_ = 0;
   RecordingControl control_;
 };
 
