@@ -35,6 +35,23 @@ class RuleEngineModelTest : public PbftLikeTest {
     return d.action == ActionKind::kDrop;
   }
 
+  // The action the installed rules take on a response of a peer method:
+  // responses are no peer messages.
+  ActionKind ResponseAction() {
+    return engine_
+        .Process(Frame(9, {1, 0}, kPrepare, Direction::kResponse, "", schema().get(), nullptr,
+                       model().get()),
+                 kT0)
+        .action;
+  }
+
+  // A prepare whose body is no JSON: no kind to decode, no round to read.
+  static std::string NotJsonPrepare() {
+    pbftlike::PrepareMsg m;
+    m.set_body("{{{");
+    return m.SerializeAsString();
+  }
+
   static std::string Gossip(bool batch) {
     pbftlike::GossipMsg m;
     m.set_sender("r1");
@@ -73,14 +90,9 @@ TEST_F(RuleEngineModelTest, FixedKindsMatchWithoutDecoding) {
   EXPECT_FALSE(Dropped(kPrePrepare, PrePrepare(1, PrePrepareBody(3, 17, {"a"}))));
   // The kind is the method's: bytes that parse as nothing still match.
   EXPECT_TRUE(Dropped(kPrepare, "\xff\xff\xff"));
-  pbftlike::PrepareMsg not_json;
-  not_json.set_body("{{{");
-  EXPECT_TRUE(Dropped(kPrepare, not_json.SerializeAsString()));
+  EXPECT_TRUE(Dropped(kPrepare, NotJsonPrepare()));
   // Responses are no peer messages.
-  Decision response = engine_.Process(
-      Frame(9, {1, 0}, kPrepare, Direction::kResponse, "", schema().get(), nullptr, model().get()),
-      kT0);
-  EXPECT_EQ(response.action, ActionKind::kPass);
+  EXPECT_EQ(ResponseAction(), ActionKind::kPass);
   ASSERT_EQ(engine_.Stats().size(), 1u);
   EXPECT_EQ(engine_.Stats()[0].matched, 4u);
 }
@@ -210,14 +222,9 @@ TEST_F(RuleEngineModelTest, RoundRangesMatchTheMajorRound) {
   no_view.set_sender("r1");
   no_view.set_body(R"({"seq": 3})");
   EXPECT_FALSE(Dropped(kPrepare, no_view.SerializeAsString()));
-  pbftlike::PrepareMsg not_json;
-  not_json.set_body("{{{");
-  EXPECT_FALSE(Dropped(kPrepare, not_json.SerializeAsString()));
+  EXPECT_FALSE(Dropped(kPrepare, NotJsonPrepare()));
   // Responses carry no round.
-  Decision response = engine_.Process(
-      Frame(9, {1, 0}, kPrepare, Direction::kResponse, "", schema().get(), nullptr, model().get()),
-      kT0);
-  EXPECT_EQ(response.action, ActionKind::kPass);
+  EXPECT_EQ(ResponseAction(), ActionKind::kPass);
   ASSERT_EQ(engine_.Stats().size(), 1u);
   EXPECT_EQ(engine_.Stats()[0].matched, 4u);
 }
@@ -278,9 +285,7 @@ TEST_F(RuleEngineModelTest, TracksTheHighestMajorRoundOnlyWhenAsked) {
             ActionKind::kPass);
   engine_.Process(PeerFrame(kPrepare, Prepare(1, PhaseBody("prepare", 9, 1, "r1"))), kT0);
   engine_.Process(PeerFrame(kPrepare, Prepare(1, PhaseBody("prepare", 6, 1, "r1"))), kT0);
-  pbftlike::PrepareMsg not_json;
-  not_json.set_body("{{{");
-  engine_.Process(PeerFrame(kPrepare, not_json.SerializeAsString()), kT0);
+  engine_.Process(PeerFrame(kPrepare, NotJsonPrepare()), kT0);
   EXPECT_EQ(engine_.MaxRound(), std::optional<int64_t>(9));
   // Installing rules keeps tracking on.
   ASSERT_TRUE(engine_.Install(Drop("any")).ok());

@@ -252,20 +252,20 @@ INSTANTIATE_TEST_SUITE_P(
                 "beyond_fault_bound, seed, duration, workload, timeline, expect, trace"},
         BadPlan{"seed: 7\n", "", "1:1: missing required key 'seed'"},
         BadPlan{"at: 30s, for: 5s, adversary: partition", "rounds: 4..3, for: 5s, adversary: partition",
-                "10:13: timeline[1].rounds: round range 4..3 is empty; write the earlier round "
+                "10:15: timeline[1].rounds: round range 4..3 is empty; write the earlier round "
                 "first, e.g. 3..4"},
         BadPlan{"at: 30s, for: 5s, adversary: partition", "rounds: 0..2, for: 5s, adversary: partition",
-                "10:13: timeline[1].rounds: expected a range of protocol rounds such as 3..4 (the "
+                "10:15: timeline[1].rounds: expected a range of protocol rounds such as 3..4 (the "
                 "3rd and 4th rounds after the timeline starts), or one round such as 3, from 1 to "
                 "1000000; got '0..2'"},
         BadPlan{"at: 30s, for: 5s, adversary: partition", "rounds: [3, 4], for: 5s, adversary: partition",
-                "10:13: timeline[1].rounds: expected a range of protocol rounds such as 3..4 (the "
+                "10:15: timeline[1].rounds: expected a range of protocol rounds such as 3..4 (the "
                 "3rd and 4th rounds after the timeline starts), or one round such as 3, from 1 to "
                 "1000000; got a list"},
         BadPlan{"at: 30s, for: 5s, adversary: partition", "rounds: 3..4, adversary: partition",
                 "10:5: timeline[1]: missing required key 'for'"},
         BadPlan{"at: 1s, for: 500ms, adversary: delay", "rounds: 2, for: 500ms, adversary: delay",
-                "11:13: timeline[2].rounds: adversary 'delay' cannot be keyed to rounds (its faults "
+                "11:15: timeline[2].rounds: adversary 'delay' cannot be keyed to rounds (its faults "
                 "are not link rules alone); remove `rounds` and time it with at/for, or use one of: "
                 "partition"},
         BadPlan{"at: 30s, for: 5s, adversary: partition", "for: 5s, adversary: partition",
