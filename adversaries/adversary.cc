@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "adversaries/round_keyed.h"
 
 namespace turncoat {
 namespace {
@@ -67,7 +68,12 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeAdversary(const AdversaryContext&
       }
     }
   }
-  return (*factory)(context);
+  if (context.phase->rounds.has_value() && context.target != nullptr) {
+    if (absl::Status s = CheckTargetHasRounds(context); !s.ok()) return s;
+  }
+  auto adversary = (*factory)(context);
+  if (!adversary.ok() || !context.phase->rounds.has_value()) return adversary;
+  return KeyToRounds(*std::move(adversary), context);
 }
 
 AdversaryImplementation::AdversaryImplementation(AdversaryInfo info, AdversaryFactory factory) {

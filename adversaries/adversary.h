@@ -86,6 +86,9 @@ struct AdversaryContext {
   // adversary that only delays messages, by no more than this, makes no
   // replica faulty (LatencyWithinDelta, link_rules.h).
   std::optional<absl::Duration> delta;
+  // The major round the run's timeline started in: a phase's `rounds` are
+  // counted from it (adversaries/round_keyed.h). 0 before a run.
+  int64_t round_base = 0;
   // The private key files of the Byzantine replicas, by replica id; never an
   // honest replica's.
   std::function<std::string(int replica)> byzantine_key_path;

@@ -106,7 +106,8 @@ const AdversaryImplementation kCollusion(
       {"victim", ParamKind::kNodes, false, "withhold: the one replica starved (default: drawn)"},
       {"clear", ParamKind::kStringList, false,
        "conflicting-proposal: payload fields to clear, e.g. proposal.justify"},
-      MessagesParam()}},
+      MessagesParam()},
+     /*round_keyed=*/true},
     MakeCollusion);
 
 }  // namespace

@@ -14,7 +14,8 @@ const AdversaryImplementation kDelay(
      {{"by", ParamKind::kDuration, true, "added latency"},
       {"jitter", ParamKind::kDuration, false, "uniform extra latency up to this much"},
       ToParam(),
-      MessagesParam()}},
+      MessagesParam()},
+     /*round_keyed=*/true},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
       const absl::Duration by = ParamOr(*context.phase, "by", absl::ZeroDuration());
       const absl::Duration jitter = ParamOr(*context.phase, "jitter", absl::ZeroDuration());

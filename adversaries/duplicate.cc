@@ -13,7 +13,8 @@ const AdversaryImplementation kDuplicate(
      {{"probability", ParamKind::kProbability, true, "probability that a message is duplicated"},
       {"copies", ParamKind::kCount, false, "extra copies of each duplicated message (default 1)"},
       ToParam(),
-      MessagesParam()}},
+      MessagesParam()},
+     /*round_keyed=*/true},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
       agent::v1::Action action;
       action.set_kind(agent::v1::Action::DUPLICATE);

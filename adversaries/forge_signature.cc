@@ -98,7 +98,8 @@ const AdversaryImplementation kForgeSignature(
       {"probability", ParamKind::kProbability, false,
        "probability that a message is forged (default 1)"},
       ToParam(),
-      MessagesParam()}},
+      MessagesParam()},
+     /*round_keyed=*/true},
     MakeForgeSignature);
 
 }  // namespace

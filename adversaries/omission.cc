@@ -12,7 +12,8 @@ const AdversaryImplementation kOmission(
      NodeRule::kAny,
      {{"drop", ParamKind::kProbability, true, "probability that a message is dropped"},
       ToParam(),
-      MessagesParam()}},
+      MessagesParam()},
+     /*round_keyed=*/true},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
       agent::v1::Action action;
       action.set_kind(agent::v1::Action::DROP);

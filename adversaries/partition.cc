@@ -14,7 +14,8 @@ const AdversaryImplementation kPartition(
      "cuts every link between different groups",
      NodeRule::kNone,
      {{"groups", ParamKind::kNodeGroups, true,
-       "replicas that can still reach each other; a replica in no group is isolated"}}},
+       "replicas that can still reach each other; a replica in no group is isolated"}},
+     /*round_keyed=*/true},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
       const auto groups = ParamOr(*context.phase, "groups", std::vector<std::vector<int>>{});
       return std::unique_ptr<Adversary>(new LinkRuleAdversary(

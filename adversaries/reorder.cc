@@ -17,7 +17,8 @@ const AdversaryImplementation kReorder(
      {{"window", ParamKind::kDuration, true,
        "messages within this window may overtake each other"},
       ToParam(),
-      MessagesParam()}},
+      MessagesParam()},
+     /*round_keyed=*/true},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
       const absl::Duration window = ParamOr(*context.phase, "window", absl::Milliseconds(100));
       agent::v1::Action action;

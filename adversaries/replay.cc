@@ -46,7 +46,8 @@ const AdversaryImplementation kReplay(
       {"probability", ParamKind::kProbability, false,
        "probability that a message is recorded for replay (default 1)"},
       ToParam(),
-      MessagesParam()}},
+      MessagesParam()},
+     /*round_keyed=*/true},
     MakeReplay);
 
 }  // namespace

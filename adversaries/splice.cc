@@ -95,7 +95,8 @@ const AdversaryImplementation kSplice(
       {"take", ParamKind::kString, false, "earlier (default) or later"},
       {"relabel", ParamKind::kString, false,
        "true (default): give the spliced message the replaced one's round and re-sign"},
-      MessagesParam()}},
+      MessagesParam()},
+     /*round_keyed=*/true},
     MakeSplice);
 
 }  // namespace

@@ -306,6 +306,7 @@ struct AgentServer::Impl final : public v1::Agent::Service {
     auto loaded = agent::LoadTarget(*req, /*start_codecs=*/true);
     if (!loaded.ok()) return ToGrpc(loaded.status());
     engine.SetCodec(loaded->schema, loaded->model);
+    engine.TrackRounds(req->track_rounds());
     return grpc::Status::OK;
   }
 
@@ -348,6 +349,10 @@ struct AgentServer::Impl final : public v1::Agent::Service {
   grpc::Status GetRuleStats(grpc::ServerContext*, const v1::Empty*,
                             v1::RuleStatsReply* reply) override {
     for (const RuleStats& s : engine.Stats()) ToProto(s, reply->add_stats());
+    if (std::optional<int64_t> round = engine.MaxRound()) {
+      reply->set_round_seen(true);
+      reply->set_max_round(*round);
+    }
     return grpc::Status::OK;
   }
 

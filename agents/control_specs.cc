@@ -25,6 +25,7 @@ absl::StatusOr<RuleSpec> ToRuleSpec(const v1::Rule& r) {
   }
   spec.message_type = r.message_type();
   spec.kinds.assign(r.kinds().begin(), r.kinds().end());
+  if (r.has_rounds()) spec.rounds = RoundRange{r.rounds().first(), r.rounds().last()};
   if (r.has_probability()) spec.probability = r.probability();
   for (const v1::FieldMatch& f : r.fields()) {
     FieldMatch m;

@@ -118,6 +118,20 @@ absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
   if (!spec.kinds.empty() && model == nullptr) {
     return Invalid(spec, "matching on kinds of message needs the target's message model; load it first");
   }
+  if (spec.rounds.has_value()) {
+    if (model == nullptr) {
+      return Invalid(spec, "matching on rounds needs the target's message model; load it first");
+    }
+    if (!model->has_rounds()) {
+      return Invalid(spec,
+                     "matching on rounds needs round fields, and the target declares none; add "
+                     "`round` to its protocol.messages");
+    }
+    if (spec.rounds->first > spec.rounds->last) {
+      return Invalid(spec, absl::StrCat("round range ", spec.rounds->first, "..",
+                                        spec.rounds->last, " is empty"));
+    }
+  }
   // Mixing the seed with the id keeps two rules' coins independent.
   const uint64_t rule_seed = seed ^ std::hash<std::string>()(spec.id);
   std::shared_ptr<FaultRule> rule(
@@ -207,9 +221,16 @@ bool FaultRule::Matches(const Frame& frame) const {
       std::find(s.kinds.begin(), s.kinds.end(), frame.kind()) == s.kinds.end()) {
     return false;
   }
+  if (!RoundMatches(frame)) return false;
   if (!FieldsMatch(frame)) return false;
   matched_.fetch_add(1, std::memory_order_relaxed);
   return true;
+}
+
+bool FaultRule::RoundMatches(const Frame& frame) const {
+  if (!spec_.rounds.has_value()) return true;
+  const std::optional<int64_t> round = frame.major_round();
+  return round.has_value() && *round >= spec_.rounds->first && *round <= spec_.rounds->last;
 }
 
 bool FaultRule::FieldsMatch(const Frame& frame) const {

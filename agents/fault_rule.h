@@ -68,6 +68,12 @@ struct ActionSpec {
   RewriterParams params;
 };
 
+// Major rounds [first, last], both inclusive (see MessageView::major_round).
+struct RoundRange {
+  int64_t first = 0;
+  int64_t last = 0;
+};
+
 // What to match; empty or negative fields match anything. Conditions are
 // checked cheapest first and the message is decoded only if one needs it.
 struct RuleSpec {
@@ -82,6 +88,10 @@ struct RuleSpec {
   // matches any frame.
   std::vector<std::string> kinds;
   std::vector<FieldMatch> fields;
+  // Set: only peer messages whose major round lies in the range. A message
+  // that has none (no peer message, a kind without round fields, fields
+  // absent, content that does not decode) does not match.
+  std::optional<RoundRange> rounds;
   double probability = 1.0;  // of acting once everything else matched
   ActionSpec action;
 };
@@ -154,6 +164,7 @@ class FaultRule {
   FaultRule(RuleSpec spec, std::shared_ptr<const MessageCodec> codec,
             std::shared_ptr<const MessageModel> model, uint64_t seed);
   bool FieldsMatch(const Frame& frame) const;
+  bool RoundMatches(const Frame& frame) const;
   void ReleaseLocked(HoldBudget* budget, std::vector<Emit>* out) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

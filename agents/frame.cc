@@ -87,5 +87,12 @@ std::string Frame::kind() const {
   return v == nullptr ? "" : v->kind();
 }
 
+std::optional<int64_t> Frame::major_round() const {
+  const MessageModel::Kind* kind = kind_spec();
+  if (kind == nullptr || kind->round.empty()) return std::nullopt;
+  const MessageView* v = view();
+  return v == nullptr ? std::nullopt : v->major_round();
+}
+
 }  // namespace agent
 }  // namespace turncoat

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -99,6 +100,9 @@ class Frame {
   // The kind's name; "" when it is no peer message or the kind is unset.
   // Needs no decoding when the target fixes the kind per method.
   std::string kind() const;
+  // The major round of a peer request (MessageView::major_round); nullopt
+  // for anything else, and when its kind has no round or it lacks one.
+  std::optional<int64_t> major_round() const;
 
  private:
   uint64_t id_;

@@ -317,5 +317,12 @@ const std::string* MessageModel::ReplicaId(int index) const {
   return &spec_.replica_ids[index];
 }
 
+bool MessageModel::has_rounds() const {
+  for (const auto& kind : kinds_) {
+    if (!kind->round.empty()) return true;
+  }
+  return false;
+}
+
 }  // namespace agent
 }  // namespace turncoat

@@ -121,6 +121,8 @@ class MessageModel {
   const MessageModelSpec& spec() const { return spec_; }
   const MessageCodec& schema() const { return *schema_; }
   const std::vector<std::unique_ptr<Kind>>& kinds() const { return kinds_; }
+  // Whether some kind says where its round is.
+  bool has_rounds() const;
 
   // The kind of message gRPC method `method` carries; nullptr when it is no
   // peer message.

@@ -199,6 +199,12 @@ std::vector<double> MessageView::round() const {
   return round;
 }
 
+std::optional<int64_t> MessageView::major_round() const {
+  const ModelPath* path = kind_.round.empty() ? nullptr : RoundPath(0);
+  if (path == nullptr) return std::nullopt;
+  return static_cast<int64_t>(*FirstNumber(*this, *path));
+}
+
 absl::Status MessageView::SetRound(size_t component, int64_t value) {
   const ModelPath* path = component < kind_.round.size() ? RoundPath(component) : nullptr;
   if (path == nullptr) {

@@ -15,6 +15,7 @@
 #ifndef TURNCOAT_AGENTS_MESSAGE_VIEW_H_
 #define TURNCOAT_AGENTS_MESSAGE_VIEW_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,10 @@ class MessageView {
   // Of a component's alternatives the first present one counts, else the
   // first that reaches a number through set messages (a protobuf 0).
   std::vector<double> round() const;
+  // The major round: the kind's first round component, as an integer —
+  // what round-keyed rules compare (the target lists first the component
+  // that advances in normal operation). nullopt when the message lacks it.
+  std::optional<int64_t> major_round() const;
 
   const ProtoTree& root() const { return *root_; }
   // The decoded content (the payload, or the root when there is no payload

@@ -20,6 +20,7 @@ void RuleEngine::Publish(std::vector<std::shared_ptr<FaultRule>> rules) {
   set->rules_ = std::move(rules);
   set->codec_ = codec_;
   set->model_ = model_;
+  set->track_rounds_ = track_rounds_;
   current_ = std::move(set);
 }
 
@@ -110,6 +111,18 @@ std::vector<Emit> RuleEngine::Clear() {
   return released;
 }
 
+void RuleEngine::TrackRounds(bool on) {
+  absl::MutexLock changing(&change_mu_);
+  absl::MutexLock lock(&mu_);
+  track_rounds_ = on;
+  Publish(current_->rules_);
+}
+
+std::optional<int64_t> RuleEngine::MaxRound() const {
+  const int64_t max = max_round_.load(std::memory_order_relaxed);
+  return max == INT64_MIN ? std::nullopt : std::optional<int64_t>(max);
+}
+
 std::shared_ptr<const RuleSet> RuleEngine::Snapshot() const {
   absl::MutexLock lock(&mu_);
   return current_;
@@ -117,6 +130,14 @@ std::shared_ptr<const RuleSet> RuleEngine::Snapshot() const {
 
 Decision RuleEngine::Process(const RuleSet& rules, Frame frame, absl::Time now) {
   Decision decision;
+  if (rules.track_rounds_) {
+    if (const std::optional<int64_t> round = frame.major_round()) {
+      int64_t seen = max_round_.load(std::memory_order_relaxed);
+      while (*round > seen &&
+             !max_round_.compare_exchange_weak(seen, *round, std::memory_order_relaxed)) {
+      }
+    }
+  }
   for (const auto& rule : rules.rules_) {
     if (rule->Matches(frame) && rule->Roll()) {
       rule->Apply(std::move(frame), now, &budget_, &decision);

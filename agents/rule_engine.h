@@ -15,6 +15,8 @@
 #ifndef TURNCOAT_AGENTS_RULE_ENGINE_H_
 #define TURNCOAT_AGENTS_RULE_ENGINE_H_
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +37,8 @@ class MessageCodec;
 class RuleSet {
  public:
   bool empty() const { return rules_.empty(); }
+  // Whether frames must be read for their round even when no rule matches.
+  bool track_rounds() const { return track_rounds_; }
   const MessageCodec* codec() const { return codec_.get(); }
   const MessageModel* model() const { return model_.get(); }
   const std::vector<std::shared_ptr<FaultRule>>& rules() const { return rules_; }
@@ -44,6 +48,7 @@ class RuleSet {
   std::vector<std::shared_ptr<FaultRule>> rules_;
   std::shared_ptr<const MessageCodec> codec_;
   std::shared_ptr<const MessageModel> model_;
+  bool track_rounds_ = false;
 };
 
 struct EngineOptions {
@@ -92,6 +97,14 @@ class RuleEngine {
 
   std::shared_ptr<const RuleSet> Snapshot() const;
 
+  // Round tracking, for plans keyed to rounds relative to the run: while
+  // on, Process() reads the major round of every peer request (decoding
+  // it, which is why it is off by default) and MaxRound() is the highest.
+  void TrackRounds(bool on);
+  // The highest major round a processed frame carried; nullopt if none did
+  // while tracking was on.
+  std::optional<int64_t> MaxRound() const;
+
   // Decides `frame`'s fate against `rules` (a snapshot the caller took, so it
   // can skip building frames when it is empty).
   Decision Process(const RuleSet& rules, Frame frame, absl::Time now);
@@ -119,6 +132,8 @@ class RuleEngine {
   std::shared_ptr<const RuleSet> current_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const MessageCodec> codec_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const MessageModel> model_ ABSL_GUARDED_BY(mu_);
+  bool track_rounds_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<int64_t> max_round_{INT64_MIN};  // INT64_MIN: none seen
 };
 
 // Hands each emit to its frame's sink (emits without one are dropped).

@@ -44,6 +44,10 @@ struct AdversaryInfo {
   std::string summary;
   NodeRule nodes = NodeRule::kNone;
   std::vector<ParamSpec> params;
+  // Its faults are link rules and nothing else, so a phase may key them to
+  // protocol rounds (`rounds:`); process faults and faults that change with
+  // time cannot be.
+  bool round_keyed = false;
 
   const ParamSpec* FindParam(absl::string_view param) const;
 };

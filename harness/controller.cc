@@ -37,6 +37,7 @@
 #include "harness/proto_schema.h"
 #include "harness/readiness.h"
 #include "harness/replay.h"
+#include "harness/round_base.h"
 #include "harness/run_keys.h"
 #include "harness/value_text.h"
 #include "harness/version.h"
@@ -304,6 +305,10 @@ class Run {
   // liveness bound it implies (recorded as a calibration event).
   absl::Status Calibrate();
   absl::Status DriveTimeline();
+  // The highest major round each replica's agent has seen it send.
+  absl::StatusOr<std::vector<std::optional<int64_t>>> ReadHighestRounds();
+  // Heals the active phases keyed to rounds that every replica has moved past.
+  absl::Status HealPassedRounds();
   // Starts `phase` through `control`.
   absl::Status StartPhase(size_t phase, FaultControl& control);
   // Heals `phase` through `control`; a failure is recorded, the run goes on.
@@ -346,6 +351,7 @@ class Run {
   bool was_interrupted_ = false;
   absl::Duration next_progress_;
   absl::Duration ready_at_;  // when the cluster became ready: the timeline's 0
+  int64_t round_base_ = 0;   // the major round the timeline began in (round_base.h)
   std::map<std::pair<int, int>, std::map<std::string, int64_t>> link_counters_;
 };
 
@@ -418,6 +424,7 @@ absl::Status Run::StartAgents() {
     auto request = LoadTargetRequestFor(target_, plan_.n, options_.build_dir,
                                         absl::StrCat(options_.run_dir, "/", AgentDir(id)));
     if (!request.ok()) return request.status();
+    request->set_track_rounds(KeyedToRounds(plan_));
     if (absl::Status s = agent->LoadTarget(*request); !s.ok()) {
       bad_input_ = true;
       return absl::Status(s.code(), absl::StrCat(target_.path, ": the agents cannot load the "
@@ -840,6 +847,11 @@ absl::Status Run::DriveTimeline() {
   });
   boundaries.push_back({plan_.duration, false, SIZE_MAX});  // the end of the run, from ready
 
+  if (KeyedToRounds(plan_)) {
+    auto highest = ReadHighestRounds();
+    if (!highest.ok()) return highest.status();
+    round_base_ = RoundBase(*highest);
+  }
   StagedControl boundary(control_.get());
   for (const Boundary& b : boundaries) {
     // The plan's times count from the moment the cluster was ready.
@@ -855,6 +867,7 @@ absl::Status Run::DriveTimeline() {
         if (!s.ok()) return s;
         RecordStep(i);
       }
+      if (absl::Status s = HealPassedRounds(); !s.ok()) return s;
       if (options_.progress && collector_->Now() >= next_progress_) {
         std::vector<std::string> names;
         for (const auto& [i, adversary] : active_) {
@@ -896,9 +909,41 @@ absl::Status Run::DriveTimeline() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<std::optional<int64_t>>> Run::ReadHighestRounds() {
+  std::vector<std::optional<int64_t>> highest;
+  for (auto& agent : agents_) {
+    auto stats = agent->RuleStats();
+    if (!stats.ok()) {
+      return absl::Status(stats.status().code(),
+                          absl::StrCat("cannot read the rounds replica ", agent->replica(),
+                                       " has reached: ", stats.status().message()));
+    }
+    highest.push_back(HighestRound(*stats));
+  }
+  return highest;
+}
+
+absl::Status Run::HealPassedRounds() {
+  std::vector<size_t> keyed;
+  for (const auto& [i, adversary] : active_) {
+    if (plan_.timeline[i].rounds.has_value()) keyed.push_back(i);
+  }
+  if (keyed.empty()) return absl::OkStatus();
+  auto highest = ReadHighestRounds();
+  if (!highest.ok()) return highest.status();
+  for (size_t i : keyed) {
+    if (RoundsPast(*highest, round_base_ + plan_.timeline[i].rounds->last)) {
+      StopPhase(i, *control_);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Run::StartPhase(size_t index, FaultControl& control) {
   const Phase& phase = plan_.timeline[index];
-  auto adversary = MakeAdversary(PhaseContext(plan_, target_, index, seed_, keys_dir_));
+  AdversaryContext context = PhaseContext(plan_, target_, index, seed_, keys_dir_);
+  context.round_base = round_base_;
+  auto adversary = MakeAdversary(context);
   if (!adversary.ok()) return adversary.status();
   collector_->Record(FaultStart{collector_->Now(), static_cast<int>(index), phase.adversary,
                                 FaultyAtStart(**adversary, phase)});

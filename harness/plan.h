@@ -44,10 +44,21 @@ struct Workload {
   absl::Duration warmup = absl::Seconds(5);
 };
 
-// One adversary, active over [at, at + length).
+// Protocol rounds a phase is keyed to, counted from the round the timeline
+// starts in: round 1 is the first major round after the highest any replica
+// had sent when the timeline began (docs/plan-format.md, `rounds`).
+struct RoundSpan {
+  int64_t first = 0;
+  int64_t last = 0;
+};
+
+// One adversary, active over [at, at + length); with `rounds`, its faults act
+// only on messages of those rounds, and it heals early once every replica
+// has sent a message of a later round.
 struct Phase {
   absl::Duration at;
   absl::Duration length;
+  std::optional<RoundSpan> rounds;
   std::string adversary;  // a name in the AdversaryRegistry
   std::vector<int> nodes;
   Params params;

@@ -1,5 +1,6 @@
 #include "harness/plan_loader.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -32,6 +33,8 @@ constexpr int kDefaultValueBytes = 32;
 constexpr int64_t kMaxTraceSampleEvery = 1000000;
 // More commits than a run at any plausible rate reaches is a typo.
 constexpr int64_t kMaxMinCommits = 1000000000;
+// A plan names rounds after the timeline starts; a million covers any run.
+constexpr int64_t kMaxRound = 1000000;
 
 std::string Plural(size_t count, absl::string_view noun) {
   return absl::StrCat(count, " ", noun, count == 1 ? "" : "s");
@@ -185,11 +188,18 @@ class PlanParser {
 
   absl::Status ParsePhase(const YamlField& at) {
     TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map,
-                              r_.Map(at, {"at", "for", "adversary", "nodes", "params"}));
+                              r_.Map(at, {"at", "for", "rounds", "adversary", "nodes", "params"}));
     Phase phase;
     phase.line = at.mark.line >= 0 ? at.mark.line + 1 : 0;
-    TURNCOAT_ASSIGN_OR_RETURN(const YamlField start, map.Require("at"));
-    TURNCOAT_ASSIGN_OR_RETURN(phase.at, r_.Duration(start));
+    if (map.Has("rounds")) {
+      TURNCOAT_ASSIGN_OR_RETURN(phase.rounds, ParseRounds(map.Get("rounds")));
+    }
+    // A phase keyed to rounds may wait for them from the timeline's start.
+    phase.at = absl::ZeroDuration();
+    if (!phase.rounds.has_value() || map.Has("at")) {
+      TURNCOAT_ASSIGN_OR_RETURN(const YamlField start, map.Require("at"));
+      TURNCOAT_ASSIGN_OR_RETURN(phase.at, r_.Duration(start));
+    }
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField length, map.Require("for"));
     TURNCOAT_ASSIGN_OR_RETURN(phase.length, r_.Duration(length));
     if (phase.length <= absl::ZeroDuration()) {
@@ -210,10 +220,45 @@ class PlanParser {
                       absl::StrCat("unknown adversary '", phase.adversary, "'; known: ",
                                    absl::StrJoin(AdversaryRegistry::Global().Names(), ", ")));
     }
+    if (phase.rounds.has_value() && !info->round_keyed) {
+      std::vector<std::string> keyable;
+      for (const std::string& name : AdversaryRegistry::Global().Names()) {
+        if (AdversaryRegistry::Global().Find(name)->round_keyed) keyable.push_back(name);
+      }
+      return r_.Error(map.Get("rounds"),
+                      absl::StrCat("adversary '", phase.adversary,
+                                   "' cannot be keyed to rounds (its faults are not link rules "
+                                   "alone); remove `rounds` and time it with at/for, or use one "
+                                   "of: ",
+                                   absl::StrJoin(keyable, ", ")));
+    }
     TURNCOAT_RETURN_IF_ERROR(ParseNodes(map, *info, &phase));
     TURNCOAT_RETURN_IF_ERROR(ParseParams(map, *info, &phase));
     plan_.timeline.push_back(std::move(phase));
     return absl::OkStatus();
+  }
+
+  // `3..4` (rounds 3 and 4) or `3` (round 3 alone), counted from 1.
+  absl::StatusOr<RoundSpan> ParseRounds(const YamlField& at) {
+    const std::string text = at.node.IsScalar() ? at.node.Scalar() : "";
+    const std::string expected = absl::StrCat(
+        "expected a range of protocol rounds such as 3..4 (the 3rd and 4th rounds after the "
+        "timeline starts), or one round such as 3, from 1 to ",
+        kMaxRound, "; got ", DescribeYaml(at.node));
+    const size_t dots = text.find("..");
+    const std::string first = text.substr(0, dots);
+    const std::string last = dots == std::string::npos ? first : text.substr(dots + 2);
+    RoundSpan span;
+    if (!absl::SimpleAtoi(first, &span.first) || !absl::SimpleAtoi(last, &span.last) ||
+        std::min(span.first, span.last) < 1 || std::max(span.first, span.last) > kMaxRound) {
+      return r_.Error(at, expected);
+    }
+    if (span.first > span.last) {
+      return r_.Error(at, absl::StrCat("round range ", text,
+                                       " is empty; write the earlier round first, e.g. ",
+                                       span.last, "..", span.first));
+    }
+    return span;
   }
 
   absl::Status ParseNodes(const YamlMap& phase_map, const AdversaryInfo& info, Phase* phase) {

@@ -105,6 +105,7 @@ class AdversaryTest : public ::testing::Test {
     context.byzantine = byzantine_;
     context.seed = seed_;
     context.delta = delta_;
+    context.round_base = round_base_;
     context.byzantine_key_path = [this](int replica) {
       return byzantine_.count(replica) ? absl::StrCat("keys/", replica, ".key") : std::string();
     };
@@ -117,6 +118,7 @@ class AdversaryTest : public ::testing::Test {
   std::set<int> byzantine_;
   uint64_t seed_ = 7;
   std::optional<absl::Duration> delta_;  // the plan's network.delta
+  int64_t round_base_ = 0;
   RecordingControl control_;
 };
 

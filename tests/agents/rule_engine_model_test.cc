@@ -35,6 +35,23 @@ class RuleEngineModelTest : public PbftLikeTest {
     return d.action == ActionKind::kDrop;
   }
 
+  // The action the installed rules take on a response of a peer method:
+  // responses are no peer messages.
+  ActionKind ResponseAction() {
+    return engine_
+        .Process(Frame(9, {1, 0}, kPrepare, Direction::kResponse, "", schema().get(), nullptr,
+                       model().get()),
+                 kT0)
+        .action;
+  }
+
+  // A prepare whose body is no JSON: no kind to decode, no round to read.
+  static std::string NotJsonPrepare() {
+    pbftlike::PrepareMsg m;
+    m.set_body("{{{");
+    return m.SerializeAsString();
+  }
+
   static std::string Gossip(bool batch) {
     pbftlike::GossipMsg m;
     m.set_sender("r1");
@@ -73,14 +90,9 @@ TEST_F(RuleEngineModelTest, FixedKindsMatchWithoutDecoding) {
   EXPECT_FALSE(Dropped(kPrePrepare, PrePrepare(1, PrePrepareBody(3, 17, {"a"}))));
   // The kind is the method's: bytes that parse as nothing still match.
   EXPECT_TRUE(Dropped(kPrepare, "\xff\xff\xff"));
-  pbftlike::PrepareMsg not_json;
-  not_json.set_body("{{{");
-  EXPECT_TRUE(Dropped(kPrepare, not_json.SerializeAsString()));
+  EXPECT_TRUE(Dropped(kPrepare, NotJsonPrepare()));
   // Responses are no peer messages.
-  Decision response = engine_.Process(
-      Frame(9, {1, 0}, kPrepare, Direction::kResponse, "", schema().get(), nullptr, model().get()),
-      kT0);
-  EXPECT_EQ(response.action, ActionKind::kPass);
+  EXPECT_EQ(ResponseAction(), ActionKind::kPass);
   ASSERT_EQ(engine_.Stats().size(), 1u);
   EXPECT_EQ(engine_.Stats()[0].matched, 4u);
 }
@@ -186,6 +198,98 @@ TEST_F(RuleEngineModelTest, KindsNeedTheMessageModel) {
   spec.kinds.clear();
   spec.method = kPrepare;
   EXPECT_TRUE(without_model.Install(spec).ok());
+}
+
+TEST_F(RuleEngineModelTest, RoundRangesMatchTheMajorRound) {
+  RuleSpec spec = Drop("views-3-4");
+  spec.rounds = RoundRange{3, 4};
+  ASSERT_TRUE(engine_.Install(spec).ok());
+  // The major round is the first component: the view of prepares, the
+  // sequence number of checkpoints (whose round has only that).
+  EXPECT_TRUE(Dropped(kPrepare, Prepare(1, PhaseBody("prepare", 3, 90, "r1"))));
+  EXPECT_TRUE(Dropped(kPrepare, Prepare(1, PhaseBody("prepare", 4, 1, "r1"))));
+  EXPECT_FALSE(Dropped(kPrepare, Prepare(1, PhaseBody("prepare", 2, 4, "r1"))));
+  EXPECT_FALSE(Dropped(kPrepare, Prepare(1, PhaseBody("prepare", 5, 3, "r1"))));
+  pbftlike::CheckpointMsg checkpoint;
+  checkpoint.set_sender("r1");
+  checkpoint.set_body(R"({"seq": 4})");
+  EXPECT_TRUE(Dropped(kCheckpoint, checkpoint.SerializeAsString()));
+  // Of the alternatives, the one present counts.
+  EXPECT_TRUE(Dropped(kGossip, Gossip(false)));
+  // Without the field, or without content to read it from, no round: the
+  // message passes.
+  pbftlike::PrepareMsg no_view;
+  no_view.set_sender("r1");
+  no_view.set_body(R"({"seq": 3})");
+  EXPECT_FALSE(Dropped(kPrepare, no_view.SerializeAsString()));
+  EXPECT_FALSE(Dropped(kPrepare, NotJsonPrepare()));
+  // Responses carry no round.
+  EXPECT_EQ(ResponseAction(), ActionKind::kPass);
+  ASSERT_EQ(engine_.Stats().size(), 1u);
+  EXPECT_EQ(engine_.Stats()[0].matched, 4u);
+}
+
+TEST_F(RuleEngineModelTest, KindsWithoutRoundNeverMatchARoundRange) {
+  MessageModelSpec spec = PbftSpec();
+  KindOf(spec, kCommit).round.clear();
+  std::shared_ptr<const MessageModel> model = BuildModel(spec);
+  ASSERT_NE(model, nullptr);
+  RuleEngine engine;
+  engine.SetCodec(schema(), model);
+  RuleSpec rule = Drop("every-round");
+  rule.rounds = RoundRange{INT64_MIN, INT64_MAX};
+  ASSERT_TRUE(engine.Install(rule).ok());
+  auto dropped = [&](absl::string_view method, std::string bytes) {
+    return engine.Process(PeerFrame(method, std::move(bytes), model.get()), kT0).action ==
+           ActionKind::kDrop;
+  };
+  EXPECT_FALSE(dropped(kCommit, BodySigned<pbftlike::CommitMsg>(
+                                    "r1", PhaseBody("commit", 3, 18, "r1"), 1)));
+  EXPECT_TRUE(dropped(kPrepare, Prepare(1, PhaseBody("prepare", 3, 18, "r1"))));
+}
+
+TEST_F(RuleEngineModelTest, RoundRangesAreChecked) {
+  RuleSpec spec = Drop("backwards");
+  spec.rounds = RoundRange{5, 4};
+  absl::Status empty = engine_.Install(spec);
+  EXPECT_TRUE(absl::IsInvalidArgument(empty)) << empty;
+  EXPECT_THAT(std::string(empty.message()), HasSubstr("5..4 is empty"));
+
+  RuleEngine without_model;
+  without_model.SetCodec(schema(), nullptr);
+  spec.rounds = RoundRange{4, 5};
+  absl::Status no_model = without_model.Install(spec);
+  EXPECT_THAT(std::string(no_model.message()), HasSubstr("message model"));
+
+  MessageModelSpec roundless = PbftSpec();
+  for (MessageKindSpec& kind : roundless.messages) kind.round.clear();
+  std::shared_ptr<const MessageModel> model = BuildModel(roundless);
+  ASSERT_NE(model, nullptr);
+  RuleEngine without_rounds;
+  without_rounds.SetCodec(schema(), model);
+  absl::Status none = without_rounds.Install(spec);
+  EXPECT_TRUE(absl::IsInvalidArgument(none)) << none;
+  EXPECT_THAT(std::string(none.message()), HasSubstr("add `round`"));
+}
+
+TEST_F(RuleEngineModelTest, TracksTheHighestMajorRoundOnlyWhenAsked) {
+  engine_.Process(PeerFrame(kPrepare, Prepare(1, PhaseBody("prepare", 7, 1, "r1"))), kT0);
+  EXPECT_FALSE(engine_.MaxRound().has_value());
+  EXPECT_FALSE(engine_.Snapshot()->track_rounds());
+
+  engine_.TrackRounds(true);
+  // With no rule installed the snapshot still asks the proxy for frames.
+  EXPECT_TRUE(engine_.Snapshot()->track_rounds());
+  EXPECT_EQ(engine_.Process(PeerFrame(kPrepare, Prepare(1, PhaseBody("prepare", 5, 1, "r1"))), kT0)
+                .action,
+            ActionKind::kPass);
+  engine_.Process(PeerFrame(kPrepare, Prepare(1, PhaseBody("prepare", 9, 1, "r1"))), kT0);
+  engine_.Process(PeerFrame(kPrepare, Prepare(1, PhaseBody("prepare", 6, 1, "r1"))), kT0);
+  engine_.Process(PeerFrame(kPrepare, NotJsonPrepare()), kT0);
+  EXPECT_EQ(engine_.MaxRound(), std::optional<int64_t>(9));
+  // Installing rules keeps tracking on.
+  ASSERT_TRUE(engine_.Install(Drop("any")).ok());
+  EXPECT_TRUE(engine_.Snapshot()->track_rounds());
 }
 
 }  // namespace

@@ -217,6 +217,29 @@ expect: { safety: [agreement] }
                 "or set beyond_fault_bound: true to go beyond the bound on purpose");
 }
 
+TEST(PlanLoaderTest, PhasesMayBeKeyedToRounds) {
+  const std::string partition = "at: 30s, for: 5s, adversary: partition";
+  absl::StatusOr<Plan> plan = ParsePlan(
+      absl::StrReplaceAll(kPlan, {{partition, "rounds: 3..4, for: 5s, adversary: partition"}}),
+      kPath);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  const Phase& keyed = plan->timeline[1];
+  ASSERT_TRUE(keyed.rounds.has_value());
+  EXPECT_EQ(keyed.rounds->first, 3);
+  EXPECT_EQ(keyed.rounds->last, 4);
+  // Without `at` the phase waits for its rounds from the timeline's start.
+  EXPECT_EQ(keyed.at, absl::ZeroDuration());
+  EXPECT_FALSE(plan->timeline[0].rounds.has_value());
+
+  absl::StatusOr<Plan> one = ParsePlan(
+      absl::StrReplaceAll(kPlan, {{partition, "at: 2s, rounds: 7, for: 5s, adversary: partition"}}),
+      kPath);
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->timeline[1].at, absl::Seconds(2));
+  EXPECT_EQ(one->timeline[1].rounds->first, 7);
+  EXPECT_EQ(one->timeline[1].rounds->last, 7);
+}
+
 struct BadPlan {
   const char* from;
   const char* to;
@@ -240,6 +263,25 @@ INSTANTIATE_TEST_SUITE_P(
                 "5:1: unknown key 'sede'; expected one of: name, target, replicas, f, byzantine, "
                 "beyond_fault_bound, seed, duration, workload, network, timeline, expect, trace"},
         BadPlan{"seed: 7\n", "", "1:1: missing required key 'seed'"},
+        BadPlan{"at: 30s, for: 5s, adversary: partition", "rounds: 4..3, for: 5s, adversary: partition",
+                "10:15: timeline[1].rounds: round range 4..3 is empty; write the earlier round "
+                "first, e.g. 3..4"},
+        BadPlan{"at: 30s, for: 5s, adversary: partition", "rounds: 0..2, for: 5s, adversary: partition",
+                "10:15: timeline[1].rounds: expected a range of protocol rounds such as 3..4 (the "
+                "3rd and 4th rounds after the timeline starts), or one round such as 3, from 1 to "
+                "1000000; got '0..2'"},
+        BadPlan{"at: 30s, for: 5s, adversary: partition", "rounds: [3, 4], for: 5s, adversary: partition",
+                "10:15: timeline[1].rounds: expected a range of protocol rounds such as 3..4 (the "
+                "3rd and 4th rounds after the timeline starts), or one round such as 3, from 1 to "
+                "1000000; got a list"},
+        BadPlan{"at: 30s, for: 5s, adversary: partition", "rounds: 3..4, adversary: partition",
+                "10:5: timeline[1]: missing required key 'for'"},
+        BadPlan{"at: 1s, for: 500ms, adversary: delay", "rounds: 2, for: 500ms, adversary: delay",
+                "11:15: timeline[2].rounds: adversary 'delay' cannot be keyed to rounds (its faults "
+                "are not link rules alone); remove `rounds` and time it with at/for, or use one of: "
+                "partition"},
+        BadPlan{"at: 30s, for: 5s, adversary: partition", "for: 5s, adversary: partition",
+                "10:5: timeline[1]: missing required key 'at'"},
         BadPlan{"value_bytes: 32 }", "value_bytes: 32, share: 0.5 }",
                 "7:61: workload.share: share goes with rate: auto; remove it"},
         BadPlan{"rate: 50/s, clients: 4, value_bytes: 32 }", "rate: auto, warmup: 500ms }",

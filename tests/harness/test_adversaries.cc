@@ -17,7 +17,8 @@ const AdversaryRegistration kDelay({"delay",
 const AdversaryRegistration kPartition({"partition",
                                         "test: cuts links",
                                         NodeRule::kNone,
-                                        {{"groups", ParamKind::kNodeGroups, true, ""}}});
+                                        {{"groups", ParamKind::kNodeGroups, true, ""}},
+                                        /*round_keyed=*/true});
 const AdversaryRegistration kEquivocation({"equivocation",
                                            "test: conflicting proposals",
                                            NodeRule::kByzantine,
