@@ -155,13 +155,6 @@ absl::Status PollPort(Starting* agent) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<AgentHandle>> AgentHandle::Spawn(int replica,
-                                                                const AgentSpawnOptions& options) {
-  auto agents = SpawnAll({{replica, options}});
-  if (!agents.ok()) return agents.status();
-  return std::move(agents->front());
-}
-
 absl::StatusOr<std::vector<std::unique_ptr<AgentHandle>>> AgentHandle::SpawnAll(
     const std::vector<std::pair<int, AgentSpawnOptions>>& agents) {
   // On any failure the Subprocesses and Impls still held are destroyed on
