@@ -19,11 +19,8 @@
 // what it measures is exactly what a user's run gets. Every run directory
 // lives under one temporary directory, printed at the start and removed at
 // the end unless --keep is given or a run failed (then it is kept, for its
-// reports and logs). Each `turncoat run` leads its own process group and
-// dies with the benchmark (PR_SET_PDEATHSIG), and its agents and replicas
-// with it; on Ctrl-C the benchmark stops the run in progress the way
-// turncoat's own Ctrl-C does, so it tears its cluster down. After each run
-// it checks that no process naming the run directory is left.
+// reports and logs). Runs go through RunTurncoat (bench/turncoat_runner.h):
+// nothing of a run outlives it or the benchmark.
 //
 //   transparency_bench [--rounds=3] [--targets=refbft,pbft] [--keep]
 //                      [--turncoat=PATH] [--plans=DIR] [--run_timeout=300]
@@ -31,19 +28,11 @@
 // Exits 0 when every run completed with verdict pass and a calibration,
 // whatever the ratios (figures are recorded, not asserted); 1 if a run
 // failed; 2 on bad flags; 130 when interrupted.
-#include <signal.h>
-#include <sys/resource.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -55,10 +44,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "common/subprocess.h"
+#include "bench/turncoat_runner.h"
 #include "nlohmann/json.hpp"
 
 ABSL_FLAG(int, rounds, 3, "rounds per target; each runs the plan through the proxies and direct");
@@ -77,8 +65,6 @@ namespace fs = std::filesystem;
 
 std::atomic<bool> g_interrupted{false};
 
-void OnInterrupt(int) { g_interrupted.store(true); }
-
 enum class Mode { kThrough, kDirect };
 
 const char* ModeName(Mode mode) { return mode == Mode::kThrough ? "through" : "direct"; }
@@ -87,9 +73,7 @@ struct RunFigures {
   double commit_rate = 0;  // values/s
   double p50_ms = 0;
   double p99_ms = 0;
-  // Cores busy on average over the whole `turncoat run`: with the run's own
-  // processes, and with everything else on the machine. The load average
-  // cannot tell the two apart: a run's own cluster keeps it at 10 or more.
+  // TurncoatRun's: cores busy with the run's processes and with the rest.
   double run_cores = 0;
   double other_cores = 0;
 };
@@ -100,64 +84,6 @@ struct Pair {
   RunFigures direct;
 };
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The last `lines` lines of a file, for an error message.
-std::string Tail(const std::string& path, size_t lines) {
-  const std::vector<std::string> all =
-      absl::StrSplit(absl::StripSuffix(Slurp(path), "\n"), '\n');
-  const size_t from = all.size() > lines ? all.size() - lines : 0;
-  return absl::StrJoin(all.begin() + from, all.end(), "\n    ");
-}
-
-double LoadAverage() {
-  double load = -1;
-  std::ifstream("/proc/loadavg") >> load;
-  return load;
-}
-
-// CPU seconds the whole machine has spent busy (every state but idle and
-// iowait), from the first line of /proc/stat.
-double MachineBusySeconds() {
-  std::ifstream in("/proc/stat");
-  std::string cpu;
-  uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
-  return static_cast<double>(user + nice + system + irq + softirq + steal) / sysconf(_SC_CLK_TCK);
-}
-
-// CPU seconds of this process's reaped descendants: a `turncoat run` counts
-// once it has ended, with its agents, replicas and clients, each reaped by
-// its parent.
-double ChildrenSeconds() {
-  struct rusage usage = {};
-  getrusage(RUSAGE_CHILDREN, &usage);
-  const auto seconds = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-// Pids of live processes whose command line mentions `needle` (every agent
-// and replica of a run names its run directory).
-std::vector<int> ProcessesMentioning(const std::string& needle) {
-  std::vector<int> pids;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmdline = Slurp(entry.path().string() + "/cmdline");
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    if (cmdline.find(needle) != std::string::npos && std::stoi(name) != getpid()) {
-      pids.push_back(std::stoi(name));
-    }
-  }
-  return pids;
-}
-
 // `turncoat run PLAN --out=RUN_DIR [--direct-links]`, its stdout and stderr
 // beside the run directory; the figures of its warm-up.
 absl::StatusOr<RunFigures> RunOnce(const std::string& plan, const std::string& run_dir,
@@ -165,47 +91,18 @@ absl::StatusOr<RunFigures> RunOnce(const std::string& plan, const std::string& r
   std::vector<std::string> argv = {absl::GetFlag(FLAGS_turncoat), "run", plan,
                                    absl::StrCat("--out=", run_dir)};
   if (mode == Mode::kDirect) argv.push_back("--direct-links");
-  SpawnOptions options;
-  options.stdout_path = run_dir + ".stdout";
-  options.stderr_path = run_dir + ".stderr";
-  RunFigures figures;
-  const absl::Time started = absl::Now();
-  const double busy_before = MachineBusySeconds();
-  const double children_before = ChildrenSeconds();
-  absl::StatusOr<Subprocess> process = Subprocess::Spawn(argv, options);
-  if (!process.ok()) return process.status();
-
-  const absl::Time deadline = absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_run_timeout));
-  std::optional<ExitStatus> exit;
-  while (!exit.has_value()) {
-    if (g_interrupted.load() || absl::Now() > deadline) {
-      // turncoat stops its cluster on SIGTERM and still writes its reports.
-      process->Stop(absl::Seconds(30)).IgnoreError();
-      return g_interrupted.load()
-                 ? absl::CancelledError("interrupted")
-                 : absl::DeadlineExceededError(absl::StrCat(
-                       "turncoat run took more than ", absl::GetFlag(FLAGS_run_timeout),
-                       " s and was stopped; raise --run_timeout if the machine is that slow"));
-    }
-    absl::StatusOr<std::optional<ExitStatus>> done = process->TryWait();
-    if (!done.ok()) return done.status();
-    exit = *done;
-    if (!exit.has_value()) absl::SleepFor(absl::Milliseconds(100));
-  }
-  const double wall = absl::ToDoubleSeconds(absl::Now() - started);
-  const double run_cpu = ChildrenSeconds() - children_before;
-  figures.run_cores = run_cpu / wall;
-  figures.other_cores = std::max(0.0, MachineBusySeconds() - busy_before - run_cpu) / wall;
-  const std::vector<int> left = ProcessesMentioning(run_dir);
-  if (!left.empty()) {
-    return absl::InternalError(absl::StrCat("processes of the run outlived it: pids ",
-                                            absl::StrJoin(left, ", ")));
-  }
-  if (!exit->success()) {
+  absl::StatusOr<TurncoatRun> run = RunTurncoat(
+      argv, run_dir, absl::Seconds(absl::GetFlag(FLAGS_run_timeout)), g_interrupted);
+  if (!run.ok()) return run.status();
+  if (!run->exit.success()) {
     return absl::InternalError(absl::StrCat(
-        "turncoat run ", exit->ToString(), " (0 expected: a fault-free run passes); its output:\n    ",
-        Tail(options.stdout_path, 8), "\n    ", Tail(options.stderr_path, 8)));
+        "turncoat run ", run->exit.ToString(),
+        " (0 expected: a fault-free run passes); its output:\n    ", Tail(run->stdout_path, 8),
+        "\n    ", Tail(run->stderr_path, 8)));
   }
+  RunFigures figures;
+  figures.run_cores = run->run_cores;
+  figures.other_cores = run->other_cores;
   nlohmann::json report;
   try {
     report = nlohmann::json::parse(Slurp(run_dir + "/report.json"));
@@ -327,16 +224,12 @@ int Run() {
       return 2;
     }
   }
-  char tmpl[] = "/tmp/transparency_bench_XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) {
-    std::perror("transparency_bench: mkdtemp");
+  absl::StatusOr<std::string> started = StartBenchmark("transparency_bench", &g_interrupted);
+  if (!started.ok()) {
+    std::fprintf(stderr, "transparency_bench: %s\n", std::string(started.status().message()).c_str());
     return 1;
   }
-  const std::string temp_dir = tmpl;
-  struct sigaction action = {};
-  action.sa_handler = OnInterrupt;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  const std::string temp_dir = *started;
 
   std::printf("transparency_bench: commit rate of a fault-free cluster through turncoat's link "
               "proxies vs direct links\nruns in %s\n",
@@ -346,21 +239,7 @@ int Run() {
     if (g_interrupted.load()) break;
     ok = MeasureTarget(target, temp_dir) && ok;
   }
-  std::printf("\nload average at the end %.2f\n", LoadAverage());
-  if (g_interrupted.load()) {
-    std::printf("interrupted\n");
-  } else if (!ok) {
-    std::printf("some runs failed (see above); their reports and logs are in %s\n",
-                temp_dir.c_str());
-    return 1;
-  }
-  if (absl::GetFlag(FLAGS_keep)) {
-    std::printf("kept %s\n", temp_dir.c_str());
-  } else {
-    std::error_code ec;
-    fs::remove_all(temp_dir, ec);
-  }
-  return g_interrupted.load() ? 130 : 0;
+  return FinishBenchmark(temp_dir, ok, absl::GetFlag(FLAGS_keep), g_interrupted.load());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -26,14 +27,21 @@ class AgentHandle::Impl {
 
   ~Impl() { Shutdown(absl::Seconds(5)); }
 
-  absl::Status Connect(int port) {
+  // Starts connecting to the agent's control port; AwaitConnected() waits
+  // for it, so that a cluster's agents are dialled at once.
+  void Dial(int port) {
+    port_ = port;
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
     channel_ = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
                                          grpc::InsecureChannelCredentials(), args);
+    channel_->GetState(/*try_to_connect=*/true);
+  }
+
+  absl::Status AwaitConnected() {
     if (!channel_->WaitForConnected(absl::ToChronoTime(absl::Now() + options_.start_timeout))) {
       return absl::UnavailableError(
-          absl::StrCat("agent of ", label_, " did not accept a connection on port ", port));
+          absl::StrCat("agent of ", label_, " did not accept a connection on port ", port_));
     }
     stub_ = v1::Agent::NewStub(channel_);
     return absl::OkStatus();
@@ -73,6 +81,7 @@ class AgentHandle::Impl {
   const std::string label_;
   const AgentSpawnOptions options_;
   Subprocess process_;
+  int port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Agent::Stub> stub_;
   grpc::ClientContext events_context_;
@@ -80,50 +89,103 @@ class AgentHandle::Impl {
   bool shut_down_ = false;
 };
 
-absl::StatusOr<std::unique_ptr<AgentHandle>> AgentHandle::Spawn(int replica,
-                                                                const AgentSpawnOptions& options) {
-  const std::string label =
-      options.label.empty() ? absl::StrCat("replica ", replica) : options.label;
-  const std::string port_file = absl::StrCat(options.workdir, "/agent.port");
+namespace {
+
+// An agent process between its fork and its first published port.
+struct Starting {
+  int replica = 0;
+  const AgentSpawnOptions* options = nullptr;
+  std::string label;
+  std::string port_file;
+  std::string stderr_path;
+  std::optional<Subprocess> process;
+  absl::Time deadline;
+  int port = 0;
+};
+
+absl::StatusOr<Starting> Fork(int replica, const AgentSpawnOptions& options) {
+  Starting agent;
+  agent.replica = replica;
+  agent.options = &options;
+  agent.label = options.label.empty() ? absl::StrCat("replica ", replica) : options.label;
+  agent.port_file = absl::StrCat(options.workdir, "/agent.port");
+  agent.stderr_path = absl::StrCat(options.workdir, "/agent.stderr");
   SpawnOptions spawn;
   spawn.stdout_path = absl::StrCat(options.workdir, "/agent.stdout");
-  spawn.stderr_path = absl::StrCat(options.workdir, "/agent.stderr");
+  spawn.stderr_path = agent.stderr_path;
   spawn.workdir = options.workdir;
   auto process = Subprocess::Spawn({options.binary, "--listen=127.0.0.1:0",
-                                    absl::StrCat("--port_file=", port_file),
+                                    absl::StrCat("--port_file=", agent.port_file),
                                     absl::StrCat("--seed=", options.seed)},
                                    spawn);
   if (!process.ok()) {
     return absl::Status(process.status().code(),
-                        absl::StrCat("cannot start the agent of ", label, " (",
+                        absl::StrCat("cannot start the agent of ", agent.label, " (",
                                      options.binary, "): ", process.status().message()));
   }
-  // The agent writes its port file whole and renames it into place, so a
-  // file that exists holds the complete number.
-  const absl::Time deadline = absl::Now() + options.start_timeout;
-  int port = 0;
-  while (port == 0) {
-    std::ifstream in(port_file);
-    std::string text;
-    if (in && std::getline(in, text) && absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port)) {
-      break;
-    }
-    auto exited = process->TryWait();
-    if (exited.ok() && exited->has_value()) {
-      return absl::UnavailableError(absl::StrCat("the agent of ", label, " exited (",
-                                                 (*exited)->ToString(), ") before listening; see ",
-                                                 spawn.stderr_path));
-    }
-    if (absl::Now() > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "the agent of ", label, " did not publish its port within ",
-          absl::FormatDuration(options.start_timeout), "; see ", spawn.stderr_path));
-    }
-    absl::SleepFor(absl::Milliseconds(10));
+  agent.process = *std::move(process);
+  agent.deadline = absl::Now() + options.start_timeout;
+  return agent;
+}
+
+// Reads the agent's published port into agent->port if it is there yet.
+// The agent writes its port file whole and renames it into place, so a file
+// that exists holds the complete number.
+absl::Status PollPort(Starting* agent) {
+  std::ifstream in(agent->port_file);
+  std::string text;
+  if (in && std::getline(in, text) &&
+      absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &agent->port)) {
+    return absl::OkStatus();
   }
-  auto impl = std::make_unique<Impl>(replica, options, *std::move(process));
-  if (absl::Status s = impl->Connect(port); !s.ok()) return s;
-  return std::unique_ptr<AgentHandle>(new AgentHandle(std::move(impl)));
+  agent->port = 0;
+  auto exited = agent->process->TryWait();
+  if (exited.ok() && exited->has_value()) {
+    return absl::UnavailableError(absl::StrCat("the agent of ", agent->label, " exited (",
+                                               (*exited)->ToString(), ") before listening; see ",
+                                               agent->stderr_path));
+  }
+  if (absl::Now() > agent->deadline) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "the agent of ", agent->label, " did not publish its port within ",
+        absl::FormatDuration(agent->options->start_timeout), "; see ", agent->stderr_path));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::unique_ptr<AgentHandle>>> AgentHandle::SpawnAll(
+    const std::vector<std::pair<int, AgentSpawnOptions>>& agents) {
+  // On any failure the Subprocesses and Impls still held are destroyed on
+  // the way out, which stops their agents.
+  std::vector<Starting> starting;
+  for (const auto& [replica, options] : agents) {
+    auto agent = Fork(replica, options);
+    if (!agent.ok()) return agent.status();
+    starting.push_back(*std::move(agent));
+  }
+  for (size_t waiting = starting.size(); waiting > 0;) {
+    waiting = 0;
+    for (Starting& agent : starting) {
+      if (agent.port != 0) continue;
+      if (absl::Status s = PollPort(&agent); !s.ok()) return s;
+      if (agent.port == 0) ++waiting;
+    }
+    if (waiting > 0) absl::SleepFor(absl::Milliseconds(10));
+  }
+  std::vector<std::unique_ptr<Impl>> impls;
+  for (Starting& agent : starting) {
+    impls.push_back(
+        std::make_unique<Impl>(agent.replica, *agent.options, *std::move(agent.process)));
+    impls.back()->Dial(agent.port);
+  }
+  std::vector<std::unique_ptr<AgentHandle>> handles;
+  for (std::unique_ptr<Impl>& impl : impls) {
+    if (absl::Status s = impl->AwaitConnected(); !s.ok()) return s;
+    handles.push_back(std::unique_ptr<AgentHandle>(new AgentHandle(std::move(impl))));
+  }
+  return handles;
 }
 
 AgentHandle::AgentHandle(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -1,8 +1,10 @@
 // AgentHandle: the controller's side of one turncoat-agent.
 //
-// Spawn() starts a turncoat-agent process (in its own process group, dying
-// with the controller), waits for it to publish its control port and
-// connects to it on 127.0.0.1. Every control call is a blocking unary RPC
+// SpawnAll() starts turncoat-agent processes (each in its own process
+// group, dying with the controller), waits for each to publish its control
+// port and connects to it on 127.0.0.1: every process is forked first, then
+// all are awaited together, so a cluster of n agents starts in about the
+// time of one rather than n. Every control call is a blocking unary RPC
 // with a deadline, returning a Status whose message names the agent and the
 // call; StreamEvents() pumps the agent's event stream into a callback on a
 // background thread. Destroying the handle stops the agent, which stops its
@@ -16,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -38,8 +41,13 @@ struct AgentSpawnOptions {
 
 class AgentHandle {
  public:
-  static absl::StatusOr<std::unique_ptr<AgentHandle>> Spawn(int replica,
-                                                            const AgentSpawnOptions& options);
+  // One agent per (replica, options) entry, the processes started one after
+  // another and then awaited together. Returns the handles in entry order,
+  // or the first failure in entry order, after stopping every agent it
+  // started. Must be called on a thread that lives as long as the agents:
+  // an agent dies with the thread that forked it (common/subprocess.h).
+  static absl::StatusOr<std::vector<std::unique_ptr<AgentHandle>>> SpawnAll(
+      const std::vector<std::pair<int, AgentSpawnOptions>>& agents);
   ~AgentHandle();
   AgentHandle(const AgentHandle&) = delete;
   AgentHandle& operator=(const AgentHandle&) = delete;

@@ -34,6 +34,7 @@
 #include "harness/exit_codes.h"
 #include "harness/file_io.h"
 #include "harness/history.h"
+#include "harness/parallel.h"
 #include "harness/proto_schema.h"
 #include "harness/readiness.h"
 #include "harness/replay.h"
@@ -54,6 +55,10 @@ using google::protobuf::RepeatedPtrField;
 
 // The live line waits this many times as long as it took to compute.
 constexpr int kProgressCostFactor = 20;
+
+// Control calls in flight at once while a cluster starts: enough to overlap
+// the round trips of a few dozen agents, few enough to stay a small pool.
+constexpr size_t kControlThreads = 16;
 
 // Everything recorded during the run: appended to history.jsonl as it
 // arrives (so a killed run leaves its history) and kept in memory for the
@@ -396,40 +401,48 @@ absl::Status Run::StartAgents() {
       [this](int from, const v1::RuleChangeReply& reply) {
         RecordRuleCounters(from, reply.removed());
       });
-  for (int i = 0; i < plan_.n; ++i) {
+  // Every agent is forked here, on the thread that outlives them all, and
+  // awaited together. A twin's agent runs replica r a second time: links
+  // and messages of replica r, its own directory, seed and FaultControl id
+  // n + r.
+  std::vector<std::pair<int, AgentSpawnOptions>> spawns;
+  const auto add = [&](int replica, int id, std::string label) {
     AgentSpawnOptions spawn;
     spawn.binary = absl::StrCat(options_.build_dir, "/agents/turncoat-agent");
-    spawn.workdir = absl::StrCat(options_.run_dir, "/", AgentDir(i));
-    spawn.seed = seed_ * 1000003 + static_cast<uint64_t>(i);
+    spawn.workdir = absl::StrCat(options_.run_dir, "/", AgentDir(id));
+    spawn.seed = seed_ * 1000003 + static_cast<uint64_t>(id);
+    spawn.label = std::move(label);
     fs::create_directories(spawn.workdir);
-    auto agent = AgentHandle::Spawn(i, spawn);
-    if (!agent.ok()) return agent.status();
-    agents_.push_back(*std::move(agent));
-  }
-  // A twin's agent runs replica r a second time: links and messages of
-  // replica r, its own directory, seed and FaultControl id n + r.
+    spawns.emplace_back(replica, std::move(spawn));
+  };
+  for (int i = 0; i < plan_.n; ++i) add(i, i, "");
   for (const auto& [r, layout] : twins_) {
-    AgentSpawnOptions spawn;
-    spawn.binary = absl::StrCat(options_.build_dir, "/agents/turncoat-agent");
-    spawn.workdir = absl::StrCat(options_.run_dir, "/", AgentDir(TwinId(plan_.n, r)));
-    spawn.seed = seed_ * 1000003 + static_cast<uint64_t>(TwinId(plan_.n, r));
-    spawn.label = absl::StrCat("the twin of replica ", r);
-    fs::create_directories(spawn.workdir);
-    auto agent = AgentHandle::Spawn(r, spawn);
-    if (!agent.ok()) return agent.status();
-    twin_agents_[r] = *std::move(agent);
+    add(r, TwinId(plan_.n, r), absl::StrCat("the twin of replica ", r));
+  }
+  auto spawned = AgentHandle::SpawnAll(spawns);
+  if (!spawned.ok()) return spawned.status();
+  for (size_t k = 0; k < spawned->size(); ++k) {
+    if (k < static_cast<size_t>(plan_.n)) {
+      agents_.push_back(std::move((*spawned)[k]));
+    } else {
+      twin_agents_[spawns[k].first] = std::move((*spawned)[k]);
+    }
   }
 
-  for (const auto& [id, agent] : AllAgents()) {
+  const std::vector<std::pair<int, AgentHandle*>> all = AllAgents();
+  std::vector<v1::LoadTargetRequest> requests;
+  for (const auto& [id, agent] : all) {
     auto request = LoadTargetRequestFor(target_, plan_.n, options_.build_dir,
                                         absl::StrCat(options_.run_dir, "/", AgentDir(id)));
     if (!request.ok()) return request.status();
     request->set_track_rounds(KeyedToRounds(plan_));
-    if (absl::Status s = agent->LoadTarget(*request); !s.ok()) {
-      bad_input_ = true;
-      return absl::Status(s.code(), absl::StrCat(target_.path, ": the agents cannot load the "
-                                                               "target: ", s.message()));
-    }
+    requests.push_back(*std::move(request));
+  }
+  const auto load = [&](size_t k) { return all[k].second->LoadTarget(requests[k]); };
+  if (absl::Status s = ForEachInParallel(all.size(), kControlThreads, load); !s.ok()) {
+    bad_input_ = true;
+    return absl::Status(s.code(), absl::StrCat(target_.path, ": the agents cannot load the "
+                                                             "target: ", s.message()));
   }
   for (auto& agent : agents_) {
     const int from = agent->replica();
@@ -441,8 +454,11 @@ absl::Status Run::StartAgents() {
   }
   // Before any replica starts, so that the trace covers the whole run.
   if (trace_sample_every_ > 0) {
-    for (const auto& [id, agent] : AllAgents()) {
-      if (absl::Status s = agent->SetTrace(trace_sample_every_); !s.ok()) return s;
+    if (absl::Status s = ForEachInParallel(
+            all.size(), kControlThreads,
+            [&](size_t k) { return all[k].second->SetTrace(trace_sample_every_); });
+        !s.ok()) {
+      return s;
     }
     collector_->Record(TraceStart{collector_->Now(), trace_sample_every_});
   }
@@ -489,7 +505,9 @@ absl::Status Run::StartReplicas() {
     const std::vector<int>& group = it->second.twin_group;
     return std::find(group.begin(), group.end(), from) != group.end();
   };
-  for (Instance& self : instances) {
+  // Each agent opens its own links; the agents work side by side.
+  const auto open_links = [&](size_t k) -> absl::Status {
+    Instance& self = instances[k];
     for (int j = 0; j < plan_.n; ++j) {
       PeerBinding peer;
       peer.index = j;
@@ -508,6 +526,10 @@ absl::Status Run::StartReplicas() {
       }
       self.peers.push_back(std::move(peer));
     }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = ForEachInParallel(instances.size(), kControlThreads, open_links); !s.ok()) {
+    return s;
   }
   // Twins start dormant: nothing they send gets through until a twins
   // phase lets them speak.
@@ -519,7 +541,11 @@ absl::Status Run::StartReplicas() {
   for (size_t c = 0; c < keys_.clients.size(); ++c) {
     clients.push_back({static_cast<int>(c), PublicOnly(keys_.clients[c])});
   }
+  // Rendered here, one replica after another (a bad template is bad input
+  // before anything starts); started by their agents side by side.
   const CommitObservation& commits = target_.commits;
+  std::vector<std::optional<v1::ObserveRequest>> observes;
+  std::vector<v1::StartReplicaRequest> starts;
   for (const Instance& self : instances) {
     ReplicaBinding binding;
     binding.index = self.replica;
@@ -542,28 +568,29 @@ absl::Status Run::StartReplicas() {
 
     // A twin's commits are not recorded: it is a Byzantine replica, whose
     // log no checker judges.
+    std::optional<v1::ObserveRequest> observe;
     if (!self.twin) {
-      v1::ObserveRequest observe;
+      observe.emplace();
       switch (commits.stream) {
         case CommitStream::kStdout:
-          observe.set_stream(v1::ObserveRequest::STDOUT);
+          observe->set_stream(v1::ObserveRequest::STDOUT);
           break;
         case CommitStream::kStderr:
-          observe.set_stream(v1::ObserveRequest::STDERR);
+          observe->set_stream(v1::ObserveRequest::STDERR);
           break;
         case CommitStream::kFile:
-          observe.set_stream(v1::ObserveRequest::FILE);
-          observe.set_path(rendered->commit_file);
+          observe->set_stream(v1::ObserveRequest::FILE);
+          observe->set_path(rendered->commit_file);
           break;
       }
       if (commits.format == CommitFormat::kJson) {
-        observe.set_json_seq(commits.json_seq);
-        observe.set_json_value(commits.json_value);
+        observe->set_json_seq(commits.json_seq);
+        observe->set_json_value(commits.json_value);
       } else {
-        observe.set_regex(commits.regex);
+        observe->set_regex(commits.regex);
       }
-      if (absl::Status s = self.agent->Observe(observe); !s.ok()) return s;
     }
+    observes.push_back(std::move(observe));
 
     v1::StartReplicaRequest start;
     for (const std::string& arg : rendered->process.argv) start.add_argv(arg);
@@ -571,45 +598,69 @@ absl::Status Run::StartReplicas() {
     for (const auto& [name, value] : rendered->process.env) (*start.mutable_env())[name] = value;
     start.set_workdir(binding.workdir);
     start.set_cwd(rendered->process.cwd);
-    auto pid = self.agent->StartReplica(start);
-    if (!pid.ok()) {
-      bad_input_ = true;
-      return absl::FailedPreconditionError(absl::StrCat(
-          self.name, " did not start: ", pid.status().message(), "; check replica.command in ",
-          target_.path));
+    starts.push_back(std::move(start));
+  }
+  // Which start failures are the target's (its command does not run) rather
+  // than the harness's; each task writes only its own element.
+  std::vector<char> refused(instances.size(), 0);
+  absl::Status started = ForEachInParallel(instances.size(), kControlThreads, [&](size_t k) {
+    const Instance& self = instances[k];
+    if (observes[k].has_value()) {
+      if (absl::Status s = self.agent->Observe(*observes[k]); !s.ok()) return s;
     }
+    auto pid = self.agent->StartReplica(starts[k]);
+    if (pid.ok()) return absl::OkStatus();
+    refused[k] = 1;
+    return absl::FailedPreconditionError(absl::StrCat(
+        self.name, " did not start: ", pid.status().message(), "; check replica.command in ",
+        target_.path));
+  });
+  if (!started.ok()) {
+    bad_input_ = std::find(refused.begin(), refused.end(), 1) != refused.end();
+    return started;
   }
 
   // A replica that cannot start (a bad flag, a missing binary) exits at
   // once; one that can becomes ready as its target says. Bounded wait for
-  // either.
+  // either, every replica probed in each round, so that one slow to start
+  // does not hold up noticing the others.
   const absl::Duration timeout = target_.replica.startup_timeout;
   const absl::Time deadline = absl::Now() + timeout;
-  for (const Instance& self : instances) {
-    const std::string workdir = absl::StrCat(options_.run_dir, "/", self.dir);
-    ReadinessProbe probe(target_.replica.ready, absl::StrCat("127.0.0.1:", self.port), workdir);
-    while (!probe.Poll()) {
-      const std::string stderr_path = absl::StrCat(workdir, "/stderr.log");
-      bool exited = false;
-      if (self.twin) {
-        exited = TwinExited(self.replica);
-      } else {
-        const History history = collector_->Snapshot();
-        for (const ProcessExit& e : history.process_exits()) exited |= e.replica == self.replica;
+  std::vector<std::unique_ptr<ReadinessProbe>> waiting(instances.size());
+  for (size_t k = 0; k < instances.size(); ++k) {
+    waiting[k] = std::make_unique<ReadinessProbe>(
+        target_.replica.ready, absl::StrCat("127.0.0.1:", instances[k].port),
+        absl::StrCat(options_.run_dir, "/", instances[k].dir));
+  }
+  for (size_t left = instances.size(); left > 0;) {
+    std::set<int> exits;
+    const History history = collector_->Snapshot();
+    for (const ProcessExit& e : history.process_exits()) exits.insert(e.replica);
+    left = 0;
+    for (size_t k = 0; k < instances.size(); ++k) {
+      if (waiting[k] == nullptr) continue;
+      if (waiting[k]->Poll()) {
+        waiting[k].reset();
+        continue;
       }
+      const Instance& self = instances[k];
+      const bool exited = self.twin ? TwinExited(self.replica) : exits.count(self.replica) > 0;
       if (exited || absl::Now() > deadline) {
+        const std::string stderr_path =
+            absl::StrCat(options_.run_dir, "/", self.dir, "/stderr.log");
         bad_input_ = true;
         return absl::FailedPreconditionError(absl::StrCat(
             self.name,
             exited ? " exited during start-up"
                    : absl::StrCat(" was not ready within ", absl::FormatDuration(timeout),
-                                  " (it waited for ", probe.Describe(),
+                                  " (it waited for ", waiting[k]->Describe(),
                                   "; a slow system may need a longer replica.startup_timeout)"),
             " (its command is replica.command in ", target_.path, "); last lines of ",
             stderr_path, ":\n", LastLines(stderr_path, 5)));
       }
-      absl::SleepFor(absl::Milliseconds(20));
+      ++left;
     }
+    if (left > 0) absl::SleepFor(absl::Milliseconds(10));
   }
   replicas_started_ = true;
   return absl::OkStatus();

@@ -219,12 +219,26 @@ void LivenessShortfall(const Plan& plan, const std::vector<CheckResult>& results
     if (r.kind != InvariantKind::kLiveness || !r.coverage.has_value()) continue;
     const CheckCoverage& coverage = *r.coverage;
     const int64_t excused = coverage.excused_total();
-    // With nothing submitted the commit shortfall already says so.
-    if (coverage.judged > 0 || excused == 0) continue;
     std::vector<std::string> why;
     for (const auto& [reason, count] : coverage.excused) {
       why.push_back(absl::StrCat(count, " ", reason));
     }
+    // A cluster that started late or refused most values leaves a handful
+    // judged: as little a test of the bound as none, so the plan's
+    // min_commits is the least it must judge too.
+    if (coverage.judged > 0 && coverage.judged < plan.expect.min_commits && excused > 0) {
+      out->push_back(absl::StrCat(
+          "liveness judged only ", Plural(coverage.judged, "value"),
+          ", fewer than expect.min_commits = ", plan.expect.min_commits, "; the other ",
+          Plural(excused, "submitted value"), " were excused (", absl::StrJoin(why, ", "),
+          "), so commit_within = ", absl::FormatDuration(*plan.expect.commit_within),
+          " was hardly put to the test; if the cluster was slow to take values (a large n on "
+          "a busy machine), lengthen the run, otherwise leave time within the fault bound "
+          "after the faults"));
+      continue;
+    }
+    // With nothing submitted the commit shortfall already says so.
+    if (coverage.judged > 0 || excused == 0) continue;
     out->push_back(absl::StrCat(
         "liveness judged no value: all ", Plural(excused, "submitted value"), " were excused (",
         absl::StrJoin(why, ", "), "), so commit_within = ",

@@ -2,8 +2,8 @@
 // nothing, so that it is not reported as a pass.
 //
 // A run passes only if it tested something: its faults acted, values
-// committed, and (when the plan expects liveness) some value was held to
-// the bound. InconclusiveReasons() reads the history, the plan and the
+// committed, and (when the plan expects liveness) at least the plan's
+// min_commits values were held to the bound. InconclusiveReasons() reads the history, the plan and the
 // checker results and returns one sentence per shortfall, naming the phase,
 // replicas and numbers and saying what to change. It is a pure function;
 // the verdict (reports/report.h) ranks a violation above it and a harness

@@ -10,6 +10,7 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -47,9 +48,14 @@ ABSL_FLAG(std::string, pubkeys, "",
           "a comma-separated list of PEM files in id order");
 ABSL_FLAG(int, f, -1, "faults tolerated; default (n-1)/3");
 ABSL_FLAG(bool, allow_unsafe_f, false, "accept an --f with n < 3f+1");
-ABSL_FLAG(int, view_timeout_ms, 1000, "first view timeout at each height");
-ABSL_FLAG(int, max_view_timeout_ms, 8000, "cap of the exponential view-timeout back-off");
-ABSL_FLAG(int, idle_propose_ms, 100, "how long an idle leader waits before an empty block");
+// -1: scaled with n (refbft::DefaultPacemaker).
+ABSL_FLAG(int, view_timeout_ms, -1,
+          "first view timeout at each height; default 1000, times n/7 beyond n = 7");
+ABSL_FLAG(int, max_view_timeout_ms, -1,
+          "cap of the exponential view-timeout back-off; default 8000, times n/7 beyond n = 7");
+ABSL_FLAG(int, idle_propose_ms, -1,
+          "how long an idle leader waits before an empty block; default 100, times n/7 beyond "
+          "n = 7");
 ABSL_FLAG(int, max_batch, 256, "most values in one block");
 ABSL_FLAG(std::string, bug, "",
           "planted bugs to switch on, comma-separated; may be repeated (see "
@@ -254,15 +260,21 @@ int RunReplica(const std::vector<std::string>& bug_flags) {
                                (n - 1) / 3, " (or pass --allow_unsafe_f)"));
   }
 
-  const int view_timeout_ms = absl::GetFlag(FLAGS_view_timeout_ms);
-  const int max_view_timeout_ms = absl::GetFlag(FLAGS_max_view_timeout_ms);
+  const PacemakerTimings timings = DefaultPacemaker(n);
+  const auto flag_or = [](const absl::Flag<int>& flag, absl::Duration scaled) {
+    const int ms = absl::GetFlag(flag);
+    return ms == -1 ? absl::ToInt64Milliseconds(scaled) : ms;
+  };
+  const int64_t view_timeout_ms = flag_or(FLAGS_view_timeout_ms, timings.view_timeout);
+  const int64_t max_view_timeout_ms =
+      flag_or(FLAGS_max_view_timeout_ms,
+              std::max(timings.max_view_timeout, absl::Milliseconds(view_timeout_ms)));
+  const int64_t idle_propose_ms = flag_or(FLAGS_idle_propose_ms, timings.idle_propose_delay);
   if (view_timeout_ms < 1) FailFlag("view_timeout_ms", "expected a positive number of ms");
   if (max_view_timeout_ms < view_timeout_ms) {
     FailFlag("max_view_timeout_ms", "expected at least --view_timeout_ms");
   }
-  if (absl::GetFlag(FLAGS_idle_propose_ms) < 0) {
-    FailFlag("idle_propose_ms", "expected a non-negative number of ms");
-  }
+  if (idle_propose_ms < 0) FailFlag("idle_propose_ms", "expected a non-negative number of ms");
   if (absl::GetFlag(FLAGS_max_batch) < 1) FailFlag("max_batch", "expected at least 1");
 
   absl::StatusOr<BugSet> bugs = BugSet::Parse(absl::StrJoin(bug_flags, ","));
@@ -291,7 +303,7 @@ int RunReplica(const std::vector<std::string>& bug_flags) {
   config.f = static_cast<uint32_t>(f);
   config.view_timeout = absl::Milliseconds(view_timeout_ms);
   config.max_view_timeout = absl::Milliseconds(max_view_timeout_ms);
-  config.idle_propose_delay = absl::Milliseconds(absl::GetFlag(FLAGS_idle_propose_ms));
+  config.idle_propose_delay = absl::Milliseconds(idle_propose_ms);
   config.max_batch = static_cast<size_t>(absl::GetFlag(FLAGS_max_batch));
   config.bugs = *bugs;
 

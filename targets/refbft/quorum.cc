@@ -9,6 +9,10 @@
 namespace refbft {
 namespace {
 
+// Verified envelopes remembered: a few heights' certificates at n = 31
+// (four certificates of 21 votes each per height, 100 heights).
+constexpr size_t kVerifiedCapacity = 8192;
+
 void AppendU64(std::string* out, uint64_t v) {
   for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
@@ -40,10 +44,23 @@ absl::StatusOr<Message> QuorumRules::Open(const Envelope& envelope) const {
   if (envelope.sender() >= n_) {
     return absl::InvalidArgumentError(absl::StrCat("unknown sender ", envelope.sender()));
   }
-  if (!bugs_.Has(Bug::kSkipSignatureCheck) &&
-      !keys_[envelope.sender()].Verify(envelope.payload(), envelope.signature())) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("bad signature claiming sender ", envelope.sender()));
+  if (!bugs_.Has(Bug::kSkipSignatureCheck)) {
+    std::string seen;
+    AppendU64(&seen, envelope.sender());
+    AppendU64(&seen, envelope.signature().size());
+    absl::StrAppend(&seen, envelope.signature(), envelope.payload());
+    if (!verified_.contains(seen)) {
+      if (!keys_[envelope.sender()].Verify(envelope.payload(), envelope.signature())) {
+        return absl::UnauthenticatedError(
+            absl::StrCat("bad signature claiming sender ", envelope.sender()));
+      }
+      if (verified_order_.size() >= kVerifiedCapacity) {
+        verified_.erase(verified_order_.front());
+        verified_order_.pop_front();
+      }
+      verified_.insert(seen);
+      verified_order_.push_back(std::move(seen));
+    }
   }
   Message message;
   if (!message.ParseFromString(envelope.payload())) {

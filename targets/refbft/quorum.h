@@ -3,17 +3,21 @@
 // because they are bugs in exactly these rules: skip-signature-check,
 // small-quorum and count-duplicate-votes.
 //
-// QuorumRules is immutable after construction and thread-compatible.
+// QuorumRules' rules are fixed at construction; it remembers the envelopes
+// whose signatures it has verified (see Open), so even its const methods
+// must not run concurrently. A Replica's single thread owns it.
 #ifndef TURNCOAT_TARGETS_REFBFT_QUORUM_H_
 #define TURNCOAT_TARGETS_REFBFT_QUORUM_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/ed25519.h"
@@ -36,7 +40,13 @@ class QuorumRules {
   size_t quorum_size() const;
   const BugSet& bugs() const { return bugs_; }
 
-  // Checks the sender id and signature and parses the payload.
+  // Checks the sender id and signature and parses the payload. A signature
+  // over the same bytes by the same sender is verified once: a vote comes
+  // back inside every certificate that counts it (a commit certificate
+  // twice: in its phase certificate and in the decision), and at n = 31
+  // verifying every vote of every certificate again was most of a
+  // replica's CPU. Verification is a function of those bytes, so
+  // remembering a success answers exactly as verifying again would.
   absl::StatusOr<Message> Open(const Envelope& envelope) const;
   // Checks that `qc` holds a quorum of valid votes from distinct replicas
   // (counting duplicates with the count-duplicate-votes bug), each a vote of
@@ -48,6 +58,10 @@ class QuorumRules {
   uint32_t f_;
   BugSet bugs_;
   std::vector<turncoat::Ed25519PublicKey> keys_;
+  // Envelopes (sender, signature, payload) that verified, oldest first;
+  // bounded, since a vote is checked again only within a few heights.
+  mutable absl::flat_hash_set<std::string> verified_;
+  mutable std::deque<std::string> verified_order_;
 };
 
 // Accumulates votes of one view at the leader and hands out a certificate the

@@ -57,6 +57,13 @@ void Replica::Start(absl::Time now) {
   DrainSelfQueue(now);
 }
 
+PacemakerTimings DefaultPacemaker(uint32_t n) {
+  const ReplicaConfig base;
+  const double scale = std::max(1.0, n / 7.0);
+  return {scale * base.view_timeout, scale * base.max_view_timeout,
+          scale * base.idle_propose_delay};
+}
+
 void Replica::HandleEnvelope(const Envelope& envelope, absl::Time now) {
   Deliver(envelope, now);
   DrainSelfQueue(now);

@@ -48,6 +48,23 @@ struct ReplicaConfig {
   BugSet bugs;
 };
 
+// The pacemaker timings refbft runs n replicas with unless told otherwise.
+// Up to n = 7 they are ReplicaConfig's (view timeout 1 s, back-off cap 8 s,
+// empty blocks after 100 ms idle); beyond, all three grow in proportion to
+// n. A decision costs every replica a verification of each of n - f votes
+// in four certificates, so on a shared machine a view of 31 replicas takes
+// several times as long as one of 7: with 7's timeout it is abandoned as
+// if its leader were dead, and the view change costs more of the same. An
+// idle cluster's empty blocks cost as much each, so they come less often.
+// Safety does not depend on any timing; liveness needs the timeout to
+// exceed a view's duration once the network is stable, which this keeps.
+struct PacemakerTimings {
+  absl::Duration view_timeout;
+  absl::Duration max_view_timeout;
+  absl::Duration idle_propose_delay;
+};
+PacemakerTimings DefaultPacemaker(uint32_t n);
+
 // One value committed at this replica, in commit order. `seq` counts from 1.
 struct CommitRecord {
   uint64_t seq = 0;

@@ -251,11 +251,36 @@ TEST(InconclusiveTest, LivenessThatJudgedNoValue) {
             "the cluster was beyond its fault bound, 4 too close to the end of the run to "
             "judge), so commit_within = 5s was never put to the test; leave time within the "
             "fault bound after the faults, lengthen the run or shorten commit_within");
-  // One value judged is a test.
-  EXPECT_TRUE(InconclusiveReasons(plan, h.history(), {Liveness(1, {{"x", 11}})}).empty());
+  // min_commits values judged are a test.
+  EXPECT_TRUE(InconclusiveReasons(plan, h.history(), {Liveness(10, {{"x", 2}})}).empty());
   // A plan that expects no liveness is not judged on it.
   plan.expect.commit_within.reset();
   EXPECT_TRUE(InconclusiveReasons(plan, h.history(), none_due).empty());
+}
+
+// A cluster that took values only at the end of its run: 21 values committed
+// (more than min_commits), but only 3 of them held to the bound.
+TEST(InconclusiveTest, LivenessThatJudgedFewerValuesThanTheMinimum) {
+  HistoryBuilder h = Committing(21);
+  h.End(22000);
+  Plan plan = TestPlan();
+  plan.expect.commit_within = absl::Seconds(5);
+  const std::vector<CheckResult> few = {
+      Liveness(3, {{"rejected by the replica they were sent to", 160},
+                   {"too close to the end of the run to judge", 18}})};
+  const std::vector<std::string> reasons = InconclusiveReasons(plan, h.history(), few);
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0],
+            "liveness judged only 3 values, fewer than expect.min_commits = 10; the other 178 "
+            "submitted values were excused (160 rejected by the replica they were sent to, 18 too "
+            "close to the end of the run to judge), so commit_within = 5s was hardly put to the "
+            "test; if the cluster was slow to take values (a large n on a busy machine), "
+            "lengthen the run, otherwise leave time within the fault bound after the faults");
+  // Nothing excused: every value submitted was judged, however few.
+  EXPECT_TRUE(InconclusiveReasons(plan, h.history(), {Liveness(3, {})}).empty());
+  // A plan that asks for no minimum asks for none here either.
+  plan.expect.min_commits = 0;
+  EXPECT_TRUE(InconclusiveReasons(plan, h.history(), few).empty());
 }
 
 // Everything at once, in a stable order: phases, commits, liveness.

@@ -61,7 +61,7 @@ TEST(JsonReportTest, InconclusiveRunsSayWhy) {
   const json clean = Parse(SampleReport(false));
   EXPECT_EQ(clean["inconclusive_reasons"], json::array());
   EXPECT_EQ(clean["warnings"], json::array());
-  EXPECT_EQ(clean["plan"]["expect"]["min_commits"], 10);
+  EXPECT_EQ(clean["plan"]["expect"]["min_commits"], 8);
   const Report report = IdlePhaseSampleReport();
   const json j = Parse(report);
   EXPECT_EQ(j["verdict"], "inconclusive");

@@ -77,6 +77,26 @@ TEST_F(QuorumTest, OpenRejectsForgedSignaturesUnlessTheBugIsPlanted) {
   EXPECT_FALSE(Rules().Open(SignedVote(0, 7)).ok());  // no such replica
 }
 
+// Open remembers envelopes that verified; what it remembers must never let
+// a different envelope through: the same signature over other bytes, or
+// claimed by another sender.
+TEST_F(QuorumTest, ARememberedSignatureVouchesForExactlyItsEnvelope) {
+  const QuorumRules rules = Rules();
+  const Envelope vote = SignedVote(1, 1);
+  ASSERT_TRUE(rules.Open(vote).ok());
+  EXPECT_TRUE(rules.Open(vote).ok());
+  Envelope other_bytes = SignedVote(1, 1, /*view=*/4);
+  other_bytes.set_signature(vote.signature());
+  EXPECT_EQ(rules.Open(other_bytes).status().code(), absl::StatusCode::kUnauthenticated);
+  Envelope other_sender = vote;
+  other_sender.set_sender(2);
+  EXPECT_EQ(rules.Open(other_sender).status().code(), absl::StatusCode::kUnauthenticated);
+  // A certificate made of votes already seen one by one still counts them.
+  EXPECT_TRUE(rules.VerifyQc(Cert({SignedVote(0, 0), vote, SignedVote(2, 2)})).ok());
+  EXPECT_TRUE(rules.VerifyQc(Cert({SignedVote(0, 0), vote, SignedVote(2, 2)})).ok());
+  EXPECT_FALSE(rules.VerifyQc(Cert({SignedVote(0, 0), vote, other_sender})).ok());
+}
+
 TEST_F(QuorumTest, CertificateNeedsNMinusFDistinctValidVotes) {
   const QuorumRules rules = Rules();
   EXPECT_EQ(rules.quorum_size(), 3u);

@@ -45,6 +45,21 @@ int VotesSent(const SimNetwork& net, uint32_t from, uint64_t height, uint64_t vi
   return count;
 }
 
+TEST(ReplicaTest, PacemakerDefaultsKeepSmallClustersAndGrowWithN) {
+  const ReplicaConfig base;
+  for (uint32_t n : {1u, 4u, 7u}) {
+    const PacemakerTimings t = DefaultPacemaker(n);
+    EXPECT_EQ(t.view_timeout, base.view_timeout) << n;
+    EXPECT_EQ(t.max_view_timeout, base.max_view_timeout) << n;
+    EXPECT_EQ(t.idle_propose_delay, base.idle_propose_delay) << n;
+  }
+  const PacemakerTimings big = DefaultPacemaker(28);
+  EXPECT_EQ(big.view_timeout, absl::Seconds(4));
+  EXPECT_EQ(big.max_view_timeout, absl::Seconds(32));
+  EXPECT_EQ(big.idle_propose_delay, absl::Milliseconds(400));
+  EXPECT_GT(DefaultPacemaker(31).view_timeout, big.view_timeout);
+}
+
 TEST(ReplicaTest, FourReplicasCommitEveryValueOnceInOneOrder) {
   SimNetwork net(4);
   std::set<std::string> submitted;
