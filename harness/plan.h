@@ -58,10 +58,10 @@ struct RoundSpan {
 struct Phase {
   absl::Duration at;
   absl::Duration length;
-  std::optional<RoundSpan> rounds;
   std::string adversary;  // a name in the AdversaryRegistry
   std::vector<int> nodes;
   Params params;
+  std::optional<RoundSpan> rounds;
   int line = 0;  // of the phase in the plan file, from 1; 0 if not from a file
 
   absl::Duration end() const { return at + length; }
