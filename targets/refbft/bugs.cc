@@ -16,6 +16,7 @@ constexpr std::pair<Bug, const char*> kNames[] = {
     {Bug::kNoViewChange, "no-view-change"},
     {Bug::kDoubleCommit, "double-commit"},
     {Bug::kCountDuplicateVotes, "count-duplicate-votes"},
+    {Bug::kQcAnyRound, "qc-any-round"},
 };
 
 }  // namespace

@@ -21,6 +21,7 @@ enum class Bug {
   kNoViewChange,         // never replaces a silent or faulty leader
   kDoubleCommit,         // no request deduplication
   kCountDuplicateVotes,  // counts one replica's vote more than once
+  kQcAnyRound,           // trusts a certificate's height and view; its votes may be of any
 };
 
 class BugSet {

@@ -8,11 +8,12 @@ namespace {
 TEST(BugSetTest, ParsesEveryKnownNameAndRoundTrips) {
   auto all = BugSet::Parse(
       "skip-signature-check, small-quorum,ignore-lock,no-view-change,double-commit,"
-      "count-duplicate-votes");
+      "count-duplicate-votes,qc-any-round");
   ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_TRUE(all->Has(Bug::kSkipSignatureCheck));
   EXPECT_TRUE(all->Has(Bug::kCountDuplicateVotes));
-  EXPECT_EQ(BugSet::AllNames().size(), 6u);
+  EXPECT_TRUE(all->Has(Bug::kQcAnyRound));
+  EXPECT_EQ(BugSet::AllNames().size(), 7u);
   auto again = BugSet::Parse(all->ToString());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->ToString(), all->ToString());
