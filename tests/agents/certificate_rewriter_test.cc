@@ -6,7 +6,9 @@
 #include <stdlib.h>
 
 #include <cstdlib>
+#include <algorithm>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -169,7 +171,10 @@ class CertificateRewriterTest : public ::testing::Test {
     EXPECT_TRUE(m.ParseFromString(env.payload()));
     EXPECT_TRUE(m.has_phase_cert());
     for (const refbft::Envelope& vote : m.phase_cert().qc().votes()) {
-      ASSERT_LT(vote.sender(), 4u);
+      if (vote.sender() >= 4) {
+        ADD_FAILURE() << "vote of unknown sender " << vote.sender();
+        continue;
+      }
       EXPECT_TRUE(keys_->at(vote.sender()).PublicKey().Verify(vote.payload(), vote.signature()))
           << "vote of " << vote.sender() << " no longer verifies";
     }
