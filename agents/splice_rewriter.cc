@@ -187,8 +187,9 @@ absl::StatusOr<std::unique_ptr<MessageRewriter>> Create(const RewriterContext& c
   auto max_stored = IntParam(*c.params, "max_stored", 64, 1, 100000);
   if (!max_stored.ok()) return max_stored.status();
   auto pool_name = c.params->find("pool");
-  std::shared_ptr<SplicePool> pool =
-      pool_name == c.params->end() ? std::make_shared<SplicePool>() : NamedPool<SplicePool>(pool_name->second);
+  std::shared_ptr<SplicePool> pool = pool_name == c.params->end()
+                                         ? std::make_shared<SplicePool>()
+                                         : NamedPool<SplicePool>(pool_name->second);
   return std::make_unique<SpliceRewriter>(*variant, take == "later", *relabel, *std::move(key),
                                           std::move(pool), static_cast<size_t>(*max_stored));
 }
