@@ -69,6 +69,50 @@ absl::StatusOr<SignatureText> ToSignatureText(const std::string& name) {
   return absl::InvalidArgumentError(absl::StrCat("unknown signature text encoding '", name, "'"));
 }
 
+std::vector<std::vector<std::string>> ToRound(
+    const google::protobuf::RepeatedPtrField<v1::MessageKind::RoundPart>& parts) {
+  std::vector<std::vector<std::string>> round;
+  for (const auto& part : parts) round.emplace_back(part.paths().begin(), part.paths().end());
+  return round;
+}
+
+// A kind of message, or (within a certificate) the layout of a vote.
+absl::StatusOr<MessageKindSpec> ToKindSpec(const v1::MessageKind& k) {
+  MessageKindSpec kind;
+  kind.methods.assign(k.methods().begin(), k.methods().end());
+  kind.kind = k.kind();
+  kind.kind_oneof = k.kind_oneof();
+  kind.kind_field = k.kind_field();
+  kind.sender = k.sender();
+  kind.sender_also.assign(k.sender_also().begin(), k.sender_also().end());
+  kind.signature = k.signature();
+  kind.signature_covers = k.signature_covers();
+  auto text = ToSignatureText(k.signature_text());
+  if (!text.ok()) return text.status();
+  kind.signature_text = *text;
+  kind.payload = k.payload();
+  auto codec = ToCodecKind(k.payload_codec());
+  if (!codec.ok()) return codec.status();
+  kind.payload_codec = *codec;
+  kind.payload_type = k.payload_type();
+  kind.payload_external = k.payload_external();
+  kind.values = k.values();
+  kind.round = ToRound(k.round());
+  for (const v1::MessageKind::Certificate& c : k.certificates()) {
+    CertificateSpec certificate;
+    certificate.at.assign(c.at().begin(), c.at().end());
+    certificate.votes = c.votes();
+    certificate.round = ToRound(c.round());
+    certificate.block = c.block();
+    auto vote = ToKindSpec(c.vote());
+    if (!vote.ok()) return vote.status();
+    certificate.vote = *std::move(vote);
+    certificate.vote_block = c.vote_block();
+    kind.certificates.push_back(std::move(certificate));
+  }
+  return kind;
+}
+
 }  // namespace
 
 absl::StatusOr<MessageModelSpec> ToModelSpec(const v1::MessageModel& m) {
@@ -91,27 +135,9 @@ absl::StatusOr<MessageModelSpec> ToModelSpec(const v1::MessageModel& m) {
     spec.signature_encoding = *encoding;
   }
   for (const v1::MessageKind& k : m.messages()) {
-    MessageKindSpec kind;
-    kind.methods.assign(k.methods().begin(), k.methods().end());
-    kind.kind = k.kind();
-    kind.kind_oneof = k.kind_oneof();
-    kind.kind_field = k.kind_field();
-    kind.sender = k.sender();
-    kind.sender_also.assign(k.sender_also().begin(), k.sender_also().end());
-    kind.signature = k.signature();
-    kind.signature_covers = k.signature_covers();
-    auto text = ToSignatureText(k.signature_text());
-    if (!text.ok()) return text.status();
-    kind.signature_text = *text;
-    kind.payload = k.payload();
-    auto codec = ToCodecKind(k.payload_codec());
-    if (!codec.ok()) return codec.status();
-    kind.payload_codec = *codec;
-    kind.payload_type = k.payload_type();
-    kind.payload_external = k.payload_external();
-    kind.values = k.values();
-    for (const auto& part : k.round()) kind.round.emplace_back(part.paths().begin(), part.paths().end());
-    spec.messages.push_back(std::move(kind));
+    auto kind = ToKindSpec(k);
+    if (!kind.ok()) return kind.status();
+    spec.messages.push_back(*std::move(kind));
   }
   return spec;
 }

@@ -241,6 +241,24 @@ void CollectIntegers(Json& v, const std::string& path, std::vector<IntegerLeaf>*
   }
 }
 
+// Calls `fn` on each array `path` ends in, from `v` at segment `i`.
+void EachList(Json& v, const TreePath& path, size_t i, const std::function<void(Json&)>& fn) {
+  if (v.is_array()) {
+    for (Json& element : v) EachList(element, path, i, fn);
+    return;
+  }
+  if (!v.is_object()) return;
+  if (i + 1 == path.size()) {
+    auto it = v.find(path[i]);
+    if (it != v.end() && it->is_array()) fn(*it);
+    return;
+  }
+  EachChild(v, path[i], [&](Json& child) {
+    EachList(child, path, i + 1, fn);
+    return false;
+  });
+}
+
 }  // namespace
 
 JsonTree::JsonTree(Json value) : value_(std::move(value)) {}
@@ -302,6 +320,35 @@ std::vector<IntegerLeaf> JsonTree::IntegerLeaves() {
   std::vector<IntegerLeaf> leaves;
   CollectIntegers(value_, "", &leaves);
   return leaves;
+}
+
+std::vector<std::vector<std::unique_ptr<MessageTree>>> JsonTree::Lists(const TreePath& path) const {
+  std::vector<std::vector<std::unique_ptr<MessageTree>>> out;
+  if (path.empty()) return out;
+  // EachList visits without changing anything.
+  EachList(const_cast<Json&>(value_), path, 0, [&out](Json& list) {
+    std::vector<std::unique_ptr<MessageTree>> elements;
+    for (const Json& element : list) elements.push_back(std::make_unique<JsonTree>(element));
+    out.push_back(std::move(elements));
+  });
+  return out;
+}
+
+absl::Status JsonTree::SetList(const TreePath& path, size_t index,
+                               const std::vector<const MessageTree*>& elements) {
+  if (path.empty()) return absl::InvalidArgumentError("empty field path");
+  std::vector<Json*> lists;
+  EachList(value_, path, 0, [&lists](Json& list) { lists.push_back(&list); });
+  if (index >= lists.size()) {
+    return absl::NotFoundError(absl::StrCat("no list ", index, " at ", absl::StrJoin(path, ".")));
+  }
+  Json replaced = Json::array();
+  for (const MessageTree* element : elements) {
+    if (element->json() == nullptr) return absl::InvalidArgumentError("a JSON list takes JSON elements");
+    replaced.push_back(*element->json());
+  }
+  *lists[index] = std::move(replaced);
+  return absl::OkStatus();
 }
 
 std::string JsonTree::DebugString() const { return Dump(value_); }

@@ -37,6 +37,9 @@ class JsonTree : public MessageTree {
   bool Clear(const TreePath& path) override;
   int TrimLists(const TreePath& path, int k) override;
   std::vector<IntegerLeaf> IntegerLeaves() override;
+  std::vector<std::vector<std::unique_ptr<MessageTree>>> Lists(const TreePath& path) const override;
+  absl::Status SetList(const TreePath& path, size_t index,
+                       const std::vector<const MessageTree*>& elements) override;
   std::string DebugString() const override;
 
  private:

@@ -1,6 +1,8 @@
 #include "agents/message_model.h"
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -141,7 +143,169 @@ class Compiler {
   MessageModel::Kind& kind_;
 };
 
+// `text`, which must parse, joined to `base`.
+absl::StatusOr<TreePath> Under(const TreePath& base, const std::string& text) {
+  auto path = ParseTreePath(text);
+  if (!path.ok()) return path.status();
+  TreePath joined = base;
+  joined.insert(joined.end(), path->begin(), path->end());
+  return joined;
+}
+
+// The message type of the repeated field `path` ends in, from `type`;
+// nullptr where the schema cannot tell (JSON, '*').
+const pb::Descriptor* ListElementType(const pb::Descriptor* type, const TreePath& path,
+                                      const MessageCodec& schema) {
+  const pb::FieldDescriptor* f = nullptr;
+  for (const std::string& segment : path) {
+    f = type == nullptr ? nullptr : type->FindFieldByName(segment);
+    if (f == nullptr) return nullptr;
+    type = f->message_type() != nullptr ? f->message_type() : schema.EmbeddedType(f);
+  }
+  return f != nullptr && f->is_repeated() ? f->message_type() : nullptr;
+}
+
+absl::StatusOr<MessageModel::Kind::Certificate> CompileCertificate(
+    const MessageModel& model, Compiler& c, const MessageModel::Kind& kind,
+    const CertificateSpec& spec, size_t index) {
+  using Certificate = MessageModel::Kind::Certificate;
+  const std::string role = absl::StrCat("certificates[", index, "]");
+  Certificate out;
+  out.spec = spec;
+  if (spec.at.empty() || spec.votes.empty()) {
+    return c.Error(role, "expected at (where the certificate is) and votes (its list)");
+  }
+  for (const std::string& text : spec.at) {
+    ModelPath at;
+    if (absl::Status st = c.Path(absl::StrCat(role, ".at"), text, &at); !st.ok()) return st;
+    auto list = Under(at.path, spec.votes);
+    if (!list.ok()) return c.Error(absl::StrCat(role, ".votes"), list.status().message());
+    const pb::Descriptor* content =
+        at.base == ModelPath::Base::kContent ? c.ContentType() : kind.request_type;
+    if (content != nullptr) {
+      if (absl::Status st = ProtoTree::CheckPath(*list, content, &model.schema()); !st.ok()) {
+        return c.Error(absl::StrCat(role, ".votes"), st.message());
+      }
+      const pb::Descriptor* type = ListElementType(content, *list, model.schema());
+      if (type == nullptr) {
+        return c.Error(absl::StrCat(role, ".votes"),
+                       absl::StrCat("'", spec.votes, "' is not a repeated message field"));
+      }
+      if (out.vote_type != nullptr && out.vote_type != type) {
+        return c.Error(absl::StrCat(role, ".votes"), "the alternatives of at hold different types");
+      }
+      out.vote_type = type;
+    }
+    out.at.push_back(at);
+    out.lists.push_back({at.base, *std::move(list)});
+  }
+  auto paths = [&](const std::vector<std::vector<std::string>>& components,
+                   std::vector<std::vector<TreePath>>* parsed) -> absl::Status {
+    for (const std::vector<std::string>& alternatives : components) {
+      std::vector<TreePath> part;
+      for (const std::string& text : alternatives) {
+        auto path = ParseTreePath(text);
+        if (!path.ok()) return c.Error(absl::StrCat(role, ".round"), path.status().message());
+        part.push_back(*std::move(path));
+      }
+      parsed->push_back(std::move(part));
+    }
+    return absl::OkStatus();
+  };
+  auto optional = [&](absl::string_view what, const std::string& text, TreePath* path) {
+    if (text.empty()) return absl::OkStatus();
+    auto parsed = ParseTreePath(text);
+    if (!parsed.ok()) return c.Error(absl::StrCat(role, ".", what), parsed.status().message());
+    *path = *std::move(parsed);
+    return absl::OkStatus();
+  };
+  if (absl::Status st = paths(spec.round, &out.round); !st.ok()) return st;
+  if (absl::Status st = paths(spec.vote.round, &out.vote_round); !st.ok()) return st;
+  if (absl::Status st = optional("block", spec.block, &out.block); !st.ok()) return st;
+  if (absl::Status st = optional("vote.block", spec.vote_block, &out.vote_block); !st.ok()) return st;
+  if (absl::Status st = optional("vote.sender", spec.vote.sender, &out.vote_sender); !st.ok()) return st;
+  if (absl::Status st = optional("vote.signature", spec.vote.signature, &out.vote_signature);
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = optional("vote.payload", spec.vote.payload, &out.vote_payload); !st.ok()) {
+    return st;
+  }
+  switch (spec.vote.payload_codec) {
+    case PayloadCodecKind::kProtobuf: {
+      const pb::Descriptor* type = model.schema().FindMessage(spec.vote.payload_type);
+      if (type == nullptr) {
+        return c.Error(absl::StrCat(role, ".vote.payload"),
+                       absl::StrCat("no message type '", spec.vote.payload_type, "'"));
+      }
+      out.vote_codec = MakeProtobufPayloadCodec(type, &model.schema());
+      break;
+    }
+    case PayloadCodecKind::kJson:
+      out.vote_codec = MakeJsonPayloadCodec();
+      break;
+    case PayloadCodecKind::kExternal:
+      return c.Error(absl::StrCat(role, ".vote.payload"),
+                     "embedded messages are read as protobuf or JSON, not through an external codec");
+    case PayloadCodecKind::kOpaque:
+    case PayloadCodecKind::kNone:
+      break;
+  }
+  return out;
+}
+
+bool Prefixed(const TreePath& path, const TreePath& prefix) {
+  return path.size() > prefix.size() && StartsWith(path, prefix);
+}
+
 }  // namespace
+
+MessageModel::Kind::Certificate::Label MessageModel::Kind::Certificate::Read(
+    const MessageTree& vote) const {
+  std::unique_ptr<MessageTree> payload;
+  bool decoded = false;
+  // Calls `fn` on the scalars `path` reaches in the vote, through its payload.
+  auto any = [&](const TreePath& path, const std::function<bool(const FieldValue&)>& fn) {
+    if (path.empty()) return false;
+    if (vote_payload.empty() || !Prefixed(path, vote_payload)) return vote.AnyValue(path, fn);
+    if (!decoded) {
+      decoded = true;
+      std::optional<std::string> bytes;
+      vote.AnyValue(vote_payload, [&bytes](const FieldValue& v) {
+        bytes = v.text;
+        return true;
+      });
+      if (bytes.has_value() && vote_codec != nullptr) {
+        auto tree = vote_codec->Decode(*bytes);
+        if (tree.ok()) payload = *std::move(tree);
+      }
+    }
+    if (payload == nullptr) return false;
+    return payload->AnyValue(TreePath(path.begin() + static_cast<std::ptrdiff_t>(vote_payload.size()),
+                                      path.end()),
+                             fn);
+  };
+  Label label;
+  any(vote_sender, [&label](const FieldValue& v) {
+    label.sender = v.text;
+    return true;
+  });
+  any(vote_block, [&label](const FieldValue& v) {
+    label.block = v.text;
+    return true;
+  });
+  for (const std::vector<TreePath>& alternatives : vote_round) {
+    for (const TreePath& path : alternatives) {
+      if (any(path, [&label](const FieldValue& v) {
+            if (v.numeric) label.round.push_back(v.number);
+            return v.numeric;
+          })) {
+        break;
+      }
+    }
+  }
+  return label;
+}
 
 ModelPath MessageModel::Kind::Resolve(const TreePath& message_path) const {
   // The payload field itself is a bytes field of the message; only what lies
@@ -292,6 +456,11 @@ absl::StatusOr<std::unique_ptr<MessageModel>> MessageModel::Build(
         part.push_back(std::move(p));
       }
       kind->round.push_back(std::move(part));
+    }
+    for (size_t i = 0; i < s.certificates.size(); ++i) {
+      auto certificate = CompileCertificate(*model, c, *kind, s.certificates[i], i);
+      if (!certificate.ok()) return certificate.status();
+      kind->certificates.push_back(*std::move(certificate));
     }
     for (const std::string& method : s.methods) model->by_method_[method] = kind.get();
     model->kinds_.push_back(std::move(kind));

@@ -46,6 +46,8 @@ enum class PayloadCodecKind { kNone, kProtobuf, kJson, kOpaque, kExternal };
 // How a string field holds signature bytes.
 enum class SignatureText { kRaw, kHex, kBase64 };
 
+struct CertificateSpec;
+
 // One kind of peer message, as the target describes it.
 struct MessageKindSpec {
   std::vector<std::string> methods;  // "/pkg.Service/Method", one request type
@@ -63,6 +65,20 @@ struct MessageKindSpec {
   std::string payload_external;  // kExternal: the codec's name
   std::string values;
   std::vector<std::vector<std::string>> round;  // components of alternatives
+  std::vector<CertificateSpec> certificates;
+};
+
+// Other replicas' signed messages that a message embeds: a quorum
+// certificate's votes. Its own fields (round, block) are relative to the
+// certificate; each embedded message is laid out as `vote` says, with paths
+// relative to it (its methods and kind are unused).
+struct CertificateSpec {
+  std::vector<std::string> at;  // alternatives: where the certificate is
+  std::string votes;            // the list of embedded messages in it
+  std::vector<std::vector<std::string>> round;
+  std::string block;  // what it certifies
+  MessageKindSpec vote;
+  std::string vote_block;  // what a vote is for
 };
 
 struct MessageModelSpec {
@@ -98,6 +114,36 @@ class MessageModel {
     ModelPath kind_oneof, kind_field, sender, signature, signature_covers, values;
     std::vector<ModelPath> sender_also;
     std::vector<std::vector<ModelPath>> round;
+
+    // A certificate of this kind, compiled.
+    struct Certificate {
+      CertificateSpec spec;
+      // Where the certificate may be, and its list of votes there (the
+      // same alternatives, each extended by `votes`).
+      std::vector<ModelPath> at, lists;
+      std::vector<std::vector<TreePath>> round;  // relative to the certificate
+      TreePath block;
+      // Each vote, relative to it; a path through its payload field
+      // continues in the payload decoded by `vote_codec`.
+      TreePath vote_sender, vote_signature, vote_payload, vote_block;
+      std::vector<std::vector<TreePath>> vote_round;
+      std::unique_ptr<PayloadCodec> vote_codec;  // null: no payload, or opaque
+      // The protobuf type of a vote when the schema knows it.
+      const google::protobuf::Descriptor* vote_type = nullptr;
+
+      // What one vote says about itself: its sender, round components
+      // (absent ones skipped) and block, as text; empty when unreadable.
+      struct Label {
+        std::string sender;
+        std::vector<double> round;
+        std::string block;
+        bool operator==(const Label& o) const {
+          return sender == o.sender && round == o.round && block == o.block;
+        }
+      };
+      Label Read(const MessageTree& vote) const;
+    };
+    std::vector<Certificate> certificates;
 
     // Whether field-aware faults can read and edit this kind's content.
     bool decodable() const { return payload_field.empty() || codec != nullptr; }

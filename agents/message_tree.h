@@ -106,6 +106,18 @@ class MessageTree {
   // a seed always picks the same one.
   virtual std::vector<IntegerLeaf> IntegerLeaves() = 0;
 
+  // The lists `path` ends in — a repeated message field, or a JSON array
+  // (lists on the way fan out) — each as copies of its elements, in the
+  // order paths visit them. This is how a certificate's embedded messages
+  // are read and moved whole, their signed bytes untouched.
+  virtual std::vector<std::vector<std::unique_ptr<MessageTree>>> Lists(
+      const TreePath& path) const = 0;
+  // Replaces the elements of list `index` (as Lists numbers them) by copies
+  // of `elements`, trees of this tree's kind (protobuf: the field's type).
+  // NotFound when there is no such list.
+  virtual absl::Status SetList(const TreePath& path, size_t index,
+                               const std::vector<const MessageTree*>& elements) = 0;
+
   virtual std::string DebugString() const = 0;
 };
 

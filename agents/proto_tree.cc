@@ -487,6 +487,64 @@ std::vector<IntegerLeaf> ProtoTree::IntegerLeaves() {
   return leaves;
 }
 
+namespace {
+
+// The repeated message fields named `path` ends in, with their holders.
+std::vector<std::pair<pb::Message*, const pb::FieldDescriptor*>> ListsOf(pb::Message* m,
+                                                                         const TreePath& path) {
+  std::vector<pb::Message*> parents;
+  Parents(m, path, 0, &parents);
+  std::vector<std::pair<pb::Message*, const pb::FieldDescriptor*>> lists;
+  for (pb::Message* parent : parents) {
+    const pb::FieldDescriptor* f = parent->GetDescriptor()->FindFieldByName(path.back());
+    if (f != nullptr && f->is_repeated() && f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      lists.emplace_back(parent, f);
+    }
+  }
+  return lists;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::unique_ptr<MessageTree>>> ProtoTree::Lists(const TreePath& path) const {
+  std::vector<std::vector<std::unique_ptr<MessageTree>>> out;
+  if (path.empty()) return out;
+  // Parents only takes mutable pointers to messages that are set, which
+  // changes nothing.
+  for (const auto& [parent, f] : ListsOf(const_cast<pb::Message*>(message_.get()), path)) {
+    const pb::Reflection* r = parent->GetReflection();
+    std::vector<std::unique_ptr<MessageTree>> elements;
+    for (int k = 0; k < r->FieldSize(*parent, f); ++k) {
+      const pb::Message& element = r->GetRepeatedMessage(*parent, f, k);
+      std::unique_ptr<pb::Message> copy(element.New());
+      copy->CopyFrom(element);
+      elements.push_back(std::make_unique<ProtoTree>(std::move(copy), codec_));
+    }
+    out.push_back(std::move(elements));
+  }
+  return out;
+}
+
+absl::Status ProtoTree::SetList(const TreePath& path, size_t index,
+                                const std::vector<const MessageTree*>& elements) {
+  if (path.empty()) return absl::InvalidArgumentError("empty field path");
+  const auto lists = ListsOf(message_.get(), path);
+  if (index >= lists.size()) {
+    return absl::NotFoundError(absl::StrCat("no list ", index, " at ", absl::StrJoin(path, ".")));
+  }
+  auto [parent, f] = lists[index];
+  for (const MessageTree* element : elements) {
+    if (element->proto() == nullptr || element->proto()->GetDescriptor() != f->message_type()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("an element of ", f->full_name(), " must be a ", f->message_type()->full_name()));
+    }
+  }
+  const pb::Reflection* r = parent->GetReflection();
+  r->ClearField(parent, f);
+  for (const MessageTree* element : elements) r->AddMessage(parent, f)->CopyFrom(*element->proto());
+  return absl::OkStatus();
+}
+
 std::string ProtoTree::DebugString() const { return message_->ShortDebugString(); }
 
 absl::StatusOr<std::string> ProtoTree::GetBytes(const TreePath& path) const {

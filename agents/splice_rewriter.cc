@@ -36,6 +36,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "agents/named_pool.h"
 #include "agents/peer_rewrite.h"
 #include "agents/rewriter_params.h"
 #include "google/protobuf/descriptor.h"
@@ -84,19 +85,6 @@ class SplicePool {
   absl::Mutex mu_;
   std::map<std::string, std::deque<Entry>> by_kind_ ABSL_GUARDED_BY(mu_);
 };
-
-// The named pools of this process; a pool lives as long as a rule uses it.
-std::shared_ptr<SplicePool> NamedPool(const std::string& name) {
-  static absl::Mutex* mu = new absl::Mutex();
-  static auto* pools = new std::map<std::string, std::weak_ptr<SplicePool>>();
-  absl::MutexLock lock(mu);
-  std::shared_ptr<SplicePool> pool = (*pools)[name].lock();
-  if (pool == nullptr) {
-    pool = std::make_shared<SplicePool>();
-    (*pools)[name] = pool;
-  }
-  return pool;
-}
 
 bool CanRelabel(const MessageModel::Kind& kind) { return !kind.round.empty() && kind.decodable(); }
 
@@ -199,8 +187,9 @@ absl::StatusOr<std::unique_ptr<MessageRewriter>> Create(const RewriterContext& c
   auto max_stored = IntParam(*c.params, "max_stored", 64, 1, 100000);
   if (!max_stored.ok()) return max_stored.status();
   auto pool_name = c.params->find("pool");
-  std::shared_ptr<SplicePool> pool =
-      pool_name == c.params->end() ? std::make_shared<SplicePool>() : NamedPool(pool_name->second);
+  std::shared_ptr<SplicePool> pool = pool_name == c.params->end()
+                                         ? std::make_shared<SplicePool>()
+                                         : NamedPool<SplicePool>(pool_name->second);
   return std::make_unique<SpliceRewriter>(*variant, take == "later", *relabel, *std::move(key),
                                           std::move(pool), static_cast<size_t>(*max_stored));
 }

@@ -50,6 +50,42 @@ std::string TextName(SignatureSpec::Text text) {
   return "raw";
 }
 
+void FillRound(const std::vector<std::vector<std::string>>& round,
+               google::protobuf::RepeatedPtrField<v1::MessageKind::RoundPart>* out) {
+  for (const std::vector<std::string>& alternatives : round) {
+    v1::MessageKind::RoundPart* part = out->Add();
+    for (const std::string& path : alternatives) part->add_paths(path);
+  }
+}
+
+// `m` as the agents read it; also the layout of a certificate's votes.
+void FillKind(const MessageSpec& m, v1::MessageKind* kind) {
+  for (const std::string& method : m.methods) kind->add_methods(method);
+  kind->set_kind(m.kind);
+  kind->set_kind_oneof(m.kind_oneof);
+  kind->set_kind_field(m.kind_field);
+  kind->set_sender(m.sender);
+  for (const std::string& also : m.sender_also) kind->add_sender_also(also);
+  kind->set_signature(m.signature.field);
+  kind->set_signature_covers(m.signature.covers);
+  kind->set_signature_text(TextName(m.signature.text));
+  kind->set_payload(m.payload.field);
+  kind->set_payload_codec(CodecName(m.payload.codec));
+  kind->set_payload_type(m.payload.type);
+  kind->set_payload_external(m.payload.external);
+  kind->set_values(m.values);
+  FillRound(m.round, kind->mutable_round());
+  for (const CertificateSpec& c : m.certificates) {
+    v1::MessageKind::Certificate* certificate = kind->add_certificates();
+    for (const std::string& at : c.at) certificate->add_at(at);
+    certificate->set_votes(c.votes);
+    FillRound(c.round, certificate->mutable_round());
+    certificate->set_block(c.block);
+    FillKind(c.vote, certificate->mutable_vote());
+    certificate->set_vote_block(c.vote_block);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<v1::LoadTargetRequest> LoadTargetRequestFor(const TargetSpec& target, int n,
@@ -70,27 +106,7 @@ absl::StatusOr<v1::LoadTargetRequest> LoadTargetRequestFor(const TargetSpec& tar
   model->set_key_scheme(std::string(KeySchemeName(target.keys.scheme)));
   model->set_private_encoding(std::string(KeyEncodingName(target.keys.private_encoding)));
   model->set_signature_encoding(std::string(SignatureEncodingName(target.keys.signature_encoding)));
-  for (const MessageSpec& m : protocol.messages) {
-    v1::MessageKind* kind = model->add_messages();
-    for (const std::string& method : m.methods) kind->add_methods(method);
-    kind->set_kind(m.kind);
-    kind->set_kind_oneof(m.kind_oneof);
-    kind->set_kind_field(m.kind_field);
-    kind->set_sender(m.sender);
-    for (const std::string& also : m.sender_also) kind->add_sender_also(also);
-    kind->set_signature(m.signature.field);
-    kind->set_signature_covers(m.signature.covers);
-    kind->set_signature_text(TextName(m.signature.text));
-    kind->set_payload(m.payload.field);
-    kind->set_payload_codec(CodecName(m.payload.codec));
-    kind->set_payload_type(m.payload.type);
-    kind->set_payload_external(m.payload.external);
-    kind->set_values(m.values);
-    for (const std::vector<std::string>& alternatives : m.round) {
-      v1::MessageKind::RoundPart* part = kind->add_round();
-      for (const std::string& path : alternatives) part->add_paths(path);
-    }
-  }
+  for (const MessageSpec& m : protocol.messages) FillKind(m, model->add_messages());
   TemplateValues values;
   values.variables = {{"target_dir", target.dir}, {"build_dir", build_dir}, {"workdir", workdir}};
   for (const ExternalCodecSpec& codec : protocol.codecs) {

@@ -73,6 +73,7 @@ struct PathEnd {
 absl::StatusOr<PathEnd> WalkProto(const Descriptor* type, const std::vector<std::string>& segments,
                                   absl::string_view text) {
   PathEnd end;
+  if (type == nullptr) return end;  // no schema here (inside JSON)
   for (size_t i = 0; i < segments.size(); ++i) {
     if (segments[i] == kAny) return PathEnd{end.in_payload, nullptr, end.repeated};
     const FieldDescriptor* f = type->FindFieldByName(segments[i]);
@@ -493,7 +494,7 @@ class TargetParser {
   absl::Status ParseMessage(const YamlField& at, const ProtoSchema& schema) {
     TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map,
                               r_.Map(at, {"method", "methods", "kind", "sender", "signature",
-                                          "payload", "values", "round"}));
+                                          "payload", "values", "round", "certificates"}));
     MessageSpec m;
     if (map.Has("method") == map.Has("methods")) {
       return r_.Error(at, "expected method: /package.Service/Method (or methods: [...])");
@@ -591,31 +592,145 @@ class TargetParser {
       }
     }
     if (map.Has("round")) {
-      const YamlField round = map.Get("round");
-      TURNCOAT_ASSIGN_OR_RETURN(const std::vector<YamlField> parts, r_.Sequence(round));
-      if (parts.empty()) return r_.Error(round, "expected at least one field, e.g. [view, seq]");
-      for (const YamlField& part : parts) {
-        std::vector<YamlField> alternatives;
-        if (part.node.IsSequence()) {
-          TURNCOAT_ASSIGN_OR_RETURN(alternatives, r_.Sequence(part));
-          if (alternatives.empty()) return r_.Error(part, "expected at least one field");
-        } else {
-          alternatives.push_back(part);
-        }
-        std::vector<std::string> paths;
-        for (const YamlField& alternative : alternatives) {
-          TURNCOAT_ASSIGN_OR_RETURN(const std::string text, PathString(alternative));
-          TURNCOAT_ASSIGN_OR_RETURN(const PathEnd end, CheckPath(alternative, m, request, schema, text));
-          if (end.field != nullptr && !IsIntegerField(end.field)) {
-            return r_.Error(alternative, absl::StrCat("'", text, "' is a ", end.field->type_name(),
-                                                      " field; a round is an integer"));
-          }
-          paths.push_back(text);
-        }
-        m.round.push_back(std::move(paths));
-      }
+      TURNCOAT_ASSIGN_OR_RETURN(m.round, ParseRound(map.Get("round"), m, request, schema, ""));
+    }
+    if (map.Has("certificates")) {
+      TURNCOAT_RETURN_IF_ERROR(ParseCertificates(map.Get("certificates"), request, schema, &m));
     }
     spec_.protocol.messages.push_back(std::move(m));
+    return absl::OkStatus();
+  }
+
+  // A round: components, each a path or a list of alternatives, every one
+  // an integer field; `prefix` (may be empty) is put before each path to
+  // check it, but not stored.
+  absl::StatusOr<std::vector<std::vector<std::string>>> ParseRound(const YamlField& round,
+                                                                   const MessageSpec& m,
+                                                                   const Descriptor* request,
+                                                                   const ProtoSchema& schema,
+                                                                   const std::string& prefix) {
+    std::vector<std::vector<std::string>> out;
+    TURNCOAT_ASSIGN_OR_RETURN(const std::vector<YamlField> parts, r_.Sequence(round));
+    if (parts.empty()) return r_.Error(round, "expected at least one field, e.g. [view, seq]");
+    for (const YamlField& part : parts) {
+      TURNCOAT_ASSIGN_OR_RETURN(const std::vector<YamlField> alternatives, OneOrList(part));
+      std::vector<std::string> paths;
+      for (const YamlField& alternative : alternatives) {
+        TURNCOAT_ASSIGN_OR_RETURN(const std::string text, PathString(alternative));
+        TURNCOAT_ASSIGN_OR_RETURN(const PathEnd end,
+                                  CheckPath(alternative, m, request, schema, Joined(prefix, text)));
+        if (end.field != nullptr && !IsIntegerField(end.field)) {
+          return r_.Error(alternative, absl::StrCat("'", text, "' is a ", end.field->type_name(),
+                                                    " field; a round is an integer"));
+        }
+        paths.push_back(text);
+      }
+      out.push_back(std::move(paths));
+    }
+    return out;
+  }
+
+  // A scalar or a list of scalars, as fields.
+  absl::StatusOr<std::vector<YamlField>> OneOrList(const YamlField& at) {
+    if (!at.node.IsSequence()) return std::vector<YamlField>{at};
+    TURNCOAT_ASSIGN_OR_RETURN(std::vector<YamlField> items, r_.Sequence(at));
+    if (items.empty()) return r_.Error(at, "expected at least one field");
+    return items;
+  }
+
+  static std::string Joined(const std::string& prefix, const std::string& path) {
+    return prefix.empty() ? path : absl::StrCat(prefix, ".", path);
+  }
+
+  // `certificates`: where a kind of message embeds other replicas' signed
+  // messages, each laid out as a message is.
+  absl::Status ParseCertificates(const YamlField& at, const Descriptor* request,
+                                 const ProtoSchema& schema, MessageSpec* m) {
+    TURNCOAT_ASSIGN_OR_RETURN(const std::vector<YamlField> entries, r_.Sequence(at));
+    if (entries.empty()) return r_.Error(at, "expected at least one certificate");
+    for (const YamlField& entry : entries) {
+      TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map,
+                                r_.Map(entry, {"at", "votes", "round", "block", "vote"}));
+      CertificateSpec c;
+      TURNCOAT_ASSIGN_OR_RETURN(const YamlField at_field, map.Require("at"));
+      TURNCOAT_ASSIGN_OR_RETURN(const std::vector<YamlField> places, OneOrList(at_field));
+      TURNCOAT_ASSIGN_OR_RETURN(const YamlField votes, map.Require("votes"));
+      TURNCOAT_ASSIGN_OR_RETURN(c.votes, PathString(votes));
+      const Descriptor* vote_type = nullptr;
+      for (const YamlField& place : places) {
+        TURNCOAT_ASSIGN_OR_RETURN(const std::string text, PathString(place));
+        TURNCOAT_ASSIGN_OR_RETURN(const PathEnd end, CheckPath(place, *m, request, schema, text));
+        if (end.field != nullptr &&
+            (end.repeated || end.field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE)) {
+          return r_.Error(place, absl::StrCat("'", text, "' is not a singular message field; "
+                                                         "expected the certificate (a message "
+                                                         "holding the list of votes)"));
+        }
+        TURNCOAT_ASSIGN_OR_RETURN(const PathEnd list,
+                                  CheckPath(votes, *m, request, schema, Joined(text, c.votes)));
+        if (list.field != nullptr && (!list.field->is_repeated() ||
+                                      list.field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE)) {
+          return r_.Error(votes, absl::StrCat("'", c.votes, "' is not a repeated message field; "
+                                                            "expected the list of signed messages "
+                                                            "the certificate embeds"));
+        }
+        if (list.field != nullptr) {
+          if (vote_type != nullptr && vote_type != list.field->message_type()) {
+            return r_.Error(place, absl::StrCat("holds ", list.field->message_type()->full_name(),
+                                                " votes, the other places ", vote_type->full_name(),
+                                                "; describe it in a certificate entry of its own"));
+          }
+          vote_type = list.field->message_type();
+        }
+        if (map.Has("round")) {
+          TURNCOAT_ASSIGN_OR_RETURN(c.round, ParseRound(map.Get("round"), *m, request, schema, text));
+        }
+        if (map.Has("block")) {
+          const YamlField block = map.Get("block");
+          TURNCOAT_ASSIGN_OR_RETURN(c.block, PathString(block));
+          TURNCOAT_RETURN_IF_ERROR(
+              CheckPath(block, *m, request, schema, Joined(text, c.block)).status());
+        }
+        c.at.push_back(text);
+      }
+      TURNCOAT_ASSIGN_OR_RETURN(const YamlField vote, map.Require("vote"));
+      TURNCOAT_RETURN_IF_ERROR(ParseVote(vote, vote_type, schema, &c));
+      m->certificates.push_back(std::move(c));
+    }
+    return absl::OkStatus();
+  }
+
+  // How each vote of a certificate is laid out, as a message is; `type` is
+  // its protobuf type (nullptr inside JSON, where nothing can be checked).
+  absl::Status ParseVote(const YamlField& at, const Descriptor* type, const ProtoSchema& schema,
+                         CertificateSpec* c) {
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map,
+                              r_.Map(at, {"sender", "signature", "payload", "round", "block"}));
+    MessageSpec& v = c->vote;
+    if (type != nullptr) v.request_type = type->full_name();
+    if (map.Has("payload")) TURNCOAT_RETURN_IF_ERROR(ParsePayload(map.Get("payload"), type, schema, &v));
+    if (v.payload.codec == PayloadSpec::Codec::kExternal) {
+      return r_.Error(map.Get("payload"), "votes are read as protobuf or JSON; an external codec "
+                                          "cannot decode a vote inside a certificate");
+    }
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField sender, map.Require("sender"));
+    TURNCOAT_ASSIGN_OR_RETURN(v.sender, PathString(sender));
+    TURNCOAT_ASSIGN_OR_RETURN(const PathEnd end, CheckPath(sender, v, type, schema, v.sender));
+    if (end.field != nullptr && (end.repeated || (!IsIntegerField(end.field) &&
+                                                  end.field->cpp_type() != FieldDescriptor::CPPTYPE_STRING))) {
+      return r_.Error(sender, absl::StrCat("'", v.sender, "' is not a singular integer or string "
+                                                          "field; expected the field naming the "
+                                                          "vote's sender"));
+    }
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField signature, map.Require("signature"));
+    TURNCOAT_RETURN_IF_ERROR(ParseSignature(signature, type, schema, &v));
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField round, map.Require("round"));
+    TURNCOAT_ASSIGN_OR_RETURN(v.round, ParseRound(round, v, type, schema, ""));
+    if (map.Has("block")) {
+      const YamlField block = map.Get("block");
+      TURNCOAT_ASSIGN_OR_RETURN(c->vote_block, PathString(block));
+      TURNCOAT_RETURN_IF_ERROR(CheckPath(block, v, type, schema, c->vote_block).status());
+    }
     return absl::OkStatus();
   }
 
@@ -627,8 +742,9 @@ class TargetParser {
     std::vector<std::string> segments = absl::StrSplit(m->payload.field, '.');
     absl::StatusOr<PathEnd> end = WalkProto(request, segments, m->payload.field);
     if (!end.ok()) return r_.Error(field, end.status().message());
-    if (end->field == nullptr || end->repeated ||
-        end->field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
+    // (No request type: a vote inside JSON, whose fields cannot be checked.)
+    if (request != nullptr && (end->field == nullptr || end->repeated ||
+                               end->field->cpp_type() != FieldDescriptor::CPPTYPE_STRING)) {
       return r_.Error(field, absl::StrCat("'", m->payload.field,
                                           "' is not a singular bytes or string field; expected "
                                           "the field holding the payload"));
@@ -641,7 +757,7 @@ class TargetParser {
       TURNCOAT_ASSIGN_OR_RETURN(m->payload.type, r_.String(type));
       absl::StatusOr<const Descriptor*> found = schema.FindMessage(m->payload.type);
       if (!found.ok()) return r_.Error(type, found.status().message());
-      if (end->field->type() != FieldDescriptor::TYPE_BYTES) {
+      if (end->field != nullptr && end->field->type() != FieldDescriptor::TYPE_BYTES) {
         return r_.Error(field, absl::StrCat(end->field->full_name(),
                                             " is a string field; a protobuf payload needs bytes"));
       }
@@ -783,6 +899,7 @@ class TargetParser {
     if (end.in_payload) {
       return r_.Error(field_at, "the signature must be a field of the message, not of its payload");
     }
+    if (request == nullptr) return absl::OkStatus();  // a vote inside JSON: nothing to check
     if (end.field == nullptr || end.repeated ||
         end.field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
       return r_.Error(field_at, absl::StrCat("'", s.field, "' is not a singular bytes or string "

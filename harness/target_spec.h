@@ -118,6 +118,8 @@ struct PayloadSpec {
   std::string external;  // kExternal: the codec's name in ProtocolSpec::codecs
 };
 
+struct CertificateSpec;
+
 // One kind of peer message (docs/target-format.md, `protocol.messages`).
 // Field paths are relative to the gRPC request; a path through the
 // payload field continues inside the decoded payload.
@@ -141,6 +143,20 @@ struct MessageSpec {
   PayloadSpec payload;
   std::string values;                            // field path of client values; may be empty
   std::vector<std::vector<std::string>> round;  // components; each: alternative paths
+  std::vector<CertificateSpec> certificates;
+};
+
+// Other replicas' signed messages a kind of message embeds, e.g. a quorum
+// certificate's votes (docs/target-format.md, `certificates`).
+struct CertificateSpec {
+  std::vector<std::string> at;  // alternative message-relative paths of the certificate
+  std::string votes;            // its list of embedded messages, relative to it
+  std::vector<std::vector<std::string>> round;  // its own round fields, relative to it
+  std::string block;                            // what it certifies, relative to it
+  // Each embedded message, laid out as a message is (paths relative to it):
+  // sender, signature, payload and round; methods and kinds are unused.
+  MessageSpec vote;
+  std::string vote_block;  // what a vote is for, relative to it
 };
 
 // A system's own serialization, turned into JSON trees by a helper program

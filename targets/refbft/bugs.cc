@@ -17,6 +17,7 @@ constexpr std::pair<Bug, const char*> kNames[] = {
     {Bug::kDoubleCommit, "double-commit"},
     {Bug::kCountDuplicateVotes, "count-duplicate-votes"},
     {Bug::kNoTimeoutBackoff, "no-timeout-backoff"},
+    {Bug::kQcAnyRound, "qc-any-round"},
 };
 
 }  // namespace

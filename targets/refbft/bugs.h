@@ -22,6 +22,7 @@ enum class Bug {
   kDoubleCommit,         // no request deduplication
   kCountDuplicateVotes,  // counts one replica's vote more than once
   kNoTimeoutBackoff,     // a failed view never lengthens the next one's timeout
+  kQcAnyRound,           // trusts a certificate's height and view; its votes may be of any
 };
 
 class BugSet {

@@ -1,7 +1,7 @@
 // Quorum rules of refbft: envelope and certificate verification, block
 // hashing, and the leader's vote collection. Three planted bugs live here
 // because they are bugs in exactly these rules: skip-signature-check,
-// small-quorum and count-duplicate-votes.
+// small-quorum, count-duplicate-votes and qc-any-round.
 //
 // QuorumRules' rules are fixed at construction; it remembers the envelopes
 // whose signatures it has verified (see Open), so even its const methods
@@ -50,7 +50,8 @@ class QuorumRules {
   absl::StatusOr<Message> Open(const Envelope& envelope) const;
   // Checks that `qc` holds a quorum of valid votes from distinct replicas
   // (counting duplicates with the count-duplicate-votes bug), each a vote of
-  // the certificate's phase, height, view and block hash.
+  // the certificate's phase, height, view and block hash (with the
+  // qc-any-round bug, of any height and view).
   absl::Status VerifyQc(const QuorumCert& qc) const;
 
  private:

@@ -402,7 +402,10 @@ void Replica::MaybePropose(absl::Time now) {
 }
 
 void Replica::OnDecide(const Decide& d, absl::Time now) {
-  const uint64_t h = d.block().height();
+  // With qc-any-round a decision is filed under the height its commit
+  // certificate names, which the certificate's votes do not vouch for.
+  const uint64_t h = config_.bugs.Has(Bug::kQcAnyRound) ? d.commit_qc().height()
+                                                         : d.block().height();
   if (h < height_ || decided_.count(h)) return;
   const QuorumCert& qc = d.commit_qc();
   if (!IsCert(qc, COMMIT, h) || qc.block_hash() != BlockHash(d.block())) return;
@@ -410,7 +413,7 @@ void Replica::OnDecide(const Decide& d, absl::Time now) {
     if (future_decisions_.size() < kMaxFutureDecisions) future_decisions_.emplace(h, d);
     return;
   }
-  CommitBlock(d.block(), qc, now);
+  CommitBlock(h, d.block(), qc, now);
   while (!future_decisions_.empty()) {
     auto next = future_decisions_.begin();
     if (next->first < height_) {
@@ -418,23 +421,25 @@ void Replica::OnDecide(const Decide& d, absl::Time now) {
       continue;
     }
     if (next->first != height_) break;
+    const uint64_t next_height = next->first;
     Decide decided = std::move(next->second);
     future_decisions_.erase(next);
-    CommitBlock(decided.block(), decided.commit_qc(), now);
+    CommitBlock(next_height, decided.block(), decided.commit_qc(), now);
   }
 }
 
-void Replica::CommitBlock(const Block& block, const QuorumCert& commit_qc, absl::Time now) {
-  Decide& record = decided_[block.height()];
+void Replica::CommitBlock(uint64_t height, const Block& block, const QuorumCert& commit_qc,
+                          absl::Time now) {
+  Decide& record = decided_[height];
   *record.mutable_block() = block;
   *record.mutable_commit_qc() = commit_qc;
   const bool dedup = !config_.bugs.Has(Bug::kDoubleCommit);
   for (const std::string& v : block.values()) {
     pending_set_.erase(v);
     if (dedup && !committed_.insert(v).second) continue;
-    out_->Committed(CommitRecord{next_seq_++, block.height(), commit_qc.view(), v});
+    out_->Committed(CommitRecord{next_seq_++, height, commit_qc.view(), v});
   }
-  EnterHeight(block.height() + 1, now);
+  EnterHeight(height + 1, now);
 }
 
 void Replica::OnForward(const Forward& fw, absl::Time now) {

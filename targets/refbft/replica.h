@@ -145,7 +145,10 @@ class Replica {
   void TryVotePrepare(const Proposal& p, absl::Time now);
   bool IsCert(const QuorumCert& qc, Phase phase, uint64_t height) const;
   void CastVote(Phase phase, const std::string& block_hash, absl::Time now);
-  void CommitBlock(const Block& block, const QuorumCert& commit_qc, absl::Time now);
+  // Commits `block` as the decision of `height` (its own height unless a
+  // planted bug says otherwise).
+  void CommitBlock(uint64_t height, const Block& block, const QuorumCert& commit_qc,
+                   absl::Time now);
   bool AddPending(const std::string& value);
 
   ReplicaConfig config_;

@@ -66,6 +66,17 @@ TEST_F(PhaseCheckTest, ATargetWithoutValuesCannotRunEquivocation) {
       << s.message();
 }
 
+TEST_F(PhaseCheckTest, ATargetWithoutCertificatesCannotRunTheCertificateAdversary) {
+  AddPhase("certificate", {3}, {}, 11);
+  const absl::Status s = CheckPhases(plan_, target_, plan_.seed);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "plans/p.yaml:11: phase 0 (certificate): no kind of peer message in "
+            "targets/refbft.yaml names a certificate; describe where a message embeds other "
+            "replicas' signed messages under certificates: in its protocol.messages entry "
+            "(docs/target-format.md)");
+}
+
 TEST_F(PhaseCheckTest, TwinsPhasesAreCheckedTogether) {
   AddPhase("twins", {3}, {{"split", std::vector<std::vector<int>>{{0}, {1, 2}}}}, 9);
   AddPhase("twins", {3}, {{"split", std::vector<std::vector<int>>{{1}, {0, 2}}}}, 10);

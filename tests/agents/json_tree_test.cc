@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/agents/pbftlike_fixture.h"
@@ -79,6 +80,24 @@ TEST(JsonTreeTest, ArraysFanOutAndStarStandsForEveryMember) {
   EXPECT_THAT(Texts(status, "*.seq"), ElementsAre("9"));
   JsonTree top_array(Parse(R"([{"view":1},{"view":2}])"));
   EXPECT_THAT(Texts(top_array, "view"), ElementsAre("1", "2"));
+}
+
+TEST(JsonTreeTest, ListsAreReadAndReplacedOnePerHolder) {
+  // pbft's VIEW-CHANGE: a list of prepared certificates, each with its list
+  // of signed PREPAREs.
+  JsonTree tree(Parse(R"({"prepared":[{"prepares":[{"s":"r1"},{"s":"r2"}]},)"
+                      R"({"prepares":[{"s":"r3"}]}],"view":4})"));
+  auto lists = tree.Lists({"prepared", "prepares"});
+  ASSERT_EQ(lists.size(), 2u);
+  ASSERT_EQ(lists[0].size(), 2u);
+  ASSERT_EQ(lists[1].size(), 1u);
+  EXPECT_EQ(lists[1][0]->DebugString(), R"({"s":"r3"})");
+  // The second certificate gets the first one's second vote, twice.
+  ASSERT_TRUE(tree.SetList({"prepared", "prepares"}, 1, {lists[0][1].get(), lists[0][1].get()}).ok());
+  EXPECT_EQ(tree.DebugString(), R"({"prepared":[{"prepares":[{"s":"r1"},{"s":"r2"}]},)"
+                                R"({"prepares":[{"s":"r2"},{"s":"r2"}]}],"view":4})");
+  EXPECT_TRUE(absl::IsNotFound(tree.SetList({"prepared", "prepares"}, 2, {})));
+  EXPECT_TRUE(tree.Lists({"view"}).empty()) << "a number is no list";
 }
 
 TEST(JsonTreeTest, PresentMeansNonNullAndNonEmpty) {

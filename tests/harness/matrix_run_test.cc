@@ -102,7 +102,7 @@ class MatrixTest : public ::testing::Test {
   std::string out_;
 };
 
-TEST_F(MatrixTest, CorrectRefbftPassesEveryNightlyPlan) { ExpectEveryCellPasses("nightly", 9); }
+TEST_F(MatrixTest, CorrectRefbftPassesEveryNightlyPlan) { ExpectEveryCellPasses("nightly", 10); }
 
 TEST_F(MatrixTest, CorrectPbftPassesEveryNightlyPlan) { ExpectEveryCellPasses("pbft/nightly", 4); }
 
@@ -163,6 +163,7 @@ INSTANTIATE_TEST_SUITE_P(
         Detection{"nightly", "ignore-lock", "conflicting-reproposal", {"agreement"}},
         Detection{"nightly", "double-commit", "replayed-forwards", {"integrity"}},
         Detection{"nightly", "no-timeout-backoff", "slow-within-delta", {"liveness"}},
+        Detection{"nightly", "qc-any-round", "relabelled-certificates", {"agreement", "prefix"}},
         Detection{"pbft/nightly", "no-view-change", "primary-crash", {"liveness"}},
         Detection{"pbft/nightly", "no-digest-check", "equivocating-primary", {"agreement"}},
         Detection{"pbft/nightly", "weak-commit-quorum", "lost-prepares", {"agreement"}}),

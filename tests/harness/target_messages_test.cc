@@ -461,7 +461,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "methods: [...])"},
         BadModel{"    - method: /model.Peer/Send", "    - sender_of: /model.Peer/Send",
                  "19:7: protocol.messages[1]: unknown key 'sender_of'; expected one of: method, "
-                 "methods, kind, sender, signature, payload, values, round"},
+                 "methods, kind, sender, signature, payload, values, round, certificates"},
         // Kinds.
         BadModel{"kind: { oneof: body.kind }", "kind: pre prepare",
                  "20:13: protocol.messages[1].kind: expected a kind name of letters, digits, "

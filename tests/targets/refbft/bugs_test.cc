@@ -8,12 +8,13 @@ namespace {
 TEST(BugSetTest, ParsesEveryKnownNameAndRoundTrips) {
   auto all = BugSet::Parse(
       "skip-signature-check, small-quorum,ignore-lock,no-view-change,double-commit,"
-      "count-duplicate-votes,no-timeout-backoff");
+      "count-duplicate-votes,no-timeout-backoff,qc-any-round");
   ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_TRUE(all->Has(Bug::kSkipSignatureCheck));
   EXPECT_TRUE(all->Has(Bug::kCountDuplicateVotes));
   EXPECT_TRUE(all->Has(Bug::kNoTimeoutBackoff));
-  EXPECT_EQ(BugSet::AllNames().size(), 7u);
+  EXPECT_TRUE(all->Has(Bug::kQcAnyRound));
+  EXPECT_EQ(BugSet::AllNames().size(), 8u);
   auto again = BugSet::Parse(all->ToString());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->ToString(), all->ToString());

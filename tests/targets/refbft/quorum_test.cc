@@ -123,6 +123,21 @@ TEST_F(QuorumTest, CountDuplicateVotesBugCountsOneReplicaTwice) {
   EXPECT_TRUE(Rules("count-duplicate-votes").VerifyQc(dup).ok());
 }
 
+TEST_F(QuorumTest, QcAnyRoundBugAcceptsVotesOfAnotherHeightOrViewForTheSameBlock) {
+  // Votes of view 3 in a certificate that claims view 4, or another height.
+  QuorumCert relabelled = Cert({SignedVote(0, 0), SignedVote(1, 1), SignedVote(2, 2)});
+  relabelled.set_view(4);
+  EXPECT_FALSE(Rules().VerifyQc(relabelled).ok());
+  EXPECT_TRUE(Rules("qc-any-round").VerifyQc(relabelled).ok());
+  relabelled.set_view(3);
+  relabelled.set_height(relabelled.height() + 1);
+  EXPECT_FALSE(Rules().VerifyQc(relabelled).ok());
+  EXPECT_TRUE(Rules("qc-any-round").VerifyQc(relabelled).ok());
+  // What the votes are for is still checked.
+  relabelled.set_block_hash("other");
+  EXPECT_FALSE(Rules("qc-any-round").VerifyQc(relabelled).ok());
+}
+
 TEST_F(QuorumTest, CollectorCertifiesOnceAtQuorumAndIgnoresRepeats) {
   const QuorumRules rules = Rules();
   VoteCollector votes(&rules, 1, 3);
