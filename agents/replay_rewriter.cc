@@ -26,6 +26,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "agents/message_rewriter.h"
+#include "agents/named_pool.h"
 #include "agents/rewriter_params.h"
 
 namespace turncoat {
@@ -55,20 +56,6 @@ class Pool {
   absl::Mutex mu_;
   std::deque<std::pair<absl::Time, std::string>> frames_ ABSL_GUARDED_BY(mu_);
 };
-
-// The named pools of this process. Weak references: a pool lives as long as
-// a rule uses it, so a later phase that reuses the name starts afresh.
-std::shared_ptr<Pool> NamedPool(const std::string& name) {
-  static absl::Mutex* mu = new absl::Mutex();
-  static auto* pools = new std::map<std::string, std::weak_ptr<Pool>>();
-  absl::MutexLock lock(mu);
-  std::shared_ptr<Pool> pool = (*pools)[name].lock();
-  if (pool == nullptr) {
-    pool = std::make_shared<Pool>();
-    (*pools)[name] = pool;
-  }
-  return pool;
-}
 
 class ReplayRewriter : public MessageRewriter {
  public:
@@ -107,7 +94,7 @@ absl::StatusOr<std::unique_ptr<MessageRewriter>> Create(const RewriterContext& c
   auto pool_name = c.params->find("pool");
   std::shared_ptr<Pool> pool = pool_name == c.params->end()
                                    ? std::make_shared<Pool>()
-                                   : NamedPool(pool_name->second);
+                                   : NamedPool<Pool>(pool_name->second);
   return std::make_unique<ReplayRewriter>(after, std::move(pool),
                                           static_cast<size_t>(*max_stored));
 }

@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/process_table.h"
 
 namespace turncoat {
 namespace bench {
@@ -45,23 +46,6 @@ double ChildrenSeconds() {
   getrusage(RUSAGE_CHILDREN, &usage);
   const auto seconds = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-// Pids of live processes whose command line mentions `needle` (every agent
-// and replica of a run names its run directory).
-std::vector<int> ProcessesMentioning(const std::string& needle) {
-  std::vector<int> pids;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmdline = Slurp(entry.path().string() + "/cmdline");
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    if (cmdline.find(needle) != std::string::npos && std::stoi(name) != getpid()) {
-      pids.push_back(std::stoi(name));
-    }
-  }
-  return pids;
 }
 
 std::atomic<bool>* g_interrupted = nullptr;
