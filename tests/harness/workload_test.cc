@@ -519,10 +519,11 @@ TEST_F(WorkloadRunnerTest, KeepsUpToInFlightCallsOutstandingAndDropsTheSlotsMiss
     EXPECT_GE(slow, 4 * in_flight);
     EXPECT_LE(slow, 6 * in_flight + 1);
     // The slots missed meanwhile were dropped, not sent once the calls
-    // turned fast: 50/s again, 35 in 0.7 s.
+    // turned fast: 50/s again, 35 in 0.7 s, less the slots (up to 10) that
+    // pass while a call made just before the switch still takes its 200 ms.
     int fast = 0;
     for (const Submit& s : recorder.submits()) fast += s.t >= fast_from;
-    EXPECT_GE(fast, 28);
+    EXPECT_GE(fast, 22);
     EXPECT_LE(fast, 40);
     EXPECT_EQ(runner->accepted(), runner->submitted());
     for (const Ack& a : recorder.acks()) EXPECT_TRUE(a.accepted) << a.error;
