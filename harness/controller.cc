@@ -15,7 +15,6 @@
 #include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -157,22 +156,15 @@ class ClusterControl : public FaultControl {
     }
     // In parallel, so that every agent switches within about one control
     // call of the others rather than one after another.
-    std::vector<absl::StatusOr<v1::RuleChangeReply>> results(requests.size());
-    auto call = [this](int id, const v1::RuleChangeRequest& request) {
-      return agent(id)->ChangeRules(request);
-    };
-    if (requests.size() == 1) {
-      results[0] = call(requests.begin()->first, requests.begin()->second);
-    } else {
-      std::vector<std::thread> calls;
-      size_t i = 0;
-      for (const auto& [id, request] : requests) {
-        calls.emplace_back([&call, id = id, &request = request, &result = results[i++]] {
-          result = call(id, request);
-        });
-      }
-      for (std::thread& t : calls) t.join();
-    }
+    std::vector<const std::pair<const int, v1::RuleChangeRequest>*> ordered;
+    for (const auto& entry : requests) ordered.push_back(&entry);
+    std::vector<absl::StatusOr<v1::RuleChangeReply>> results(ordered.size());
+    // One thread per agent, no fewer: a bound would switch some agents a
+    // whole call later than the rest. Failures are collected below.
+    ForEachInParallel(ordered.size(), ordered.size(), [&](size_t k) {
+      results[k] = agent(ordered[k]->first)->ChangeRules(ordered[k]->second);
+      return absl::OkStatus();
+    }).IgnoreError();
     absl::Status status;
     size_t i = 0;
     for (const auto& [id, request] : requests) {
