@@ -107,6 +107,12 @@ struct Plan {
   // faulty. Unset: every such phase is a fault on its nodes.
   std::optional<absl::Duration> delta;
   std::vector<Phase> timeline;
+  // The scenario generator that drew the timeline (`generate:`,
+  // docs/generators.md), as the plan names it with its parameters, e.g.
+  // "byzzfuzz { c: 2, d: 1, r: 8 }"; empty for a hand-written timeline.
+  // Its phases are in `timeline`, drawn from `seed`, so a plan written out
+  // from this one lists them as ordinary phases.
+  std::string generated_by;
   Expectations expect;
   // Trace one proxied message in this many into the history; 0: no trace.
   uint32_t trace_sample_every = 0;
