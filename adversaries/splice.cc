@@ -92,9 +92,10 @@ const AdversaryImplementation kSplice(
      NodeRule::kByzantine,
      {{"split", ParamKind::kNodeGroups, true,
        "group 0 receives messages as sent, groups 1.. spliced ones"},
-      {"take", ParamKind::kString, false, "earlier (default) or later"},
+      {"take", ParamKind::kString, false, "earlier (default) or later", {"earlier", "later"}},
       {"relabel", ParamKind::kString, false,
-       "true (default): give the spliced message the replaced one's round and re-sign"},
+       "true (default): give the spliced message the replaced one's round and re-sign",
+       {"true", "false"}},
       MessagesParam()},
      /*round_keyed=*/true},
     MakeSplice);

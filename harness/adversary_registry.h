@@ -32,13 +32,6 @@ enum class NodeRule {
                // adversary speaks for them with their keys
 };
 
-struct ParamSpec {
-  std::string name;
-  ParamKind kind;
-  bool required = false;
-  std::string help;  // one line, for docs and `--help`
-};
-
 struct AdversaryInfo {
   std::string name;  // as plans write it: lower case, words joined by '-'
   std::string summary;

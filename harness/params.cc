@@ -12,6 +12,8 @@ absl::string_view ParamKindName(ParamKind kind) {
       return "a probability from 0 to 1";
     case ParamKind::kCount:
       return "a whole number from 1 to 100";
+    case ParamKind::kWhole:
+      return "a whole number from 0 to 1000";
     case ParamKind::kString:
       return "a string";
     case ParamKind::kStringList:

@@ -20,6 +20,7 @@ namespace turncoat {
 enum class ParamKind {
   kProbability,  // double in [0, 1]
   kCount,        // double holding a whole number from 1 to 100
+  kWhole,        // double holding a whole number from 0 to 1000
   kString,
   kStringList,  // std::vector<std::string>
   kDuration,    // absl::Duration
@@ -34,6 +35,20 @@ using ParamValue = std::variant<double, std::string, std::vector<std::string>, a
                                 std::vector<int>, std::vector<std::vector<int>>>;
 
 using Params = std::map<std::string, ParamValue>;
+
+// A parameter an adversary or a scenario generator declares: the loader
+// checks a plan's value against it, and the `mixed` generator draws values
+// from it.
+struct ParamSpec {
+  std::string name;
+  ParamKind kind;
+  bool required = false;
+  std::string help;  // one line, for docs and `--help`
+  // For kString and kStringList: the only values allowed (empty: any). The
+  // loader rejects others where the plan names them, and generators draw
+  // from them.
+  std::vector<std::string> choices = {};
+};
 
 // The value as a plan would write it: "200ms", "0.3", "[1, 2]", "[[0], [1, 2]]".
 std::string FormatParamValue(const ParamValue& value);

@@ -63,8 +63,21 @@ struct Phase {
   Params params;
   std::optional<RoundSpan> rounds;
   int line = 0;  // of the phase in the plan file, from 1; 0 if not from a file
+  // Drawn by a generator (`generate:`), not written in the plan. A drawn
+  // phase may rightly never act — its round never came, because an
+  // earlier fault held the cluster back — so only a run in which no drawn
+  // phase acted is inconclusive for it (reports/inconclusive.h).
+  bool generated = false;
 
   absl::Duration end() const { return at + length; }
+};
+
+// A scenario generator a plan names in `generate:` (docs/generators.md),
+// with its parameters as checked against its declaration.
+struct GeneratorCall {
+  std::string name;  // a name in the GeneratorRegistry
+  Params params;
+  int line = 0;  // of the generator in the plan file, from 1
 };
 
 // A run that commits fewer distinct values at honest replicas than this
@@ -107,11 +120,19 @@ struct Plan {
   // faulty. Unset: every such phase is a fault on its nodes.
   std::optional<absl::Duration> delta;
   std::vector<Phase> timeline;
-  // The scenario generator that drew the timeline (`generate:`,
-  // docs/generators.md), as the plan names it with its parameters, e.g.
-  // "byzzfuzz { c: 2, d: 1, r: 8 }"; empty for a hand-written timeline.
-  // Its phases are in `timeline`, drawn from `seed`, so a plan written out
-  // from this one lists them as ordinary phases.
+  // The scenario generators that add phases to the timeline, drawn from
+  // the run's seed when the plan is checked against its target
+  // (generators/generate.h). Until then `timeline` holds only the plan's
+  // own phases.
+  std::vector<GeneratorCall> generate;
+  // The plan names generators and no `byzantine` set: they draw one of 1
+  // to f replicas from the seed.
+  bool draw_byzantine = false;
+  // After expansion, the generators that drew part of the timeline, as the
+  // plan names them with their parameters, e.g. "byzzfuzz { c: 2, d: 1,
+  // r: 8 } with seed 5"; empty for a hand-written timeline. Their phases
+  // are in `timeline` and `generate` is empty, so a plan written out from
+  // this one lists them as ordinary phases.
   std::string generated_by;
   Expectations expect;
   // Trace one proxied message in this many into the history; 0: no trace.

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "harness/adversary_registry.h"
+#include "harness/generator_registry.h"
 #include "harness/checker.h"
 #include "harness/file_io.h"
 #include "harness/status_macros.h"
@@ -49,8 +50,8 @@ class PlanParser {
     TURNCOAT_ASSIGN_OR_RETURN(
         const YamlMap root,
         r_.Map(r_.root(), {"name", "target", "replicas", "f", "byzantine", "beyond_fault_bound",
-                           "seed", "duration", "workload", "network", "timeline", "expect",
-                           "trace"}));
+                           "seed", "duration", "workload", "network", "timeline", "generate",
+                           "expect", "trace"}));
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField name, root.Require("name"));
     TURNCOAT_ASSIGN_OR_RETURN(plan_.name, r_.String(name));
     if (!RE2::FullMatch(plan_.name, "[A-Za-z0-9][A-Za-z0-9._-]*")) {
@@ -79,6 +80,10 @@ class PlanParser {
       TURNCOAT_ASSIGN_OR_RETURN(const std::vector<YamlField> phases,
                                 r_.Sequence(root.Get("timeline")));
       for (const YamlField& phase : phases) TURNCOAT_RETURN_IF_ERROR(ParsePhase(phase));
+    }
+    if (root.Has("generate")) {
+      TURNCOAT_RETURN_IF_ERROR(ParseGenerate(root.Get("generate")));
+      plan_.draw_byzantine = !root.Has("byzantine");
     }
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField expect, root.Require("expect"));
     TURNCOAT_RETURN_IF_ERROR(ParseExpect(expect));
@@ -292,33 +297,100 @@ class PlanParser {
   }
 
   absl::Status ParseParams(const YamlMap& phase_map, const AdversaryInfo& info, Phase* phase) {
+    const std::string who = absl::StrCat("adversary '", info.name, "'");
+    if (!phase_map.Has("params")) return CheckRequired(info.params, who, phase_map.field(), {});
+    TURNCOAT_ASSIGN_OR_RETURN(phase->params,
+                              ParseParamMap(phase_map.Get("params"), info.params, who));
+    return absl::OkStatus();
+  }
+
+  // The parameters in `at`, each checked against its spec in `specs`; `who`
+  // ("adversary 'delay'") names their owner in errors.
+  absl::StatusOr<Params> ParseParamMap(const YamlField& at, const std::vector<ParamSpec>& specs,
+                                       const std::string& who) {
     std::vector<std::string> names;
-    for (const ParamSpec& p : info.params) names.push_back(p.name);
-    if (phase_map.Has("params")) {
-      const YamlField params_field = phase_map.Get("params");
-      if (names.empty()) {
-        return r_.Error(params_field, absl::StrCat("adversary '", info.name,
-                                                   "' takes no parameters; remove the key"));
-      }
-      TURNCOAT_ASSIGN_OR_RETURN(const YamlMap params, r_.Map(params_field, names));
-      for (const ParamSpec& spec : info.params) {
-        if (!params.Has(spec.name)) continue;
-        TURNCOAT_ASSIGN_OR_RETURN(phase->params[spec.name],
-                                  ParseParam(params.Get(spec.name), spec.kind));
+    for (const ParamSpec& p : specs) names.push_back(p.name);
+    if (names.empty()) {
+      return r_.Error(at, absl::StrCat(who, " takes no parameters; remove the key"));
+    }
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map, r_.Map(at, names));
+    Params params;
+    for (const ParamSpec& spec : specs) {
+      if (!map.Has(spec.name)) continue;
+      const YamlField field = map.Get(spec.name);
+      TURNCOAT_ASSIGN_OR_RETURN(params[spec.name], ParseParam(field, spec.kind));
+      TURNCOAT_RETURN_IF_ERROR(CheckChoices(field, spec, params[spec.name]));
+    }
+    TURNCOAT_RETURN_IF_ERROR(CheckRequired(specs, who, at, params));
+    return params;
+  }
+
+  absl::Status CheckRequired(const std::vector<ParamSpec>& specs, const std::string& who,
+                             const YamlField& at, const Params& params) {
+    for (const ParamSpec& spec : specs) {
+      if (spec.required && params.count(spec.name) == 0) {
+        return r_.Error(at, absl::StrCat(who, " needs parameter '", spec.name, "' (",
+                                         ParamKindName(spec.kind), ")"));
       }
     }
-    for (const ParamSpec& spec : info.params) {
-      if (spec.required && phase->params.count(spec.name) == 0) {
-        const YamlField at = phase_map.Has("params") ? phase_map.Get("params") : phase_map.field();
-        return r_.Error(at, absl::StrCat("adversary '", info.name, "' needs parameter '", spec.name,
-                                         "' (", ParamKindName(spec.kind), ")"));
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckChoices(const YamlField& at, const ParamSpec& spec, const ParamValue& value) {
+    if (spec.choices.empty()) return absl::OkStatus();
+    std::vector<std::string> given;
+    if (const auto* one = std::get_if<std::string>(&value)) given.push_back(*one);
+    if (const auto* many = std::get_if<std::vector<std::string>>(&value)) given = *many;
+    for (const std::string& v : given) {
+      if (std::find(spec.choices.begin(), spec.choices.end(), v) == spec.choices.end()) {
+        return r_.Error(at, absl::StrCat("'", v, "' is not a value of ", spec.name,
+                                         "; expected one of ", absl::StrJoin(spec.choices, ", ")));
       }
+    }
+    return absl::OkStatus();
+  }
+
+  // `generate: { byzzfuzz: { c: 1, d: 1 }, mixed: {} }`: each key a
+  // generator, its value its parameters.
+  absl::Status ParseGenerate(const YamlField& at) {
+    const GeneratorRegistry& registry = GeneratorRegistry::Global();
+    const std::string known = absl::StrJoin(registry.Names(), ", ");
+    if (!at.node.IsMap() || at.node.size() == 0) {
+      return r_.Error(at, absl::StrCat("expected a mapping from generator to parameters such as "
+                                       "{ byzzfuzz: { c: 1, d: 1, r: 8 } }; generators: ",
+                                       known));
+    }
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map, r_.Map(at, registry.Names()));
+    for (const std::string& name : registry.Names()) {
+      if (!map.Has(name)) continue;
+      const YamlField field = map.Get(name);
+      GeneratorCall call;
+      call.name = name;
+      call.line = field.mark.line >= 0 ? field.mark.line + 1 : 0;
+      const GeneratorInfo* info = registry.Find(name);
+      const bool empty = field.node.IsNull() || (field.node.IsMap() && field.node.size() == 0);
+      if (!empty) {
+        TURNCOAT_ASSIGN_OR_RETURN(call.params,
+                                  ParseParamMap(field, info->params,
+                                                absl::StrCat("generator '", name, "'")));
+      } else {
+        TURNCOAT_RETURN_IF_ERROR(
+            CheckRequired(info->params, absl::StrCat("generator '", name, "'"), field, {}));
+      }
+      plan_.generate.push_back(std::move(call));
     }
     return absl::OkStatus();
   }
 
   absl::StatusOr<ParamValue> ParseParam(const YamlField& at, ParamKind kind) {
     switch (kind) {
+      case ParamKind::kWhole: {
+        TURNCOAT_ASSIGN_OR_RETURN(const double whole, r_.Number(at, 0, 1000));
+        if (whole != static_cast<int>(whole)) {
+          return r_.Error(at, absl::StrCat("expected ", ParamKindName(kind), ", got ", whole));
+        }
+        return whole;
+      }
       case ParamKind::kProbability:
         return r_.Number(at, 0, 1);
       case ParamKind::kCount: {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "adversaries/phase_check.h"
+#include "generators/generate.h"
 #include "harness/controller.h"
 #include "harness/exit_codes.h"
 #include "harness/plan_loader.h"
@@ -38,10 +39,18 @@ absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path,
   return CheckRunnablePlan(*std::move(plan), *std::move(target), seed);
 }
 
+absl::Status CheckPlanAgainstTarget(Plan* plan, const TargetSpec& target, uint64_t seed) {
+  const auto check = [&](const Plan& p) {
+    if (absl::Status s = CheckPhases(p, target, seed); !s.ok()) return s;
+    return CheckPhaseRules(p, target, seed);
+  };
+  if (!plan->generate.empty()) return ExpandGenerators(plan, target, seed, check);
+  return check(*plan);
+}
+
 absl::StatusOr<RunnablePlan> CheckRunnablePlan(Plan plan, TargetSpec target,
                                                std::optional<uint64_t> seed) {
-  if (absl::Status s = CheckPhases(plan, target, seed.value_or(plan.seed)); !s.ok()) return s;
-  if (absl::Status s = CheckPhaseRules(plan, target, seed.value_or(plan.seed)); !s.ok()) {
+  if (absl::Status s = CheckPlanAgainstTarget(&plan, target, seed.value_or(plan.seed)); !s.ok()) {
     return s;
   }
   return RunnablePlan{std::move(plan), std::move(target)};

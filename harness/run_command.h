@@ -42,6 +42,10 @@ struct RunnablePlan {
 // them; the error names the file, line and fix.
 absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path,
                                               std::optional<uint64_t> seed);
+// Draws the phases of the plan's generators (generators/generate.h) with
+// `seed`, then builds every phase against `target` as a run with that seed
+// will (CheckPhases, CheckPhaseRules).
+absl::Status CheckPlanAgainstTarget(Plan* plan, const TargetSpec& target, uint64_t seed);
 // The checks of LoadRunnablePlan, for a plan and target loaded otherwise.
 absl::StatusOr<RunnablePlan> CheckRunnablePlan(Plan plan, TargetSpec target,
                                                std::optional<uint64_t> seed);

@@ -14,7 +14,6 @@
 #include "harness/exit_codes.h"
 #include "harness/matrix_command.h"
 #include "harness/replay_command.h"
-#include "harness/rule_check.h"
 #include "harness/run_command.h"
 #include "harness/validate_command.h"
 #include "harness/version.h"
@@ -80,9 +79,8 @@ int main(int argc, char** argv) {
   if (command == "validate") {
     return turncoat::RunValidate(
         {args.begin() + 1, args.end()}, std::cout, std::cerr,
-        [](const turncoat::Plan& plan, const turncoat::TargetSpec& target) {
-          if (absl::Status s = turncoat::CheckPhases(plan, target, plan.seed); !s.ok()) return s;
-          return turncoat::CheckPhaseRules(plan, target, plan.seed);
+        [](turncoat::Plan* plan, const turncoat::TargetSpec& target) {
+          return turncoat::CheckPlanAgainstTarget(plan, target, plan->seed);
         },
         [](const turncoat::Plan& plan, const turncoat::TargetSpec& target) {
           return turncoat::PhaseNotes(plan, target, plan.seed);

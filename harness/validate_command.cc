@@ -49,13 +49,14 @@ absl::StatusOr<std::string> Validate(const std::string& path, const PlanCheck& c
   absl::StatusOr<TargetSpec> target = LoadTargetFile(plan->target);
   if (!target.ok()) return target.status();
   if (check != nullptr) {
-    if (absl::Status s = check(*plan, *target); !s.ok()) return s;
+    if (absl::Status s = check(&*plan, *target); !s.ok()) return s;
   }
   std::string summary = absl::StrCat(
       "plan ", plan->name, " on target ", target->name, ": n = ", plan->n, ", f = ", plan->f,
       ", Byzantine [", absl::StrJoin(plan->byzantine, ", "), "], ", plan->timeline.size(),
       " phase", plan->timeline.size() == 1 ? "" : "s", ", ", absl::FormatDuration(plan->duration),
-      plan->delta.has_value() ? absl::StrCat(", delta ", absl::FormatDuration(*plan->delta)) : "");
+      plan->delta.has_value() ? absl::StrCat(", delta ", absl::FormatDuration(*plan->delta)) : "",
+      plan->generated_by.empty() ? "" : absl::StrCat(" (drawn: ", plan->generated_by, ")"));
   if (notes != nullptr) {
     for (const std::string& note : notes(*plan, *target)) absl::StrAppend(&summary, "\n  ", note);
   }

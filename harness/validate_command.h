@@ -21,9 +21,10 @@
 namespace turncoat {
 
 // Checks a loaded plan against its target beyond what the loaders see: the
-// binary passes adversaries/phase_check.h's CheckPhases, which builds every
-// phase's adversary (the harness library cannot link them).
-using PlanCheck = std::function<absl::Status(const Plan& plan, const TargetSpec& target)>;
+// binary passes run_command.h's CheckPlanAgainstTarget, which draws the
+// phases of the plan's generators into `plan` and builds every phase's
+// adversary (the harness library cannot link them).
+using PlanCheck = std::function<absl::Status(Plan* plan, const TargetSpec& target)>;
 
 // Informational lines about a valid plan, e.g. which phases only slow the
 // network within its Δ (adversaries/phase_check.h's PhaseNotes).

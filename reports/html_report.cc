@@ -74,6 +74,9 @@ std::string Header(const Report& report) {
                    List(plan.byzantine), ", seed ", plan.seed, ", planned duration ",
                    E(absl::FormatDuration(plan.duration)), ", recorded ", Secs(report.length));
   if (!report.started_at.empty()) absl::StrAppend(&out, ", started ", E(report.started_at));
+  if (!plan.generated_by.empty()) {
+    absl::StrAppend(&out, "; phases drawn by ", E(plan.generated_by));
+  }
   absl::StrAppend(&out, "</p>");
   if (report.calibration.has_value()) {
     const Calibration& c = *report.calibration;

@@ -159,6 +159,8 @@ std::optional<std::string> TwinsPhaseShortfall(const FaultInterval& phase, const
 
 void PhaseShortfalls(const Plan& plan, const History& history, std::vector<std::string>* out) {
   const auto final_stats = FinalLinkStats(history);
+  int64_t generated = 0;
+  std::vector<std::string> generated_idle;
   for (const FaultInterval& phase : history.FaultIntervals()) {
     const std::optional<RuleTotals> rules = PhaseRules(phase.phase, final_stats);
     std::optional<std::string> shortfall;
@@ -167,7 +169,21 @@ void PhaseShortfalls(const Plan& plan, const History& history, std::vector<std::
     } else if (rules.has_value()) {
       shortfall = RulePhaseShortfall(phase, *rules);
     }
-    if (shortfall.has_value()) out->push_back(*std::move(shortfall));
+    const bool drawn = phase.phase >= 0 && static_cast<size_t>(phase.phase) < plan.timeline.size() &&
+                       plan.timeline[phase.phase].generated;
+    if (drawn) {
+      ++generated;
+      if (shortfall.has_value()) generated_idle.push_back(PhaseLabel(phase));
+    } else if (shortfall.has_value()) {
+      out->push_back(*std::move(shortfall));
+    }
+  }
+  if (generated > 0 && static_cast<int64_t>(generated_idle.size()) == generated) {
+    out->push_back(absl::StrCat(
+        "none of the ", Plural(generated, "phase"), " the plan's generators drew acted (",
+        absl::StrJoin(generated_idle, "; "),
+        "), so the scenario changed nothing; if this repeats over seeds, check that the target "
+        "declares the rounds and messages they key to (docs/generators.md)"));
   }
 }
 

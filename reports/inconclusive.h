@@ -25,6 +25,9 @@
 //    acted when those counters, recorded at its start, matched a message.
 //  * A phase without link counters (crash, pause, restart act on
 //    processes) always acts.
+//  * Phases a generator drew (Phase::generated) count together: one of
+//    them that never acted is no shortfall (its protocol round may never
+//    have come), but a run in which none of them acted is inconclusive.
 #ifndef TURNCOAT_REPORTS_INCONCLUSIVE_H_
 #define TURNCOAT_REPORTS_INCONCLUSIVE_H_
 

@@ -50,7 +50,8 @@ json PlanToJson(const Plan& plan) {
                         {"for_s", Seconds(p.length)},
                         {"adversary", p.adversary},
                         {"nodes", p.nodes},
-                        {"params", ParamsToJson(p.params)}});
+                        {"params", ParamsToJson(p.params)},
+                        {"generated", p.generated}});
   }
   json expect = {{"safety", plan.expect.safety}, {"min_commits", plan.expect.min_commits}};
   if (plan.expect.commit_within.has_value()) {
@@ -72,6 +73,7 @@ json PlanToJson(const Plan& plan) {
           {"timeline", timeline},
           {"expect", expect},
           {"trace", {{"sample_every", plan.trace_sample_every}}},
+          {"generated_by", plan.generated_by},
           {"source", plan.source_text}};
 }
 

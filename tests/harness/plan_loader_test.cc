@@ -261,7 +261,8 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadPlan{"seed: 7", "sede: 7",
                 "5:1: unknown key 'sede'; expected one of: name, target, replicas, f, byzantine, "
-                "beyond_fault_bound, seed, duration, workload, network, timeline, expect, trace"},
+                "beyond_fault_bound, seed, duration, workload, network, timeline, generate, expect, "
+                "trace"},
         BadPlan{"seed: 7\n", "", "1:1: missing required key 'seed'"},
         BadPlan{"at: 30s, for: 5s, adversary: partition", "rounds: 4..3, for: 5s, adversary: partition",
                 "10:15: timeline[1].rounds: round range 4..3 is empty; write the earlier round "

@@ -71,7 +71,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"unknown_key.yaml",
                 "unknown_key.yaml:3:1: unknown key 'replica'; expected one of: name, target, "
                 "replicas, f, byzantine, beyond_fault_bound, seed, duration, workload, network, "
-                "timeline, expect, trace"},
+                "timeline, generate, expect, trace"},
         BadFile{"too_many_byzantine.yaml",
                 "too_many_byzantine.yaml:4:12: byzantine: 2 Byzantine replicas exceed f = 1 for "
                 "n = 4 (f = (n-1)/3); remove some, or set beyond_fault_bound: true to go beyond "
@@ -108,10 +108,10 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(ValidateCommandTest, PlansGoThroughTheCheckAfterLoadingAndItsErrorIsBadInput) {
   std::vector<std::string> checked;
-  const PlanCheck check = [&](const Plan& plan, const TargetSpec& target) {
-    checked.push_back(absl::StrCat(plan.name, " on ", target.name));
-    return plan.timeline.size() > 1
-               ? absl::InvalidArgumentError(absl::StrCat(plan.path, ":9: phase 1 rejected"))
+  const PlanCheck check = [&](Plan* plan, const TargetSpec& target) {
+    checked.push_back(absl::StrCat(plan->name, " on ", target.name));
+    return plan->timeline.size() > 1
+               ? absl::InvalidArgumentError(absl::StrCat(plan->path, ":9: phase 1 rejected"))
                : absl::OkStatus();
   };
   const Outcome o = Validate({kSource + "/plans/smoke.yaml", kSource + "/targets/refbft.yaml",
@@ -196,7 +196,8 @@ TEST(TurncoatBinaryTest, AdversaryParametersAreCheckedBeforeAnythingRuns) {
                          "params: { strategy: equivocation } }\n"
                          "expect: { safety: [agreement] }\n";
   const std::string expected =
-      plan + ":10: phase 1 (collusion): strategy 'equivocation' is not random, ";
+      plan + ":10:78: timeline[1].params.strategy: 'equivocation' is not a value of strategy; "
+             "expected one of equivocate, withhold, conflicting-proposal, random";
   std::string output;
   EXPECT_EQ(RunTurncoat("validate " + plan, &output), 2);
   EXPECT_EQ(output.substr(0, expected.size()), expected) << output;

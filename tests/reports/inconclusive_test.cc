@@ -136,6 +136,44 @@ TEST(InconclusiveTest, CountersAreReadFromEachLinksLastRecordAndTheirOwnPhase) {
   EXPECT_TRUE(absl::StartsWith(reasons[0], "phase 1 (omission")) << reasons[0];
 }
 
+// Two phases a generator drew: one keyed to a round that never came.
+Plan GeneratedPlan() {
+  Plan plan = TestPlan();
+  for (int i = 0; i < 2; ++i) {
+    Phase phase;
+    phase.adversary = "omission";
+    phase.generated = true;
+    plan.timeline.push_back(phase);
+  }
+  return plan;
+}
+
+TEST(InconclusiveTest, ADrawnPhaseThatNeverActedIsNoShortfallWhileAnotherActed) {
+  HistoryBuilder h = Committing(12);
+  h.Fault(5000, 9000, 0, "omission", {3});
+  h.Fault(5000, 9000, 1, "omission", {3});
+  h.Counters(9000, 3, 0, {{"p0-omission-m0 matched", 30}, {"p0-omission-m0 applied", 30}});
+  h.Counters(9000, 3, 1, {{"p1-omission-m0 matched", 0}, {"p1-omission-m0 applied", 0}});
+  h.End(20000);
+  EXPECT_TRUE(InconclusiveReasons(GeneratedPlan(), h.history(), {}).empty());
+  // Written in the plan, the same idle phase is a shortfall.
+  Plan written = GeneratedPlan();
+  written.timeline[1].generated = false;
+  EXPECT_EQ(InconclusiveReasons(written, h.history(), {}).size(), 1u);
+}
+
+TEST(InconclusiveTest, ARunInWhichNoDrawnPhaseActedIsInconclusive) {
+  HistoryBuilder h = Committing(12);
+  h.Fault(5000, 9000, 0, "omission", {3});
+  h.Fault(5000, 9000, 1, "omission", {3});
+  h.Counters(9000, 3, 0, {{"p0-omission-m0 matched", 0}, {"p0-omission-m0 applied", 0}});
+  h.Counters(9000, 3, 1, {{"p1-omission-m0 matched", 0}, {"p1-omission-m0 applied", 0}});
+  h.End(20000);
+  const std::vector<std::string> reasons = InconclusiveReasons(GeneratedPlan(), h.history(), {});
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_THAT(reasons[0], HasSubstr("none of the 2 phases the plan's generators drew acted"));
+}
+
 // The twin of replica 3 is FaultControl id n + 3 = 7. Its dormant drops on
 // the links to the group that hears it are removed, with their counts, as
 // the phase starts.

@@ -1,0 +1,52 @@
+// Expanding a plan's `generate:` section into phases (docs/generators.md).
+//
+// The loader only checks what a plan asks of its generators; the phases are
+// drawn here, once the target is loaded, because a generator that mixes
+// adversaries must know which of them the target supports. Everything is
+// drawn from the run's seed: the same plan, target and seed give the same
+// phases, which is what lets `turncoat replay` and the shrinker re-run a
+// generated scenario from the plan file alone.
+#ifndef TURNCOAT_GENERATORS_GENERATE_H_
+#define TURNCOAT_GENERATORS_GENERATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "harness/plan.h"
+#include "harness/target_spec.h"
+
+namespace turncoat {
+
+// The checks a run makes of a whole plan against its target (phases built,
+// rules compiled); the caller supplies them because they live beside the
+// adversaries and the controller.
+using GeneratedPlanCheck = std::function<absl::Status(const Plan& plan)>;
+
+// Draws the phases of every generator in `plan->generate` with `seed` and
+// appends them to the timeline; first, when the plan leaves the Byzantine
+// replicas to its generators, draws 1 to f of them. Afterwards `generate`
+// is empty, `generated_by` says what drew the phases, and each drawn phase
+// carries its generator's line. Errors name the plan file and that line.
+absl::Status ExpandGenerators(Plan* plan, const TargetSpec& target, uint64_t seed,
+                              const GeneratedPlanCheck& check);
+
+// Helpers for generators' draws.
+//
+// A uniform random partition of `nodes` into `blocks` non-empty blocks
+// (each sorted, blocks in order of their smallest member); `nodes` must
+// hold at least `blocks` elements.
+std::vector<std::vector<int>> DrawPartition(const std::vector<int>& nodes, int blocks,
+                                            std::mt19937_64& rng);
+// A uniformly drawn non-empty subset of `nodes`, sorted.
+std::vector<int> DrawSubset(const std::vector<int>& nodes, std::mt19937_64& rng);
+// `count` distinct values from 1..`last` (all of them if count >= last), sorted.
+std::vector<int64_t> DrawDistinct(int64_t count, int64_t last, std::mt19937_64& rng);
+// 0..n-1.
+std::vector<int> AllReplicas(int n);
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_GENERATORS_GENERATE_H_
