@@ -228,8 +228,12 @@ bool IsSmaller(const PlanSize& a, const PlanSize& b) {
 
 std::string DescribeSize(const PlanSize& s) {
   std::string rate = s.rate_milli == 0 ? "rate auto" : absl::StrCat(s.rate_milli / 1000.0, "/s");
-  return absl::StrCat(s.phases, s.phases == 1 ? " phase, " : " phases, ",
-                      absl::FormatDuration(absl::Milliseconds(s.phase_ms)), " of faults, ",
+  const std::string faults =
+      s.phases == 0 ? "no phases, "
+                    : absl::StrCat(s.phases, s.phases == 1 ? " phase, " : " phases, ",
+                                   absl::FormatDuration(absl::Milliseconds(s.phase_ms)),
+                                   " of faults, ");
+  return absl::StrCat(faults,
                       absl::FormatDuration(absl::Milliseconds(s.duration_ms)), " run, ",
                       s.clients, s.clients == 1 ? " client at " : " clients at ", rate);
 }
