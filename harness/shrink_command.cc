@@ -71,12 +71,6 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args) {
   return o;
 }
 
-std::string Outcome(const RunFindings& findings) {
-  return findings.violated.empty()
-             ? findings.verdict
-             : absl::StrCat(findings.verdict, ": ", absl::StrJoin(findings.violated, ", "));
-}
-
 json SizeJson(const PlanSize& s) {
   return {{"phases", s.phases},   {"phase_ms", s.phase_ms},       {"rounds", s.rounds},
           {"members", s.members}, {"duration_ms", s.duration_ms}, {"clients", s.clients},
@@ -125,7 +119,7 @@ class Shrinker {
     log_["candidates"] = json::array();
     log_["steps"] = json::array();
 
-    out_ << "shrinking " << run_.run_dir << " (" << Outcome(run_.findings) << "; "
+    out_ << "shrinking " << run_.run_dir << " (" << DescribeFindings(run_.findings) << "; "
          << DescribeSize(original_size_) << ")\n";
     // The original needs one reproduction: it failed once already, and a
     // finding that comes back at all is worth shrinking.
@@ -320,7 +314,7 @@ class Shrinker {
       header.push_back(
           absl::StrCat("  replica args: ", absl::StrJoin(run_.spec.replica_args, " ")));
     }
-    header.push_back(absl::StrCat("  original: ", Outcome(run_.findings), "; ",
+    header.push_back(absl::StrCat("  original: ", DescribeFindings(run_.findings), "; ",
                                   DescribeSize(original_size_)));
     header.push_back(absl::StrCat("  shrunk:   ", DescribeSize(SizeOf(final_plan))));
     const json& steps = log_["steps"];

@@ -54,14 +54,6 @@ class ShrinkRunTest : public TurncoatRunTest {
   std::string Log(const std::string& log) {
     return Slurp(dir_ + "/" + log + "stdout") + Slurp(dir_ + "/" + log + "stderr");
   }
-
-  static std::vector<std::string> Violated(const json& report) {
-    std::vector<std::string> names;
-    for (const json& inv : report["invariants"]) {
-      if (!inv["holds"].get<bool>()) names.push_back(inv["name"]);
-    }
-    return names;
-  }
 };
 
 TEST_F(ShrinkRunTest, PaddedForgedVotesShrinkToFewerPhasesThatStillBreakAgreement) {
