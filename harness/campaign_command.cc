@@ -229,7 +229,8 @@ class Campaign {
       absl::SleepFor(kPoll);
     }
     for (const size_t pending : pending_shrinks_) {
-      summary_.scenarios[pending].shrink = kShrinkNoBudget;
+      summary_.scenarios[pending].shrink =
+          summary_.state == "interrupted" ? kShrinkInterrupted : kShrinkNoBudget;
     }
     pending_shrinks_.clear();
     Publish();

@@ -160,8 +160,6 @@ class Shrinker {
         break;
       }
     }
-    log_["stop_reason"] = stop;
-
     // The K confirmation runs of the final plan, which the budget kept
     // room for; what they show is what shrunk.yaml promises.
     const Trial confirm = Try(current, "confirmation of the final plan", std::nullopt);
@@ -365,7 +363,7 @@ class Shrinker {
 
   int Finish(int code, const std::string& why) {
     log_["exit_code"] = code;
-    if (!log_.contains("stop_reason")) log_["stop_reason"] = why;
+    log_["stop_reason"] = why;
     Publish();
     if (code != kExitOk) out_ << "shrink: " << why << "\n";
     out_ << "log: " << o_.out_dir << "/shrink.json\n";

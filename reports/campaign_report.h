@@ -68,6 +68,7 @@ inline constexpr char kShrinkDone[] = "shrunk";
 inline constexpr char kShrinkNotReproduced[] = "not reproduced";
 inline constexpr char kShrinkFailed[] = "error";
 inline constexpr char kShrinkNoBudget[] = "not run: the shrink share was spent";
+inline constexpr char kShrinkInterrupted[] = "not run: the campaign was interrupted";
 
 // Sets `result`'s verdict and details from how its `turncoat run` ended —
 // `exit_code`, or -1 when a signal ended it — and from the report.json it

@@ -3,14 +3,18 @@
 // under forged commit votes (forge-signature, with the decide and vote
 // delays that let forged votes arrive first), padded with a partition and a
 // delay after it that do not matter. The shrink drops the padding, and the
-// shrunk plan, run on its own, breaks agreement again. A run that passed is
-// refused: nothing to shrink. No process may outlive either.
+// shrunk plan, run on its own, breaks agreement again. Ctrl-C stops a
+// shrink cleanly. A run that passed is refused: nothing to shrink. No
+// process may outlive any of them.
+#include <signal.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/subprocess.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -104,6 +108,37 @@ TEST_F(ShrinkRunTest, PaddedForgedVotesShrinkToFewerPhasesThatStillBreakAgreemen
       Violated(json::parse(Slurp(dir_ + "/again/report.json")));
   EXPECT_NE(std::find(again.begin(), again.end(), "agreement"), again.end()) << Log("again.");
   EXPECT_EQ(ProcessesMentioning(dir_), std::vector<int>{}) << "processes left behind";
+}
+
+TEST_F(ShrinkRunTest, CtrlCStopsTheAttemptAndLeavesNothingRunning) {
+  // Byzantine replica 2's forwards sent again a second later: a replica
+  // without request deduplication commits them twice (integrity).
+  const std::string plan = WritePlan(
+      "replayed-forwards",
+      "replicas: 4\nbyzantine: [2]\nseed: 5\nduration: 6s\n"
+      "workload: { rate: 40/s, clients: 2, value_bytes: 32 }\n"
+      "timeline:\n"
+      "  - { at: 1s, for: 4s, adversary: replay, nodes: [2],\n"
+      "      params: { after: 1s, peers: any, messages: [forward] } }\n"
+      "expect:\n  safety: [agreement, prefix, validity, integrity, no-honest-crash]\n");
+  ASSERT_EQ(RunToEnd({plan, "--replica-arg=--bug=double-commit"}), 1) << Output();
+  Subprocess shrink = StartTurncoat({"shrink", "run"}, "shrink.");
+  // Interrupt once the first attempt's cluster is up.
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < deadline &&
+         !fs::exists(run_dir_ + "/shrink/attempts/1-1/history.jsonl")) {
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  absl::SleepFor(absl::Seconds(2));
+  ASSERT_TRUE(shrink.Signal(SIGINT).ok());
+  auto exit = shrink.Wait(absl::Seconds(90));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->code, 3) << Log("shrink.");
+  EXPECT_EQ(ProcessesMentioning(dir_), std::vector<int>{}) << "processes left behind";
+  const json log = json::parse(Slurp(run_dir_ + "/shrink/shrink.json"));
+  EXPECT_EQ(log["exit_code"], 3);
+  EXPECT_EQ(log["stop_reason"], "interrupted") << log.dump(2);
+  EXPECT_FALSE(fs::exists(run_dir_ + "/shrink/shrunk.yaml"));
 }
 
 TEST_F(ShrinkRunTest, APassingRunHasNothingToShrink) {
