@@ -4,11 +4,13 @@
 // delays that let forged votes arrive first), padded with a partition and a
 // delay after it that do not matter. The shrink drops the padding, and the
 // shrunk plan, run on its own, breaks agreement again. Ctrl-C stops a
-// shrink cleanly. A run that passed is refused: nothing to shrink. No
-// process may outlive any of them.
+// shrink cleanly. A run that passed is refused: nothing to shrink; one
+// whose finding does not come back exits 1. No process may outlive any of
+// them.
 #include <signal.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -153,6 +155,25 @@ TEST_F(ShrinkRunTest, APassingRunHasNothingToShrink) {
   EXPECT_FALSE(fs::exists(run_dir_ + "/shrink"));
   EXPECT_EQ(Turncoat({"shrink"}, "none.", absl::Seconds(30)), 2);
   EXPECT_EQ(Turncoat({"shrink", "run", "--times=0"}, "times.", absl::Seconds(30)), 2);
+
+  // Told that agreement broke, the shrinker runs the plan, which passes:
+  // the finding does not reproduce, so there is nothing to shrink against.
+  json report = Report();
+  report["verdict"] = "fail";
+  for (json& inv : report["invariants"]) {
+    if (inv["name"] == "agreement") inv["holds"] = false;
+  }
+  std::ofstream(run_dir_ + "/report.json") << report.dump(2);
+  EXPECT_EQ(Turncoat({"shrink", "run", "--budget=20s"}, "budget.", absl::Seconds(30)), 2);
+  EXPECT_TRUE(absl::StrContains(Log("budget."), "give at least --budget=")) << Log("budget.");
+  EXPECT_EQ(Turncoat({"shrink", "run", "--times=1"}, "claimed.", absl::Seconds(90)), 1)
+      << Log("claimed.");
+  EXPECT_TRUE(absl::StrContains(Log("claimed."), "the original did not reproduce in 1 attempt"))
+      << Log("claimed.");
+  EXPECT_FALSE(fs::exists(run_dir_ + "/shrink/shrunk.yaml"));
+  const json log = json::parse(Slurp(run_dir_ + "/shrink/shrink.json"));
+  EXPECT_EQ(log["exit_code"], 1);
+  EXPECT_EQ(log["candidates"][0]["outcome"], "not reproduced") << log.dump(2);
 }
 
 }  // namespace
