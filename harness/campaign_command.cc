@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <filesystem>
+#include <map>
 #include <optional>
 
 #include "absl/strings/match.h"
@@ -20,6 +22,8 @@
 #include "harness/file_io.h"
 #include "harness/quantities.h"
 #include "harness/run_command.h"
+#include "harness/shrink_command.h"
+#include "nlohmann/json.hpp"
 #include "reports/campaign_report.h"
 
 namespace turncoat {
@@ -29,7 +33,7 @@ namespace fs = std::filesystem;
 
 constexpr char kUsage[] =
     "usage: turncoat campaign PLAN_OR_DIR... --budget=DURATION [--jobs=K] [--seeds=FROM..TO]\n"
-    "                         [--out=DIR] [--corpus=DIR] [--replica-arg=ARG]...\n";
+    "                         [--out=DIR] [--corpus=DIR] [--replica-arg=ARG]... [--shrink=SHARE]\n";
 
 // How long a stopped `turncoat run` has to tear its cluster down and write
 // its partial report before it is killed.
@@ -43,6 +47,10 @@ constexpr absl::Duration kLiveLineEvery = absl::Seconds(1);
 constexpr absl::Duration kPublishEvery = absl::Seconds(5);
 constexpr int kPublishCostFactor = 20;
 constexpr int kMaxJobs = 64;
+// The share of the budget that shrinks findings unless --shrink says otherwise.
+constexpr double kDefaultShrinkShare = 0.25;
+// A shrink may overrun its budget by one attempt it had started.
+constexpr absl::Duration kShrinkOverrun = absl::Minutes(2);
 
 struct Options {
   std::vector<std::string> paths;
@@ -52,6 +60,7 @@ struct Options {
   std::string out_dir;
   std::string corpus_dir;
   std::vector<std::string> replica_args;
+  double shrink_share = kDefaultShrinkShare;
 };
 
 absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args) {
@@ -78,6 +87,13 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args) {
       o.out_dir = arg.substr(6);
     } else if (absl::StartsWith(arg, "--corpus=")) {
       o.corpus_dir = arg.substr(9);
+    } else if (absl::StartsWith(arg, "--shrink=")) {
+      if (!absl::SimpleAtod(arg.substr(9), &o.shrink_share) || !(o.shrink_share >= 0) ||
+          !(o.shrink_share < 1)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--shrink: '", arg.substr(9), "' is not a share of the budget from 0 (no shrinking) "
+            "to below 1, e.g. --shrink=0.25"));
+      }
     } else if (absl::StartsWith(arg, "--replica-arg=")) {
       o.replica_args.push_back(arg.substr(14));
     } else if (absl::StartsWith(arg, "-")) {
@@ -145,9 +161,11 @@ std::string LastLine(const std::string& path) {
   return lines.empty() ? "" : std::string(lines.back());
 }
 
-// One child `turncoat run` and what the campaign knows of it.
+// One child `turncoat run` (or `turncoat shrink` of a finding) and what
+// the campaign knows of it.
 struct Child {
-  size_t result = 0;  // index into the summary's scenarios
+  size_t result = 0;  // index into the summary's scenarios (the one shrunk)
+  bool shrink = false;
   Subprocess process;
   absl::Time started;
   absl::Duration limit;
@@ -172,6 +190,7 @@ class Campaign {
     summary_.seeds = o_.seeds;
     summary_.jobs = o_.jobs;
     summary_.replica_args = o_.replica_args;
+    summary_.shrink_share = o_.shrink_share;
   }
 
   int Run() {
@@ -209,6 +228,11 @@ class Campaign {
       }
       absl::SleepFor(kPoll);
     }
+    for (const size_t pending : pending_shrinks_) {
+      summary_.scenarios[pending].shrink =
+          summary_.state == "interrupted" ? kShrinkInterrupted : kShrinkNoBudget;
+    }
+    pending_shrinks_.clear();
     Publish();
     return Finish();
   }
@@ -216,6 +240,7 @@ class Campaign {
  private:
   void StartWhatFits() {
     while (static_cast<int>(children_.size()) < o_.jobs) {
+      if (StartShrink()) continue;
       std::optional<Scenario> next = schedule_.Next(deadline_ - absl::Now());
       if (!next.has_value()) return;
       Start(*next);
@@ -249,10 +274,113 @@ class Campaign {
       Report(failed);
       return;
     }
-    Child c{summary_.scenarios.size() - 1, *std::move(process), absl::Now(),
+    Child c{summary_.scenarios.size() - 1, false, *std::move(process), absl::Now(),
             schedule_.Limit(s.plan), spawn.stdout_path, std::nullopt, ""};
     children_.push_back(std::move(c));
     dirty_ = true;
+  }
+
+  // What the shrink share still allows one shrink: the share of the budget
+  // not yet used by shrinks (finished or running), within the time left.
+  absl::Duration ShrinkTimeLeft() const {
+    if (!o_.budget.has_value()) return absl::ZeroDuration();
+    absl::Duration used = shrink_used_;
+    for (const Child& c : children_) {
+      if (c.shrink) used += absl::Now() - c.started;
+    }
+    return std::min(o_.shrink_share * *o_.budget - used, deadline_ - absl::Now());
+  }
+
+  // Starts the oldest pending shrink if the share holds its original's run
+  // and confirmations (turncoat shrink refuses less); it stays pending
+  // otherwise, in case a scenario ends and frees nothing but time.
+  bool StartShrink() {
+    if (pending_shrinks_.empty()) return false;
+    const size_t index = pending_shrinks_.front();
+    ScenarioResult& r = summary_.scenarios[index];
+    const absl::Duration one =
+        summary_.plans[r.plan].length + kDefaultOverhead;
+    const absl::Duration budget = absl::Trunc(ShrinkTimeLeft(), absl::Seconds(1));
+    if (budget < (kDefaultShrinkTimes + 1) * one) return false;
+    pending_shrinks_.pop_front();
+    const std::string run_dir = absl::StrCat(o_.out_dir, "/", r.run_dir);
+    const std::vector<std::string> argv = {exe_, "shrink", run_dir,
+                                           absl::StrCat("--budget=", absl::FormatDuration(budget)),
+                                           absl::StrCat("--out=", run_dir, "/shrink")};
+    SpawnOptions spawn;
+    spawn.stdout_path = spawn.stderr_path = absl::StrCat(run_dir, ".shrink.log");
+    spawn.append_output = true;
+    absl::StatusOr<Subprocess> process = Subprocess::Spawn(argv, spawn);
+    if (!process.ok()) {
+      r.shrink = kShrinkFailed;
+      r.shrink_note = absl::StrCat("cannot start turncoat shrink: ", process.status().message());
+      dirty_ = true;
+      return false;
+    }
+    r.shrink = kShrinkRunning;
+    Child c{index, true, *std::move(process), absl::Now(), budget + kShrinkOverrun,
+            spawn.stdout_path, std::nullopt, ""};
+    children_.push_back(std::move(c));
+    dirty_ = true;
+    return true;
+  }
+
+  // A finding gets a shrink unless one of the same plan and invariants
+  // already has one: the same bug found with another seed shrinks alike.
+  void QueueShrink(size_t index) {
+    ScenarioResult& r = summary_.scenarios[index];
+    // Without a budget there is nothing to take a share of: a campaign
+    // bounded by --seeds alone does not shrink.
+    if (o_.shrink_share <= 0 || !o_.budget.has_value() || r.verdict != kScenarioFail) return;
+    std::vector<std::string> violated = r.violated;
+    std::sort(violated.begin(), violated.end());
+    const std::string key = absl::StrCat(r.plan, ":", absl::StrJoin(violated, ","));
+    const auto [it, fresh] = shrink_for_.emplace(key, r.number);
+    if (!fresh) {
+      r.shrink = absl::StrCat("same finding as #", it->second);
+      return;
+    }
+    r.shrink = kShrinkPending;
+    pending_shrinks_.push_back(index);
+  }
+
+  void FinishedShrink(Child& c, const absl::StatusOr<std::optional<ExitStatus>>& exit) {
+    ScenarioResult& r = summary_.scenarios[c.result];
+    shrink_used_ += absl::Now() - c.started;
+    const int code = exit.ok() && (*exit)->signal == 0 ? (*exit)->code : -1;
+    const std::string dir = absl::StrCat(r.run_dir, "/shrink");
+    absl::StatusOr<std::string> log = ReadFile(absl::StrCat(o_.out_dir, "/", dir, "/shrink.json"));
+    nlohmann::json j = log.ok() ? nlohmann::json::parse(*log, nullptr, false) : nlohmann::json();
+    if (!j.is_object()) j = nlohmann::json::object();
+    if (code == kExitOk) {
+      r.shrink = kShrinkDone;
+      r.shrunk_plan = absl::StrCat(dir, "/shrunk.yaml");
+      const nlohmann::json steps = j.value("steps", nlohmann::json::array());
+      const nlohmann::json final_plan = j.value("final", nlohmann::json::object());
+      r.shrink_note = absl::StrCat(steps.size(), steps.size() == 1 ? " step" : " steps", "; ",
+                                   final_plan.value("reproduced", std::string("")));
+    } else if (code == kExitViolation) {
+      r.shrink = kShrinkNotReproduced;
+      r.shrink_note = j.value("stop_reason", std::string("the original did not reproduce"));
+    } else {
+      r.shrink = kShrinkFailed;
+      r.shrink_note = !c.why.empty() ? c.why
+                      : code == -1   ? "turncoat shrink was stopped by a signal"
+                                     : absl::StrCat("turncoat shrink exited ", code, ": ",
+                                                    LastLine(c.log));
+    }
+    dirty_ = true;
+    PublishIfDue(/*urgent=*/true);
+    const std::string line = absl::StrCat(
+        "shrink of #", r.number, ": ", r.shrink,
+        r.shrunk_plan.empty() ? "" : absl::StrCat(" -> ", r.shrunk_plan), " (", r.shrink_note,
+        ")");
+    if (live_) {
+      out_ << "\r\033[K" << line << "\n"
+           << CampaignStatusLine(summary_, deadline_ - absl::Now()) << std::flush;
+    } else {
+      out_ << line << std::endl;
+    }
   }
 
   // Asks a child to stop as Ctrl-C would ask `turncoat run`: it tears its
@@ -272,7 +400,9 @@ class Campaign {
         if (!c.stop_sent && now - c.started > c.limit) {
           Stop(c, SIGTERM,
                absl::StrCat("still running after ", absl::FormatDuration(c.limit),
-                            " (twice its expected length, plus a minute), so it was stopped"));
+                            c.shrink ? " (its budget, plus two minutes)"
+                                     : " (twice its expected length, plus a minute)",
+                            ", so it was stopped"));
         } else if (c.stop_sent && now - *c.stop_sent > kStopGrace) {
           absl::StatusOr<ExitStatus> killed = c.process.Kill();
           exit = killed.ok() ? absl::StatusOr<std::optional<ExitStatus>>(*killed)
@@ -291,6 +421,7 @@ class Campaign {
   }
 
   void Finished(Child& c, const absl::StatusOr<std::optional<ExitStatus>>& exit) {
+    if (c.shrink) return FinishedShrink(c, exit);
     ScenarioResult& r = summary_.scenarios[c.result];
     r.length = absl::Now() - c.started;
     int code = -1;
@@ -314,6 +445,7 @@ class Campaign {
                   absl::StrJoin(why, "; "), &r);
     // A stopped run says nothing about how long the plan takes.
     if (!c.stop_sent.has_value()) schedule_.Record(r.plan, r.length);
+    QueueShrink(c.result);
     Report(r);
   }
 
@@ -403,6 +535,9 @@ class Campaign {
   bool dirty_ = false;  // the files lag behind the summary
   absl::Time last_publish_ = absl::InfinitePast();
   absl::Duration publish_cost_;
+  std::deque<size_t> pending_shrinks_;  // scenario indices, oldest finding first
+  std::map<std::string, int> shrink_for_;  // plan and invariants -> scenario number
+  absl::Duration shrink_used_;  // by finished shrinks
 };
 
 }  // namespace

@@ -34,12 +34,6 @@ int NextAttempt(const std::string& dir) {
   return last + 1;
 }
 
-std::string Outcome(const RunFindings& findings) {
-  return findings.violated.empty()
-             ? findings.verdict
-             : absl::StrCat(findings.verdict, ": ", absl::StrJoin(findings.violated, ", "));
-}
-
 }  // namespace
 
 int RunReplay(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
@@ -79,7 +73,7 @@ int RunReplay(const std::vector<std::string>& args, const std::atomic<bool>* int
   }
   for (const std::string& warning : run->warnings) out << "warning: " << warning << "\n";
   out << "replaying: " << ShellCommand(ReplayArgv(run->spec)) << "\n"
-      << "original:  " << Outcome(run->findings) << "\n";
+      << "original:  " << DescribeFindings(run->findings) << "\n";
   if (out_dir.empty()) out_dir = run_dir;
   std::error_code ec;
   fs::create_directories(out_dir, ec);

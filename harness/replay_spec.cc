@@ -180,6 +180,12 @@ ReplayComparison CompareFindings(const RunFindings& original, const RunFindings&
   return c;
 }
 
+std::string DescribeFindings(const RunFindings& findings) {
+  return findings.violated.empty()
+             ? findings.verdict
+             : absl::StrCat(findings.verdict, ": ", absl::StrJoin(findings.violated, ", "));
+}
+
 std::string ReplayTotal(const RunFindings& original, int reproduced, int attempts) {
   const std::string count = absl::StrCat(reproduced, " of ", attempts);
   if (!original.violated.empty()) {

@@ -78,6 +78,10 @@ struct ReplayComparison {
   std::string summary;
 };
 
+// For people: "fail: agreement, prefix", or the verdict alone ("pass")
+// when no invariant broke.
+std::string DescribeFindings(const RunFindings& findings);
+
 ReplayComparison CompareFindings(const RunFindings& original, const RunFindings& replayed);
 
 // The total over attempts, for people: "reproduced 2 of 3: agreement" for

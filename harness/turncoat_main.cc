@@ -15,6 +15,7 @@
 #include "harness/matrix_command.h"
 #include "harness/replay_command.h"
 #include "harness/run_command.h"
+#include "harness/shrink_command.h"
 #include "harness/validate_command.h"
 #include "harness/version.h"
 
@@ -28,6 +29,8 @@ constexpr char kUsage[] =
     "                     run a plan against its target and write the reports\n"
     "  replay RUN_DIR [--times=K] [--out=DIR]\n"
     "                     run a finished run again, exactly; say whether the same invariants break\n"
+    "  shrink RUN_DIR [--times=K] [--budget=DURATION] [--out=DIR]\n"
+    "                     search for a smaller plan that still breaks what a failed run broke\n"
     "  validate FILE...   check plan and target files without running anything\n"
     "  matrix PLAN_OR_DIR... --variant=NAME[=ARGS]... [--out=DIR] [--first-finding]\n"
     "                     run variants of the target against plans: the detection matrix\n"
@@ -38,7 +41,9 @@ constexpr char kUsage[] =
     "\n"
     "exit codes: 0 all invariants hold, 1 violation, 2 bad input, 3 harness failure,\n"
     "            4 inconclusive (nothing violated, but too little tested to pass);\n"
-    "            replay: 0 reproduced every time, 1 not every time, 2 bad input, 3 harness failure\n";
+    "            replay: 0 reproduced every time, 1 not every time, 2 bad input, 3 harness failure\n"
+    "            shrink: 0 shrunk (or reproduced), 1 original did not reproduce, 2 bad input,\n"
+    "                    3 harness failure\n";
 
 std::atomic<bool> interrupted{false};
 
@@ -63,7 +68,8 @@ int main(int argc, char** argv) {
     std::cout << "turncoat " << turncoat::TurncoatVersion() << "\n";
     return turncoat::kExitOk;
   }
-  if (command == "run" || command == "matrix" || command == "replay" || command == "campaign") {
+  if (command == "run" || command == "matrix" || command == "replay" || command == "campaign" ||
+      command == "shrink") {
     struct sigaction action = {};
     action.sa_handler = OnSignal;
     sigaction(SIGINT, &action, nullptr);
@@ -71,6 +77,7 @@ int main(int argc, char** argv) {
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "run") return turncoat::RunRun(rest, &interrupted, std::cout, std::cerr);
     if (command == "replay") return turncoat::RunReplay(rest, &interrupted, std::cout, std::cerr);
+    if (command == "shrink") return turncoat::RunShrink(rest, &interrupted, std::cout, std::cerr);
     if (command == "campaign") {
       return turncoat::RunCampaign(rest, &interrupted, std::cout, std::cerr);
     }

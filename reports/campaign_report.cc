@@ -229,6 +229,7 @@ std::string RenderCampaignJson(const CampaignSummary& summary) {
                              : json(nullptr);
   j["jobs"] = summary.jobs;
   j["replica_args"] = summary.replica_args;
+  j["shrink_share"] = summary.shrink_share;
   j["totals"] = {{"scenarios", totals.finished},   {"running", totals.running},
                  {"pass", totals.passed},          {"fail", totals.findings},
                  {"error", totals.errors},         {"inconclusive", totals.inconclusive},
@@ -272,6 +273,11 @@ std::string RenderCampaignJson(const CampaignSummary& summary) {
                               {"evidence", r.finding_evidence}};
     if (!r.inconclusive_reasons.empty()) s["inconclusive_reasons"] = r.inconclusive_reasons;
     if (!r.error.empty()) s["error"] = r.error;
+    s["shrink"] = r.shrink.empty() ? json(nullptr)
+                                   : json{{"state", r.shrink},
+                                          {"plan", r.shrunk_plan.empty() ? json(nullptr)
+                                                                         : json(r.shrunk_plan)},
+                                          {"note", r.shrink_note}};
     j["scenarios"].push_back(std::move(s));
   }
   return j.dump(2) + "\n";
@@ -299,6 +305,11 @@ std::string RenderCampaignJunit(const CampaignSummary& summary) {
         absl::StrAppend(&body, "observable ", Secs(*r.detected_at), " into the run\n");
       }
       absl::StrAppend(&body, report);
+      if (!r.shrunk_plan.empty()) {
+        absl::StrAppend(&body, "shrunk: ", r.shrunk_plan, " (", r.shrink_note, ")\n");
+      } else if (!r.shrink.empty()) {
+        absl::StrAppend(&body, "shrink: ", r.shrink, "\n");
+      }
       const std::string message =
           r.finding_message.empty() ? absl::StrJoin(r.violated, ", ")
                                     : absl::StrCat(r.finding_invariant, ": ", r.finding_message);
@@ -450,7 +461,8 @@ std::string RenderCampaignHtml(const CampaignSummary& summary) {
   } else {
     absl::StrAppend(&out,
                     "<table><tr><th>#</th><th>plan</th><th>seed</th><th>violated</th>"
-                    "<th>observable at</th><th>first finding</th><th>report</th></tr>\n");
+                    "<th>observable at</th><th>first finding</th><th>report</th>"
+                    "<th>shrunk</th></tr>\n");
     for (const ScenarioResult& r : summary.scenarios) {
       if (r.verdict != kScenarioFail) continue;
       absl::StrAppend(
@@ -461,7 +473,12 @@ std::string RenderCampaignHtml(const CampaignSummary& summary) {
           r.finding_evidence.empty()
               ? ""
               : absl::StrCat("<br/><span class=\"evidence\">", E(r.finding_evidence), "</span>"),
-          "</td><td><a href=\"", E(ReportLink(r)), "\">report</a></td></tr>\n");
+          "</td><td><a href=\"", E(ReportLink(r)), "\">report</a></td><td>",
+          r.shrunk_plan.empty()
+              ? E(r.shrink)
+              : absl::StrCat("<a href=\"", E(r.shrunk_plan), "\">shrunk plan</a><br/>",
+                             E(r.shrink_note)),
+          "</td></tr>\n");
     }
     absl::StrAppend(&out, "</table>\n");
   }

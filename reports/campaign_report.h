@@ -53,7 +53,22 @@ struct ScenarioResult {
   absl::Duration started;  // from the campaign's start
   absl::Duration length;   // wall time, start-up and teardown included
   std::string run_dir;     // relative to the campaign directory
+  // The campaign's shrink of this finding (`--shrink`, docs/campaign.md):
+  // empty when none applies; else one of the kShrink* states below, or
+  // "same finding as #N" when scenario N's shrink covers it.
+  std::string shrink;
+  std::string shrunk_plan;  // relative to the campaign directory, once shrunk
+  std::string shrink_note;  // "5 phases -> 2; reproduced 3 of 3: agreement", or why not
 };
+
+// States of a finding's shrink.
+inline constexpr char kShrinkPending[] = "pending";
+inline constexpr char kShrinkRunning[] = "running";
+inline constexpr char kShrinkDone[] = "shrunk";
+inline constexpr char kShrinkNotReproduced[] = "not reproduced";
+inline constexpr char kShrinkFailed[] = "error";
+inline constexpr char kShrinkNoBudget[] = "not run: the shrink share was spent";
+inline constexpr char kShrinkInterrupted[] = "not run: the campaign was interrupted";
 
 // Sets `result`'s verdict and details from how its `turncoat run` ended —
 // `exit_code`, or -1 when a signal ended it — and from the report.json it
@@ -77,6 +92,7 @@ struct CampaignSummary {
   absl::Duration elapsed;
   int jobs = 1;
   std::vector<std::string> replica_args;
+  double shrink_share = 0;  // of the budget, for shrinking findings; 0: off
   std::vector<CampaignPlan> plans;
   std::vector<ScenarioResult> scenarios;  // by number; running ones included
 };

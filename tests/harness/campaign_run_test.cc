@@ -175,6 +175,30 @@ TEST_F(CampaignRunTest, CtrlCStopsTheRunningScenariosAndStillWritesTheFiles) {
   EXPECT_NE(Slurp(out_ + "/junit.xml").find("name=\"interrupted\""), std::string::npos);
 }
 
+// Both seeds of a plan whose liveness bound no cluster meets fail the same
+// way: the first finding is shrunk within 30% of the budget, the second is
+// the same finding and not shrunk again, and every file links the result.
+TEST_F(CampaignRunTest, AFindingIsShrunkOnceAndTheShrunkPlanIsLinked) {
+  const int code = Campaign({Testdata("campaign/impossible-bound.yaml"), "--seeds=1..2",
+                             "--budget=4m", "--shrink=0.3"});
+  ASSERT_EQ(code, 1) << Output();
+  const nlohmann::json s = Summary();
+  ASSERT_FALSE(s.is_discarded());
+  EXPECT_EQ(s["shrink_share"], 0.3);
+  const nlohmann::json& scenarios = s["scenarios"];
+  ASSERT_EQ(scenarios.size(), 2u) << s.dump(2);
+  const nlohmann::json& first = scenarios[0]["shrink"];
+  EXPECT_EQ(first["state"], "shrunk") << s.dump(2) << "\n" << Output();
+  const std::string shrunk = first["plan"].is_string() ? first["plan"].get<std::string>() : "";
+  EXPECT_EQ(shrunk, scenarios[0]["run_dir"].get<std::string>() + "/shrink/shrunk.yaml");
+  EXPECT_TRUE(fs::exists(out_ + "/" + shrunk)) << shrunk;
+  EXPECT_TRUE(absl::StrContains(first["note"].get<std::string>(), ": liveness")) << first.dump();
+  EXPECT_EQ(scenarios[1]["shrink"]["state"], "same finding as #1") << s.dump(2);
+  EXPECT_TRUE(absl::StrContains(Slurp(out_ + "/junit.xml"), "shrunk: " + shrunk));
+  EXPECT_TRUE(absl::StrContains(Slurp(out_ + "/index.html"), "href=\"" + shrunk + "\""));
+  EXPECT_TRUE(absl::StrContains(Output(), "shrink of #1: shrunk -> " + shrunk)) << Output();
+}
+
 TEST_F(CampaignRunTest, ABadPlanStopsTheCampaignBeforeAnythingRuns) {
   const int code = Campaign({Testdata("campaign/steady.yaml"), Testdata("unknown_adversary.yaml"),
                              "--budget=1h"});

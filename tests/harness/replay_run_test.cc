@@ -46,14 +46,6 @@ class ReplayRunTest : public TurncoatRunTest {
   std::string ReplayOutput() {
     return Slurp(dir_ + "/replay.stdout") + Slurp(dir_ + "/replay.stderr");
   }
-
-  static std::vector<std::string> Violated(const json& report) {
-    std::vector<std::string> names;
-    for (const json& inv : report["invariants"]) {
-      if (!inv["holds"].get<bool>()) names.push_back(inv["name"]);
-    }
-    return names;
-  }
 };
 
 TEST_F(ReplayRunTest, AFailingRunReplaysTheSameInvariantFromItsSavedPlan) {

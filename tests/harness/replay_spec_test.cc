@@ -183,5 +183,10 @@ TEST(ReplayTotalTest, SaysHowOftenAndWhat) {
   EXPECT_EQ(ReplayTotal({"inconclusive", {}}, 0, 1), "inconclusive again 0 of 1");
 }
 
+TEST(DescribeFindingsTest, NamesTheBrokenInvariantsOrTheVerdictAlone) {
+  EXPECT_EQ(DescribeFindings({"fail", {"agreement", "prefix"}}), "fail: agreement, prefix");
+  EXPECT_EQ(DescribeFindings({"pass", {}}), "pass");
+}
+
 }  // namespace
 }  // namespace turncoat

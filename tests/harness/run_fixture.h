@@ -108,6 +108,15 @@ class TurncoatRunTest : public ::testing::Test {
 
   std::string Output() { return Slurp(dir_ + "/stdout") + Slurp(dir_ + "/stderr"); }
 
+  // The invariants a report.json found violated, in report order.
+  static std::vector<std::string> Violated(const nlohmann::json& report) {
+    std::vector<std::string> names;
+    for (const nlohmann::json& inv : report["invariants"]) {
+      if (!inv["holds"].get<bool>()) names.push_back(inv["name"]);
+    }
+    return names;
+  }
+
   std::string dir_;
   std::string run_dir_;
 };

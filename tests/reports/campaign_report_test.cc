@@ -301,6 +301,41 @@ TEST(CampaignHtmlTest, FindingsComeFirstAndEveryScenarioLinksToItsReport) {
   EXPECT_NE(RenderCampaignHtml(running).find("http-equiv=\"refresh\""), std::string::npos);
 }
 
+TEST(CampaignShrinkTest, EveryFileLinksTheShrunkPlanOrSaysWhyThereIsNone) {
+  CampaignSummary s = Mixed();
+  s.shrink_share = 0.25;
+  s.scenarios[1].shrink = kShrinkDone;
+  s.scenarios[1].shrunk_plan = "runs/2/shrink/shrunk.yaml";
+  s.scenarios[1].shrink_note = "2 steps; reproduced 3 of 3: agreement";
+  const nlohmann::json j = nlohmann::json::parse(RenderCampaignJson(s));
+  EXPECT_EQ(j["shrink_share"], 0.25);
+  EXPECT_EQ(j["scenarios"][1]["shrink"],
+            nlohmann::json({{"state", "shrunk"},
+                            {"plan", "runs/2/shrink/shrunk.yaml"},
+                            {"note", "2 steps; reproduced 3 of 3: agreement"}}));
+  EXPECT_EQ(j["scenarios"][0]["shrink"], nullptr);
+
+  const XmlElement junit = ParseOrFail(RenderCampaignJunit(s));
+  const std::vector<const XmlElement*> failures = junit.FindAll("failure");
+  ASSERT_FALSE(failures.empty());
+  EXPECT_NE(failures[0]->text.find("shrunk: runs/2/shrink/shrunk.yaml (2 steps; reproduced 3 of "
+                                   "3: agreement)"),
+            std::string::npos)
+      << failures[0]->text;
+
+  const XmlElement html = ParseOrFail(RenderCampaignHtml(s));
+  std::vector<std::string> links;
+  for (const XmlElement* a : html.FindAll("a")) links.push_back(a->Attr("href"));
+  EXPECT_NE(std::find(links.begin(), links.end(), "runs/2/shrink/shrunk.yaml"), links.end());
+
+  // A shrink that never ran says so instead of linking anything.
+  s.scenarios[1].shrunk_plan.clear();
+  s.scenarios[1].shrink = kShrinkNoBudget;
+  EXPECT_NE(RenderCampaignJunit(s).find("shrink: not run: the shrink share was spent"),
+            std::string::npos);
+  EXPECT_NE(RenderCampaignHtml(s).find("not run: the shrink share was spent"), std::string::npos);
+}
+
 TEST(CampaignStatusTest, LiveLineCountsAndTimeLeft) {
   const CampaignSummary s = Mixed();
   EXPECT_EQ(CampaignStatusLine(s, absl::Seconds(3723.6)),
