@@ -119,7 +119,8 @@ std::string WritePlan(const Plan& plan, const WritePlanOptions& options) {
   absl::StrAppend(&out, "name: ", Scalar(plan.name), "\n", "target: ", Scalar(target), "\n",
                   "replicas: ", plan.n, "\n");
   if (plan.f != FaultBound(plan.n)) absl::StrAppend(&out, "f: ", plan.f, "\n");
-  if (!plan.byzantine.empty()) absl::StrAppend(&out, "byzantine: ", Ints(plan.byzantine), "\n");
+  // A plan that leaves its Byzantine replicas to its generators names none.
+  if (!plan.draw_byzantine) absl::StrAppend(&out, "byzantine: ", Ints(plan.byzantine), "\n");
   if (plan.beyond_fault_bound) out += "beyond_fault_bound: true\n";
   absl::StrAppend(&out, "seed: ", plan.seed, "\n", "duration: ", Duration(plan.duration), "\n");
 
@@ -145,6 +146,16 @@ std::string WritePlan(const Plan& plan, const WritePlanOptions& options) {
   if (!plan.timeline.empty()) {
     out += "timeline:\n";
     for (const Phase& phase : plan.timeline) out += PhaseLine(phase);
+  }
+  if (!plan.generate.empty()) {
+    out += "generate:\n";
+    for (const GeneratorCall& call : plan.generate) {
+      std::vector<std::string> params;
+      for (const auto& [name, value] : call.params) {
+        params.push_back(absl::StrCat(Scalar(name), ": ", Value(value)));
+      }
+      absl::StrAppend(&out, "  ", Scalar(call.name), ": { ", absl::StrJoin(params, ", "), " }\n");
+    }
   }
 
   const Expectations& e = plan.expect;

@@ -5,7 +5,9 @@
 // every field the format has (the run-time fields `path`, `source_text` and
 // each phase's `line` aside), and `generated_by` empty: a generated timeline
 // is written as ordinary phases, and the generator only as a comment, so
-// the file runs the same phases whatever the generator draws later. Every
+// the file runs the same phases whatever the generator draws later. A plan
+// not yet expanded (its `generate` section still there) is written with
+// that section, to be drawn again when it is run. Every
 // duration, rate and number is written so that it reads back exactly.
 //
 // The target path is written as the plan holds it (absolute, as the loader

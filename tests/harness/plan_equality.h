@@ -25,6 +25,12 @@ inline void ExpectSamePlan(const Plan& a, const Plan& b) {
   EXPECT_EQ(a.workload.share, b.workload.share);
   EXPECT_EQ(a.workload.warmup, b.workload.warmup);
   EXPECT_EQ(a.delta, b.delta);
+  EXPECT_EQ(a.draw_byzantine, b.draw_byzantine);
+  ASSERT_EQ(a.generate.size(), b.generate.size());
+  for (size_t i = 0; i < a.generate.size(); ++i) {
+    EXPECT_EQ(a.generate[i].name, b.generate[i].name);
+    EXPECT_TRUE(a.generate[i].params == b.generate[i].params);
+  }
   ASSERT_EQ(a.timeline.size(), b.timeline.size());
   for (size_t i = 0; i < a.timeline.size(); ++i) {
     SCOPED_TRACE(testing::Message() << "phase " << i + 1);
