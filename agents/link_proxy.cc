@@ -603,7 +603,7 @@ class Call : public std::enable_shared_from_this<Call> {
     std::shared_ptr<const RuleSet> rules = runtime.engine()->Snapshot();
     const bool trace = runtime.ShouldTrace();
     const size_t size = framed.size() - kPrefix;
-    if (rules->empty() && !rules->track_rounds()) {
+    if (rules->empty() && !rules->track_rounds() && rules->archive() == nullptr) {
       if (trace) Record(d, size, ActionKind::kPass, "");
       lane.queue.push_back(std::move(framed));
       Resume(d);
