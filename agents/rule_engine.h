@@ -42,8 +42,8 @@ class RuleSet {
   bool track_rounds() const { return track_rounds_; }
   const MessageCodec* codec() const { return codec_.get(); }
   const MessageModel* model() const { return model_.get(); }
-  // Set while the engine keeps an archive: every request is recorded in it,
-  // so frames must reach Process() even when no rule is installed.
+  // Set while the engine keeps an archive: Process() records every request
+  // in it, and a caller that skips Process() (no rules) must record itself.
   MessageArchive* archive() const { return archive_.get(); }
   const std::vector<std::shared_ptr<FaultRule>>& rules() const { return rules_; }
 
