@@ -4,15 +4,15 @@
 //
 // A replayed message is genuine — its sender really signed it — but stale,
 // so it tests that a system binds messages to their (height, view) and
-// ignores duplicates. Frames are recorded in a pool; with a shared `pool`
-// name, what one link recorded is replayed on another (a vote meant for one
-// replica shown to a different one). Bytes are replayed as they were, so
-// no envelope params are needed.
+// ignores duplicates. Bytes are replayed as they were, so no envelope
+// params are needed.
 //
 // Two sources. From a pool the rewriter fills itself (param `after`, e.g.
 // 2s: how old a frame must be to be replayed; `max_stored`, default 1000:
 // the oldest unreplayed frames are forgotten beyond it), which reaches back
-// only as far as the rule has been installed. Or from the agent's run-long
+// only as far as the rule has been installed; with a shared `pool` name,
+// what one link recorded is replayed on another (a vote meant for one
+// replica shown to a different one). Or from the agent's run-long
 // archive (agents/message_archive.h; params `older_than`, `newer_than`,
 // `rounds_ago`, `links`), which reaches back to the start of the run: each
 // frame carries the oldest archived message of its method not replayed
