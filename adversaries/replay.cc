@@ -5,14 +5,16 @@
 // the replica's links sends next (`peers: any`), so old messages also reach
 // peers they were never meant for.
 //
-// How far back: with `after`, what the phase itself recorded, `after` old
-// (seconds at most, since the recording starts with the phase). With
+// How far back: with `after` alone, what the phase itself recorded, `after`
+// old (seconds at most, since the recording starts with the phase). With
 // `older_than` and/or `rounds_ago`, messages from as far back as the start
 // of the run, from the agents' run-long archive (agents/message_archive.h),
 // which the controller has the agents keep only for plans with such a
 // phase: the phase then walks forward through the replica's history from
-// its oldest message (or from `newer_than` ago), each at least `older_than`
+// its oldest message, each at least `older_than` (and `after`, if given)
 // old and `rounds_ago` rounds below the highest the replica has sent.
+// Every combination of the params is valid, so generators may draw each
+// on its own.
 #include <string>
 #include <vector>
 
@@ -25,8 +27,19 @@ namespace turncoat {
 namespace {
 
 bool FromArchive(const Params& params) {
-  return params.count("older_than") > 0 || params.count("rounds_ago") > 0 ||
-         params.count("newer_than") > 0;
+  return params.count("older_than") > 0 || params.count("rounds_ago") > 0;
+}
+
+// How old an archived message must be: both `after` and `older_than` say
+// "at least this old", so the larger counts. Unset with `rounds_ago` alone.
+std::optional<absl::Duration> MinimumAge(const Phase& phase) {
+  std::optional<absl::Duration> age;
+  for (const char* name : {"after", "older_than"}) {
+    if (phase.params.count(name) == 0) continue;
+    const absl::Duration d = ParamOr(phase, name, absl::ZeroDuration());
+    if (!age.has_value() || d > *age) age = d;
+  }
+  return age;
 }
 
 ArchiveUse ReplayArchiveUse(const Params& params) {
@@ -36,15 +49,8 @@ ArchiveUse ReplayArchiveUse(const Params& params) {
 // "messages at least 20s old and 50 rounds behind, from the run's archive"
 std::string HowOld(const Phase& phase) {
   std::vector<std::string> bounds;
-  if (phase.params.count("older_than") > 0) {
-    bounds.push_back(absl::StrCat(
-        "at least ", absl::FormatDuration(ParamOr(phase, "older_than", absl::ZeroDuration())),
-        " old"));
-  }
-  if (phase.params.count("newer_than") > 0) {
-    bounds.push_back(absl::StrCat(
-        "at most ", absl::FormatDuration(ParamOr(phase, "newer_than", absl::ZeroDuration())),
-        " old"));
+  if (const std::optional<absl::Duration> age = MinimumAge(phase)) {
+    bounds.push_back(absl::StrCat("at least ", absl::FormatDuration(*age), " old"));
   }
   if (phase.params.count("rounds_ago") > 0) {
     bounds.push_back(absl::StrCat(static_cast<int64_t>(ParamOr(phase, "rounds_ago", 1.0)),
@@ -63,21 +69,6 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeReplay(const AdversaryContext& co
         absl::StrCat(where, ": peers must be same or any, not '", peers, "'"));
   }
   const bool archive = FromArchive(phase.params);
-  if (archive && phase.params.count("after") > 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": `after` replays what the phase records itself, `older_than` and `rounds_ago` "
-               "what the run's archive holds; give one or the other"));
-  }
-  if (archive && phase.params.count("older_than") == 0 && phase.params.count("rounds_ago") == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": `newer_than` bounds `older_than` or `rounds_ago`; add one"));
-  }
-  if (phase.params.count("older_than") > 0 && phase.params.count("newer_than") > 0 &&
-      ParamOr(phase, "newer_than", absl::ZeroDuration()) <=
-          ParamOr(phase, "older_than", absl::ZeroDuration())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": `newer_than` must exceed `older_than`, or no message is both"));
-  }
   std::optional<AdversaryStep> step;
   if (archive) step = AdversaryStep{HowOld(phase), phase.nodes};
   return OnOutgoingLinks(
@@ -88,10 +79,8 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeReplay(const AdversaryContext& co
         action.set_rewriter("replay");
         auto& params = *action.mutable_params();
         if (archive) {
-          for (const char* name : {"older_than", "newer_than"}) {
-            if (phase.params.count(name) > 0) {
-              params[name] = absl::FormatDuration(ParamOr(phase, name, absl::ZeroDuration()));
-            }
+          if (const std::optional<absl::Duration> age = MinimumAge(phase)) {
+            params["older_than"] = absl::FormatDuration(*age);
           }
           if (phase.params.count("rounds_ago") > 0) {
             params["rounds_ago"] =
@@ -115,11 +104,9 @@ const AdversaryImplementation kReplay(
      "re-delivers old messages on the links of `nodes`",
      NodeRule::kAny,
      {{"after", ParamKind::kDuration, false,
-       "how old a message is when replayed, of those the phase recorded (default 2s)"},
+       "how old a message is when replayed, at least (default 2s)"},
       {"older_than", ParamKind::kDuration, false,
        "replay from the run's archive messages at least this old (e.g. 20s)"},
-      {"newer_than", ParamKind::kDuration, false,
-       "with older_than or rounds_ago: only messages at most this old"},
       {"rounds_ago", ParamKind::kCount, false,
        "replay from the run's archive messages at least this many major rounds behind the "
        "highest the replica has sent (needs round fields in the target)"},

@@ -13,11 +13,10 @@
 // only as far as the rule has been installed; with a shared `pool` name,
 // what one link recorded is replayed on another (a vote meant for one
 // replica shown to a different one). Or from the agent's run-long
-// archive (agents/message_archive.h; params `older_than`, `newer_than`,
-// `rounds_ago`, `links`), which reaches back to the start of the run: each
-// frame carries the oldest archived message of its method not replayed
-// yet that is at least `older_than` old, at most `newer_than` old, and
-// whose major round lies at least `rounds_ago` below the highest the
+// archive (agents/message_archive.h; params `older_than`, `rounds_ago`,
+// `links`), which reaches back to the start of the run: each frame carries
+// the oldest archived message of its method not replayed yet that is at
+// least `older_than` old and whose major round lies at least `rounds_ago` below the highest the
 // agent has seen; sent by this link (`links: same`, the default) or by any
 // link of this sender (`links: any`). So a replay walks forward through
 // the run's history. `pool` (optional) names what rewriters of this agent
@@ -98,7 +97,6 @@ struct Cursor {
 
 struct ArchiveReplay {
   std::optional<absl::Duration> older_than;
-  std::optional<absl::Duration> newer_than;
   std::optional<int64_t> rounds_ago;
   bool any_link = false;
 };
@@ -117,7 +115,6 @@ class ArchiveRewriter : public MessageRewriter {
     query.to = replay_.any_link ? -1 : frame.link().to;
     query.method = frame.method();
     query.not_after = now - replay_.older_than.value_or(absl::ZeroDuration());
-    if (replay_.newer_than.has_value()) query.not_before = now - *replay_.newer_than;
     const std::optional<int64_t> highest = archive_->MaxRound();
     if (replay_.rounds_ago.has_value()) {
       if (!highest.has_value()) return out;
@@ -204,25 +201,10 @@ absl::StatusOr<std::unique_ptr<MessageRewriter>> CreateFromArchive(const Rewrite
         "keeps none: load the target with `archive` set (the controller does so for plans "
         "whose replay phases use them)");
   }
-  if (params.count("older_than") == 0 && params.count("rounds_ago") == 0) {
-    return absl::InvalidArgumentError(
-        "a replay from the archive needs 'older_than' (e.g. 20s) or 'rounds_ago' (e.g. 50): "
-        "without either it would replay the message it rides with");
-  }
   ArchiveReplay replay;
   auto older = AgeParam(params, "older_than");
   if (!older.ok()) return older.status();
   replay.older_than = *older;
-  auto newer = AgeParam(params, "newer_than");
-  if (!newer.ok()) return newer.status();
-  replay.newer_than = *newer;
-  if (replay.older_than.has_value() && replay.newer_than.has_value() &&
-      *replay.newer_than <= *replay.older_than) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "param 'newer_than' (", absl::FormatDuration(*replay.newer_than),
-        ") must exceed 'older_than' (", absl::FormatDuration(*replay.older_than),
-        "): no message is both"));
-  }
   if (params.count("rounds_ago") > 0) {
     if (c.model == nullptr || !c.model->has_rounds()) {
       return absl::InvalidArgumentError(
@@ -249,8 +231,7 @@ absl::StatusOr<std::unique_ptr<MessageRewriter>> CreateFromArchive(const Rewrite
 }
 
 absl::StatusOr<std::unique_ptr<MessageRewriter>> Create(const RewriterContext& c) {
-  if (c.params->count("older_than") > 0 || c.params->count("newer_than") > 0 ||
-      c.params->count("rounds_ago") > 0) {
+  if (c.params->count("older_than") > 0 || c.params->count("rounds_ago") > 0) {
     return CreateFromArchive(c);
   }
   auto after_text = RequiredParam(
