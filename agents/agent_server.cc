@@ -101,6 +101,8 @@ void ToProto(const RuleStats& s, v1::RuleStat* out) {
   out->set_unchanged(s.unchanged);
   out->set_hold_overflows(s.hold_overflows);
   out->set_held_now(s.held_now);
+  out->mutable_rewriter_counters()->insert(s.rewriter_counters.begin(),
+                                           s.rewriter_counters.end());
 }
 
 absl::Duration Grace(const v1::StopReplicaRequest& r) {
@@ -307,6 +309,7 @@ struct AgentServer::Impl final : public v1::Agent::Service {
     if (!loaded.ok()) return ToGrpc(loaded.status());
     engine.SetCodec(loaded->schema, loaded->model);
     engine.TrackRounds(req->track_rounds());
+    if (req->archive()) engine.EnableArchive();
     return grpc::Status::OK;
   }
 

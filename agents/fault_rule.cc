@@ -103,7 +103,8 @@ FaultRule::~FaultRule() = default;
 
 absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
     RuleSpec spec, std::shared_ptr<const MessageCodec> codec,
-    std::shared_ptr<const MessageModel> model, uint64_t seed) {
+    std::shared_ptr<const MessageModel> model, uint64_t seed,
+    std::shared_ptr<MessageArchive> archive) {
   if (spec.id.empty()) return absl::InvalidArgumentError("rule without an id");
   if (!(spec.probability >= 0.0 && spec.probability <= 1.0)) {
     return Invalid(spec, absl::StrCat("probability must be in [0, 1], got ",
@@ -196,7 +197,8 @@ absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
     rule->fields_.push_back(std::move(field));
   }
   if (s.action.kind == ActionKind::kRewrite) {
-    RewriterContext context{&s.action.params, rule->codec_.get(), root, rule->model_.get(), kind};
+    RewriterContext context{&s.action.params, rule->codec_.get(), root, rule->model_.get(), kind,
+                            std::move(archive)};
     auto rewriter = RewriterRegistry::Create(s.action.rewriter, context);
     if (!rewriter.ok()) return Invalid(s, rewriter.status().message());
     rule->rewriter_ = std::move(*rewriter);
@@ -398,6 +400,7 @@ RuleStats FaultRule::Stats() const {
   stats.rewrite_errors = rewrite_errors_.load(std::memory_order_relaxed);
   stats.unchanged = unchanged_.load(std::memory_order_relaxed);
   stats.hold_overflows = hold_overflows_.load(std::memory_order_relaxed);
+  if (rewriter_ != nullptr) stats.rewriter_counters = rewriter_->Counters();
   absl::MutexLock lock(&mu_);
   stats.held_now = held_.size();
   return stats;

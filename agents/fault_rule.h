@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -104,6 +105,7 @@ struct RuleStats {
   uint64_t unchanged = 0;       // rewrites that gave the frame back as it was
   uint64_t hold_overflows = 0;  // frames passed because the hold bound was hit
   uint64_t held_now = 0;
+  std::map<std::string, int64_t> rewriter_counters;  // MessageRewriter::Counters
 };
 
 // One send the proxy must make.
@@ -133,10 +135,12 @@ class FaultRule {
  public:
   // Validates and compiles `spec`. `codec` (may be null) checks field paths
   // and message types, `model` (may be null) kinds and the rewriter's
-  // params; `seed` drives this rule's coin, jitter and shuffles.
+  // params; `seed` drives this rule's coin, jitter and shuffles; `archive`
+  // (may be null) is the agent's run-long archive, for rewriters.
   static absl::StatusOr<std::shared_ptr<FaultRule>> Compile(
       RuleSpec spec, std::shared_ptr<const MessageCodec> codec,
-      std::shared_ptr<const MessageModel> model, uint64_t seed);
+      std::shared_ptr<const MessageModel> model, uint64_t seed,
+      std::shared_ptr<MessageArchive> archive = nullptr);
   ~FaultRule();
 
   const RuleSpec& spec() const { return spec_; }

@@ -604,6 +604,12 @@ class Call : public std::enable_shared_from_this<Call> {
     const bool trace = runtime.ShouldTrace();
     const size_t size = framed.size() - kPrefix;
     if (rules->empty() && !rules->track_rounds()) {
+      // The engine archives what it processes; what skips it is archived
+      // here, without building a frame.
+      if (rules->archive() != nullptr && d == Direction::kRequest) {
+        rules->archive()->Record(core_->link(), method_, absl::Now(),
+                                 absl::string_view(framed).substr(kPrefix), std::nullopt);
+      }
       if (trace) Record(d, size, ActionKind::kPass, "");
       lane.queue.push_back(std::move(framed));
       Resume(d);

@@ -28,6 +28,7 @@
 namespace turncoat {
 namespace agent {
 
+class MessageArchive;
 class MessageCodec;
 
 using RewriterParams = std::map<std::string, std::string>;
@@ -40,6 +41,10 @@ class MessageRewriter {
   // original). An error makes the engine count it and pass the frame intact,
   // so a rewriter bug shows in the counters rather than as a silent omission.
   virtual absl::StatusOr<std::vector<std::string>> Rewrite(const Frame& frame) = 0;
+  // Counters of what the rewriter did beyond the rule's own (e.g. how old
+  // the messages it replayed were), by name; they reach the run's history
+  // beside the rule's counts when the rule is removed.
+  virtual std::map<std::string, int64_t> Counters() const { return {}; }
 };
 
 // Builds a rewriter from a rule's parameters. `root` is the message type of
@@ -47,12 +52,15 @@ class MessageRewriter {
 // schema and `model` its message model (each nullptr if not loaded), and
 // `kind` the kind of peer message the rule's method carries (nullptr if the
 // rule pins none), so a factory can validate params before the run starts.
+// `archive` is the agent's run-long message archive, null unless the
+// controller asked the agent to keep one.
 struct RewriterContext {
   const RewriterParams* params = nullptr;
   const MessageCodec* codec = nullptr;
   const google::protobuf::Descriptor* root = nullptr;
   const MessageModel* model = nullptr;
   const MessageModel::Kind* kind = nullptr;
+  std::shared_ptr<MessageArchive> archive = nullptr;
 };
 using RewriterFactory = std::function<absl::StatusOr<std::unique_ptr<MessageRewriter>>(
     const RewriterContext&)>;

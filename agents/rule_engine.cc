@@ -21,6 +21,7 @@ void RuleEngine::Publish(std::vector<std::shared_ptr<FaultRule>> rules) {
   set->codec_ = codec_;
   set->model_ = model_;
   set->track_rounds_ = track_rounds_;
+  set->archive_ = archive_;
   current_ = std::move(set);
 }
 
@@ -56,11 +57,13 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
   std::shared_ptr<const RuleSet> current;
   std::shared_ptr<const MessageCodec> codec;
   std::shared_ptr<const MessageModel> model;
+  std::shared_ptr<MessageArchive> archive;
   {
     absl::MutexLock lock(&mu_);
     current = current_;
     codec = codec_;
     model = model_;
+    archive = archive_;
   }
   std::vector<std::shared_ptr<FaultRule>> rules = current->rules_;
   // Everything is checked and compiled before anything is retired, so a
@@ -86,7 +89,7 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
       return absl::NotFoundError(absl::StrCat("cannot install '", install.spec.id,
                                               "' before unknown rule '", install.before, "'"));
     }
-    auto rule = FaultRule::Compile(std::move(install.spec), codec, model, options_.seed);
+    auto rule = FaultRule::Compile(std::move(install.spec), codec, model, options_.seed, archive);
     if (!rule.ok()) return rule.status();
     rules.insert(position, std::move(*rule));
   }
@@ -118,6 +121,14 @@ void RuleEngine::TrackRounds(bool on) {
   Publish(current_->rules_);
 }
 
+void RuleEngine::EnableArchive(ArchiveLimits limits) {
+  absl::MutexLock changing(&change_mu_);
+  absl::MutexLock lock(&mu_);
+  if (archive_ != nullptr) return;
+  archive_ = std::make_shared<MessageArchive>(limits);
+  Publish(current_->rules_);
+}
+
 std::optional<int64_t> RuleEngine::MaxRound() const {
   const int64_t max = max_round_.load(std::memory_order_relaxed);
   return max == INT64_MIN ? std::nullopt : std::optional<int64_t>(max);
@@ -130,13 +141,20 @@ std::shared_ptr<const RuleSet> RuleEngine::Snapshot() const {
 
 Decision RuleEngine::Process(const RuleSet& rules, Frame frame, absl::Time now) {
   Decision decision;
+  std::optional<int64_t> round;
   if (rules.track_rounds_) {
-    if (const std::optional<int64_t> round = frame.major_round()) {
+    round = frame.major_round();
+    if (round.has_value()) {
       int64_t seen = max_round_.load(std::memory_order_relaxed);
       while (*round > seen &&
              !max_round_.compare_exchange_weak(seen, *round, std::memory_order_relaxed)) {
       }
     }
+  }
+  // Before any rule acts: the archive keeps what the replica sent, whatever
+  // its fate on this link.
+  if (rules.archive_ != nullptr && frame.direction() == Direction::kRequest) {
+    rules.archive_->Record(frame.link(), frame.method(), now, frame.bytes(), round);
   }
   for (const auto& rule : rules.rules_) {
     if (rule->Matches(frame) && rule->Roll()) {

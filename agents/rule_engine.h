@@ -27,6 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "agents/fault_rule.h"
+#include "agents/message_archive.h"
 
 namespace turncoat {
 namespace agent {
@@ -41,6 +42,9 @@ class RuleSet {
   bool track_rounds() const { return track_rounds_; }
   const MessageCodec* codec() const { return codec_.get(); }
   const MessageModel* model() const { return model_.get(); }
+  // Set while the engine keeps an archive: Process() records every request
+  // in it, and a caller that skips Process() (no rules) must record itself.
+  MessageArchive* archive() const { return archive_.get(); }
   const std::vector<std::shared_ptr<FaultRule>>& rules() const { return rules_; }
 
  private:
@@ -48,6 +52,7 @@ class RuleSet {
   std::vector<std::shared_ptr<FaultRule>> rules_;
   std::shared_ptr<const MessageCodec> codec_;
   std::shared_ptr<const MessageModel> model_;
+  std::shared_ptr<MessageArchive> archive_;
   bool track_rounds_ = false;
 };
 
@@ -105,6 +110,12 @@ class RuleEngine {
   // while tracking was on.
   std::optional<int64_t> MaxRound() const;
 
+  // Starts a run-long archive of every request Process() sees (with its
+  // major round while rounds are tracked), which rules compiled from now
+  // on hand to their rewriters (the `replay` rewriter's `older_than`). Off
+  // by default: it copies every message. Enabling twice keeps the first.
+  void EnableArchive(ArchiveLimits limits = {});
+
   // Decides `frame`'s fate against `rules` (a snapshot the caller took, so it
   // can skip building frames when it is empty).
   Decision Process(const RuleSet& rules, Frame frame, absl::Time now);
@@ -133,6 +144,7 @@ class RuleEngine {
   std::shared_ptr<const MessageCodec> codec_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const MessageModel> model_ ABSL_GUARDED_BY(mu_);
   bool track_rounds_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<MessageArchive> archive_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> max_round_{INT64_MIN};  // INT64_MIN: none seen
 };
 

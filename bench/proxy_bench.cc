@@ -1,13 +1,17 @@
 // proxy_bench: what a link proxy costs, next to direct gRPC and to nginx.
 //
 // One run measures the same echo service (bench/proxy_bench.proto, gRPC
-// callback API, 127.0.0.1, ephemeral port) reached five ways:
+// callback API, 127.0.0.1, ephemeral port) reached up to six ways:
 //
 //   direct        client -> echo
 //   proxy         client -> LinkProxy, no rules (the fast path) -> echo
 //   proxy-decode  client -> LinkProxy with one rule whose field predicate
 //                 decodes every message, both directions, into a
 //                 DynamicMessage from the .proto loaded at run time -> echo
+//   proxy-archive client -> LinkProxy, no rules, keeping the run-long
+//                 message archive (agents/message_archive.h) -> echo: what
+//                 a plan that replays from far back costs every link
+//                 (not in the default --modes)
 //   nginx         client -> Debian's nginx, grpc_pass -> echo
 //   nginx-batch   a second nginx, configured the same but with its
 //                 workers switched to SCHED_BATCH, the policy the proxy's
@@ -62,7 +66,7 @@
 //
 //   proxy_bench [--seconds=3] [--warmup=0.5] [--rounds=6] [--inflight=64]
 //               [--nginx=/usr/sbin/nginx] [--proxy_in_process] [--echo_in_process]
-//               [--modes=direct,proxy,proxy-decode,nginx,nginx-batch]
+//               [--modes=direct,proxy,proxy-decode,proxy-archive,nginx,nginx-batch]
 //               [--sizes=256,4096]
 //               [--figures=unary-latency,unary-throughput,stream-latency,
 //                          stream-throughput] [--keep_temp]
@@ -134,6 +138,7 @@ ABSL_FLAG(bool, keep_temp, false, "keep the temp dir (nginx config and logs)");
 // Internal: the child process the benchmark starts for the proxy.
 ABSL_FLAG(std::string, serve_proxy_to, "", "internal: serve a link proxy to this target");
 ABSL_FLAG(bool, serve_proxy_decode, false, "internal: install the decoding rule");
+ABSL_FLAG(bool, serve_proxy_archive, false, "internal: keep the run-long message archive");
 ABSL_FLAG(bool, serve_echo, false, "internal: serve the echo service");
 ABSL_FLAG(bool, echo_in_process, false,
           "run the echo server inside the benchmark (the client's) process");
@@ -455,11 +460,12 @@ struct InProcessProxy {
 };
 
 absl::StatusOr<std::unique_ptr<InProcessProxy>> StartInProcessProxy(
-    const std::string& target, bool decode) {
+    const std::string& target, bool decode, bool archive) {
   auto p = std::make_unique<InProcessProxy>();
   if (decode) {
     if (absl::Status s = EnableDecoding(&p->engine); !s.ok()) return s;
   }
+  if (archive) p->engine.EnableArchive();
   p->runtime = std::make_shared<ProxyRuntime>(&p->engine, nullptr);
   auto proxy = LinkProxy::Start(p->runtime, {0, 1}, "127.0.0.1:0", target);
   if (!proxy.ok()) return proxy.status();
@@ -478,11 +484,11 @@ void ServeUntilStdinCloses(int port) {
 }
 
 // The child: serves one proxy, prints its port, exits when stdin closes.
-int ServeProxy(const std::string& target, bool decode) {
+int ServeProxy(const std::string& target, bool decode, bool archive) {
   // As turncoat-agent does (agents/main.cc), so the child costs what the
   // agent's proxies cost.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  auto p = StartInProcessProxy(target, decode);
+  auto p = StartInProcessProxy(target, decode, archive);
   if (!p.ok()) {
     std::fprintf(stderr, "proxy child: %s\n", p.status().ToString().c_str());
     return 1;
@@ -1204,13 +1210,14 @@ int Run(const char* self) {
   bool failed = false;
 
   if (want("direct")) modes.push_back({"direct", echo_port, nullptr, Hop{}});
-  for (bool decode : {false, true}) {
-    const std::string name = decode ? "proxy-decode" : "proxy";
+  for (const std::string name : {"proxy", "proxy-decode", "proxy-archive"}) {
     if (!want(name)) continue;
+    const bool decode = name == "proxy-decode";
+    const bool archive = name == "proxy-archive";
     int port = 0;
     Hop hop;  // none in process: its CPU cannot be told from the client's
     if (in_process) {
-      auto p = StartInProcessProxy(echo_target, decode);
+      auto p = StartInProcessProxy(echo_target, decode, archive);
       if (!p.ok()) {
         std::fprintf(stderr, "%s: %s\n", name.c_str(), p.status().ToString().c_str());
         return 1;
@@ -1221,7 +1228,8 @@ int Run(const char* self) {
       std::string error;
       auto child = SpawnServer(self,
                                {absl::StrCat("--serve_proxy_to=", echo_target),
-                                absl::StrCat("--serve_proxy_decode=", decode ? "true" : "false")},
+                                absl::StrCat("--serve_proxy_decode=", decode ? "true" : "false"),
+                                absl::StrCat("--serve_proxy_archive=", archive ? "true" : "false")},
                                &port, &error);
       if (child == nullptr) {
         std::fprintf(stderr, "%s: the proxy process did not start. %s\n", name.c_str(),
@@ -1444,7 +1452,8 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string proxy_target = absl::GetFlag(FLAGS_serve_proxy_to);
   if (!proxy_target.empty()) {
-    return turncoat::bench::ServeProxy(proxy_target, absl::GetFlag(FLAGS_serve_proxy_decode));
+    return turncoat::bench::ServeProxy(proxy_target, absl::GetFlag(FLAGS_serve_proxy_decode),
+                                       absl::GetFlag(FLAGS_serve_proxy_archive));
   }
   if (absl::GetFlag(FLAGS_serve_echo)) return turncoat::bench::ServeEcho();
   // Re-executed for the proxy child; /proc/self/exe survives a relative argv[0].

@@ -12,6 +12,7 @@
 #ifndef TURNCOAT_HARNESS_ADVERSARY_REGISTRY_H_
 #define TURNCOAT_HARNESS_ADVERSARY_REGISTRY_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +33,15 @@ enum class NodeRule {
                // adversary speaks for them with their keys
 };
 
+// What a phase asks of the agents' run-long message archive
+// (agents/message_archive.h): that they keep one from the start of the run,
+// and that they read every message's round for it. Agents keep none unless
+// some phase asks, so runs that never replay from far back pay nothing.
+struct ArchiveUse {
+  bool archive = false;
+  bool rounds = false;
+};
+
 struct AdversaryInfo {
   std::string name;  // as plans write it: lower case, words joined by '-'
   std::string summary;
@@ -41,6 +51,8 @@ struct AdversaryInfo {
   // protocol rounds (`rounds:`); process faults and faults that change with
   // time cannot be.
   bool round_keyed = false;
+  // What a phase with these params needs of the archive; null: nothing.
+  std::function<ArchiveUse(const Params&)> archive_use = nullptr;
 
   const ParamSpec* FindParam(absl::string_view param) const;
 };

@@ -37,6 +37,7 @@
 #include "harness/proto_schema.h"
 #include "harness/readiness.h"
 #include "harness/replay.h"
+#include "harness/archive_use.h"
 #include "harness/round_base.h"
 #include "harness/run_keys.h"
 #include "harness/value_text.h"
@@ -423,11 +424,13 @@ absl::Status Run::StartAgents() {
 
   const std::vector<std::pair<int, AgentHandle*>> all = AllAgents();
   std::vector<v1::LoadTargetRequest> requests;
+  const ArchiveUse archive = PlanArchiveUse(plan_);
   for (const auto& [id, agent] : all) {
     auto request = LoadTargetRequestFor(target_, plan_.n, options_.build_dir,
                                         absl::StrCat(options_.run_dir, "/", AgentDir(id)));
     if (!request.ok()) return request.status();
-    request->set_track_rounds(KeyedToRounds(plan_));
+    request->set_track_rounds(KeyedToRounds(plan_) || archive.rounds);
+    request->set_archive(archive.archive);
     requests.push_back(*std::move(request));
   }
   const auto load = [&](size_t k) { return all[k].second->LoadTarget(requests[k]); };
@@ -1030,6 +1033,9 @@ void Run::RecordRuleCounters(int from, const RepeatedPtrField<v1::RuleStat>& rul
     if (rule.rewrite_errors() > 0) {
       counters[absl::StrCat(id->rule, " rewrite errors")] =
           static_cast<int64_t>(rule.rewrite_errors());
+    }
+    for (const auto& [name, value] : rule.rewriter_counters()) {
+      counters[absl::StrCat(id->rule, " ", name)] = value;
     }
     touched.insert(id->to);
   }

@@ -12,8 +12,10 @@
 #include "adversaries/phase_check.h"
 #include "agents/control_specs.h"
 #include "agents/fault_rule.h"
+#include "agents/message_archive.h"
 #include "common/signing_key.h"
 #include "harness/agent_target.h"
+#include "harness/archive_use.h"
 
 namespace turncoat {
 namespace {
@@ -81,6 +83,9 @@ absl::Status CheckPhaseRules(const Plan& plan, const TargetSpec& target, uint64_
     return absl::InvalidArgumentError(
         absl::StrCat(target.path, ": the agents would not load the target: ", loaded.status().message()));
   }
+  // As the agents of a run of this plan will have one, or not.
+  const std::shared_ptr<agent::MessageArchive> archive =
+      PlanArchiveUse(plan).archive ? std::make_shared<agent::MessageArchive>() : nullptr;
   for (size_t i = 0; i < plan.timeline.size(); ++i) {
     const Phase& phase = plan.timeline[i];
     auto where = [&](absl::string_view what) {
@@ -107,7 +112,8 @@ absl::Status CheckPhaseRules(const Plan& plan, const TargetSpec& target, uint64_
       if (!compiled.insert(shape).second) continue;
       auto spec = agent::ToRuleSpec(placed.rule);
       if (!spec.ok()) return where(spec.status().message());
-      auto rule = agent::FaultRule::Compile(*std::move(spec), loaded->schema, loaded->model, 1);
+      auto rule = agent::FaultRule::Compile(*std::move(spec), loaded->schema, loaded->model, 1,
+                                            archive);
       if (!rule.ok()) {
         return where(absl::StrCat("the agents would refuse its rule on link ", placed.from, " -> ",
                                   placed.to, ": ", rule.status().message()));

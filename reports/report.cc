@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "harness/exit_codes.h"
@@ -189,8 +190,20 @@ Report BuildReport(const ReportInputs& in) {
     const LinkStats*& last = last_per_link[{l.from, l.to}];
     if (last == nullptr || l.t >= last->t) last = &l;
   }
+  // Counts add up over links; a counter named "... min" or "... max" (the
+  // age of replayed messages) is an extreme, and stays one.
   for (const auto& [link, l] : last_per_link) {
-    for (const auto& [name, count] : l->counters) stats.link_counters[name] += count;
+    for (const auto& [name, count] : l->counters) {
+      auto [it, fresh] = stats.link_counters.emplace(name, count);
+      if (fresh) continue;
+      if (absl::EndsWith(name, " min")) {
+        it->second = std::min(it->second, count);
+      } else if (absl::EndsWith(name, " max")) {
+        it->second = std::max(it->second, count);
+      } else {
+        it->second += count;
+      }
+    }
   }
 
   TraceCounts& trace = report.trace;

@@ -192,6 +192,53 @@ TEST_F(ByzantineAdversaryTest, ReplaySharesOneStorePerReplicaOnlyWhenAskedTo) {
                    .ok());
 }
 
+TEST_F(ByzantineAdversaryTest, ReplayFromTheArchiveSaysHowOldAndAsksForIt) {
+  const Params params = {{"older_than", absl::Seconds(20)},
+                         {"rounds_ago", 50.0},
+                         {"peers", std::string("any")}};
+  auto replay = Make("replay", {2}, params);
+  ASSERT_TRUE(replay->Start(control_).ok());
+  ASSERT_FALSE(control_.rules.empty());
+  for (const auto& [key, rule] : control_.rules) {
+    const auto& p = rule.action().params();
+    EXPECT_EQ(p.at("older_than"), "20s");
+    EXPECT_EQ(p.at("rounds_ago"), "50");
+    EXPECT_EQ(p.at("links"), "any");
+    EXPECT_EQ(p.count("after"), 0u);
+  }
+  const std::optional<AdversaryStep> step = replay->CurrentStep();
+  ASSERT_TRUE(step.has_value());
+  EXPECT_EQ(step->what,
+            "replays messages at least 20s old and 50 or more rounds behind, from the run's "
+            "archive");
+  EXPECT_EQ(step->faulty, std::vector<int>{2});
+  ASSERT_TRUE(replay->Stop(control_).ok());
+
+  const AdversaryInfo* info = AdversaryRegistry::Global().Find("replay");
+  ASSERT_NE(info, nullptr);
+  ASSERT_TRUE(info->archive_use);
+  EXPECT_TRUE(info->archive_use(params).rounds);
+  EXPECT_FALSE(info->archive_use({{"after", absl::Seconds(3)}}).archive);
+  // A replay of the phase's own recording has no step: its nodes are faulty.
+  EXPECT_FALSE(Make("replay", {2}, {{"after", absl::Seconds(3)}})->CurrentStep().has_value());
+
+  // Every combination is valid (generators draw each param on its own):
+  // `after` with the archive is one more lower bound on age, the larger wins.
+  auto both = Make("replay", {2}, {{"older_than", absl::Seconds(5)}, {"after", absl::Seconds(8)}});
+  ASSERT_TRUE(both->Start(control_).ok());
+  for (const auto& [key, rule] : control_.rules) {
+    EXPECT_EQ(rule.action().params().at("older_than"), "8s");
+    EXPECT_EQ(rule.action().params().count("after"), 0u);
+  }
+  ASSERT_TRUE(both->Stop(control_).ok());
+  auto rounds_only = Make("replay", {2}, {{"rounds_ago", 3.0}});
+  ASSERT_TRUE(rounds_only->Start(control_).ok());
+  for (const auto& [key, rule] : control_.rules) {
+    EXPECT_EQ(rule.action().params().count("older_than"), 0u);
+  }
+  ASSERT_TRUE(rounds_only->Stop(control_).ok());
+}
+
 TEST_F(ByzantineAdversaryTest, CollusionConflictingProposalRewritesEveryNodesProposalsToAll) {
   n_ = 7;
   byzantine_ = {5, 6};

@@ -25,6 +25,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "agents/message_archive.h"
 #include "agents/message_codec.h"
 #include "agents/rule_engine.h"
 #include "gtest/gtest.h"
@@ -621,6 +622,34 @@ TEST_F(LinkProxyTest, TracesEveryMessageWhenAskedTo) {
   EXPECT_EQ(traces_[0].link, (LinkId{0, 1}));
   EXPECT_GT(traces_[0].bytes, 0u);
   EXPECT_EQ(traces_[1].direction, Direction::kResponse);
+}
+
+TEST_F(LinkProxyTest, ArchivesEveryRequestWithOrWithoutRules) {
+  EchoReply reply;
+  ASSERT_TRUE(CallUnary("before", &reply).ok());
+  engine_.EnableArchive();
+  MessageArchive* archive = engine_.Snapshot()->archive();
+  ASSERT_NE(archive, nullptr);
+  ASSERT_TRUE(CallUnary("no-rule", &reply).ok());  // the proxy's fast path
+  RuleSpec delay = Rule("delay", ActionKind::kDelay);
+  delay.direction = Direction::kResponse;
+  ASSERT_TRUE(engine_.Install(delay).ok());
+  ASSERT_TRUE(CallUnary("with-rule", &reply).ok());  // through the engine
+
+  std::vector<std::string> texts;
+  ArchiveQuery query;
+  query.from = 0;
+  query.to = 1;
+  query.method = "/turncoat.test.Echo/Unary";
+  const absl::Time now = absl::Now();
+  while (std::optional<ArchivedMessage> m = archive->Oldest(query, now)) {
+    EchoRequest request;
+    ASSERT_TRUE(request.ParseFromString(m->bytes));
+    texts.push_back(request.text());
+    query.after = m->at;
+  }
+  // Requests only (no replies), and none from before the archive began.
+  EXPECT_EQ(texts, (std::vector<std::string>{"no-rule", "with-rule"}));
 }
 
 TEST_F(LinkProxyTest, UnreachableDestinationIsUnavailable) {

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "agents/frame.h"
+#include "agents/message_archive.h"
 #include "agents/message_codec.h"
 #include "agents/message_model.h"
 #include "agents/message_rewriter.h"
@@ -527,6 +528,88 @@ TEST_F(RewritersTest, ReplayChecksItsParams) {
   RewriterParams params = {{"after", "500ms"}};
   RewriterContext no_codec{&params, nullptr, nullptr};
   EXPECT_TRUE(RewriterRegistry::Create("replay", no_codec).ok());
+}
+
+// A replay rewriter drawing on `archive`, on refbft's Send.
+absl::StatusOr<std::unique_ptr<MessageRewriter>> FromArchive(
+    const RewriterParams& params, std::shared_ptr<MessageArchive> archive) {
+  RewriterContext context{&params, RewritersTest::codec(), RewritersTest::EnvelopeType(),
+                          RewritersTest::model(),
+                          RewritersTest::model()->ForMethod(kSend), std::move(archive)};
+  return RewriterRegistry::Create("replay", context);
+}
+
+TEST_F(RewritersTest, ArchiveReplayWalksForwardThroughOldMessagesOnce) {
+  auto archive = std::make_shared<MessageArchive>();
+  const absl::Time now = absl::Now();
+  // Link 1 -> 0 (where Run sends) and 1 -> 2, a minute and a few seconds back.
+  archive->Record({1, 0}, kSend, now - absl::Seconds(60), "a", 10);
+  archive->Record({1, 2}, kSend, now - absl::Seconds(50), "other-link", 11);
+  archive->Record({1, 0}, kSend, now - absl::Seconds(40), "b", 12);
+  archive->Record({1, 0}, kSend, now - absl::Seconds(5), "too-young", 90);
+  auto same = FromArchive({{"older_than", "20s"}}, archive);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(Run(**same, "x"), (std::vector<std::string>{"x", "a"}));
+  EXPECT_EQ(Run(**same, "y"), (std::vector<std::string>{"y", "b"}));
+  EXPECT_EQ(Run(**same, "z"), (std::vector<std::string>{"z"}));
+  const std::map<std::string, int64_t> counters = (*same)->Counters();
+  EXPECT_EQ(counters.at("replayed"), 2);
+  EXPECT_GE(counters.at("replayed age ms min"), 40'000);
+  EXPECT_GE(counters.at("replayed age ms max"), 60'000);
+  EXPECT_EQ(counters.at("replayed rounds behind min"), 90 - 12);
+  EXPECT_EQ(counters.at("replayed rounds behind max"), 90 - 10);
+
+  auto any = FromArchive({{"older_than", "20s"}, {"links", "any"}}, archive);
+  ASSERT_TRUE(any.ok()) << any.status();
+  EXPECT_EQ(Run(**any, "x"), (std::vector<std::string>{"x", "a"}));
+  EXPECT_EQ(Run(**any, "y"), (std::vector<std::string>{"y", "other-link"}));
+  EXPECT_EQ(Run(**any, "z"), (std::vector<std::string>{"z", "b"}));
+}
+
+TEST_F(RewritersTest, ArchiveReplayByRoundsAgo) {
+  auto archive = std::make_shared<MessageArchive>();
+  const absl::Time now = absl::Now();
+  archive->Record({1, 0}, kSend, now - absl::Seconds(3), "round-40", 40);
+  archive->Record({1, 0}, kSend, now - absl::Seconds(2), "round-60", 60);
+  archive->Record({1, 0}, kSend, now - absl::Seconds(1), "round-100", 100);
+  auto rewriter = FromArchive({{"rounds_ago", "50"}}, archive);
+  ASSERT_TRUE(rewriter.ok()) << rewriter.status();
+  EXPECT_EQ(Run(**rewriter, "x"), (std::vector<std::string>{"x", "round-40"}));
+  EXPECT_EQ(Run(**rewriter, "y"), (std::vector<std::string>{"y"}));
+  EXPECT_EQ((*rewriter)->Counters().at("replayed rounds behind min"), 60);
+}
+
+TEST_F(RewritersTest, ArchiveReplaySharesHowFarItGotByPool) {
+  auto archive = std::make_shared<MessageArchive>();
+  const absl::Time now = absl::Now();
+  archive->Record({1, 0}, kSend, now - absl::Seconds(30), "a", std::nullopt);
+  archive->Record({1, 0}, kSend, now - absl::Seconds(25), "b", std::nullopt);
+  const RewriterParams params = {{"older_than", "20s"}, {"pool", "archive-walk"}};
+  auto first = FromArchive(params, archive);
+  auto second = FromArchive(params, archive);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(Run(**first, "x"), (std::vector<std::string>{"x", "a"}));
+  EXPECT_EQ(Run(**second, "y"), (std::vector<std::string>{"y", "b"}));
+  EXPECT_EQ(Run(**first, "z"), (std::vector<std::string>{"z"}));
+}
+
+TEST_F(RewritersTest, ArchiveReplayChecksItsParams) {
+  auto archive = std::make_shared<MessageArchive>();
+  const auto error = [&](const RewriterParams& params) {
+    auto rewriter = FromArchive(params, archive);
+    return rewriter.ok() ? std::string("accepted") : std::string(rewriter.status().message());
+  };
+  EXPECT_NE(error({{"older_than", "soon"}}).find("'older_than'"), std::string::npos);
+  EXPECT_NE(error({{"older_than", "0s"}}).find("'older_than'"), std::string::npos);
+  EXPECT_NE(error({{"older_than", "20s"}, {"after", "1s"}}).find("'after'"), std::string::npos);
+  EXPECT_NE(error({{"rounds_ago", "0"}}).find("rounds_ago"), std::string::npos);
+  EXPECT_NE(error({{"older_than", "20s"}, {"links", "some"}}).find("'links'"), std::string::npos);
+  EXPECT_EQ(error({{"older_than", "20s"}, {"rounds_ago", "5"}}), "accepted");
+  // Without an archive there is nothing to replay from, which must not pass
+  // silently as a replay that never fires.
+  auto none = FromArchive({{"older_than", "20s"}}, nullptr);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("archive"), std::string::npos);
 }
 
 // --------------------------------------------------------------------- mutate

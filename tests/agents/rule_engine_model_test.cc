@@ -292,6 +292,40 @@ TEST_F(RuleEngineModelTest, TracksTheHighestMajorRoundOnlyWhenAsked) {
   EXPECT_TRUE(engine_.Snapshot()->track_rounds());
 }
 
+TEST_F(RuleEngineModelTest, ArchivesEveryRequestOnlyOnceEnabled) {
+  RuleSpec replay;
+  replay.id = "replay";
+  replay.action.kind = ActionKind::kRewrite;
+  replay.action.rewriter = "replay";
+  replay.action.params = {{"older_than", "20s"}};
+  absl::Status refused = engine_.Install(replay);
+  EXPECT_THAT(std::string(refused.message()), HasSubstr("archive")) << refused;
+  EXPECT_EQ(engine_.Snapshot()->archive(), nullptr);
+
+  engine_.TrackRounds(true);
+  engine_.EnableArchive();
+  MessageArchive* archive = engine_.Snapshot()->archive();
+  ASSERT_NE(archive, nullptr);
+  // Dropped or not, what the replica sent is archived, with its round;
+  // responses are not.
+  ASSERT_TRUE(engine_.Install(Drop("drop-all")).ok());
+  engine_.Process(PeerFrame(kPrepare, Prepare(1, PhaseBody("prepare", 7, 1, "r1"))), kT0);
+  ResponseAction();
+  const ArchiveTotals totals = archive->Totals(kT0);
+  EXPECT_EQ(totals.messages, 1u);
+  EXPECT_EQ(archive->MaxRound(), std::optional<int64_t>(7));
+  ArchiveQuery query;
+  query.from = 1;
+  query.to = 0;
+  query.method = kPrepare;
+  std::optional<ArchivedMessage> kept = archive->Oldest(query, kT0);
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->round, std::optional<int64_t>(7));
+
+  ASSERT_TRUE(engine_.Remove("drop-all").ok());
+  EXPECT_TRUE(engine_.Install(replay).ok());
+}
+
 }  // namespace
 }  // namespace pbftlike_test
 }  // namespace agent

@@ -65,6 +65,26 @@ TEST(ReportTest, UntracedRunHasNoTraceCounts) {
   EXPECT_TRUE(t.links.empty());
 }
 
+TEST(ReportTest, LinkCountersAddUpExceptExtremes) {
+  Plan plan;
+  plan.n = 2;
+  TargetSpec target;
+  History h;
+  h.Add(LinkStats{absl::Seconds(5), 0, 1,
+                  {{"replayed", 3}, {"age ms min", 20'500}, {"age ms max", 31'000}}});
+  h.Add(LinkStats{absl::Seconds(5), 1, 0,
+                  {{"replayed", 4}, {"age ms min", 22'000}, {"age ms max", 40'000}}});
+  h.Add(RunEnd{absl::Seconds(6)});
+  ReportInputs in;
+  in.plan = &plan;
+  in.target = &target;
+  in.history = &h;
+  const std::map<std::string, int64_t> counters = BuildReport(in).statistics.link_counters;
+  EXPECT_EQ(counters.at("replayed"), 7);
+  EXPECT_EQ(counters.at("age ms min"), 20'500);
+  EXPECT_EQ(counters.at("age ms max"), 40'000);
+}
+
 TEST(ReportTest, SeriesBucketTheRun) {
   const Report r = SampleReport(false);
   EXPECT_EQ(r.series.bucket, absl::Seconds(1));
