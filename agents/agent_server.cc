@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <grpcpp/grpcpp.h>
@@ -269,22 +270,66 @@ struct AgentServer::Impl final : public v1::Agent::Service {
 
   grpc::Status OpenLink(grpc::ServerContext*, const v1::OpenLinkRequest* req,
                         v1::OpenLinkReply* reply) override {
-    const std::string listen = req->listen().empty() ? "127.0.0.1:0" : req->listen();
-    if (!IsLoopbackAddress(listen)) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "link proxies listen on loopback only; got " + listen);
+    v1::OpenLinksReply replies;
+    const grpc::Status status = StartLinks({*req}, &replies);
+    if (status.ok()) *reply = replies.links(0);
+    return status;
+  }
+
+  grpc::Status OpenLinks(grpc::ServerContext*, const v1::OpenLinksRequest* req,
+                         v1::OpenLinksReply* reply) override {
+    return StartLinks({req->links().begin(), req->links().end()}, reply);
+  }
+
+  // Opens every link of `requests` or, if one cannot open, none: the
+  // proxies started before the failure are stopped again.
+  grpc::Status StartLinks(const std::vector<v1::OpenLinkRequest>& requests,
+                          v1::OpenLinksReply* reply) {
+    std::set<std::pair<int, int>> asked;
+    for (const v1::OpenLinkRequest& req : requests) {
+      const std::string listen = req.listen().empty() ? "127.0.0.1:0" : req.listen();
+      if (!IsLoopbackAddress(listen)) {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            absl::StrCat("link ", req.from(), "->", req.to(),
+                                         ": link proxies listen on loopback only; got ", listen));
+      }
+      if (!asked.insert({req.from(), req.to()}).second) {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            absl::StrCat("link ", req.from(), "->", req.to(),
+                                         " is asked for twice in one call"));
+      }
     }
-    absl::MutexLock lock(&mu);
-    auto key = std::make_pair(req->from(), req->to());
-    if (links.count(key) != 0) {
-      return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
-                          absl::StrCat("link ", req->from(), "->", req->to(), " is open"));
+    std::vector<std::unique_ptr<LinkProxy>> undone;  // stopped outside the lock
+    absl::Status failed;
+    {
+      absl::MutexLock lock(&mu);
+      for (const v1::OpenLinkRequest& req : requests) {
+        if (links.count({req.from(), req.to()}) != 0) {
+          return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
+                              absl::StrCat("link ", req.from(), "->", req.to(), " is open"));
+        }
+      }
+      std::vector<std::unique_ptr<LinkProxy>> started;
+      for (const v1::OpenLinkRequest& req : requests) {
+        const std::string listen = req.listen().empty() ? "127.0.0.1:0" : req.listen();
+        auto proxy = LinkProxy::Start(runtime, {req.from(), req.to()}, listen, req.target());
+        if (!proxy.ok()) {
+          failed = proxy.status();
+          break;
+        }
+        started.push_back(*std::move(proxy));
+      }
+      if (failed.ok()) {
+        for (std::unique_ptr<LinkProxy>& proxy : started) {
+          reply->add_links()->set_port(proxy->port());
+          links[{proxy->link().from, proxy->link().to}] = std::move(proxy);
+        }
+      } else {
+        undone = std::move(started);
+      }
     }
-    auto proxy = LinkProxy::Start(runtime, {req->from(), req->to()}, listen, req->target());
-    if (!proxy.ok()) return ToGrpc(proxy.status());
-    reply->set_port((*proxy)->port());
-    links[key] = std::move(*proxy);
-    return grpc::Status::OK;
+    undone.clear();
+    return ToGrpc(failed);
   }
 
   grpc::Status CloseLink(grpc::ServerContext*, const v1::CloseLinkRequest* req,

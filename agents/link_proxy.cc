@@ -626,7 +626,10 @@ class Call : public std::enable_shared_from_this<Call> {
                      rules->codec(), sink, rules->model()),
         absl::Now());
     // Before delivering: the emits may release this very frame.
-    if (decision.held) ++lane.pending;
+    if (decision.held) {
+      ++lane.pending;
+      runtime.timers()->StartTicking();  // its hold window must be flushed
+    }
     if (trace) Record(d, size, decision.action, decision.rule_id);
     DeliverAll(std::move(decision.emits));
   }
@@ -1424,7 +1427,10 @@ int Core::OnFrameNotSend(nghttp2_session*, const nghttp2_frame* frame, int, void
 ProxyRuntime::ProxyRuntime(RuleEngine* engine, TraceFn trace)
     : engine_(engine),
       trace_(std::move(trace)),
-      timers_([engine](absl::Time now) { DeliverAll(engine->ReleaseExpired(now)); }) {}
+      timers_([engine](absl::Time now) {
+        DeliverAll(engine->ReleaseExpired(now));
+        return engine->held() > 0;
+      }) {}
 
 ProxyRuntime::~ProxyRuntime() = default;
 

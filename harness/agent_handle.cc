@@ -203,18 +203,29 @@ absl::Status AgentHandle::Observe(const v1::ObserveRequest& request) {
   return impl_->Call("Observe", &v1::Agent::Stub::Observe, request, &reply);
 }
 
-absl::StatusOr<int> AgentHandle::OpenLink(int to, const std::string& target) {
-  v1::OpenLinkRequest request;
-  request.set_from(impl_->replica_);
-  request.set_to(to);
-  request.set_target(target);
-  request.set_listen("127.0.0.1:0");
-  v1::OpenLinkReply reply;
-  if (absl::Status s = impl_->Call("OpenLink", &v1::Agent::Stub::OpenLink, request, &reply);
+absl::StatusOr<std::vector<int>> AgentHandle::OpenLinks(
+    const std::vector<std::pair<int, std::string>>& links) {
+  v1::OpenLinksRequest request;
+  for (const auto& [to, target] : links) {
+    v1::OpenLinkRequest* link = request.add_links();
+    link->set_from(impl_->replica_);
+    link->set_to(to);
+    link->set_target(target);
+    link->set_listen("127.0.0.1:0");
+  }
+  v1::OpenLinksReply reply;
+  if (absl::Status s = impl_->Call("OpenLinks", &v1::Agent::Stub::OpenLinks, request, &reply);
       !s.ok()) {
     return s;
   }
-  return reply.port();
+  if (reply.links_size() != request.links_size()) {
+    return absl::InternalError(absl::StrCat("agent of ", impl_->label_, ": OpenLinks answered ",
+                                            reply.links_size(), " ports for ",
+                                            request.links_size(), " links"));
+  }
+  std::vector<int> ports;
+  for (const v1::OpenLinkReply& link : reply.links()) ports.push_back(link.port());
+  return ports;
 }
 
 absl::StatusOr<int> AgentHandle::StartReplica(const v1::StartReplicaRequest& request) {

@@ -56,9 +56,11 @@ class AgentHandle {
 
   absl::Status LoadTarget(const agent::v1::LoadTargetRequest& request);
   absl::Status Observe(const agent::v1::ObserveRequest& request);
-  // Opens the proxy of link replica() -> to, forwarding to `target`; returns
-  // the port replica() must dial to reach `to`.
-  absl::StatusOr<int> OpenLink(int to, const std::string& target);
+  // Opens the proxies of links replica() -> to, each forwarding to its
+  // target (`links`: to and target), in one call, all or none; returns the
+  // ports replica() must dial to reach them, in the order of `links`.
+  absl::StatusOr<std::vector<int>> OpenLinks(
+      const std::vector<std::pair<int, std::string>>& links);
   // Starts the replica; returns its pid.
   absl::StatusOr<int> StartReplica(const agent::v1::StartReplicaRequest& request);
   absl::Status StopReplica(absl::Duration grace);

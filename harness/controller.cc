@@ -500,10 +500,25 @@ absl::Status Run::StartReplicas() {
     const std::vector<int>& group = it->second.twin_group;
     return std::find(group.begin(), group.end(), from) != group.end();
   };
-  // Each agent opens its own links; the agents work side by side.
+  // Each agent opens its own links, all in one call; the agents work side
+  // by side.
   const auto open_links = [&](size_t k) -> absl::Status {
     Instance& self = instances[k];
+    std::vector<std::pair<int, std::string>> proxied;  // to, target
     for (int j = 0; j < plan_.n; ++j) {
+      if (j == self.replica || options_.direct_links) continue;
+      const int target_port = !self.twin && reaches_twin(self.replica, j)
+                                  ? twin_listen_ports_.at(j)
+                                  : listen_ports_[j];
+      proxied.emplace_back(j, absl::StrCat("127.0.0.1:", target_port));
+    }
+    std::vector<int> ports;
+    if (!proxied.empty()) {
+      auto opened = self.agent->OpenLinks(proxied);
+      if (!opened.ok()) return opened.status();
+      ports = *std::move(opened);
+    }
+    for (int j = 0, next = 0; j < plan_.n; ++j) {
       PeerBinding peer;
       peer.index = j;
       peer.key = PublicOnly(keys_.replicas[j]);
@@ -512,12 +527,7 @@ absl::Status Run::StartReplicas() {
       } else if (options_.direct_links) {
         peer.addr = absl::StrCat("127.0.0.1:", listen_ports_[j]);
       } else {
-        const int target_port = !self.twin && reaches_twin(self.replica, j)
-                                    ? twin_listen_ports_.at(j)
-                                    : listen_ports_[j];
-        auto port = self.agent->OpenLink(j, absl::StrCat("127.0.0.1:", target_port));
-        if (!port.ok()) return port.status();
-        peer.addr = absl::StrCat("127.0.0.1:", *port);
+        peer.addr = absl::StrCat("127.0.0.1:", ports[next++]);
       }
       self.peers.push_back(std::move(peer));
     }
