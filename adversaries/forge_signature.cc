@@ -3,7 +3,10 @@
 // only `messages` kinds, only towards `to`) is delivered as sent and then
 // once more per impersonated replica: its sender field changed to it, the
 // content fields in `set` changed ("vote.phase=COMMIT" turns a vote into a
-// commit vote), and the signature chosen by `signature`:
+// commit vote) and, with `mutate: true`, one integer or enum field moved by
+// one as `mutate` does (the same attack without naming the target's fields,
+// which is how generated scenarios reach it), and the signature chosen by
+// `signature`:
 //   random         random bytes of a signature's length
 //   empty          no signature
 //   wrong-length   random bytes one short of a signature's length
@@ -41,6 +44,7 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeForgeSignature(const AdversaryCon
         "' is not one of ", absl::StrJoin(kinds, ", ")));
   }
   const auto set = ParamOr(phase, "set", std::vector<std::string>{});
+  const std::string mutate = ParamOr(phase, "mutate", std::string("false"));
   for (const std::string& assignment : set) {
     if (assignment.find('=') == std::string::npos) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -53,7 +57,7 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeForgeSignature(const AdversaryCon
   // The messages this phase forges: of the wanted kinds, with a sender
   // field, and decodable when fields are `set`.
   const auto forgeable = [&](const MessageSpec& m) {
-    if (m.sender.empty() || (!set.empty() && !Decodable(m))) return false;
+    if (m.sender.empty() || ((!set.empty() || mutate == "true") && !Decodable(m))) return false;
     if (wanted.empty()) return true;
     for (const std::string& kind : KindsOf(m)) {
       if (std::find(wanted.begin(), wanted.end(), kind) != wanted.end()) return true;
@@ -76,6 +80,7 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeForgeSignature(const AdversaryCon
     params["as"] = absl::StrJoin(as, ",");
     params["signature"] = signature;
     if (!set.empty()) params["set"] = absl::StrJoin(set, ";");
+    if (mutate == "true") params["mutate"] = "true";
     params["seed"] = absl::StrCat(context.seed + static_cast<uint64_t>(link.first) * 131 +
                                   static_cast<uint64_t>(link.second));
     for (PlacedRule& r : RulesOnLink(context, link, "forge", action,
@@ -96,6 +101,9 @@ const AdversaryImplementation kForgeSignature(
        SignatureKinds()},
       {"set", ParamKind::kStringList, false,
        "content fields the forged copies change, as path=value"},
+      {"mutate", ParamKind::kString, false,
+       "true: the forged copies also get one integer or enum field moved by one (default false)",
+       {"true", "false"}},
       {"probability", ParamKind::kProbability, false,
        "probability that a message is forged (default 1)"},
       ToParam(),

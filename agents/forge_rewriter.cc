@@ -62,11 +62,12 @@ struct Assignment {
 class ForgeRewriter : public MessageRewriter {
  public:
   ForgeRewriter(std::vector<int> as, SignatureKind kind, std::optional<PrivateKey> key,
-                std::vector<Assignment> set, bool keep_original, uint64_t seed)
+                std::vector<Assignment> set, bool mutate, bool keep_original, uint64_t seed)
       : as_(std::move(as)),
         kind_(kind),
         key_(std::move(key)),
         set_(std::move(set)),
+        mutate_(mutate),
         keep_original_(keep_original),
         rng_(seed) {}
 
@@ -86,6 +87,20 @@ class ForgeRewriter : public MessageRewriter {
       absl::Status s = base.Set(*path, a.value, /*create=*/false);
       if (absl::IsNotFound(s)) return Unchanged(frame);  // another kind of message
       if (!s.ok()) return s;
+    }
+    // Small-scope, as the mutate rewriter does: one integer or enum field
+    // moved by one, so a forged vote may claim another phase or round — what
+    // `set` does for a target whose fields the plan names, without naming
+    // them.
+    if (mutate_) {
+      MessageTree* content = base.mutable_content();
+      if (content == nullptr) return base.content_status();
+      std::vector<IntegerLeaf> leaves = content->IntegerLeaves();
+      if (!leaves.empty()) {
+        absl::MutexLock lock(&mu_);
+        const size_t pick = std::uniform_int_distribution<size_t>(0, leaves.size() - 1)(rng_);
+        leaves[pick].bump(std::bernoulli_distribution(0.5)(rng_));
+      }
     }
     std::vector<std::string> out;
     if (keep_original_) out.push_back(frame.bytes());
@@ -139,6 +154,7 @@ class ForgeRewriter : public MessageRewriter {
   const SignatureKind kind_;
   const std::optional<PrivateKey> key_;  // set for kinds that sign
   const std::vector<Assignment> set_;
+  const bool mutate_;
   const bool keep_original_;
   absl::Mutex mu_;
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
@@ -210,12 +226,14 @@ absl::StatusOr<std::unique_ptr<MessageRewriter>> Create(const RewriterContext& c
   }
   auto set = ParseSet(c);
   if (!set.ok()) return set.status();
+  auto mutate = BoolParam(*c.params, "mutate", false);
+  if (!mutate.ok()) return mutate.status();
   auto keep_original = BoolParam(*c.params, "keep_original", true);
   if (!keep_original.ok()) return keep_original.status();
   auto seed = IntParam(*c.params, "seed", 1, 0, INT64_MAX);
   if (!seed.ok()) return seed.status();
   return std::make_unique<ForgeRewriter>(*std::move(as), *kind, std::move(key), *std::move(set),
-                                         *keep_original, static_cast<uint64_t>(*seed));
+                                         *mutate, *keep_original, static_cast<uint64_t>(*seed));
 }
 
 }  // namespace

@@ -433,6 +433,36 @@ TEST_F(RewritersTest, ForgeRandomSignaturesDifferPerCopyAndFollowTheSeed) {
   EXPECT_EQ(Run(*b, original), out_a);
 }
 
+// mutate: true moves one integer or enum field of the forged copies by
+// one, as the mutate rewriter does: over many votes, each of height, view
+// and phase moves, one at a time, and nothing else changes.
+TEST_F(RewritersTest, ForgeWithMutateMovesOneIntegerFieldOfTheCopies) {
+  RewriterParams params = ForgeParams("byzantine");
+  params.erase("set");
+  params["mutate"] = "true";
+  params["seed"] = "7";
+  auto rewriter = MakeOk("forge", params);
+  ASSERT_NE(rewriter, nullptr);
+  const std::string original = FromByzantine(Vote(refbft::PREPARE));
+  std::set<std::string> moved;
+  for (int i = 0; i < 60; ++i) {
+    std::vector<std::string> out = Run(*rewriter, original);
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0], original);
+    refbft::Envelope env = ParseEnvelope(out[1]);
+    EXPECT_EQ(env.sender(), kHonest);
+    const refbft::Vote v = ParsePayload(env).vote();
+    int changes = 0;
+    if (v.height() != 5u) { ++changes; moved.insert("height"); }
+    if (v.view() != 2u) { ++changes; moved.insert("view"); }
+    if (v.phase() != refbft::PREPARE) { ++changes; moved.insert("phase"); }
+    EXPECT_EQ(v.block_hash(), "hash-5");
+    EXPECT_LE(changes, 1);
+  }
+  EXPECT_TRUE(moved.count("phase") == 1 && moved.count("height") == 1 && moved.count("view") == 1)
+      << moved.size();
+}
+
 TEST_F(RewritersTest, ForgePassesMessagesThatLackTheSetPath) {
   auto rewriter = MakeOk("forge", ForgeParams("byzantine"));
   ASSERT_NE(rewriter, nullptr);
@@ -465,6 +495,7 @@ TEST_F(RewritersTest, ForgeChecksItsParams) {
   ExpectParamError("forge", with("set", "vote.nope=1"), "set");
   ExpectParamError("forge", with("set", "vote=1"), "set");
   ExpectParamError("forge", with("keep_original", "maybe"), "keep_original");
+  ExpectParamError("forge", with("mutate", "maybe"), "mutate");
   ExpectParamError("forge", with("seed", "-1"), "seed");
   // Kinds that do not sign need no key.
   for (const char* kind : {"random", "empty", "replayed"}) {
