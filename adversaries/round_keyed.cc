@@ -89,11 +89,7 @@ std::unique_ptr<Adversary> KeyToRounds(std::unique_ptr<Adversary> inner,
 }
 
 absl::Status CheckTargetHasRounds(const AdversaryContext& context) {
-  const auto& messages = context.target->protocol.messages;
-  if (std::any_of(messages.begin(), messages.end(),
-                  [](const MessageSpec& m) { return !m.round.empty(); })) {
-    return absl::OkStatus();
-  }
+  if (HasRounds(*context.target)) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
       "phase ", context.phase_index, " (", context.phase->adversary,
       "): `rounds` needs to read each message's protocol round, but target ",

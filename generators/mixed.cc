@@ -39,11 +39,6 @@ const T* Get(const Params& params, const char* name) {
   return it == params.end() ? nullptr : std::get_if<T>(&it->second);
 }
 
-bool TargetHasRounds(const TargetSpec& target) {
-  return std::any_of(target.protocol.messages.begin(), target.protocol.messages.end(),
-                     [](const MessageSpec& m) { return !m.round.empty(); });
-}
-
 class MixedDraw {
  public:
   explicit MixedDraw(const GeneratorInput& in)
@@ -137,7 +132,7 @@ class MixedDraw {
   void DrawTiming(const AdversaryInfo& info, Phase* phase) {
     const double* rounds = Get<double>(*in_.params, "rounds");
     const int64_t last_round = rounds == nullptr ? 10 : static_cast<int64_t>(*rounds);
-    if (info.round_keyed && last_round > 0 && TargetHasRounds(*in_.target) && rng_() % 2 == 0) {
+    if (info.round_keyed && last_round > 0 && HasRounds(*in_.target) && rng_() % 2 == 0) {
       const int64_t first = 1 + static_cast<int64_t>(rng_() % last_round);
       const int64_t span = 1 + static_cast<int64_t>(rng_() % 3);
       phase->rounds = RoundSpan{first, std::min(last_round, first + span - 1)};

@@ -221,6 +221,12 @@ const TemplateScope& CodecScope() {
   return *scope;
 }
 
+bool HasRounds(const TargetSpec& target) {
+  const auto& messages = target.protocol.messages;
+  return std::any_of(messages.begin(), messages.end(),
+                     [](const MessageSpec& m) { return !m.round.empty(); });
+}
+
 absl::StatusOr<std::string> ReplicaId(const TargetSpec& target, int index) {
   return target.ids.replica.Render(IdValues(index));
 }

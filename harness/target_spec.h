@@ -288,6 +288,10 @@ const TemplateScope& RequestScope();
 // An external codec's command: target_dir, build_dir, workdir.
 const TemplateScope& CodecScope();
 
+// Some kind of peer message says where its protocol round is (`round`),
+// so phases can be keyed to rounds.
+bool HasRounds(const TargetSpec& target);
+
 // The system's id of replica (or client) `index` as the target formats it.
 absl::StatusOr<std::string> ReplicaId(const TargetSpec& target, int index);
 absl::StatusOr<std::string> ClientId(const TargetSpec& target, int index);
