@@ -106,7 +106,9 @@ const AdversaryImplementation kCollusion(
       {"split", ParamKind::kNodeGroups, false, "equivocate: the two groups (default: drawn)"},
       {"victim", ParamKind::kNodes, false, "withhold: the one replica starved (default: drawn)"},
       {"clear", ParamKind::kStringList, false,
-       "conflicting-proposal: payload fields to clear, e.g. proposal.justify"},
+       "conflicting-proposal: payload fields to clear, e.g. proposal.justify",
+       {},
+       ParamSource::kProposalFields},
       MessagesParam()},
      /*round_keyed=*/true},
     MakeCollusion);

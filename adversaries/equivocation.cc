@@ -70,7 +70,9 @@ const AdversaryImplementation kEquivocation(
      {{"split", ParamKind::kNodeGroups, true,
        "group 0 receives proposals as sent, group g the variant with the first g values removed"},
       {"clear", ParamKind::kStringList, false,
-       "payload fields to clear in the changed variants, e.g. proposal.justify"}},
+       "payload fields to clear in the changed variants, e.g. proposal.justify",
+       {},
+       ParamSource::kProposalFields}},
      /*round_keyed=*/true},
     MakeEquivocation);
 

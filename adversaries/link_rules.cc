@@ -6,15 +6,6 @@
 #include "absl/strings/str_join.h"
 
 namespace turncoat {
-namespace {
-
-template <typename T>
-const T* FindParam(const Phase& phase, const std::string& name) {
-  auto it = phase.params.find(name);
-  return it == phase.params.end() ? nullptr : std::get_if<T>(&it->second);
-}
-
-}  // namespace
 
 ParamSpec ToParam() {
   return {"to", ParamKind::kNodes, false, "only links towards these replicas (default: all)"};
@@ -22,39 +13,41 @@ ParamSpec ToParam() {
 
 ParamSpec MessagesParam() {
   return {"messages", ParamKind::kStringList, false,
-          "only these kinds of peer message, as the target names them (default: all)"};
+          "only these kinds of peer message, as the target names them (default: all)",
+          {},
+          ParamSource::kMessageKinds};
 }
 
 double ParamOr(const Phase& phase, const std::string& name, double fallback) {
-  const double* v = FindParam<double>(phase, name);
+  const double* v = FindParam<double>(phase.params, name);
   return v == nullptr ? fallback : *v;
 }
 
 absl::Duration ParamOr(const Phase& phase, const std::string& name, absl::Duration fallback) {
-  const absl::Duration* v = FindParam<absl::Duration>(phase, name);
+  const absl::Duration* v = FindParam<absl::Duration>(phase.params, name);
   return v == nullptr ? fallback : *v;
 }
 
 std::string ParamOr(const Phase& phase, const std::string& name, const std::string& fallback) {
-  const std::string* v = FindParam<std::string>(phase, name);
+  const std::string* v = FindParam<std::string>(phase.params, name);
   return v == nullptr ? fallback : *v;
 }
 
 std::vector<std::string> ParamOr(const Phase& phase, const std::string& name,
                                  const std::vector<std::string>& fallback) {
-  const auto* v = FindParam<std::vector<std::string>>(phase, name);
+  const auto* v = FindParam<std::vector<std::string>>(phase.params, name);
   return v == nullptr ? fallback : *v;
 }
 
 std::vector<int> ParamOr(const Phase& phase, const std::string& name,
                          const std::vector<int>& fallback) {
-  const auto* v = FindParam<std::vector<int>>(phase, name);
+  const auto* v = FindParam<std::vector<int>>(phase.params, name);
   return v == nullptr ? fallback : *v;
 }
 
 std::vector<std::vector<int>> ParamOr(const Phase& phase, const std::string& name,
                                       const std::vector<std::vector<int>>& fallback) {
-  const auto* v = FindParam<std::vector<std::vector<int>>>(phase, name);
+  const auto* v = FindParam<std::vector<std::vector<int>>>(phase.params, name);
   return v == nullptr ? fallback : *v;
 }
 
@@ -151,7 +144,7 @@ std::vector<std::string> KindsOf(const MessageSpec& message) {
 
 std::vector<std::pair<int, int>> OutgoingLinks(const AdversaryContext& context) {
   std::vector<int> to;
-  if (const auto* listed = FindParam<std::vector<int>>(*context.phase, "to")) {
+  if (const auto* listed = FindParam<std::vector<int>>(context.phase->params, "to")) {
     to = *listed;
   } else {
     for (int j = 0; j < context.n; ++j) to.push_back(j);
@@ -169,7 +162,7 @@ std::vector<PlacedRule> RulesOnLink(const AdversaryContext& context, std::pair<i
                                     const std::string& name, const agent::v1::Action& action,
                                     double probability,
                                     const std::function<bool(const MessageSpec&)>& only) {
-  const auto* wanted = FindParam<std::vector<std::string>>(*context.phase, "messages");
+  const auto* wanted = FindParam<std::vector<std::string>>(context.phase->params, "messages");
   std::vector<PlacedRule> rules;
   int index = 0;
   for (const MessageSpec& message : context.target->protocol.messages) {

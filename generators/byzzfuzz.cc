@@ -23,8 +23,8 @@ namespace turncoat {
 namespace {
 
 int64_t WholeOr(const Params& params, const char* name, int64_t fallback) {
-  auto it = params.find(name);
-  return it == params.end() ? fallback : static_cast<int64_t>(std::get<double>(it->second));
+  const double* value = FindParam<double>(params, name);
+  return value == nullptr ? fallback : static_cast<int64_t>(*value);
 }
 
 absl::StatusOr<std::vector<Phase>> GenerateByzzFuzz(const GeneratorInput& in) {

@@ -10,18 +10,23 @@
 // length in the fault window, overlapping other phases freely; and its
 // parameters from their declarations — every required one and each
 // optional one half the time: strings and string lists from their declared
-// choices, probabilities from {0.1, 0.3, 0.6, 1}, durations log-uniformly
-// from 20 ms to 3 s (beyond most targets' view timeouts), replica lists and
-// groups over the replicas the phase does not act as. A draw the target
-// cannot run (an adversary whose rewriting it does not support, a value an
-// adversary rejects) is drawn again, up to a bound; adversaries that never
-// fit are left out.
+// choices, or from the target where they say so (message kinds; fields of
+// the messages' content read from the target's schema, to clear or to set
+// to another value, of the kinds the phase acts on), probabilities from
+// {0.1, 0.3, 0.6, 1}, durations log-uniformly from 20 ms to 3 s (beyond
+// most targets' view timeouts), replica lists and groups over the replicas
+// the phase does not act as. A draw the target cannot run (an adversary
+// whose rewriting it does not support, a value an adversary rejects) is
+// drawn again, up to a bound; adversaries that never fit are left out.
+// When the plan declares Δ, a share of scenarios also slow every link
+// within it (DrawSlowNetwork).
 #include <algorithm>
 #include <cmath>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "generators/content_fields.h"
 #include "generators/generate.h"
 #include "harness/adversary_registry.h"
 #include "harness/generator_registry.h"
@@ -33,24 +38,20 @@ namespace {
 // build of the plan's phases against the target, a few milliseconds.
 constexpr int kAttemptsPerPhase = 40;
 
-template <typename T>
-const T* Get(const Params& params, const char* name) {
-  auto it = params.find(name);
-  return it == params.end() ? nullptr : std::get_if<T>(&it->second);
-}
-
 class MixedDraw {
  public:
   explicit MixedDraw(const GeneratorInput& in)
       : in_(in), plan_(*in.plan), rng_(*in.rng), window_(FaultWindow(plan_)) {}
 
   absl::StatusOr<std::vector<Phase>> Draw() {
-    const std::vector<std::string> candidates = Candidates();
+    absl::StatusOr<std::vector<std::string>> listed = Candidates();
+    if (!listed.ok()) return listed.status();
+    const std::vector<std::string>& candidates = *listed;
     if (candidates.empty()) {
       return absl::InvalidArgumentError("no adversary is left to draw from; check adversaries "
                                         "and exclude");
     }
-    const double* count = Get<double>(*in_.params, "phases");
+    const double* count = FindParam<double>(*in_.params, "phases");
     const int phases = count == nullptr ? 3 : static_cast<int>(*count);
     std::vector<Phase> drawn;
     std::vector<std::string> failures;
@@ -67,6 +68,9 @@ class MixedDraw {
         break;
       }
     }
+    if (std::optional<Phase> slow = DrawSlowNetwork(); slow.has_value()) {
+      if (in_.check(drawn, *slow).ok()) drawn.push_back(*std::move(slow));
+    }
     if (drawn.empty() && phases > 0) {
       return absl::FailedPreconditionError(absl::StrCat(
           "no drawn phase builds against target ", in_.target->name, " in ",
@@ -76,12 +80,27 @@ class MixedDraw {
   }
 
  private:
-  std::vector<std::string> Candidates() const {
-    std::vector<std::string> names = AdversaryRegistry::Global().Names();
-    if (const auto* only = Get<std::vector<std::string>>(*in_.params, "adversaries")) {
+  // The adversaries to draw from; a name in `adversaries` or `exclude`
+  // that no adversary has is an error (a typo would otherwise silently
+  // narrow or widen the campaign).
+  absl::StatusOr<std::vector<std::string>> Candidates() const {
+    const AdversaryRegistry& registry = AdversaryRegistry::Global();
+    for (const char* param : {"adversaries", "exclude"}) {
+      const auto* names = FindParam<std::vector<std::string>>(*in_.params, param);
+      if (names == nullptr) continue;
+      for (const std::string& name : *names) {
+        if (registry.Find(name) == nullptr) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(param, ": no adversary is called '", name, "'; known: ",
+                           absl::StrJoin(registry.Names(), ", ")));
+        }
+      }
+    }
+    std::vector<std::string> names = registry.Names();
+    if (const auto* only = FindParam<std::vector<std::string>>(*in_.params, "adversaries")) {
       names = *only;
     }
-    if (const auto* exclude = Get<std::vector<std::string>>(*in_.params, "exclude")) {
+    if (const auto* exclude = FindParam<std::vector<std::string>>(*in_.params, "exclude")) {
       names.erase(std::remove_if(names.begin(), names.end(),
                                  [&](const std::string& n) {
                                    return std::find(exclude->begin(), exclude->end(), n) !=
@@ -89,15 +108,11 @@ class MixedDraw {
                                  }),
                   names.end());
     }
-    names.erase(std::remove_if(names.begin(), names.end(),
-                               [](const std::string& n) {
-                                 return AdversaryRegistry::Global().Find(n) == nullptr;
-                               }),
-                names.end());
     return names;
   }
 
   std::optional<Phase> DrawPhase(const AdversaryInfo& info) {
+    field_kind_.clear();
     Phase phase;
     phase.adversary = info.name;
     switch (info.nodes) {
@@ -117,20 +132,40 @@ class MixedDraw {
       }
     }
     DrawTiming(info, &phase);
-    for (const ParamSpec& spec : info.params) {
-      if (!spec.required && rng_() % 2 == 0) continue;
-      std::optional<ParamValue> value = DrawParam(spec, phase.nodes);
-      if (!value.has_value()) {
-        if (spec.required) return std::nullopt;
-        continue;
+    // Message kinds first, so that fields are drawn from the kinds the
+    // phase acts on.
+    std::vector<std::string> kinds;
+    for (bool kinds_pass : {true, false}) {
+      for (const ParamSpec& spec : info.params) {
+        if ((spec.source == ParamSource::kMessageKinds) != kinds_pass) continue;
+        if (!spec.required && rng_() % 2 == 0) continue;
+        std::optional<ParamValue> value = DrawParam(spec, phase.nodes, kinds);
+        if (!value.has_value()) {
+          if (spec.required) return std::nullopt;
+          continue;
+        }
+        if (const auto* drawn = std::get_if<std::vector<std::string>>(&*value);
+            drawn != nullptr && kinds_pass) {
+          kinds = *drawn;
+        }
+        phase.params[spec.name] = *std::move(value);
       }
-      phase.params[spec.name] = *std::move(value);
+    }
+    // A field drawn from one kind of message, in a phase that could filter
+    // on kinds but drew none, acts on that kind only: the change means
+    // nothing to the others.
+    if (kinds.empty() && !field_kind_.empty()) {
+      for (const ParamSpec& spec : info.params) {
+        if (spec.source == ParamSource::kMessageKinds) {
+          phase.params[spec.name] = std::vector<std::string>{field_kind_};
+        }
+      }
     }
     return phase;
   }
 
   void DrawTiming(const AdversaryInfo& info, Phase* phase) {
-    const double* rounds = Get<double>(*in_.params, "rounds");
+    const double* rounds = FindParam<double>(*in_.params, "rounds");
     const int64_t last_round = rounds == nullptr ? 10 : static_cast<int64_t>(*rounds);
     if (info.round_keyed && last_round > 0 && HasRounds(*in_.target) && rng_() % 2 == 0) {
       const int64_t first = 1 + static_cast<int64_t>(rng_() % last_round);
@@ -148,7 +183,18 @@ class MixedDraw {
     phase->length = std::min(absl::Milliseconds(100 * length), window_ - phase->at);
   }
 
-  std::optional<ParamValue> DrawParam(const ParamSpec& spec, const std::vector<int>& nodes) {
+  std::optional<ParamValue> DrawParam(const ParamSpec& spec, const std::vector<int>& nodes,
+                                      const std::vector<std::string>& kinds) {
+    switch (spec.source) {
+      case ParamSource::kDeclared:
+        break;
+      case ParamSource::kMessageKinds:
+        return DrawKinds(spec);
+      case ParamSource::kContentFields:
+      case ParamSource::kProposalFields:
+      case ParamSource::kFieldAssignments:
+        return DrawField(spec, kinds);
+    }
     std::vector<int> others;
     for (int r : AllReplicas(plan_.n)) {
       if (std::find(nodes.begin(), nodes.end(), r) == nodes.end()) others.push_back(r);
@@ -196,10 +242,100 @@ class MixedDraw {
     return std::nullopt;
   }
 
+  // With probability `slow` when the plan declares Δ: every link delayed by
+  // between Δ/2 and Δ (jitter included) from early in the fault window to
+  // a second before the end. Slow is not faulty, so liveness is judged
+  // throughout: a target whose timeouts cannot stretch to a network that
+  // is merely slow stalls in plain sight.
+  std::optional<Phase> DrawSlowNetwork() {
+    if (!plan_.delta.has_value()) return std::nullopt;
+    const double* share = FindParam<double>(*in_.params, "slow");
+    if (static_cast<double>(rng_() % 1000) >= 1000.0 * (share == nullptr ? 0.25 : *share)) {
+      return std::nullopt;
+    }
+    const int64_t delta_ms = absl::ToInt64Milliseconds(*plan_.delta);
+    if (delta_ms < 2) return std::nullopt;
+    Phase phase;
+    phase.adversary = "delay";
+    phase.nodes = AllReplicas(plan_.n);
+    const int64_t by = delta_ms / 2 + static_cast<int64_t>(rng_() % (delta_ms / 2));
+    phase.params["by"] = absl::Milliseconds(by);
+    if (by < delta_ms) phase.params["jitter"] = absl::Milliseconds(delta_ms - by);
+    const int64_t tenths = std::max<int64_t>(1, absl::ToInt64Milliseconds(window_) / 400);
+    phase.at = absl::Milliseconds(100 * static_cast<int64_t>(rng_() % tenths));
+    phase.length = std::max(absl::Seconds(1), plan_.duration - absl::Seconds(1) - phase.at);
+    return phase;
+  }
+
+  // One to three of the target's kinds of peer message (mostly one: a
+  // fault on one kind, such as delayed decisions, is the sharpest).
+  std::optional<ParamValue> DrawKinds(const ParamSpec& spec) {
+    std::vector<std::string> all = in_.target->protocol.KindNames();
+    if (all.empty()) return std::nullopt;
+    std::shuffle(all.begin(), all.end(), rng_);
+    const uint64_t roll = rng_() % 10;
+    all.resize(std::min<size_t>(all.size(), roll < 6 ? 1 : roll < 9 ? 2 : 3));
+    std::sort(all.begin(), all.end());
+    if (spec.kind == ParamKind::kString) return all.front();
+    return all;
+  }
+
+  // One field of the content, of the drawn kinds (or of any kind when none
+  // was drawn): a message or list to clear, or an enum, bool or integer
+  // set to another value.
+  std::optional<ParamValue> DrawField(const ParamSpec& spec,
+                                      const std::vector<std::string>& kinds) {
+    const bool assign = spec.source == ParamSource::kFieldAssignments;
+    std::vector<const ContentField*> pool;
+    for (const ContentField& field : Fields()) {
+      const bool clearable =
+          field.type == ContentField::Type::kMessage || field.type == ContentField::Type::kList;
+      if (clearable == assign) continue;
+      if (spec.source == ParamSource::kProposalFields && !field.proposal) continue;
+      if (!kinds.empty() && !field.kind.empty() &&
+          std::find(kinds.begin(), kinds.end(), field.kind) == kinds.end()) {
+        continue;
+      }
+      pool.push_back(&field);
+    }
+    if (pool.empty()) return std::nullopt;
+    const ContentField& field = *pool[rng_() % pool.size()];
+    field_kind_ = field.kind;
+    std::string text = field.path;
+    if (assign) {
+      switch (field.type) {
+        case ContentField::Type::kEnum:
+          if (field.enum_values.empty()) return std::nullopt;
+          text = absl::StrCat(field.path, "=", field.enum_values[rng_() % field.enum_values.size()]);
+          break;
+        case ContentField::Type::kBool:
+          text = absl::StrCat(field.path, "=", rng_() % 2 == 0 ? "true" : "false");
+          break;
+        default:
+          text = absl::StrCat(field.path, "=", rng_() % 2);
+          break;
+      }
+    }
+    if (spec.kind == ParamKind::kString) return text;
+    return std::vector<std::string>{text};
+  }
+
+  // The content's fields, read from the target's schema once per draw.
+  const std::vector<ContentField>& Fields() {
+    if (!fields_.has_value()) {
+      absl::StatusOr<std::vector<ContentField>> read = ContentFieldsOf(*in_.target);
+      fields_ = read.ok() ? *std::move(read) : std::vector<ContentField>{};
+    }
+    return *fields_;
+  }
+
   const GeneratorInput& in_;
   const Plan& plan_;
   std::mt19937_64& rng_;
   const absl::Duration window_;
+  std::optional<std::vector<ContentField>> fields_;
+  // The kind of message the last field drawn belongs to ("" for any).
+  std::string field_kind_;
 };
 
 const GeneratorRegistration kMixed({
@@ -209,7 +345,10 @@ const GeneratorRegistration kMixed({
      {"rounds", ParamKind::kWhole, false,
       "phases keyed to rounds fall among rounds 1..rounds (default 10; 0: never keyed)"},
      {"adversaries", ParamKind::kStringList, false, "draw only from these (default: all)"},
-     {"exclude", ParamKind::kStringList, false, "never draw these"}},
+     {"exclude", ParamKind::kStringList, false, "never draw these"},
+     {"slow", ParamKind::kProbability, false,
+      "when the plan declares network.delta, the chance that every link is slowed within it "
+      "for most of the run (default 0.25)"}},
     [](const GeneratorInput& in) { return MixedDraw(in).Draw(); },
 });
 

@@ -36,6 +36,24 @@ using ParamValue = std::variant<double, std::string, std::vector<std::string>, a
 
 using Params = std::map<std::string, ParamValue>;
 
+// The value of `name` when `params` holds one of type T; nullptr otherwise
+// (absent, or of another type).
+template <typename T>
+const T* FindParam(const Params& params, const std::string& name) {
+  auto it = params.find(name);
+  return it == params.end() ? nullptr : std::get_if<T>(&it->second);
+}
+
+// Where a generator draws a string parameter's values from when the values
+// depend on the target rather than on the adversary.
+enum class ParamSource {
+  kDeclared,          // ParamSpec::choices (nothing when there are none)
+  kMessageKinds,      // the target's kinds of peer message, as plans filter on them
+  kContentFields,     // plan paths of fields of the messages' content, to clear
+  kProposalFields,    // the same, of the kinds that carry client values (proposals)
+  kFieldAssignments,  // path=value over the content's enum, bool and integer fields
+};
+
 // A parameter an adversary or a scenario generator declares: the loader
 // checks a plan's value against it, and the `mixed` generator draws values
 // from it.
@@ -48,6 +66,7 @@ struct ParamSpec {
   // loader rejects others where the plan names them, and generators draw
   // from them.
   std::vector<std::string> choices = {};
+  ParamSource source = ParamSource::kDeclared;
 };
 
 // The value as a plan would write it: "200ms", "0.3", "[1, 2]", "[[0], [1, 2]]".
