@@ -31,7 +31,24 @@ absl::StatusOr<FileKind> Classify(const std::string& path, const std::string& te
                    "top-level 'replica' key"));
 }
 
-// The summary line of a valid file, then any notes on it.
+// One drawn phase, as a line a person reads: when, who, what.
+std::string DescribeDrawn(const Phase& phase) {
+  std::string when =
+      phase.rounds.has_value()
+          ? absl::StrCat("rounds ", phase.rounds->first, "..", phase.rounds->last)
+          : absl::StrCat("at ", absl::FormatDuration(phase.at), " for ",
+                         absl::FormatDuration(phase.length));
+  std::vector<std::string> params;
+  for (const auto& [name, value] : phase.params) {
+    params.push_back(absl::StrCat(name, ": ", FormatParamValue(value)));
+  }
+  return absl::StrCat("drawn: ", when, ", ", phase.adversary,
+                      phase.nodes.empty() ? "" : absl::StrCat(" [", absl::StrJoin(phase.nodes, ", "), "]"),
+                      params.empty() ? "" : absl::StrCat(" { ", absl::StrJoin(params, ", "), " }"));
+}
+
+// The summary line of a valid file, then the phases its generators drew
+// and any notes on it.
 absl::StatusOr<std::string> Validate(const std::string& path, const PlanCheck& check,
                                      const PlanNotes& notes) {
   absl::StatusOr<std::string> text = ReadFile(path);
@@ -57,6 +74,9 @@ absl::StatusOr<std::string> Validate(const std::string& path, const PlanCheck& c
       " phase", plan->timeline.size() == 1 ? "" : "s", ", ", absl::FormatDuration(plan->duration),
       plan->delta.has_value() ? absl::StrCat(", delta ", absl::FormatDuration(*plan->delta)) : "",
       plan->generated_by.empty() ? "" : absl::StrCat(" (drawn: ", plan->generated_by, ")"));
+  for (const Phase& phase : plan->timeline) {
+    if (phase.generated) absl::StrAppend(&summary, "\n  ", DescribeDrawn(phase));
+  }
   if (notes != nullptr) {
     for (const std::string& note : notes(*plan, *target)) absl::StrAppend(&summary, "\n  ", note);
   }
