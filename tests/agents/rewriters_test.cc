@@ -2,9 +2,6 @@
 // refbft envelopes signed with real keys. Rewriters are built through the
 // registry, as the rule engine builds them, so the tests also cover their
 // registration and parameter checking.
-#include <stdlib.h>
-
-#include <cstdlib>
 #include <memory>
 #include <set>
 #include <string>
@@ -23,79 +20,29 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "targets/refbft/refbft.pb.h"
+#include "tests/agents/refbft_fixture.h"
 
 namespace turncoat {
 namespace agent {
+namespace refbft_test {
 namespace {
 
 namespace pb = google::protobuf;
 
-constexpr char kSend[] = "/refbft.Peer/Send";
-constexpr uint32_t kByzantine = 1;  // the replica whose key adversaries hold
-constexpr uint32_t kHonest = 0;
-
-class RewritersTest : public ::testing::Test {
+class RewritersTest : public RefbftTest {
  public:  // the helpers below are shared with free functions too
   static void SetUpTestSuite() {
-    auto codec = MessageCodec::Load({TURNCOAT_SOURCE_DIR}, {"targets/refbft/refbft.proto"});
-    ASSERT_TRUE(codec.ok()) << codec.status();
-    ASSERT_TRUE((*codec)->SetEmbedded("refbft.Envelope", "payload", "refbft.Message").ok());
-    codec_ = new std::shared_ptr<const MessageCodec>(std::move(*codec));
-    auto model = MessageModel::Build(RefbftModel(), *codec_);
-    ASSERT_TRUE(model.ok()) << model.status();
-    model_ = new std::shared_ptr<const MessageModel>(std::move(*model));
-
-    char tmpl[] = "/tmp/rewriters_test_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = new std::string(tmpl);
-    for (uint32_t id : {kHonest, kByzantine}) {
-      auto key = Ed25519PrivateKey::Generate();
-      ASSERT_TRUE(key.ok()) << key.status();
-      ASSERT_TRUE(WriteKeyPair(*key, *dir_, absl::StrCat(id)).ok());
-      keys_[id] = new Ed25519PrivateKey(*key);
-    }
+    RefbftTest::SetUpTestSuite();
+    model_ = new std::shared_ptr<const MessageModel>(BuildModel(/*certificates=*/false));
   }
 
   static void TearDownTestSuite() {
-    std::system(("rm -rf " + *dir_).c_str());
-    delete dir_;
-    for (Ed25519PrivateKey*& key : keys_) {
-      delete key;
-      key = nullptr;
-    }
     delete model_;
-    delete codec_;
+    model_ = nullptr;
+    RefbftTest::TearDownTestSuite();
   }
 
-  // refbft's peer message as targets/refbft.yaml describes it, in a
-  // cluster of four replicas named "0".."3".
-  static MessageModelSpec RefbftModel() {
-    MessageKindSpec kind;
-    kind.methods = {kSend};
-    kind.kind_oneof = "payload.kind";
-    kind.sender = "sender";
-    kind.signature = "signature";
-    kind.signature_covers = "payload";
-    kind.payload = "payload";
-    kind.payload_codec = PayloadCodecKind::kProtobuf;
-    kind.payload_type = "refbft.Message";
-    kind.values = "payload.proposal.block.values";
-    kind.round = {{"payload.proposal.height", "payload.vote.height"},
-                  {"payload.proposal.view", "payload.vote.view"}};
-    MessageModelSpec spec;
-    spec.replica_ids = {"0", "1", "2", "3"};
-    spec.messages = {kind};
-    return spec;
-  }
-
-  static const MessageCodec* codec() { return codec_->get(); }
   static const MessageModel* model() { return model_->get(); }
-  static const pb::Descriptor* EnvelopeType() {
-    return codec()->FindMessage("refbft.Envelope");
-  }
-  static std::string KeyPath(uint32_t id) { return absl::StrCat(*dir_, "/", id, ".key"); }
-  static const Ed25519PrivateKey& Key(uint32_t id) { return *keys_[id]; }
-  static Ed25519PublicKey Public(uint32_t id) { return keys_[id]->PublicKey(); }
 
   // Where sender, payload and signature are is the message model's
   // business; a rewriter that signs needs only the Byzantine replica's key.
@@ -129,15 +76,6 @@ class RewritersTest : public ::testing::Test {
     auto out = rewriter.Rewrite(frame);
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() ? *out : std::vector<std::string>{};
-  }
-
-  static refbft::Envelope Sealed(const refbft::Message& message, uint32_t sender,
-                                 const Ed25519PrivateKey& key) {
-    refbft::Envelope env;
-    env.set_sender(sender);
-    env.set_payload(message.SerializeAsString());
-    env.set_signature(key.Sign(env.payload()));
-    return env;
   }
 
   // A proposal with four values and a justification holding one signed vote.
@@ -204,16 +142,10 @@ class RewritersTest : public ::testing::Test {
         << rewriter.status();
   }
 
-  static std::shared_ptr<const MessageCodec>* codec_;
-  static std::shared_ptr<const MessageModel>* model_;
-  static std::string* dir_;
-  static Ed25519PrivateKey* keys_[2];
+ private:
+  static inline std::shared_ptr<const MessageModel>* model_ = nullptr;
 };
 
-std::shared_ptr<const MessageCodec>* RewritersTest::codec_ = nullptr;
-std::shared_ptr<const MessageModel>* RewritersTest::model_ = nullptr;
-std::string* RewritersTest::dir_ = nullptr;
-Ed25519PrivateKey* RewritersTest::keys_[2] = {nullptr, nullptr};
 
 // ---------------------------------------------------------------- equivocate
 
@@ -812,5 +744,6 @@ TEST_F(RewritersTest, MutateChecksItsParams) {
 }
 
 }  // namespace
+}  // namespace refbft_test
 }  // namespace agent
 }  // namespace turncoat
