@@ -17,8 +17,8 @@
 //
 // A receiver that hears every version (the plan's `both`: in Twins terms, a
 // partition holding both twins) gets a rule with `variants` instead: each
-// listed variant of the message, in the listed order, through the engine's
-// several-payloads-per-frame path that replays and duplicates use. Variants
+// listed variant of the message, in the listed order, as the forge and
+// replay rewriters send more than one message for one frame. Variants
 // that come out the same (a vote, which carries no values, or two trims of a
 // short block that both empty it) are sent once, at the place of their first
 // occurrence, so the rule equivocates without also duplicating messages.
