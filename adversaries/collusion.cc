@@ -11,6 +11,8 @@
 //                         conflicting proposal (the variant of equivocation,
 //                         with `clear` fields cleared), and vote for it when
 //                         it reaches them
+// Under the two that rewrite proposals, replicas in `both` receive the
+// proposal as sent and the changed one (equivocation.h).
 // The strategy and its draws are part of every rule id, so the report's link
 // counters say what the coalition did.
 #include <algorithm>
@@ -55,6 +57,8 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeCollusion(const AdversaryContext&
         "phase ", context.phase_index, " (collusion) needs at least two honest replicas"));
   }
   const auto clear = ParamOr(phase, "clear", std::vector<std::string>{});
+  const auto both = ParamOr(phase, "both", std::vector<int>{});
+  if (absl::Status s = CheckBoth(context, phase.nodes, both); !s.ok()) return s;
   std::vector<PlacedRule> rules;
   if (strategy == "withhold") {
     std::vector<int> victim = ParamOr(phase, "victim", std::vector<int>{});
@@ -89,9 +93,10 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeCollusion(const AdversaryContext&
                  std::vector<int>(honest.begin() + cut, honest.end())};
       }
     }
-    rules = SplitEquivocation(context, phase.nodes, split, strategy == "conflicting-proposal" ? clear
-                                                                                            : std::vector<std::string>{},
-                              absl::StrCat("collusion-", strategy));
+    rules = SplitEquivocation(
+        context, phase.nodes, split, both,
+        strategy == "conflicting-proposal" ? clear : std::vector<std::string>{},
+        absl::StrCat("collusion-", strategy));
   }
   return std::unique_ptr<Adversary>(new LinkRuleAdversary(std::move(rules)));
 }
@@ -109,6 +114,7 @@ const AdversaryImplementation kCollusion(
        "conflicting-proposal: payload fields to clear, e.g. proposal.justify",
        {},
        ParamSource::kProposalFields},
+      BothParam(),
       MessagesParam()},
      /*round_keyed=*/true},
     MakeCollusion);

@@ -108,7 +108,7 @@ class RandomAdversary : public Adversary {
       absl::StrAppend(&step->what, " on ", links.empty() ? "no link" : absl::StrJoin(links, ", "));
     } else if (kind == "equivocate" && CarriesValues(context_)) {
       const std::vector<std::vector<int>> split = TwoGroups();
-      add(SplitEquivocation(context_, byzantine, split, {}, name));
+      add(SplitEquivocation(context_, byzantine, split, /*both=*/{}, {}, name));
       absl::StrAppend(&step->what, " along ", GroupsText(split));
     } else if (kind == "equivocate") {
       absl::StrAppend(&step->what, " skipped: no kind of peer message carries decodable values");

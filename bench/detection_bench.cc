@@ -34,6 +34,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/turncoat_runner.h"
+#include "common/read_file.h"
 #include "nlohmann/json.hpp"
 
 ABSL_FLAG(std::string, bugs, "all", "planted bugs to hunt, comma-separated, or all");

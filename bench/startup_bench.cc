@@ -41,6 +41,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "bench/turncoat_runner.h"
+#include "common/read_file.h"
 #include "nlohmann/json.hpp"
 
 ABSL_FLAG(std::string, sizes, "4,7,16,31", "cluster sizes n to measure, comma-separated");

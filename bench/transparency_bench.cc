@@ -47,6 +47,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/turncoat_runner.h"
+#include "common/read_file.h"
 #include "nlohmann/json.hpp"
 
 ABSL_FLAG(int, rounds, 3, "rounds per target; each runs the plan through the proxies and direct");

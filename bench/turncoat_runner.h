@@ -60,8 +60,6 @@ absl::StatusOr<std::string> StartBenchmark(const std::string& name,
 // 130 when interrupted, 1 when not `ok`, else 0.
 int FinishBenchmark(const std::string& temp_dir, bool ok, bool keep, bool interrupted);
 
-// The whole file, or "" if it cannot be read.
-std::string Slurp(const std::string& path);
 // The last `lines` lines of a file, indented, for an error message.
 std::string Tail(const std::string& path, size_t lines);
 // The 1-minute load average, -1 if unknown.

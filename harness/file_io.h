@@ -1,6 +1,7 @@
 // Whole-file reads and writes with errors a user can act on ("cannot read X:
 // No such file or directory"), shared by the loaders, the event log reader
-// and whatever renders files for the system under test.
+// and whatever renders files for the system under test. Reading is
+// common/read_file.h's, which tests and benchmarks share too.
 #ifndef TURNCOAT_HARNESS_FILE_IO_H_
 #define TURNCOAT_HARNESS_FILE_IO_H_
 
@@ -8,11 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/status/statusor.h"
+#include "absl/status/status.h"
+#include "common/read_file.h"
 
 namespace turncoat {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Writes each (path, content), creating parent directories and replacing
 // what was there.

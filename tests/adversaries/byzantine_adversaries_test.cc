@@ -2,12 +2,14 @@
 // replay, collusion, random): which rules they install on which links, with
 // which rewriter and parameters. What each rewriter then does to messages is
 // tested in tests/agents/rewriters_test.cc.
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "tests/adversaries/adversary_test_util.h"
 
 namespace turncoat {
@@ -64,6 +66,104 @@ TEST_F(ByzantineAdversaryTest, EquivocationNeedsTheTargetsValuePath) {
   EXPECT_TRUE(absl::StrContains(eq.status().message(), "set values in protocol.messages"))
       << eq.status();
   EXPECT_TRUE(absl::StrContains(eq.status().message(), "targets/refbft.yaml")) << eq.status();
+}
+
+// The variants a rule sends, in order: `variant` alone or the `variants`
+// list.
+std::string VariantsOf(const agent::v1::Rule& rule) {
+  const auto& params = rule.action().params();
+  return params.count("variants") ? params.at("variants") : params.at("variant");
+}
+
+TEST_F(ByzantineAdversaryTest, EquivocationSendsEveryVariantToBothReplicasInADrawnOrder) {
+  auto eq = Make("equivocation", {2},
+                 {{"split", std::vector<std::vector<int>>{{0}, {1, 3}}},
+                  {"both", std::vector<int>{3}},
+                  {"clear", std::vector<std::string>{"proposal.justify"}}});
+  ASSERT_NE(eq, nullptr);
+  ASSERT_TRUE(eq->Start(control_).ok());
+  // 3 is in group 1 as well: `both` wins, so it gets one rule, not two.
+  EXPECT_EQ(control_.Links(), (std::set<std::pair<int, int>>{{2, 1}, {2, 3}}));
+  ASSERT_EQ(On(2, 1).size(), 1u);
+  EXPECT_EQ(VariantsOf(On(2, 1).begin()->second), "1");
+  const auto both = On(2, 3);
+  ASSERT_EQ(both.size(), 1u);
+  const auto& [id, rule] = *both.begin();
+  const std::string order = VariantsOf(rule);
+  EXPECT_TRUE(order == "0,1" || order == "1,0") << order;
+  // The id says which order the replica hears the versions in.
+  EXPECT_TRUE(absl::StrContains(id, absl::StrCat("-both-", order.substr(0, 1), "-", order.substr(2, 1))))
+      << id << " for " << order;
+  EXPECT_EQ(rule.action().rewriter(), "equivocate");
+  EXPECT_EQ(rule.action().params().at("clear"), "proposal.justify");
+  EXPECT_EQ(rule.action().params().at("key"), "keys/2.key");
+  ASSERT_TRUE(eq->Stop(control_).ok());
+  EXPECT_TRUE(control_.rules.empty());
+}
+
+TEST_F(ByzantineAdversaryTest, EquivocationBothHearsEveryGroupsVariantOutsideTheSplitToo) {
+  n_ = 7;
+  byzantine_ = {5, 6};
+  auto eq = Make("equivocation", {5, 6},
+                 {{"split", std::vector<std::vector<int>>{{0}, {1}, {2}}},
+                  {"both", std::vector<int>{3, 4}}});
+  ASSERT_NE(eq, nullptr);
+  ASSERT_TRUE(eq->Start(control_).ok());
+  for (int to : {3, 4}) {
+    std::string order;
+    for (int from : {5, 6}) {
+      const auto rules = On(from, to);
+      ASSERT_EQ(rules.size(), 1u) << from << " -> " << to;
+      const std::string variants = VariantsOf(rules.begin()->second);
+      std::vector<std::string> sorted = absl::StrSplit(variants, ',');
+      std::sort(sorted.begin(), sorted.end());
+      EXPECT_EQ(sorted, (std::vector<std::string>{"0", "1", "2"})) << variants;
+      // Every equivocator tells one replica its versions in the same order.
+      if (order.empty()) order = variants;
+      EXPECT_EQ(variants, order);
+    }
+  }
+  // Group 0 keeps hearing proposals as sent; the others one variant each.
+  EXPECT_TRUE(On(5, 0).empty());
+  EXPECT_EQ(VariantsOf(On(5, 2).begin()->second), "2");
+}
+
+TEST_F(ByzantineAdversaryTest, EquivocationDrawsTheBothOrderFromTheSeed) {
+  auto order = [&](uint64_t seed) {
+    seed_ = seed;
+    RecordingControl control;
+    auto eq = Make("equivocation", {2},
+                   {{"split", std::vector<std::vector<int>>{{0}, {1}}},
+                    {"both", std::vector<int>{3}}});
+    EXPECT_TRUE(eq->Start(control).ok());
+    for (const auto& [key, rule] : control.rules) {
+      if (std::get<1>(key) == 3) return VariantsOf(rule);
+    }
+    return std::string();
+  };
+  std::set<std::string> seen;
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    const std::string first = order(seed);
+    EXPECT_EQ(order(seed), first) << "seed " << seed;
+    seen.insert(first);
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"0,1", "1,0"}));
+}
+
+TEST_F(ByzantineAdversaryTest, EquivocationRefusesBothNamingItsOwnNodes) {
+  auto eq = TryMake("equivocation", {2},
+                    {{"split", std::vector<std::vector<int>>{{0}, {1}}},
+                     {"both", std::vector<int>{3, 2}}});
+  ASSERT_FALSE(eq.ok());
+  EXPECT_EQ(eq.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(eq.status().message(),
+            "phase 3 (equivocation): both: replica 2 is one of the phase's nodes [2], which send "
+            "the versions; list in both only replicas that receive them, or take 2 out of nodes");
+  eq = TryMake("equivocation", {2},
+               {{"split", std::vector<std::vector<int>>{{0}, {1}}}, {"both", std::vector<int>{4}}});
+  ASSERT_FALSE(eq.ok());
+  EXPECT_TRUE(absl::StrContains(eq.status().message(), "both: replica 4 is not in 0..3"))
+      << eq.status();
 }
 
 TEST_F(ByzantineAdversaryTest, ForgeSignatureImpersonatesOnEveryOutgoingLink) {
@@ -258,6 +358,37 @@ TEST_F(ByzantineAdversaryTest, CollusionConflictingProposalRewritesEveryNodesPro
     EXPECT_EQ(rule.action().params().at("clear"), "proposal.justify");
     EXPECT_EQ(rule.action().params().at("key"), absl::StrCat("keys/", std::get<0>(key), ".key"));
   }
+}
+
+TEST_F(ByzantineAdversaryTest, CollusionEquivocatingStrategiesSendBothReplicasBothVersions) {
+  n_ = 7;
+  byzantine_ = {5, 6};
+  for (const char* strategy : {"equivocate", "conflicting-proposal"}) {
+    RecordingControl control;
+    auto collusion = Make("collusion", {5, 6},
+                          {{"strategy", std::string(strategy)},
+                           {"split", std::vector<std::vector<int>>{{0, 1}, {2, 3, 4}}},
+                           {"both", std::vector<int>{4}}});
+    ASSERT_NE(collusion, nullptr);
+    ASSERT_TRUE(collusion->Start(control).ok());
+    for (const auto& [key, rule] : control.rules) {
+      const std::string variants = VariantsOf(rule);
+      if (std::get<1>(key) == 4) {
+        EXPECT_TRUE(variants == "0,1" || variants == "1,0") << strategy << ": " << variants;
+      } else {
+        EXPECT_EQ(variants, "1") << strategy;
+      }
+    }
+    int to4 = 0;
+    for (const auto& [key, rule] : control.rules) to4 += std::get<1>(key) == 4;
+    EXPECT_EQ(to4, 2) << strategy << ": one rule from each colluder";
+  }
+  // Withholding sends no versions: `both` is still checked.
+  auto bad = TryMake("collusion", {5, 6},
+                     {{"strategy", std::string("withhold")}, {"both", std::vector<int>{6}}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "phase 3 (collusion): both: replica 6"))
+      << bad.status();
 }
 
 TEST_F(ByzantineAdversaryTest, CollusionWithholdStarvesOneVictimFromEveryColluder) {

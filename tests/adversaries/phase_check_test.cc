@@ -56,6 +56,20 @@ TEST_F(PhaseCheckTest, AnAdversarysOwnErrorNamesThePlanAndThePhasesLine) {
   EXPECT_EQ(s.message(), "plans/p.yaml:12: phase 1 (random): round must be at least 200ms");
 }
 
+TEST_F(PhaseCheckTest, BothNamingAnEquivocatorIsBadInputAtThePhasesLine) {
+  AddPhase("equivocation", {3},
+           {{"split", std::vector<std::vector<int>>{{0}, {1, 2}}}, {"both", std::vector<int>{2}}},
+           10);
+  EXPECT_TRUE(CheckPhases(plan_, target_, plan_.seed).ok()) << "2 may be in split and both";
+  plan_.timeline[0].params["both"] = std::vector<int>{3};
+  const absl::Status s = CheckPhases(plan_, target_, plan_.seed);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("plans/p.yaml:10: phase 0 (equivocation): both: replica 3 is one "
+                             "of the phase's nodes [3]"),
+            absl::string_view::npos)
+      << s.message();
+}
+
 TEST_F(PhaseCheckTest, ATargetWithoutValuesCannotRunEquivocation) {
   target_.protocol.messages[0].values.clear();
   AddPhase("equivocation", {3}, {{"split", std::vector<std::vector<int>>{{0}, {1, 2}}}}, 10);

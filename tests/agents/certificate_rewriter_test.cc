@@ -3,9 +3,6 @@
 // certificate as it claims, the result decodes, the outer envelope is
 // re-signed by the Byzantine replica, and every embedded vote is one of the
 // votes it saw, byte for byte, its signature still valid.
-#include <stdlib.h>
-
-#include <cstdlib>
 #include <algorithm>
 #include <map>
 #include <set>
@@ -21,87 +18,16 @@
 #include "common/ed25519.h"
 #include "gtest/gtest.h"
 #include "targets/refbft/refbft.pb.h"
+#include "tests/agents/refbft_fixture.h"
 
 namespace turncoat {
 namespace agent {
+namespace refbft_test {
 namespace {
 
-constexpr char kSend[] = "/refbft.Peer/Send";
-constexpr uint32_t kByzantine = 1;
-
-class CertificateRewriterTest : public ::testing::Test {
+class CertificateRewriterTest : public RefbftTest {
  protected:
-  static void SetUpTestSuite() {
-    auto codec = MessageCodec::Load({TURNCOAT_SOURCE_DIR}, {"targets/refbft/refbft.proto"});
-    ASSERT_TRUE(codec.ok()) << codec.status();
-    ASSERT_TRUE((*codec)->SetEmbedded("refbft.Envelope", "payload", "refbft.Message").ok());
-    codec_ = new std::shared_ptr<const MessageCodec>(std::move(*codec));
-    char tmpl[] = "/tmp/certificate_rewriter_test_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = new std::string(tmpl);
-    keys_ = new std::map<uint32_t, Ed25519PrivateKey>();
-    for (uint32_t id = 0; id < 4; ++id) {
-      auto key = Ed25519PrivateKey::Generate();
-      ASSERT_TRUE(key.ok()) << key.status();
-      ASSERT_TRUE(WriteKeyPair(*key, *dir_, absl::StrCat(id)).ok());
-      keys_->emplace(id, *key);
-    }
-  }
-
-  static void TearDownTestSuite() {
-    std::system(("rm -rf " + *dir_).c_str());
-    delete dir_;
-    delete keys_;
-    delete codec_;
-  }
-
-  void SetUp() override {
-    auto model = MessageModel::Build(Model(/*with_certificates=*/true), *codec_);
-    ASSERT_TRUE(model.ok()) << model.status();
-    model_ = *std::move(model);
-  }
-
-  // refbft as targets/refbft.yaml describes it, certificates included.
-  static MessageModelSpec Model(bool with_certificates) {
-    MessageKindSpec kind;
-    kind.methods = {kSend};
-    kind.kind_oneof = "payload.kind";
-    kind.sender = "sender";
-    kind.signature = "signature";
-    kind.signature_covers = "payload";
-    kind.payload = "payload";
-    kind.payload_codec = PayloadCodecKind::kProtobuf;
-    kind.payload_type = "refbft.Message";
-    if (with_certificates) {
-      CertificateSpec c;
-      c.at = {"payload.proposal.justify", "payload.phase_cert.qc", "payload.new_view.prepare_qc",
-              "payload.decide.commit_qc"};
-      c.votes = "votes";
-      c.round = {{"height"}, {"view"}};
-      c.block = "block_hash";
-      c.vote.sender = "sender";
-      c.vote.signature = "signature";
-      c.vote.signature_covers = "payload";
-      c.vote.payload = "payload";
-      c.vote.payload_codec = PayloadCodecKind::kProtobuf;
-      c.vote.payload_type = "refbft.Message";
-      c.vote.round = {{"payload.vote.height"}, {"payload.vote.view"}};
-      c.vote_block = "payload.vote.block_hash";
-      kind.certificates = {c};
-    }
-    MessageModelSpec spec;
-    spec.replica_ids = {"0", "1", "2", "3"};
-    spec.messages = {kind};
-    return spec;
-  }
-
-  static refbft::Envelope Sealed(const refbft::Message& message, uint32_t sender) {
-    refbft::Envelope env;
-    env.set_sender(sender);
-    env.set_payload(message.SerializeAsString());
-    env.set_signature(keys_->at(sender).Sign(env.payload()));
-    return env;
-  }
+  void SetUp() override { model_ = BuildModel(/*certificates=*/true); }
 
   static refbft::Envelope Vote(uint32_t sender, refbft::Phase phase, uint64_t height, uint64_t view,
                                const std::string& block) {
@@ -134,13 +60,13 @@ class CertificateRewriterTest : public ::testing::Test {
 
   std::unique_ptr<MessageRewriter> Make(const std::string& mutations, const std::string& pool = "",
                                         uint64_t seed = 1) {
-    RewriterParams params = {{"key", absl::StrCat(*dir_, "/", kByzantine, ".key")},
+    RewriterParams params = {{"key", KeyPath(kByzantine)},
                              {"n", "4"},
                              {"f", "1"},
                              {"mutations", mutations},
                              {"seed", absl::StrCat(seed)}};
     if (!pool.empty()) params["pool"] = pool;
-    RewriterContext context{&params, codec_->get(), codec_->get()->FindMessage("refbft.Envelope"),
+    RewriterContext context{&params, codec(), codec()->FindMessage("refbft.Envelope"),
                             model_.get(), model_->ForMethod(kSend)};
     auto rewriter = RewriterRegistry::Create("certificate", context);
     EXPECT_TRUE(rewriter.ok()) << rewriter.status();
@@ -148,7 +74,7 @@ class CertificateRewriterTest : public ::testing::Test {
   }
 
   std::string Run(MessageRewriter& rewriter, const std::string& bytes) {
-    Frame frame(1, {kByzantine, 0}, kSend, Direction::kRequest, bytes, codec_->get(), nullptr,
+    Frame frame(1, {kByzantine, 0}, kSend, Direction::kRequest, bytes, codec(), nullptr,
                 model_.get());
     auto out = rewriter.Rewrite(frame);
     EXPECT_TRUE(out.ok()) << out.status();
@@ -166,7 +92,7 @@ class CertificateRewriterTest : public ::testing::Test {
     refbft::Envelope env;
     EXPECT_TRUE(env.ParseFromString(bytes));
     EXPECT_EQ(env.sender(), kByzantine);
-    EXPECT_TRUE(keys_->at(kByzantine).PublicKey().Verify(env.payload(), env.signature()));
+    EXPECT_TRUE(Public(kByzantine).Verify(env.payload(), env.signature()));
     refbft::Message m;
     EXPECT_TRUE(m.ParseFromString(env.payload()));
     EXPECT_TRUE(m.has_phase_cert());
@@ -175,7 +101,7 @@ class CertificateRewriterTest : public ::testing::Test {
         ADD_FAILURE() << "vote of unknown sender " << vote.sender();
         continue;
       }
-      EXPECT_TRUE(keys_->at(vote.sender()).PublicKey().Verify(vote.payload(), vote.signature()))
+      EXPECT_TRUE(Public(vote.sender()).Verify(vote.payload(), vote.signature()))
           << "vote of " << vote.sender() << " no longer verifies";
     }
     return m.phase_cert().qc();
@@ -187,15 +113,8 @@ class CertificateRewriterTest : public ::testing::Test {
     return out;
   }
 
-  static std::string* dir_;
-  static std::map<uint32_t, Ed25519PrivateKey>* keys_;
-  static std::shared_ptr<const MessageCodec>* codec_;
-  std::unique_ptr<MessageModel> model_;
+  std::shared_ptr<const MessageModel> model_;
 };
-
-std::string* CertificateRewriterTest::dir_ = nullptr;
-std::map<uint32_t, Ed25519PrivateKey>* CertificateRewriterTest::keys_ = nullptr;
-std::shared_ptr<const MessageCodec>* CertificateRewriterTest::codec_ = nullptr;
 
 TEST_F(CertificateRewriterTest, SwapPutsInAVoteOfAnotherRoundFromTheSameSender) {
   auto rewriter = Make("swap");
@@ -325,25 +244,26 @@ TEST_F(CertificateRewriterTest, TheSeedChoosesTheMutation) {
 
 TEST_F(CertificateRewriterTest, ChecksItsParamsAndTheTarget) {
   RewriterParams params = {{"n", "4"}, {"f", "1"}, {"mutations", "swap,shuffle"},
-                           {"key", absl::StrCat(*dir_, "/1.key")}};
-  RewriterContext context{&params, codec_->get(), nullptr, model_.get(), nullptr};
+                           {"key", KeyPath(1)}};
+  RewriterContext context{&params, codec(), nullptr, model_.get(), nullptr};
   auto bad = RewriterRegistry::Create("certificate", context);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("'shuffle' is not one of swap, drop, repeat, relabel"),
             std::string::npos)
       << bad.status();
-  params = {{"f", "1"}, {"key", absl::StrCat(*dir_, "/1.key")}};
+  params = {{"f", "1"}, {"key", KeyPath(1)}};
   EXPECT_FALSE(RewriterRegistry::Create("certificate", context).ok()) << "n is required";
 
-  auto plain = MessageModel::Build(Model(/*with_certificates=*/false), *codec_);
+  auto plain = MessageModel::Build(RefbftModelSpec(/*certificates=*/false), schema());
   ASSERT_TRUE(plain.ok());
-  params = {{"n", "4"}, {"f", "1"}, {"key", absl::StrCat(*dir_, "/1.key")}};
-  RewriterContext without{&params, codec_->get(), nullptr, plain->get(), nullptr};
+  params = {{"n", "4"}, {"f", "1"}, {"key", KeyPath(1)}};
+  RewriterContext without{&params, codec(), nullptr, plain->get(), nullptr};
   auto refused = RewriterRegistry::Create("certificate", without);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("names a certificate"), std::string::npos);
 }
 
 }  // namespace
+}  // namespace refbft_test
 }  // namespace agent
 }  // namespace turncoat

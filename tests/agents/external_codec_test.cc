@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/read_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -32,14 +33,9 @@ constexpr char kPython[] = "/usr/bin/python3";
 const std::string kTestCodec =
     std::string(TURNCOAT_SOURCE_DIR) + "/tests/agents/testdata/test_codec.py";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 // A process counts as gone once it has no /proc entry or is a zombie.
 bool Alive(pid_t pid) {
-  const std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  const std::string stat = Slurp(absl::StrCat("/proc/", pid, "/stat"));
   const size_t paren = stat.rfind(')');
   if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
   return stat[paren + 2] != 'Z';
@@ -79,7 +75,7 @@ class ExternalCodecTest : public ::testing::Test {
   // Every pid the codec processes recorded, oldest first.
   std::vector<pid_t> Pids() const {
     std::vector<pid_t> pids;
-    for (absl::string_view line : absl::StrSplit(ReadFile(Path("pids")), '\n', absl::SkipEmpty())) {
+    for (absl::string_view line : absl::StrSplit(Slurp(Path("pids")), '\n', absl::SkipEmpty())) {
       int pid = 0;
       if (absl::SimpleAtoi(line, &pid)) pids.push_back(pid);
     }
@@ -200,7 +196,7 @@ TEST_F(ExternalCodecTest, TimeoutKillsTheCodecAndTheNextCallRestartsIt) {
 
   ExpectWorks(*codec, 7);
   EXPECT_THAT(Pids(), SizeIs(2));
-  EXPECT_THAT(ReadFile(Path("stderr.log")), HasSubstr("restarting the codec"));
+  EXPECT_THAT(Slurp(Path("stderr.log")), HasSubstr("restarting the codec"));
 }
 
 TEST_F(ExternalCodecTest, ACallQueuedBehindAHungOneGetsAFreshCodecAndFullTime) {
@@ -411,7 +407,7 @@ TEST_F(ExternalCodecTest, DestructionKillsACodecThatIgnoresItsStdin) {
   codec.reset();
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(200));
   EXPECT_FALSE(Alive(pids[0]));
-  EXPECT_THAT(ReadFile(Path("stderr.log")), HasSubstr("stdin closed; lingering"));
+  EXPECT_THAT(Slurp(Path("stderr.log")), HasSubstr("stdin closed; lingering"));
 }
 
 TEST_F(ExternalCodecTest, StartFailsClearlyForAMissingProgram) {
@@ -469,7 +465,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 // The complete example in docs/codec-protocol.md must work as printed.
 TEST_F(ExternalCodecTest, TheDocumentedExampleCodecWorks) {
-  const std::string doc = ReadFile(std::string(TURNCOAT_SOURCE_DIR) + "/docs/codec-protocol.md");
+  const std::string doc = Slurp(std::string(TURNCOAT_SOURCE_DIR) + "/docs/codec-protocol.md");
   const size_t begin = doc.find("```python\n");
   ASSERT_NE(begin, std::string::npos);
   const size_t end = doc.find("```\n", begin + 10);

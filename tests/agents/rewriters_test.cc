@@ -2,9 +2,6 @@
 // refbft envelopes signed with real keys. Rewriters are built through the
 // registry, as the rule engine builds them, so the tests also cover their
 // registration and parameter checking.
-#include <stdlib.h>
-
-#include <cstdlib>
 #include <memory>
 #include <set>
 #include <string>
@@ -17,85 +14,36 @@
 #include "agents/message_codec.h"
 #include "agents/message_model.h"
 #include "agents/message_rewriter.h"
+#include "agents/rule_engine.h"
 #include "common/ed25519.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "targets/refbft/refbft.pb.h"
+#include "tests/agents/refbft_fixture.h"
 
 namespace turncoat {
 namespace agent {
+namespace refbft_test {
 namespace {
 
 namespace pb = google::protobuf;
 
-constexpr char kSend[] = "/refbft.Peer/Send";
-constexpr uint32_t kByzantine = 1;  // the replica whose key adversaries hold
-constexpr uint32_t kHonest = 0;
-
-class RewritersTest : public ::testing::Test {
+class RewritersTest : public RefbftTest {
  public:  // the helpers below are shared with free functions too
   static void SetUpTestSuite() {
-    auto codec = MessageCodec::Load({TURNCOAT_SOURCE_DIR}, {"targets/refbft/refbft.proto"});
-    ASSERT_TRUE(codec.ok()) << codec.status();
-    ASSERT_TRUE((*codec)->SetEmbedded("refbft.Envelope", "payload", "refbft.Message").ok());
-    codec_ = new std::shared_ptr<const MessageCodec>(std::move(*codec));
-    auto model = MessageModel::Build(RefbftModel(), *codec_);
-    ASSERT_TRUE(model.ok()) << model.status();
-    model_ = new std::shared_ptr<const MessageModel>(std::move(*model));
-
-    char tmpl[] = "/tmp/rewriters_test_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = new std::string(tmpl);
-    for (uint32_t id : {kHonest, kByzantine}) {
-      auto key = Ed25519PrivateKey::Generate();
-      ASSERT_TRUE(key.ok()) << key.status();
-      ASSERT_TRUE(WriteKeyPair(*key, *dir_, absl::StrCat(id)).ok());
-      keys_[id] = new Ed25519PrivateKey(*key);
-    }
+    RefbftTest::SetUpTestSuite();
+    model_ = new std::shared_ptr<const MessageModel>(BuildModel(/*certificates=*/false));
   }
 
   static void TearDownTestSuite() {
-    std::system(("rm -rf " + *dir_).c_str());
-    delete dir_;
-    for (Ed25519PrivateKey*& key : keys_) {
-      delete key;
-      key = nullptr;
-    }
     delete model_;
-    delete codec_;
+    model_ = nullptr;
+    RefbftTest::TearDownTestSuite();
   }
 
-  // refbft's peer message as targets/refbft.yaml describes it, in a
-  // cluster of four replicas named "0".."3".
-  static MessageModelSpec RefbftModel() {
-    MessageKindSpec kind;
-    kind.methods = {kSend};
-    kind.kind_oneof = "payload.kind";
-    kind.sender = "sender";
-    kind.signature = "signature";
-    kind.signature_covers = "payload";
-    kind.payload = "payload";
-    kind.payload_codec = PayloadCodecKind::kProtobuf;
-    kind.payload_type = "refbft.Message";
-    kind.values = "payload.proposal.block.values";
-    kind.round = {{"payload.proposal.height", "payload.vote.height"},
-                  {"payload.proposal.view", "payload.vote.view"}};
-    MessageModelSpec spec;
-    spec.replica_ids = {"0", "1", "2", "3"};
-    spec.messages = {kind};
-    return spec;
-  }
-
-  static const MessageCodec* codec() { return codec_->get(); }
   static const MessageModel* model() { return model_->get(); }
-  static const pb::Descriptor* EnvelopeType() {
-    return codec()->FindMessage("refbft.Envelope");
-  }
-  static std::string KeyPath(uint32_t id) { return absl::StrCat(*dir_, "/", id, ".key"); }
-  static const Ed25519PrivateKey& Key(uint32_t id) { return *keys_[id]; }
-  static Ed25519PublicKey Public(uint32_t id) { return keys_[id]->PublicKey(); }
 
   // Where sender, payload and signature are is the message model's
   // business; a rewriter that signs needs only the Byzantine replica's key.
@@ -129,15 +77,6 @@ class RewritersTest : public ::testing::Test {
     auto out = rewriter.Rewrite(frame);
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() ? *out : std::vector<std::string>{};
-  }
-
-  static refbft::Envelope Sealed(const refbft::Message& message, uint32_t sender,
-                                 const Ed25519PrivateKey& key) {
-    refbft::Envelope env;
-    env.set_sender(sender);
-    env.set_payload(message.SerializeAsString());
-    env.set_signature(key.Sign(env.payload()));
-    return env;
   }
 
   // A proposal with four values and a justification holding one signed vote.
@@ -204,16 +143,10 @@ class RewritersTest : public ::testing::Test {
         << rewriter.status();
   }
 
-  static std::shared_ptr<const MessageCodec>* codec_;
-  static std::shared_ptr<const MessageModel>* model_;
-  static std::string* dir_;
-  static Ed25519PrivateKey* keys_[2];
+ private:
+  static inline std::shared_ptr<const MessageModel>* model_ = nullptr;
 };
 
-std::shared_ptr<const MessageCodec>* RewritersTest::codec_ = nullptr;
-std::shared_ptr<const MessageModel>* RewritersTest::model_ = nullptr;
-std::string* RewritersTest::dir_ = nullptr;
-Ed25519PrivateKey* RewritersTest::keys_[2] = {nullptr, nullptr};
 
 // ---------------------------------------------------------------- equivocate
 
@@ -330,6 +263,123 @@ TEST_F(RewritersTest, EquivocateChecksItsParams) {
   RewriterParams params = EquivocateParams(1);
   RewriterContext no_model{&params, codec(), nullptr};
   EXPECT_FALSE(RewriterRegistry::Create("equivocate", no_model).ok());
+}
+
+// The values of the proposal in `bytes`, and whether it still has its
+// justification.
+std::vector<std::string> ProposedValues(const std::string& bytes, bool* justified = nullptr) {
+  const refbft::Message m = RewritersTest::ParsePayload(RewritersTest::ParseEnvelope(bytes));
+  if (justified != nullptr) *justified = m.proposal().has_justify();
+  return {m.proposal().block().values().begin(), m.proposal().block().values().end()};
+}
+
+TEST_F(RewritersTest, EquivocateVariantsSendsEachVersionOnceInTheGivenOrder) {
+  RewriterParams params = EquivocateParams(0);
+  params.erase("variant");
+  params["variants"] = "0,2,1";
+  auto rewriter = MakeOk("equivocate", params);
+  ASSERT_NE(rewriter, nullptr);
+  const std::string original = FromByzantine(Proposal());
+  const std::vector<std::string> out = Run(*rewriter, original);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0], original);
+  bool justified = true;
+  EXPECT_EQ(ProposedValues(out[1], &justified), (std::vector<std::string>{"c", "d"}));
+  EXPECT_FALSE(justified);
+  EXPECT_EQ(ProposedValues(out[2]), (std::vector<std::string>{"b", "c", "d"}));
+  for (const std::string& bytes : out) {
+    const refbft::Envelope env = ParseEnvelope(bytes);
+    EXPECT_TRUE(Public(kByzantine).Verify(env.payload(), env.signature()));
+  }
+  // Messages without values are the same in every version: sent once, so
+  // hearing every version never duplicates a vote.
+  const std::string vote = FromByzantine(Vote(refbft::PREPARE));
+  EXPECT_EQ(Run(*rewriter, vote), std::vector<std::string>{vote});
+  // Two trims that both empty a short block give one version, not two.
+  refbft::Message short_block = Proposal();
+  short_block.mutable_proposal()->mutable_block()->clear_values();
+  short_block.mutable_proposal()->mutable_block()->add_values("a");
+  const std::vector<std::string> trimmed = Run(*rewriter, FromByzantine(short_block));
+  ASSERT_EQ(trimmed.size(), 2u);
+  EXPECT_EQ(ProposedValues(trimmed[0]), std::vector<std::string>{"a"});
+  EXPECT_TRUE(ProposedValues(trimmed[1]).empty());
+}
+
+TEST_F(RewritersTest, EquivocateVariantsAreChecked) {
+  auto with = [](const char* variants) {
+    RewriterParams p = EquivocateParams(0);
+    p.erase("variant");
+    p["variants"] = variants;
+    return p;
+  };
+  for (const char* bad : {"1,1", "1,x", "-1", "", " , "}) {
+    ExpectParamError("equivocate", with(bad), "variants");
+  }
+  // One of variant and variants, not both.
+  RewriterParams both = with("1,0");
+  both["variant"] = "1";
+  ExpectParamError("equivocate", both, "variants");
+  // Sending only the proposal as sent signs nothing, so it needs no key.
+  RewriterParams as_sent = with("0");
+  as_sent.erase("key");
+  EXPECT_TRUE(Make("equivocate", as_sent).ok());
+  RewriterParams signs = with("0,1");
+  signs.erase("key");
+  ExpectParamError("equivocate", signs, "key");
+}
+
+// What a proxy sends on one link, recorded in place of a stream.
+class RecordingSink : public FrameSink {
+ public:
+  void Deliver(absl::Duration, std::string bytes, bool) override {
+    sent.push_back(std::move(bytes));
+  }
+  std::vector<std::string> sent;
+};
+
+// The rules the `equivocation` adversary installs for Byzantine replica 1
+// with split [[0], [2, 3]] and both [3] (tests/adversaries checks that it
+// does), through the agent's rule engine: replica 3 hears the proposal as
+// sent and the changed one, the others one version each.
+TEST_F(RewritersTest, EquivocationThroughTheEngineGivesABothReplicaEveryVersion) {
+  RuleEngine engine;
+  std::shared_ptr<const MessageModel> model = BuildModel(/*certificates=*/false);
+  engine.SetCodec(schema(), model);
+  auto rule = [](int to, const char* param, const char* variants) {
+    RuleSpec spec;
+    spec.id = absl::StrCat("p0-equivocation-to", to);
+    spec.from = kByzantine;
+    spec.to = to;
+    spec.method = kSend;
+    spec.direction = Direction::kRequest;
+    spec.action.kind = ActionKind::kRewrite;
+    spec.action.rewriter = "equivocate";
+    spec.action.params = EquivocateParams(0);
+    spec.action.params.erase("variant");
+    spec.action.params[param] = variants;
+    return spec;
+  };
+  ASSERT_TRUE(engine.Install(rule(2, "variant", "1")).ok());
+  ASSERT_TRUE(engine.Install(rule(3, "variants", "1,0")).ok());
+  uint64_t id = 1;
+  auto send = [&](int to, const std::string& bytes) {
+    auto sink = std::make_shared<RecordingSink>();
+    Frame frame(id++, {static_cast<int>(kByzantine), to}, kSend, Direction::kRequest, bytes,
+                codec(), sink, model.get());
+    DeliverAll(engine.Process(std::move(frame), absl::Now()).emits);
+    return sink->sent;
+  };
+  const std::string proposal = FromByzantine(Proposal());
+  EXPECT_EQ(send(0, proposal), std::vector<std::string>{proposal});
+  const std::vector<std::string> to2 = send(2, proposal);
+  ASSERT_EQ(to2.size(), 1u);
+  EXPECT_EQ(ProposedValues(to2[0]), (std::vector<std::string>{"b", "c", "d"}));
+  const std::vector<std::string> to3 = send(3, proposal);
+  ASSERT_EQ(to3.size(), 2u);
+  EXPECT_EQ(to3[0], to2[0]) << "the changed version first, as the rule's order says";
+  EXPECT_EQ(to3[1], proposal);
+  const std::string vote = FromByzantine(Vote(refbft::COMMIT));
+  EXPECT_EQ(send(3, vote), std::vector<std::string>{vote});
 }
 
 // ---------------------------------------------------------------------- forge
@@ -812,5 +862,6 @@ TEST_F(RewritersTest, MutateChecksItsParams) {
 }
 
 }  // namespace
+}  // namespace refbft_test
 }  // namespace agent
 }  // namespace turncoat

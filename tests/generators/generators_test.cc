@@ -176,6 +176,34 @@ TEST_F(GeneratorsTest, MixedCoversEveryAdversaryAndEveryDeclaredChoice) {
   }
 }
 
+// Equivocation where some replicas hear every version (issue 17's Twins
+// case) is drawn from `both`'s declaration alone: a subset of the replicas
+// the phase does not act as, often overlapping the drawn split, which the
+// adversary accepts.
+TEST_F(GeneratorsTest, MixedDrawsEquivocationsThatSomeReplicasHearInFull) {
+  int with_both = 0, overlapping = 0;
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    absl::StatusOr<Plan> plan =
+        Expand(PlanText("mixed: { phases: 4, adversaries: [equivocation, collusion] }"), seed);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    for (const Phase& p : plan->timeline) {
+      auto both = p.params.find("both");
+      if (both == p.params.end()) continue;
+      ++with_both;
+      for (int r : std::get<std::vector<int>>(both->second)) {
+        EXPECT_EQ(std::count(p.nodes.begin(), p.nodes.end(), r), 0) << Describe(*plan);
+        auto split = p.params.find("split");
+        if (split == p.params.end()) continue;
+        for (const auto& group : std::get<std::vector<std::vector<int>>>(split->second)) {
+          overlapping += std::count(group.begin(), group.end(), r);
+        }
+      }
+    }
+  }
+  EXPECT_GT(with_both, 10);
+  EXPECT_GT(overlapping, 0);
+}
+
 // A phase the target cannot run (the check refuses it: here every delay)
 // is drawn again; excluded adversaries are never drawn.
 TEST_F(GeneratorsTest, MixedRedrawsWhatTheCheckRefusesAndHonoursExclude) {

@@ -108,6 +108,26 @@ TEST_F(RunTest, CorrectRefbftSurvivesTheCrashedLeader) {
   EXPECT_TRUE(report["timeline"]["faults"][0]["ended"].get<bool>());
 }
 
+// Equivocation where replica 3 hears both versions of each proposal, as a
+// Twins partition holding both twins would: the correct refbft stays safe
+// and live, and the rules that give replica 3 every version acted.
+TEST_F(RunTest, CorrectRefbftSurvivesAReplicaHearingBothVersions) {
+  ASSERT_EQ(RunToEnd({Plan("equivocation-both.yaml")}), 0) << Output();
+  int64_t both_applied = -1;
+  std::istringstream history(Slurp(run_dir_ + "/history.jsonl"));
+  for (std::string line; std::getline(history, line);) {
+    const nlohmann::json event = nlohmann::json::parse(line, nullptr, false);
+    if (event.is_discarded() || event.value("type", "") != "link_stats") continue;
+    if (event["from"] != 2 || event["to"] != 3) continue;
+    for (const auto& [name, count] : event["counters"].items()) {
+      if (absl::StrContains(name, "-both-") && absl::EndsWith(name, " applied")) {
+        both_applied = count.get<int64_t>();
+      }
+    }
+  }
+  EXPECT_GT(both_applied, 0) << "replica 3 never heard a second version";
+}
+
 TEST_F(RunTest, BadPlanExitsTwoBeforeStartingAnything) {
   const std::string plan =
       WritePlan("bad",

@@ -208,6 +208,37 @@ TEST(TurncoatBinaryTest, AdversaryParametersAreCheckedBeforeAnythingRuns) {
   EXPECT_FALSE(std::filesystem::exists(run_dir));
 }
 
+// Equivocation's `both`: replicas of the plan (the loader), and none the
+// phase equivocates as (building the adversary), each error at its line.
+TEST(TurncoatBinaryTest, EquivocationBothIsCheckedBeforeAnythingRuns) {
+  const std::string dir = ::testing::TempDir() + "/phase_check";
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& both) {
+    const std::string plan = dir + "/" + name + ".yaml";
+    std::ofstream(plan) << "name: " << name << "\ntarget: " << kSource
+                        << "/targets/refbft.yaml\nreplicas: 4\nbyzantine: [3]\nseed: 1\n"
+                           "duration: 10s\nworkload: { rate: 10/s }\ntimeline:\n"
+                           "  - { at: 1s, for: 2s, adversary: equivocation, nodes: [3], "
+                           "params: { split: [[0], [1, 2]], both: "
+                        << both << " } }\nexpect: { safety: [agreement] }\n";
+    return plan;
+  };
+  std::string output;
+  EXPECT_EQ(RunTurncoat("validate " + write("both-ok", "[2]"), &output), 0) << output;
+  output.clear();
+  const std::string outside = write("both-outside", "[1, 4]");
+  EXPECT_EQ(RunTurncoat("validate " + outside, &output), 2);
+  EXPECT_NE(output.find(outside + ":9:"), std::string::npos) << output;
+  EXPECT_NE(output.find("expected an integer from 0 to 3; got '4'"), std::string::npos) << output;
+  output.clear();
+  const std::string own = write("both-own", "[3]");
+  EXPECT_EQ(RunTurncoat("validate " + own, &output), 2);
+  const std::string expected = own + ":9: phase 0 (equivocation): both: replica 3 is one of the "
+                                     "phase's nodes [3], which send the versions; list in both "
+                                     "only replicas that receive them, or take 3 out of nodes";
+  EXPECT_EQ(output.substr(0, expected.size()), expected) << output;
+}
+
 // Every plan the project ships, against the real adversary registry: a
 // renamed parameter or adversary must not leave a plan behind.
 TEST(TurncoatBinaryTest, EveryShippedPlanValidates) {
