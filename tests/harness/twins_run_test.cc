@@ -45,14 +45,18 @@ class TwinsRunTest : public TurncoatRunTest {
 
   // The twin of replica 2 ran as its own process, with its own agent and
   // directories, and took part: it committed blocks (it hears replicas 0
-  // and 3, plans/twins.yaml's group 1, all run long), and what it sent to
-  // replica 1 (group 0) was dropped.
+  // and 3, plans/twins.yaml's group 1, all run long), what it sent to
+  // replica 1 (group 0) was dropped, and what it sent group 1 in the phase
+  // passed.
   void ExpectTheTwinRan() {
     EXPECT_TRUE(fs::exists(run_dir_ + "/agent-2-twin"));
     const std::string twin_out = Slurp(run_dir_ + "/replica-2-twin/stdout.log");
     EXPECT_TRUE(absl::StrContains(twin_out, "\"replica\":2")) << twin_out.substr(0, 500);
     // The twin is FaultControl id n + 2 = 6; phase 0's rule ids start "p0-".
     EXPECT_GT(LinkCounter(6, 1, "twin-dormant-m0 applied"), 0);
+    // During the phase the twin's messages to group 1 passed by its wake rules.
+    EXPECT_GT(LinkCounter(6, 0, "p0-twin-wake-m0 applied"), 0);
+    EXPECT_GT(LinkCounter(6, 3, "p0-twin-wake-m0 applied"), 0);
     // During the phase the original was silenced towards group 1 ...
     EXPECT_GT(LinkCounter(2, 0, "p0-twins-m0 applied"), 0);
     EXPECT_GT(LinkCounter(2, 3, "p0-twins-m0 applied"), 0);
