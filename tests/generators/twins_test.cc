@@ -10,13 +10,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "adversaries/phase_check.h"
-#include "generators/generate.h"
 #include "generators/twins.h"
 #include "generators/twins_space.h"
 #include "gtest/gtest.h"
-#include "harness/plan_loader.h"
-#include "harness/target_loader.h"
+#include "tests/generators/generator_test_util.h"
 
 namespace turncoat {
 namespace {
@@ -143,22 +140,10 @@ std::string PlanText(const std::string& generate, int replicas, const std::strin
                       "expect:\n  safety: [agreement]\n  liveness: { commit_within: 8s }\n");
 }
 
-class TwinsGeneratorTest : public ::testing::Test {
+class TwinsGeneratorTest : public GeneratorTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<TargetSpec> target = LoadTargetFile(kSource + "/targets/refbft.yaml");
-    ASSERT_TRUE(target.ok()) << target.status();
-    refbft_ = new TargetSpec(*std::move(target));
-  }
-
   static absl::StatusOr<Plan> Expand(const std::string& text, uint64_t seed) {
-    absl::StatusOr<Plan> plan = ParsePlan(text, "plans/gen-twins.yaml");
-    if (!plan.ok()) return plan.status();
-    absl::Status s = ExpandGenerators(&*plan, *refbft_, seed, [seed](const Plan& p) {
-      return CheckPhases(p, *refbft_, seed);
-    });
-    if (!s.ok()) return s;
-    return plan;
+    return GeneratorTest::Expand(text, seed, "plans/gen-twins.yaml");
   }
 
   static std::string Describe(const Plan& plan) {
@@ -171,11 +156,7 @@ class TwinsGeneratorTest : public ::testing::Test {
     }
     return out;
   }
-
-  static TargetSpec* refbft_;
 };
-
-TargetSpec* TwinsGeneratorTest::refbft_ = nullptr;
 
 TEST(TwinsSpaceTest, TheClassicTwinsPartitionIsValidAndItsMisroutedMirrorIsNot) {
   // Replica 3 twinned (twin process 7); 0 hears the original, 1 and 2 the twin.
