@@ -1,5 +1,6 @@
-// The twins adversary end to end (plans/twins.yaml): real agents, refbft
-// replicas and a twin of Byzantine replica 2 on 127.0.0.1. Correct refbft
+// The twins adversary end to end (plans/twins.yaml, and a scenario of the
+// twins generator): real agents, refbft replicas and a twin of a Byzantine
+// replica on 127.0.0.1. Correct refbft
 // stays safe under twins; with the small-quorum bug the original and the
 // twin each certify a block at the same height and agreement breaks. Each
 // test checks that the twin really ran and that no process of the run is
@@ -104,6 +105,24 @@ TEST_F(TwinsRunTest, SmallQuorumBreaksAgreementUnderTwins) {
   EXPECT_FALSE((*agreement)["holds"].get<bool>());
   EXPECT_TRUE(absl::StrContains(Slurp(dir_ + "/stdout"), "VIOLATED  agreement"));
   ExpectTheTwinRan();
+}
+
+// plans/generated/twins.yaml (the twins generator): seed 1 draws four
+// rounds with a twin of replica 3, one of them the classic split {0, 3} |
+// {1, 2, twin}; the correct refbft stays safe and live through it.
+TEST_F(TwinsRunTest, CorrectRefbftPassesAGeneratedTwinsScenario) {
+  ASSERT_EQ(RunToEnd({Plan("generated/twins.yaml"), "--seed=1"}), 0)
+      << Slurp(dir_ + "/stdout") << Slurp(dir_ + "/stderr");
+  const nlohmann::json report = Report();
+  EXPECT_EQ(report["verdict"], "pass");
+  EXPECT_EQ(report["plan"]["generated_by"], "twins { r: 4 } with seed 1");
+  int twins = 0;
+  for (const auto& fault : report["timeline"]["faults"]) {
+    twins += fault["adversary"] == "twins";
+    EXPECT_TRUE(fault["ended"].get<bool>());
+  }
+  EXPECT_GE(twins, 1);
+  EXPECT_TRUE(fs::exists(run_dir_ + "/agent-3-twin"));
 }
 
 TEST_F(TwinsRunTest, DifferentSplitsForOneTwinAreBadInputNamingBothPhases) {
