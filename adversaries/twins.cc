@@ -21,6 +21,12 @@ agent::v1::Action Drop() {
   return drop;
 }
 
+agent::v1::Action Pass() {
+  agent::v1::Action pass;
+  pass.set_kind(agent::v1::Action::PASS);
+  return pass;
+}
+
 const std::vector<std::vector<int>>* SplitOf(const Phase& phase) {
   auto it = phase.params.find("split");
   if (it == phase.params.end()) return nullptr;
@@ -35,11 +41,27 @@ std::vector<std::vector<int>> Normalised(std::vector<std::vector<int>> split) {
 
 std::string PhaseName(int index) { return absl::StrCat("timeline[", index, "]"); }
 
+constexpr char kTwinToParam[] = "twin_to";
+// DormantTwinRules' first rule on every link: the twin's passes go ahead of it.
+constexpr char kFirstDormantRule[] = "twin-dormant-m0";
+
+// Whether two phases may be installed at once for one twin: keyed to
+// disjoint rounds, their rules never match the same message.
+bool Overlap(const Phase& a, const Phase& b) {
+  if (!(a.at < b.end() && b.at < a.end())) return false;
+  if (!a.rounds.has_value() || !b.rounds.has_value()) return true;
+  return a.rounds->first <= b.rounds->last && b.rounds->first <= a.rounds->last;
+}
+
 // Swaps which of r's two processes speaks to group 1, in two changes, each
 // on all links at once: first the original falls silent towards group 1
-// (`silence` installed), then the twin wakes (its dormant drops `wake`
-// removed), so group 1 never hears two versions of r at once. Stop does
-// the reverse in the same order: the twin sleeps, then the original speaks.
+// (`silence` installed), then the twin wakes (`wake`: passes placed ahead
+// of its dormant drops), so group 1 never hears two versions of r at once.
+// Stop does the reverse in the same order: the twin sleeps, then the
+// original speaks. Waking by rules placed ahead of the dormant drops, rather
+// than by removing them, is what lets the phase be keyed to rounds: keyed,
+// the passes match only the messages of the phase's rounds, and the twin
+// stays dormant for every other round, in which the original speaks.
 class TwinsAdversary : public Adversary {
  public:
   TwinsAdversary(std::vector<PlacedRule> silence, std::vector<PlacedRule> wake)
@@ -51,7 +73,7 @@ class TwinsAdversary : public Adversary {
       stage_ = 1;
     }
     if (stage_ == 1) {
-      if (absl::Status s = control.RemoveRules(wake_); !s.ok()) return s;
+      if (absl::Status s = control.InstallRules(wake_); !s.ok()) return s;
       stage_ = 2;
     }
     return absl::OkStatus();
@@ -61,7 +83,7 @@ class TwinsAdversary : public Adversary {
   // the twin is dormant again afterwards.
   absl::Status Stop(FaultControl& control) override {
     if (stage_ == 2) {
-      if (absl::Status s = control.InstallRules(wake_); !s.ok()) return s;
+      if (absl::Status s = control.RemoveRules(wake_); !s.ok()) return s;
       stage_ = 1;
     }
     if (stage_ == 1) {
@@ -84,7 +106,11 @@ const AdversaryImplementation kTwins(
      NodeRule::kByzantine,
      {{"split", ParamKind::kNodeGroups, true,
        "two groups of honest replicas: [[hear the original], [hear the twin]]; the same in "
-       "every twins phase of a replica"}}},
+       "every twins phase of a replica"},
+      {kTwinToParam, ParamKind::kNodes, false,
+       "the replicas of group 1 the twin speaks to during the phase (default: all of group 1); "
+       "the rest of group 1 hears neither process of the replica meanwhile"}},
+     /*round_keyed=*/true},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
       const std::vector<int> byzantine(context.byzantine.begin(), context.byzantine.end());
       if (absl::Status s = CheckTwinsPhase(*context.phase, context.phase_index, context.n, byzantine);
@@ -92,6 +118,7 @@ const AdversaryImplementation kTwins(
         return s;
       }
       const std::vector<int>& twin_group = (*SplitOf(*context.phase))[1];
+      const std::vector<int> twin_to = ParamOr(*context.phase, kTwinToParam, twin_group);
       std::vector<PlacedRule> silence;
       std::vector<PlacedRule> wake;
       for (int r : context.phase->nodes) {
@@ -99,7 +126,10 @@ const AdversaryImplementation kTwins(
           for (PlacedRule& rule : RulesOnLink(context, {r, j}, kTwinsAdversary, Drop(), 1.0)) {
             silence.push_back(std::move(rule));
           }
-          for (PlacedRule& rule : DormantTwinRules(*context.target, context.n, r, j)) {
+          if (std::find(twin_to.begin(), twin_to.end(), j) == twin_to.end()) continue;
+          for (PlacedRule& rule : RulesOnLink(context, {TwinId(context.n, r), j}, "twin-wake",
+                                              Pass(), 1.0)) {
+            rule.rule.set_before(kFirstDormantRule);
             wake.push_back(std::move(rule));
           }
         }
@@ -165,6 +195,14 @@ absl::Status CheckTwinsPhase(const Phase& phase, int phase_index, int n,
       }
     }
   }
+  const std::vector<int>& twin_group = (*split)[1];
+  for (int r : ParamOr(phase, kTwinToParam, std::vector<int>{})) {
+    if (std::find(twin_group.begin(), twin_group.end(), r) == twin_group.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ".params.", kTwinToParam, ": replica ", r, " is not in group 1 of the split ([",
+          absl::StrJoin(twin_group, ", "), "]); only they are routed to the twin"));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -195,12 +233,12 @@ absl::StatusOr<std::map<int, TwinLayout>> TwinsOf(const Plan& plan) {
               "one replica must use the same split"));
         }
         for (int other : layout.phases) {
-          const Phase& p = plan.timeline[other];
-          if (p.at < phase.end() && phase.at < p.end()) {
+          if (Overlap(plan.timeline[other], phase)) {
             return absl::InvalidArgumentError(absl::StrCat(
                 PhaseName(other), " and ", PhaseName(index), " twin replica ", r,
                 " at overlapping times; one twin is either dormant or speaking, so twins "
-                "phases of one replica must not overlap"));
+                "phases of one replica must not overlap, unless both are keyed to rounds "
+                "and their rounds are disjoint"));
           }
         }
       }

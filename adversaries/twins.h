@@ -19,11 +19,14 @@
 //  * Outside a twins phase the twin is dormant: InstallDormantTwinRules
 //    (called by the controller before the replicas start) drops everything
 //    it sends. The twin still hears group 1, so it keeps up with the run.
-//  * A phase's Start lets the twin speak to group 1 (removes the dormant
-//    drops twin -> group 1) and silences the original towards group 1
-//    (drops r -> group 1); Stop reverses both. Twin -> group 0, twin -> any
-//    other Byzantine replica and twin -> honest replicas in neither group
-//    stay dropped always.
+//  * A phase's Start silences the original towards group 1 (drops
+//    r -> group 1) and lets the twin speak to group 1, or to the part of it
+//    in `twin_to` (passes placed ahead of the dormant drops); Stop reverses
+//    both. Twin -> group 0, twin -> any other Byzantine replica and twin ->
+//    honest replicas in neither group stay dropped always.
+//  * A phase may be keyed to rounds (`rounds:`): then only the messages of
+//    those rounds are swapped, and phases of one twin may overlap in time
+//    as long as their rounds are disjoint.
 //
 // FaultControl addresses the twin of r as TwinId(n, r) = n + r.
 #ifndef TURNCOAT_ADVERSARIES_TWINS_H_
@@ -54,14 +57,15 @@ struct TwinLayout {
 // The twinned replicas of `plan`, by replica id; empty when the plan has no
 // twins phase. Fails (naming the phase, as timeline[i]) when a twins phase
 // is invalid — see CheckTwinsPhase — or when two twins phases of one
-// replica use different splits or overlap in time: the routing is fixed at
-// start-up and one twin has one dormant/active state.
+// replica use different splits or overlap in time (unless both are keyed to
+// disjoint rounds): the routing is fixed at start-up and one twin has one
+// dormant/active state per message.
 absl::StatusOr<std::map<int, TwinLayout>> TwinsOf(const Plan& plan);
 
-// Checks one twins phase on its own: every node is Byzantine, and `split`
-// is exactly two non-empty, disjoint groups of honest replicas in 0..n-1
-// that name no node of the phase. The error names the phase as
-// timeline[phase_index].
+// Checks one twins phase on its own: every node is Byzantine, `split` is
+// exactly two non-empty, disjoint groups of honest replicas in 0..n-1 that
+// name no node of the phase, and `twin_to`, if given, lies within group 1.
+// The error names the phase as timeline[phase_index].
 absl::Status CheckTwinsPhase(const Phase& phase, int phase_index, int n,
                              const std::vector<int>& byzantine);
 

@@ -95,6 +95,7 @@ absl::Status ExpandGenerators(Plan* plan, const TargetSpec& target, uint64_t see
     input.target = &target;
     input.params = &call.params;
     input.rng = &rng;
+    input.seed = seed;
     input.check = [&](const std::vector<Phase>& drawn, const Phase& phase) {
       Plan candidate = *plan;
       candidate.generate.clear();

@@ -41,6 +41,9 @@ struct GeneratorInput {
   const TargetSpec* target = nullptr;
   const Params* params = nullptr;  // the generator's, as checked by the loader
   std::mt19937_64* rng = nullptr;  // seeded from the run's seed and the generator
+  // The run's seed itself, for a generator that numbers its scenarios and
+  // walks them seed by seed (twins).
+  uint64_t seed = 0;
   // Whether `phase`, added to what is drawn so far, builds against the
   // target as a run would (adversaries constructed, rules compiled): a
   // generator that draws from many adversaries redraws what fails here.

@@ -13,11 +13,11 @@
 namespace turncoat {
 namespace {
 
-// adversaries/twins.h: the adversary's name, and the id prefix of the rules
-// that keep a twin silent outside its phases. The reports do not link the
-// adversaries, so the names are repeated here.
+// adversaries/twins.h: the adversary's name, and the name in the ids of
+// the rules by which a phase lets its twin speak ("p<phase>-twin-wake-m0").
+// The reports do not link the adversaries, so the names are repeated here.
 constexpr char kTwins[] = "twins";
-constexpr char kTwinDormantRule[] = "twin-dormant-";
+constexpr char kTwinWakeRule[] = "twin-wake-";
 
 std::string Secs(absl::Duration d) { return absl::StrFormat("%.3fs", absl::ToDoubleSeconds(d)); }
 
@@ -112,30 +112,27 @@ std::optional<std::string> RulePhaseShortfall(const FaultInterval& phase, const 
                       "`probability` if it has one, or lengthen the phase");
 }
 
-// See the header: a twins phase acted when its twins' dormant drops,
-// recorded as the phase lifted them, had been matching messages.
-std::optional<std::string> TwinsPhaseShortfall(const FaultInterval& phase, const Plan& plan,
-                                               const History& history) {
+// See the header: a twins phase acted when the rules that let its twins
+// speak passed some message.
+std::optional<std::string> TwinsPhaseShortfall(
+    const FaultInterval& phase, const Plan& plan,
+    const std::map<std::pair<int, int>, const LinkStats*>& final_stats) {
+  const std::string wake = absl::StrCat("p", phase.phase, "-", kTwinWakeRule);
   std::vector<int> silent;
   bool recorded = false;
   for (int r : phase.nodes) {
     const int twin = plan.n + r;
-    // The first counters of each of the twin's links within the phase.
-    std::map<int, const LinkStats*> at_start;
-    for (const LinkStats& l : history.link_stats()) {
-      if (l.from != twin || l.t < phase.start || l.t > phase.end) continue;
-      const LinkStats*& kept = at_start[l.to];
-      if (kept == nullptr || l.t < kept->t) kept = &l;
-    }
-    int64_t matched = 0;
-    for (const auto& [to, stats] : at_start) {
+    int64_t applied = 0;
+    for (const auto& [link, stats] : final_stats) {
+      if (link.first != twin) continue;
       for (const auto& [name, count] : stats->counters) {
         const auto [rule, counter] = SplitCounter(name);
-        if (absl::StartsWith(rule, kTwinDormantRule) && counter == "matched") matched += count;
+        if (!absl::StartsWith(rule, wake)) continue;
+        recorded = true;
+        if (counter == "applied") applied += count;
       }
     }
-    recorded |= !at_start.empty();
-    if (matched == 0) silent.push_back(r);
+    if (applied == 0) silent.push_back(r);
   }
   if (silent.size() < phase.nodes.size() || phase.nodes.empty()) return std::nullopt;
   const std::string whose =
@@ -146,14 +143,14 @@ std::optional<std::string> TwinsPhaseShortfall(const FaultInterval& phase, const
       "its agent's directory in the run directory)";
   if (!recorded) {
     return absl::StrCat(PhaseLabel(phase), " never acted: nothing records ", whose,
-                        " sending when the phase began (no counters of its links at the "
-                        "phase's start), so no replica is known to have heard it",
+                        " sending while the phase let it through (no counters of the rules "
+                        "that let it speak), so no replica is known to have heard it",
                         hint);
   }
   return absl::StrCat(PhaseLabel(phase), " never acted: ", whose,
-                      " sent nothing to the replicas that hear it before the phase let its "
-                      "messages through (its dormant drops matched no message), so that group "
-                      "heard no second version of the replica",
+                      " sent nothing to the replicas that hear it while the phase let its "
+                      "messages through (the rules that let it speak passed no message), so "
+                      "that group heard no second version of the replica",
                       hint);
 }
 
@@ -165,7 +162,7 @@ void PhaseShortfalls(const Plan& plan, const History& history, std::vector<std::
     const std::optional<RuleTotals> rules = PhaseRules(phase.phase, final_stats);
     std::optional<std::string> shortfall;
     if (phase.adversary == kTwins) {
-      shortfall = TwinsPhaseShortfall(phase, plan, history);
+      shortfall = TwinsPhaseShortfall(phase, plan, final_stats);
     } else if (rules.has_value()) {
       shortfall = RulePhaseShortfall(phase, *rules);
     }

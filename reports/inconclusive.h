@@ -15,14 +15,11 @@
 //    to a message. A rewrite that fails passes the message intact and is
 //    counted as a rewrite error, not as applied, so a phase whose every
 //    rewrite failed did not act.
-//  * A `twins` phase acts through its twin's traffic, which passes with no
-//    rule at all while the phase lets it through, so no counter shows it.
-//    What the history does show is the twin's dormant drops
-//    ("twin-dormant-*", on the links from the twin, id n + r, to the group
-//    that hears it) as the phase removes them: if they had been matching
-//    the twin's messages up to that moment, the twin was alive and talking
-//    to that group, and from then on its traffic passed. A twins phase
-//    acted when those counters, recorded at its start, matched a message.
+//  * A `twins` phase acts through its twin's traffic, which it lets through
+//    by rules placed ahead of the twin's dormant drops ("p<phase>-twin-wake-*",
+//    on the links from the twin, id n + r, to the group that hears it). It
+//    acted when those passed a message: the twin was alive and heard. Its
+//    drops silencing the original say nothing about the twin.
 //  * A phase without link counters (crash, pause, restart act on
 //    processes) always acts.
 //  * Phases a generator drew (Phase::generated) count together: one of

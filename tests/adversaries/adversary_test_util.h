@@ -30,6 +30,10 @@ class RecordingControl : public FaultControl {
       }
     }
     for (const PlacedRule& r : install) {
+      // An agent refuses a rule placed before one its link does not have.
+      if (!r.rule.before().empty() && next.count(std::make_tuple(r.from, r.to, r.rule.before())) == 0) {
+        return absl::NotFoundError(absl::StrCat(r.rule.id(), " before ", r.rule.before()));
+      }
       if (!next.emplace(std::make_tuple(r.from, r.to, r.rule.id()), r.rule).second) {
         return absl::AlreadyExistsError(r.rule.id());
       }
@@ -46,6 +50,15 @@ class RecordingControl : public FaultControl {
   std::set<std::pair<int, int>> Links() const {
     std::set<std::pair<int, int>> links;
     for (const auto& [key, rule] : rules) links.emplace(std::get<0>(key), std::get<1>(key));
+    return links;
+  }
+
+  // The links holding a rule of `kind`.
+  std::set<std::pair<int, int>> Links(agent::v1::Action::Kind kind) const {
+    std::set<std::pair<int, int>> links;
+    for (const auto& [key, rule] : rules) {
+      if (rule.action().kind() == kind) links.emplace(std::get<0>(key), std::get<1>(key));
+    }
     return links;
   }
 

@@ -96,16 +96,20 @@ TEST_F(TwinsTest, StartSwapsWhoSpeaksToGroupOneAndStopRestoresTheDormantTwin) {
   // Two changes, each on every link at once: silence the original, then
   // wake the twin.
   EXPECT_EQ(control_.changes, changes + 2);
-  // The twin speaks to group 1 ({1, 3}) and stays silent towards group 0;
-  // the original is silent towards group 1 and still speaks to group 0.
-  EXPECT_EQ(control_.Links(), (Links{{6, 0}, {2, 1}, {2, 3}}));
+  // The original is silent towards group 1 ({1, 3}) and still speaks to
+  // group 0; the twin passes to group 1, ahead of its dormant drops, which
+  // still hold towards group 0.
+  EXPECT_EQ(control_.Links(agent::v1::Action::DROP), (Links{{6, 0}, {6, 1}, {6, 3}, {2, 1}, {2, 3}}));
+  EXPECT_EQ(control_.Links(agent::v1::Action::PASS), (Links{{6, 1}, {6, 3}}));
   for (const auto& [key, rule] : control_.rules) {
-    EXPECT_EQ(rule.action().kind(), agent::v1::Action::DROP);
     EXPECT_EQ(rule.method(), "/refbft.Peer/Send");
     EXPECT_EQ(rule.direction(), agent::v1::REQUEST);
     EXPECT_FALSE(rule.has_probability());
+    EXPECT_FALSE(rule.has_rounds());  // timed: every message of the phase
+    if (rule.action().kind() == agent::v1::Action::PASS) {
+      EXPECT_EQ(rule.before(), "twin-dormant-m0") << std::get<2>(key);
+    }
   }
-  EXPECT_EQ(control_.rules.count({6, 0, "twin-dormant-m0"}), 1u);
 
   ASSERT_TRUE(twins->Stop(control_).ok());
   ASSERT_EQ(control_.rules.size(), dormant.size());
@@ -117,9 +121,10 @@ TEST_F(TwinsTest, StartSwapsWhoSpeaksToGroupOneAndStopRestoresTheDormantTwin) {
 
   // A second phase with the same split does the same again.
   ASSERT_TRUE(twins->Start(control_).ok());
-  EXPECT_EQ(control_.Links(), (Links{{6, 0}, {2, 1}, {2, 3}}));
+  EXPECT_EQ(control_.Links(agent::v1::Action::PASS), (Links{{6, 1}, {6, 3}}));
   ASSERT_TRUE(twins->Stop(control_).ok());
   EXPECT_EQ(control_.Links(), (Links{{6, 0}, {6, 1}, {6, 3}}));
+  EXPECT_TRUE(control_.Links(agent::v1::Action::PASS).empty());
 }
 
 TEST_F(TwinsTest, TheTwinNeverSpeaksToOtherByzantineOrUngroupedReplicas) {
@@ -129,24 +134,73 @@ TEST_F(TwinsTest, TheTwinNeverSpeaksToOtherByzantineOrUngroupedReplicas) {
   auto twins = Make("twins", {2}, {{"split", Groups{{0, 1}, {3, 4}}}});
   ASSERT_NE(twins, nullptr);
   ASSERT_TRUE(twins->Start(control_).ok());
-  Links expected;
-  // Twin of 2 (id 9): only its links to group 1 ({3, 4}) opened; towards
-  // 0, 1 (group 0), 5 (Byzantine) and 6 (in no group) still dropped.
-  for (int j : {0, 1, 5, 6}) expected.emplace(9, j);
-  // The twin of 5 (id 12) is in no phase: dormant everywhere.
-  for (int j : {0, 1, 2, 3, 4, 6}) expected.emplace(12, j);
+  // Twin of 2 (id 9): passes only towards group 1 ({3, 4}); towards 0, 1
+  // (group 0), 5 (Byzantine) and 6 (in no group) its dormant drops decide.
+  // The twin of 5 (id 12) is in no phase: no pass anywhere.
+  EXPECT_EQ(control_.Links(agent::v1::Action::PASS), (Links{{9, 3}, {9, 4}}));
   // The original 2 is silent towards group 1 only.
-  expected.emplace(2, 3);
-  expected.emplace(2, 4);
-  EXPECT_EQ(control_.Links(), expected);
+  Links drops;
+  for (int j : {0, 1, 3, 4, 5, 6}) drops.emplace(9, j);
+  for (int j : {0, 1, 2, 3, 4, 6}) drops.emplace(12, j);
+  drops.emplace(2, 3);
+  drops.emplace(2, 4);
+  EXPECT_EQ(control_.Links(agent::v1::Action::DROP), drops);
   ASSERT_TRUE(twins->Stop(control_).ok());
   EXPECT_EQ(control_.rules.count({9, 3, "twin-dormant-m0"}), 1u);
   EXPECT_EQ(control_.rules.count({2, 3, "p3-twins-m0"}), 0u);
+  EXPECT_TRUE(control_.Links(agent::v1::Action::PASS).empty());
+}
+
+TEST_F(TwinsTest, TwinToWakesTheTwinTowardsPartOfGroupOneOnly) {
+  n_ = 7;
+  byzantine_ = {2};
+  SetUpTwins({2});
+  auto twins = Make("twins", {2}, {{"split", Groups{{0, 1}, {3, 4, 6}}}, {"twin_to", std::vector<int>{4}}});
+  ASSERT_NE(twins, nullptr);
+  ASSERT_TRUE(twins->Start(control_).ok());
+  // The twin speaks to 4 only; the original is silent towards all of group
+  // 1, so 3 and 6 hear neither process of replica 2.
+  EXPECT_EQ(control_.Links(agent::v1::Action::PASS), (Links{{9, 4}}));
+  EXPECT_EQ(control_.rules.count({2, 3, "p3-twins-m0"}), 1u);
+  EXPECT_EQ(control_.rules.count({2, 6, "p3-twins-m0"}), 1u);
+  EXPECT_EQ(control_.rules.count({2, 4, "p3-twins-m0"}), 1u);
+  ASSERT_TRUE(twins->Stop(control_).ok());
+  EXPECT_TRUE(control_.Links(agent::v1::Action::PASS).empty());
+}
+
+TEST_F(TwinsTest, KeyedToRoundsTheSwapMatchesOnlyThoseRoundsAndTheTwinStaysDormantElsewhere) {
+  target_.protocol.messages[0].round = {{"payload.proposal.height"}, {"payload.proposal.view"}};
+  byzantine_ = {2};
+  round_base_ = 1000;
+  SetUpTwins({2});
+  phase_.rounds = RoundSpan{3, 4};
+  auto twins = Make("twins", {2}, {{"split", Groups{{0}, {1, 3}}}});
+  ASSERT_NE(twins, nullptr);
+  ASSERT_TRUE(twins->Start(control_).ok());
+  int passes = 0;
+  for (const auto& [key, rule] : control_.rules) {
+    const std::string& id = std::get<2>(key);
+    if (id.rfind("twin-dormant-", 0) == 0) {
+      // The dormant drops hold for every other round.
+      EXPECT_FALSE(rule.has_rounds()) << id;
+      continue;
+    }
+    ASSERT_TRUE(rule.has_rounds()) << id;
+    EXPECT_EQ(rule.rounds().first(), 1003) << id;
+    EXPECT_EQ(rule.rounds().last(), 1004) << id;
+    if (rule.action().kind() == agent::v1::Action::PASS) ++passes;
+  }
+  EXPECT_EQ(passes, 2);
+  ASSERT_TRUE(twins->Stop(control_).ok());
+  // Healed: only the unkeyed dormant drops are left.
+  EXPECT_EQ(control_.Links(), (Links{{6, 0}, {6, 1}, {6, 3}}));
+  for (const auto& [key, rule] : control_.rules) EXPECT_FALSE(rule.has_rounds());
 }
 
 TEST_F(TwinsTest, AStartThatFailsHalfWayHealsWhatItDid) {
   byzantine_ = {2};
-  // No setup: the dormant rules Start means to remove are not there.
+  // No setup: the dormant rules Start places the twin's passes ahead of
+  // are not there.
   auto twins = Make("twins", {2}, {{"split", Groups{{0}, {1, 3}}}});
   ASSERT_NE(twins, nullptr);
   const absl::Status started = twins->Start(control_);
@@ -220,6 +274,27 @@ TEST_F(TwinsTest, TwinsOfRejectsOverlappingPhasesOfOneReplica) {
   EXPECT_NE(twins.status().message().find("overlapping"), std::string::npos) << twins.status();
 }
 
+TEST_F(TwinsTest, TwinsOfAcceptsOverlappingPhasesKeyedToDisjointRounds) {
+  Plan plan = FourReplicas();
+  Phase first = TwinsPhase(absl::ZeroDuration(), absl::Seconds(8), {2}, {{0}, {1, 3}});
+  first.rounds = RoundSpan{1, 1};
+  Phase second = first;
+  second.rounds = RoundSpan{2, 3};
+  plan.timeline = {first, second};
+  auto twins = TwinsOf(plan);
+  ASSERT_TRUE(twins.ok()) << twins.status();
+  EXPECT_EQ(twins->at(2).phases, (std::vector<int>{0, 1}));
+
+  // Rounds that meet are two states for one message: refused.
+  plan.timeline[1].rounds = RoundSpan{1, 2};
+  twins = TwinsOf(plan);
+  ASSERT_FALSE(twins.ok());
+  EXPECT_NE(twins.status().message().find("overlapping"), std::string::npos) << twins.status();
+  // So is a timed phase beside a keyed one.
+  plan.timeline[1].rounds.reset();
+  EXPECT_FALSE(TwinsOf(plan).ok());
+}
+
 TEST_F(TwinsTest, TwinsOfNamesTheInvalidPhase) {
   Plan plan = FourReplicas();
   plan.timeline.push_back(TwinsPhase(absl::Seconds(1), absl::Seconds(5), {2}, {{0}, {1, 3}}));
@@ -244,6 +319,12 @@ TEST_F(TwinsTest, InvalidPhasesAreClearErrorsNamingThePhase) {
   EXPECT_NE(ErrorOf({2}, {{0, 2}, {1, 3}}).find("replica 2 is a node of the phase"),
             std::string::npos);
   EXPECT_NE(ErrorOf({2}, {{0}, {1, 9}}).find("replica 9 does not exist"), std::string::npos);
+  auto outside = TryMake("twins", {2}, {{"split", Groups{{0}, {1, 3}}}, {"twin_to", std::vector<int>{0}}});
+  ASSERT_FALSE(outside.ok());
+  EXPECT_NE(outside.status().message().find(
+                "timeline[3].params.twin_to: replica 0 is not in group 1 of the split ([1, 3])"),
+            std::string::npos)
+      << outside.status();
   auto missing = TryMake("twins", {2}, {});
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("timeline[3].params.split: missing"), std::string::npos);

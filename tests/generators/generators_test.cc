@@ -12,6 +12,7 @@
 #include "harness/generator_registry.h"
 #include "harness/plan_loader.h"
 #include "harness/target_loader.h"
+#include "tests/generators/generator_test_util.h"
 
 namespace turncoat {
 namespace {
@@ -26,26 +27,8 @@ std::string PlanText(const std::string& generate, const std::string& byzantine =
                       "expect:\n  safety: [agreement]\n  liveness: { commit_within: 8s }\n");
 }
 
-class GeneratorsTest : public ::testing::Test {
+class GeneratorsTest : public GeneratorTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<TargetSpec> target = LoadTargetFile(kSource + "/targets/refbft.yaml");
-    ASSERT_TRUE(target.ok()) << target.status();
-    refbft_ = new TargetSpec(*std::move(target));
-  }
-
-  // The plan `text` with its phases drawn for `seed`, checked as a run
-  // builds them (without compiling rules, which needs the controller).
-  static absl::StatusOr<Plan> Expand(const std::string& text, uint64_t seed) {
-    absl::StatusOr<Plan> plan = ParsePlan(text, "plans/gen.yaml");
-    if (!plan.ok()) return plan.status();
-    absl::Status s = ExpandGenerators(&*plan, *refbft_, seed, [seed](const Plan& p) {
-      return CheckPhases(p, *refbft_, seed);
-    });
-    if (!s.ok()) return s;
-    return plan;
-  }
-
   static std::string Describe(const Plan& plan) {
     std::string out = absl::StrCat("byz", plan.byzantine.size() ? plan.byzantine[0] : -1);
     for (const Phase& p : plan.timeline) {
@@ -57,11 +40,7 @@ class GeneratorsTest : public ::testing::Test {
     }
     return out;
   }
-
-  static TargetSpec* refbft_;
 };
-
-TargetSpec* GeneratorsTest::refbft_ = nullptr;
 
 TEST_F(GeneratorsTest, TheSameSeedDrawsTheSameScenarioAndOtherSeedsOthers) {
   for (const char* generate : {"byzzfuzz: { c: 2, d: 2, r: 10 }", "mixed: { phases: 4 }"}) {

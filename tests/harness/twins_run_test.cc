@@ -1,5 +1,6 @@
-// The twins adversary end to end (plans/twins.yaml): real agents, refbft
-// replicas and a twin of Byzantine replica 2 on 127.0.0.1. Correct refbft
+// The twins adversary end to end (plans/twins.yaml, and a scenario of the
+// twins generator): real agents, refbft replicas and a twin of a Byzantine
+// replica on 127.0.0.1. Correct refbft
 // stays safe under twins; with the small-quorum bug the original and the
 // twin each certify a block at the same height and agreement breaks. Each
 // test checks that the twin really ran and that no process of the run is
@@ -45,14 +46,18 @@ class TwinsRunTest : public TurncoatRunTest {
 
   // The twin of replica 2 ran as its own process, with its own agent and
   // directories, and took part: it committed blocks (it hears replicas 0
-  // and 3, plans/twins.yaml's group 1, all run long), and what it sent to
-  // replica 1 (group 0) was dropped.
+  // and 3, plans/twins.yaml's group 1, all run long), what it sent to
+  // replica 1 (group 0) was dropped, and what it sent group 1 in the phase
+  // passed.
   void ExpectTheTwinRan() {
     EXPECT_TRUE(fs::exists(run_dir_ + "/agent-2-twin"));
     const std::string twin_out = Slurp(run_dir_ + "/replica-2-twin/stdout.log");
     EXPECT_TRUE(absl::StrContains(twin_out, "\"replica\":2")) << twin_out.substr(0, 500);
     // The twin is FaultControl id n + 2 = 6; phase 0's rule ids start "p0-".
     EXPECT_GT(LinkCounter(6, 1, "twin-dormant-m0 applied"), 0);
+    // During the phase the twin's messages to group 1 passed by its wake rules.
+    EXPECT_GT(LinkCounter(6, 0, "p0-twin-wake-m0 applied"), 0);
+    EXPECT_GT(LinkCounter(6, 3, "p0-twin-wake-m0 applied"), 0);
     // During the phase the original was silenced towards group 1 ...
     EXPECT_GT(LinkCounter(2, 0, "p0-twins-m0 applied"), 0);
     EXPECT_GT(LinkCounter(2, 3, "p0-twins-m0 applied"), 0);
@@ -100,6 +105,24 @@ TEST_F(TwinsRunTest, SmallQuorumBreaksAgreementUnderTwins) {
   EXPECT_FALSE((*agreement)["holds"].get<bool>());
   EXPECT_TRUE(absl::StrContains(Slurp(dir_ + "/stdout"), "VIOLATED  agreement"));
   ExpectTheTwinRan();
+}
+
+// plans/generated/twins.yaml (the twins generator): seed 1 draws four
+// rounds with a twin of replica 3, one of them the classic split {0, 3} |
+// {1, 2, twin}; the correct refbft stays safe and live through it.
+TEST_F(TwinsRunTest, CorrectRefbftPassesAGeneratedTwinsScenario) {
+  ASSERT_EQ(RunToEnd({Plan("generated/twins.yaml"), "--seed=1"}), 0)
+      << Slurp(dir_ + "/stdout") << Slurp(dir_ + "/stderr");
+  const nlohmann::json report = Report();
+  EXPECT_EQ(report["verdict"], "pass");
+  EXPECT_EQ(report["plan"]["generated_by"], "twins { r: 4 } with seed 1");
+  int twins = 0;
+  for (const auto& fault : report["timeline"]["faults"]) {
+    twins += fault["adversary"] == "twins";
+    EXPECT_TRUE(fault["ended"].get<bool>());
+  }
+  EXPECT_GE(twins, 1);
+  EXPECT_TRUE(fs::exists(run_dir_ + "/agent-3-twin"));
 }
 
 TEST_F(TwinsRunTest, DifferentSplitsForOneTwinAreBadInputNamingBothPhases) {

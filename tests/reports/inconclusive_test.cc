@@ -174,18 +174,17 @@ TEST(InconclusiveTest, ARunInWhichNoDrawnPhaseActedIsInconclusive) {
   EXPECT_THAT(reasons[0], HasSubstr("none of the 2 phases the plan's generators drew acted"));
 }
 
-// The twin of replica 3 is FaultControl id n + 3 = 7. Its dormant drops on
-// the links to the group that hears it are removed, with their counts, as
-// the phase starts.
-TEST(InconclusiveTest, ATwinsPhaseActsWhenTheTwinWasTalkingAsItWasLetThrough) {
+// The twin of replica 3 is FaultControl id n + 3 = 7. The phase lets it
+// speak to the group that hears it by rules placed ahead of its dormant
+// drops, which count what they pass.
+TEST(InconclusiveTest, ATwinsPhaseActsWhenItsTwinSpokeThroughIt) {
   HistoryBuilder h = Committing(12);
   h.Fault(5000, 15000, 0, "twins", {3});
-  // Its own rules silence the original towards group 1; they say nothing
+  // Its own drops silence the original towards group 1; they say nothing
   // about the twin.
   h.Counters(15000, 3, 2, {{"p0-twins-m0 matched", 0}, {"p0-twins-m0 applied", 0}});
-  h.Counters(5010, 7, 2, {{"twin-dormant-m0 matched", 120}, {"twin-dormant-m0 applied", 120}});
-  // Reinstalled at the end of the phase, the drops count from zero again.
-  h.Counters(20000, 7, 2, {{"twin-dormant-m0 matched", 0}, {"twin-dormant-m0 applied", 0}});
+  h.Counters(15000, 7, 2, {{"p0-twin-wake-m0 matched", 120}, {"p0-twin-wake-m0 applied", 120},
+                           {"twin-dormant-m0 matched", 40}, {"twin-dormant-m0 applied", 40}});
   h.End(20000);
   EXPECT_TRUE(InconclusiveReasons(TestPlan(), h.history(), {}).empty());
 }
@@ -194,7 +193,9 @@ TEST(InconclusiveTest, ATwinsPhaseWhoseTwinWasSilentNeverActed) {
   HistoryBuilder h = Committing(12);
   h.Fault(5000, 15000, 0, "twins", {3});
   h.Counters(15000, 3, 2, {{"p0-twins-m0 matched", 80}, {"p0-twins-m0 applied", 80}});
-  h.Counters(5010, 7, 2, {{"twin-dormant-m0 matched", 0}, {"twin-dormant-m0 applied", 0}});
+  // The twin spoke before the phase (its dormant drops matched), not during.
+  h.Counters(15000, 7, 2, {{"p0-twin-wake-m0 matched", 0}, {"p0-twin-wake-m0 applied", 0},
+                           {"twin-dormant-m0 matched", 50}});
   h.End(20000);
   const std::vector<std::string> reasons = InconclusiveReasons(TestPlan(), h.history(), {});
   ASSERT_EQ(reasons.size(), 1u);
@@ -206,8 +207,8 @@ TEST(InconclusiveTest, ATwinsPhaseWhoseTwinWasSilentNeverActed) {
 TEST(InconclusiveTest, ATwinsPhaseWithoutAnyRecordOfTheTwinNeverActed) {
   HistoryBuilder h = Committing(12);
   h.Fault(5000, 15000, 0, "twins", {3});
-  // A record from before the phase is not the phase's.
-  h.Counters(1000, 7, 2, {{"twin-dormant-m0 matched", 50}});
+  // Another phase's rules on the twin's link are not this phase's.
+  h.Counters(15000, 7, 2, {{"twin-dormant-m0 matched", 50}, {"p4-twin-wake-m0 applied", 9}});
   h.End(20000);
   const std::vector<std::string> reasons = InconclusiveReasons(TestPlan(), h.history(), {});
   ASSERT_EQ(reasons.size(), 1u);

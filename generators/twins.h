@@ -1,0 +1,31 @@
+// The `twins` generator (generators/twins.cc, docs/generators.md): Twins'
+// per-round partitions of the processes, twins included, drawn from the
+// scenarios of generators/twins_space.h and expressed as phases keyed to
+// protocol rounds. The generator registers itself; this header exposes how
+// one round becomes phases, so that tests can check what the phases let
+// through against the partition they stand for. Pure; thread-compatible.
+#ifndef TURNCOAT_GENERATORS_TWINS_H_
+#define TURNCOAT_GENERATORS_TWINS_H_
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "generators/twins_space.h"
+#include "harness/plan.h"
+
+namespace turncoat {
+
+// The phases, keyed to `round` and lasting `window`, that let a message of
+// that round through exactly when its sender's and receiver's processes
+// share a block of `partition`, given the run's routing `splits` (by
+// twinned replica) among n replicas. `partition` must be consistent with
+// `splits` (Consistent in twins_space.h).
+std::vector<Phase> TwinsRoundPhases(const ProcessPartition& partition,
+                                    const std::map<int, TwinSplit>& splits, int n, int64_t round,
+                                    absl::Duration window);
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_GENERATORS_TWINS_H_
