@@ -6,7 +6,12 @@
 # libc and libstdc++ stay shared. Why: turncoat starts an agent and a replica
 # per replica, and a process loading ~70 shared libraries spends ~30 ms of CPU
 # in the run-time linker before main, which at n = 31 was a quarter of the
-# cluster's start-up CPU (bench/README.md, "Third round"). Only the
+# cluster's start-up CPU (bench/README.md, "Third round"). They are also
+# linked position-dependent (-no-pie): a PIE of this size carries ~34,000
+# relative relocations, which the run-time linker applies by writing, and so
+# copying, every page that holds a pointer (~120 page faults, ~3 ms a
+# process); these are test-cluster processes on loopback, where the address
+# randomisation PIE buys does not matter. Only the
 # executables started once per replica use it: tests and the harness link
 # faster against the shared libraries.
 #
@@ -30,4 +35,5 @@ function(turncoat_link_static target)
   set_target_properties(${target} PROPERTIES
     CXX_LINKER_LAUNCHER "${launcher}"
     LINK_DEPENDS "${launcher}")
+  target_link_options(${target} PRIVATE -no-pie)
 endfunction()
