@@ -5,15 +5,15 @@
 # packages ship them beside the shared ones) instead of the shared libraries;
 # libc and libstdc++ stay shared. Why: turncoat starts an agent and a replica
 # per replica, and a process loading ~70 shared libraries spends ~30 ms of CPU
-# in the run-time linker before main, which at n = 31 was a quarter of the
-# cluster's start-up CPU (bench/README.md, "Third round"). They are also
-# linked position-dependent (-no-pie): a PIE of this size carries ~34,000
+# in the run-time linker before main, at n = 31 about a quarter of the
+# cluster's start-up CPU (bench/README.md, "Start-up, third round"). They are
+# also linked position-dependent (-no-pie): a PIE of this size carries ~34,000
 # relative relocations, which the run-time linker applies by writing, and so
 # copying, every page that holds a pointer (~120 page faults, ~3 ms a
 # process); these are test-cluster processes on loopback, where the address
-# randomisation PIE buys does not matter. Only the
-# executables started once per replica use it: tests and the harness link
-# faster against the shared libraries.
+# randomisation a PIE buys does not matter. Only the executables started once
+# per replica use it: tests and the harness link faster against the shared
+# libraries.
 #
 # The link command is rewritten by cmake/link-static.sh, run as the target's
 # linker launcher, so the executable keeps its ordinary target dependencies.

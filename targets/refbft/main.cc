@@ -341,7 +341,8 @@ int RunReplica(const std::vector<std::string>& bug_flags) {
 int main(int argc, char** argv) {
   // Debian builds Abseil with mutex deadlock detection on, and gRPC's
   // mutexes fed its lock graph in a 31-replica start-up's profile
-  // (bench/README.md, "Third round"). Set before any thread can hold a mutex.
+  // (bench/README.md, "Start-up, third round"). Set before any thread can
+  // hold a mutex.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "turncoat's reference BFT replica.\n"
