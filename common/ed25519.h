@@ -4,6 +4,8 @@
 // signs every peer message with one; adversaries re-sign with the keys of the
 // Byzantine replicas only. Keys are PEM on disk (PKCS#8 private,
 // SubjectPublicKeyInfo public), so any OpenSSL-speaking target can read them.
+// FromPem decodes the usual one-block layout itself and hands anything else
+// to OpenSSL's PEM reader, which in OpenSSL 3 costs ~0.3 ms a key.
 //
 // Both classes are immutable after construction and safe to share between
 // threads; each call creates its own EVP context.

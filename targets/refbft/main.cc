@@ -31,6 +31,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "common/ed25519.h"
 #include "targets/refbft/bugs.h"
 #include "targets/refbft/node.h"
@@ -338,6 +339,11 @@ int RunReplica(const std::vector<std::string>& bug_flags) {
 }  // namespace refbft
 
 int main(int argc, char** argv) {
+  // Debian builds Abseil with mutex deadlock detection on, and gRPC's
+  // mutexes fed its lock graph in a 31-replica start-up's profile
+  // (bench/README.md, "Start-up, third round"). Set before any thread can
+  // hold a mutex.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "turncoat's reference BFT replica.\n"
       "  refbft --id=I --peers=0=HOST:PORT,... --key=FILE --pubkeys=DIR [flags]\n"
