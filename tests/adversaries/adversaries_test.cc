@@ -217,6 +217,24 @@ TEST_F(AdversaryTest, ProcessFaultsActOnStartAndHealOnStop) {
                                                         "restart 2", "pause 0", "resume 0"}));
 }
 
+// A pause overlapping a crash of the same replica (a generated plan draws
+// such overlaps): a replica that is not running has nothing to stop or
+// resume, which is no harness failure; a replica that runs is still
+// paused and resumed.
+TEST_F(AdversaryTest, PauseOfAReplicaAnotherPhaseCrashedIsNoFailure) {
+  auto pause = Make("pause", {0, 1}, {});
+  control_.not_running = {1};
+  ASSERT_TRUE(pause->Start(control_).ok());
+  control_.not_running = {0, 1};
+  EXPECT_TRUE(pause->Stop(control_).ok());
+  EXPECT_EQ(control_.actions, (std::vector<std::string>{"pause 0"}));
+  control_.not_running.clear();
+  auto again = Make("pause", {0}, {});
+  ASSERT_TRUE(again->Start(control_).ok());
+  ASSERT_TRUE(again->Stop(control_).ok());
+  EXPECT_EQ(control_.actions, (std::vector<std::string>{"pause 0", "pause 0", "resume 0"}));
+}
+
 TEST_F(AdversaryTest, RestartRepeatsAtItsInterval) {
   auto restart = Make("restart", {2}, {{"every", absl::Seconds(1)}});
   ASSERT_TRUE(restart->Start(control_).ok());

@@ -44,8 +44,8 @@ class RecordingControl : public FaultControl {
   }
   absl::Status Kill(int r) override { return Log("kill", r); }
   absl::Status Restart(int r) override { return Log("restart", r); }
-  absl::Status Pause(int r) override { return Log("pause", r); }
-  absl::Status Resume(int r) override { return Log("resume", r); }
+  absl::Status Pause(int r) override { return Signal("pause", r); }
+  absl::Status Resume(int r) override { return Signal("resume", r); }
 
   std::set<std::pair<int, int>> Links() const {
     std::set<std::pair<int, int>> links;
@@ -65,8 +65,15 @@ class RecordingControl : public FaultControl {
   std::map<std::tuple<int, int, std::string>, agent::v1::Rule> rules;
   std::vector<std::string> actions;
   int changes = 0;
+  // Replicas with no process (crashed by another phase): signals to them
+  // fail as an agent's do.
+  std::set<int> not_running;
 
  private:
+  absl::Status Signal(const char* what, int r) {
+    if (not_running.count(r) > 0) return absl::FailedPreconditionError("no replica running");
+    return Log(what, r);
+  }
   absl::Status Log(const char* what, int r) {
     actions.push_back(absl::StrCat(what, " ", r));
     return absl::OkStatus();
