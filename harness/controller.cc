@@ -679,7 +679,10 @@ void Run::OnAgentEvent(int replica, const v1::Event& event) {
       if (p.kind() == v1::ProcessEvent::STARTED) {
         collector_->Record(ProcessStart{t, replica, p.pid()});
       } else if (p.kind() == v1::ProcessEvent::EXITED) {
-        ProcessExit exit{t, replica, control_->TakeExpectedExit(replica)};
+        ProcessExit exit;
+        exit.t = t;
+        exit.replica = replica;
+        exit.requested = control_->TakeExpectedExit(replica);
         if (p.signal() != 0) {
           exit.signal = p.signal();
         } else {
