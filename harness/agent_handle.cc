@@ -2,7 +2,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -65,8 +67,33 @@ class AgentHandle::Impl {
       auto reader = stub_->Events(&events_context_, request);
       v1::Event event;
       while (reader->Read(&event)) sink(event);
-      reader->Finish();
+      const grpc::Status status = reader->Finish();
+      if (shut_down_) return;
+      // The agent ends the stream only when it is told to stop: an end
+      // before Shutdown means the agent, or the connection to it, is gone.
+      std::lock_guard<std::mutex> lock(stream_mu_);
+      stream_end_ = status.ok() ? std::string("its event stream ended")
+                                : absl::StrCat("its event stream broke (",
+                                               status.error_message(), ")");
     });
+  }
+
+  absl::Status CheckAlive() {
+    if (shut_down_) return absl::OkStatus();
+    std::string why;
+    auto exited = process_.TryWait();
+    if (!exited.ok()) {
+      why = absl::StrCat("cannot be waited for (", exited.status().message(), ")");
+    } else if (exited->has_value()) {
+      why = (*exited)->ToString();
+    } else {
+      std::lock_guard<std::mutex> lock(stream_mu_);
+      if (stream_end_.empty()) return absl::OkStatus();
+      why = stream_end_;
+    }
+    return absl::UnavailableError(absl::StrCat("the agent of ", label_, " (pid ",
+                                               process_.pid(), ") was lost: ", why, "; see ",
+                                               options_.workdir, "/agent.stderr"));
   }
 
   void Shutdown(absl::Duration grace) {
@@ -86,7 +113,11 @@ class AgentHandle::Impl {
   std::unique_ptr<v1::Agent::Stub> stub_;
   grpc::ClientContext events_context_;
   std::thread events_thread_;
-  bool shut_down_ = false;
+  // Set by the owner before it cancels the stream, read by the stream's
+  // thread.
+  std::atomic<bool> shut_down_{false};
+  std::mutex stream_mu_;
+  std::string stream_end_;  // why the stream ended unasked; empty while open
 };
 
 namespace {
@@ -296,6 +327,8 @@ absl::Status AgentHandle::SetTrace(uint32_t sample_every) {
 void AgentHandle::StreamEvents(std::function<void(const v1::Event&)> sink) {
   impl_->StreamEvents(std::move(sink));
 }
+
+absl::Status AgentHandle::CheckAlive() { return impl_->CheckAlive(); }
 
 void AgentHandle::Shutdown(absl::Duration grace) { impl_->Shutdown(grace); }
 

@@ -7,11 +7,15 @@
 // time of one rather than n. Every control call is a blocking unary RPC
 // with a deadline, returning a Status whose message names the agent and the
 // call; StreamEvents() pumps the agent's event stream into a callback on a
-// background thread. Destroying the handle stops the agent, which stops its
-// replica and proxies: nothing it started outlives it.
+// background thread. CheckAlive() tells whether the agent is still there (its
+// process runs and its event stream is open), so that the controller can
+// tell a harness failure from a fault of the system under test. Destroying
+// the handle stops the agent, which stops its replica and proxies: nothing
+// it started outlives it.
 //
 // Control calls are thread-safe (gRPC stubs are); StreamEvents is called
-// once.
+// once; CheckAlive and Shutdown are called by the thread that owns the
+// handle.
 #ifndef TURNCOAT_HARNESS_AGENT_HANDLE_H_
 #define TURNCOAT_HARNESS_AGENT_HANDLE_H_
 
@@ -79,6 +83,13 @@ class AgentHandle {
   // Delivers every event the agent reports, from now until Shutdown, to
   // `sink` on a background thread.
   void StreamEvents(std::function<void(const agent::v1::Event&)> sink);
+
+  // OK while the agent runs and its event stream is open. Otherwise an
+  // Unavailable error naming the agent, its pid and what ended it (its exit
+  // status, or the stream's error) and pointing at its stderr: the agent
+  // was lost, for instance killed. An exited agent is reaped here. OK after
+  // Shutdown, which ends both on purpose.
+  absl::Status CheckAlive();
 
   // Ends the event stream and stops the agent (SIGTERM, then SIGKILL after
   // `grace`). Idempotent; the destructor calls it.

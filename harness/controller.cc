@@ -293,6 +293,12 @@ class Run {
   bool TwinExited(int replica);
   // Every agent with the FaultControl id it answers to.
   std::vector<std::pair<int, AgentHandle*>> AllAgents();
+  // OK while every agent is there; otherwise the harness failure of the
+  // first one lost (killed, crashed, its stream broken), which marks the
+  // run's agent_lost_. Every wait of the run calls it each round, so a lost
+  // agent ends the run within one round rather than leaving its replica's
+  // silence to be blamed on the system under test.
+  absl::Status CheckAgents();
   // With `ready: first_commit`, waits for the first commit at a replica;
   // returns at once otherwise.
   absl::Status AwaitFirstCommit();
@@ -347,6 +353,7 @@ class Run {
   std::string failure_;     // harness failure, for the report
   bool bad_input_ = false;  // the failure is the target's
   bool was_interrupted_ = false;
+  bool agent_lost_ = false;
   absl::Duration next_progress_;
   absl::Duration ready_at_;  // when the cluster became ready: the timeline's 0
   int64_t round_base_ = 0;   // the major round the timeline began in (round_base.h)
@@ -465,6 +472,20 @@ std::vector<std::pair<int, AgentHandle*>> Run::AllAgents() {
   for (auto& agent : agents_) all.emplace_back(agent->replica(), agent.get());
   for (auto& [r, agent] : twin_agents_) all.emplace_back(TwinId(plan_.n, r), agent.get());
   return all;
+}
+
+absl::Status Run::CheckAgents() {
+  for (const auto& [id, agent] : AllAgents()) {
+    absl::Status s = agent->CheckAlive();
+    if (s.ok()) continue;
+    agent_lost_ = true;
+    const absl::Duration at = absl::Trunc(collector_->Now(), absl::Milliseconds(100));
+    return absl::UnavailableError(absl::StrCat(
+        s.message(), ". turncoat could no longer see or control what that agent ran, so it "
+        "stopped the run ", absl::FormatDuration(at), " after it began: a harness failure, not "
+        "the system's; the reports are partial"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Run::StartReplicas() {
@@ -638,6 +659,7 @@ absl::Status Run::StartReplicas() {
         absl::StrCat(options_.run_dir, "/", instances[k].dir));
   }
   for (size_t left = instances.size(); left > 0;) {
+    if (absl::Status s = CheckAgents(); !s.ok()) return s;
     std::set<int> exits;
     const History history = collector_->Snapshot();
     for (const ProcessExit& e : history.process_exits()) exits.insert(e.replica);
@@ -679,7 +701,10 @@ void Run::OnAgentEvent(int replica, const v1::Event& event) {
       if (p.kind() == v1::ProcessEvent::STARTED) {
         collector_->Record(ProcessStart{t, replica, p.pid()});
       } else if (p.kind() == v1::ProcessEvent::EXITED) {
-        ProcessExit exit{t, replica, control_->TakeExpectedExit(replica)};
+        ProcessExit exit;
+        exit.t = t;
+        exit.replica = replica;
+        exit.requested = control_->TakeExpectedExit(replica);
         if (p.signal() != 0) {
           exit.signal = p.signal();
         } else {
@@ -809,6 +834,7 @@ absl::Status Run::Calibrate() {
       was_interrupted_ = true;
       return absl::CancelledError("interrupted");
     }
+    if (absl::Status s = CheckAgents(); !s.ok()) return s;
     absl::SleepFor(absl::Milliseconds(50));
   }
   const absl::Duration from = begin + half;
@@ -872,6 +898,7 @@ absl::Status Run::AwaitFirstCommit() {
       was_interrupted_ = true;
       return absl::CancelledError("interrupted");
     }
+    if (absl::Status s = CheckAgents(); !s.ok()) return s;
     if (absl::Now() > deadline) {
       bad_input_ = true;
       return absl::FailedPreconditionError(absl::StrCat(
@@ -917,6 +944,7 @@ absl::Status Run::DriveTimeline() {
         was_interrupted_ = true;
         return absl::CancelledError("interrupted");
       }
+      if (absl::Status s = CheckAgents(); !s.ok()) return s;
       for (auto& [i, adversary] : active_) {
         absl::Status s =
             adversary->Tick(*control_, collector_->Now() - ready_at_ - plan_.timeline[i].at);
@@ -1152,6 +1180,15 @@ RunOutcome Run::Execute() {
       status = runner.status();
     }
   }
+  if (!status.ok() && !was_interrupted_ && !agent_lost_) {
+    // A control call to a lost agent fails too, and a replica whose agent
+    // died looks like one that would not start: name the cause, which is
+    // the harness's, not the target's.
+    if (absl::Status lost = CheckAgents(); !lost.ok()) {
+      status = lost;
+      bad_input_ = false;
+    }
+  }
   if (!status.ok() && !was_interrupted_ && failure_.empty()) failure_ = std::string(status.message());
   Teardown();
   if (options_.progress) PrintProgress(was_interrupted_ ? "interrupted" : "done", true);
@@ -1179,9 +1216,14 @@ RunOutcome Run::Execute() {
     failure_ = absl::StrCat("writing reports: ", s.message());
   }
 
-  bool violated = false;
-  for (const CheckResult& r : outcome.results) violated |= !r.holds();
   outcome.error = was_interrupted_ ? "interrupted" : failure_;
+  // After a harness failure only a safety violation outranks it: a partial
+  // history can prove one, but a value late at the end of a run cut short,
+  // or at a replica whose agent was lost, proves nothing about liveness.
+  bool violated = false;
+  for (const CheckResult& r : outcome.results) {
+    if (!r.holds() && (outcome.error.empty() || r.kind == InvariantKind::kSafety)) violated = true;
+  }
   outcome.inconclusive_reasons = report.inconclusive_reasons;
   outcome.warnings = report.warnings;
   if (bad_input_) {

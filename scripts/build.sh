@@ -4,8 +4,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 generator=()
 if command -v ninja >/dev/null; then generator=(-G Ninja); fi
-if [[ ! -f build/CMakeCache.txt ]]; then
-  cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# TURNCOAT_WERROR=ON (as .ci/run sets it) makes warnings in turncoat's own
+# code errors; given, it is applied to an existing build directory too.
+options=()
+if [[ -n "${TURNCOAT_WERROR:-}" ]]; then options+=("-DTURNCOAT_WERROR=${TURNCOAT_WERROR}"); fi
+if [[ ! -f build/CMakeCache.txt || ${#options[@]} -gt 0 ]]; then
+  cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${options[@]}"
 fi
 # ccache keys on paths relative to the checkout, so a fresh clone (as in CI)
 # reuses what an earlier build on this machine compiled.

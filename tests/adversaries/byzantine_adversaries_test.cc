@@ -484,7 +484,9 @@ TEST_F(ByzantineAdversaryTest, RandomRoundsAreStepsNamingWhoIsFaulty) {
   ASSERT_TRUE(random->Start(control).ok());
   std::set<std::string> kinds;
   for (int r = 0; r < 24; ++r) {
-    if (r > 0) ASSERT_TRUE(random->Tick(control, absl::Milliseconds(1000 * r + 10)).ok());
+    if (r > 0) {
+      ASSERT_TRUE(random->Tick(control, absl::Milliseconds(1000 * r + 10)).ok());
+    }
     const std::optional<AdversaryStep> step = random->CurrentStep();
     ASSERT_TRUE(step.has_value());
     const std::string prefix = absl::StrCat("round ", r, ": ");
@@ -521,7 +523,9 @@ TEST_F(ByzantineAdversaryTest, RandomDelayRoundsBeyondDeltaMakeTheSlowedReplicaF
     ASSERT_TRUE(random->Start(control).ok());
     int delays = 0;
     for (int r = 0; r < 40; ++r) {
-      if (r > 0) ASSERT_TRUE(random->Tick(control, absl::Milliseconds(1000 * r + 10)).ok());
+      if (r > 0) {
+        ASSERT_TRUE(random->Tick(control, absl::Milliseconds(1000 * r + 10)).ok());
+      }
       const std::optional<AdversaryStep> step = random->CurrentStep();
       ASSERT_TRUE(step.has_value());
       const size_t at = step->what.find("on what replica ");

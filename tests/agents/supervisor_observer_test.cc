@@ -61,7 +61,7 @@ TEST(SupervisorTest, ReportsExitCodeAndWritesLogsInWorkdir) {
   Events events;
   Supervisor sup([&](const ProcessStatus& s) { events.Add(s); });
   const std::string dir = TempDir("exit");
-  auto pid = sup.Start({{"sh", "-c", "echo out-$X; echo err >&2; exit 3"}, {{"X", "42"}}, dir});
+  auto pid = sup.Start({{"sh", "-c", "echo out-$X; echo err >&2; exit 3"}, {{"X", "42"}}, dir, ""});
   ASSERT_TRUE(pid.ok()) << pid.status();
   ASSERT_TRUE(WaitFor([&] { return events.Get().size() == 2; }));
   ProcessStatus exited = events.Get()[1];
@@ -80,9 +80,9 @@ TEST(SupervisorTest, ReportsExitCodeAndWritesLogsInWorkdir) {
 TEST(SupervisorTest, PauseResumeStopAndRestart) {
   Events events;
   Supervisor sup([&](const ProcessStatus& s) { events.Add(s); });
-  auto pid = sup.Start({{"sleep", "30"}, {}, TempDir("pause")});
+  auto pid = sup.Start({{"sleep", "30"}, {}, TempDir("pause"), ""});
   ASSERT_TRUE(pid.ok()) << pid.status();
-  EXPECT_FALSE(sup.Start({{"sleep", "30"}, {}, ""}).ok());  // one replica at a time
+  EXPECT_FALSE(sup.Start({{"sleep", "30"}, {}, "", ""}).ok());  // one replica at a time
   ASSERT_TRUE(sup.Pause().ok());
   EXPECT_TRUE(WaitFor([&] { return ProcState(*pid) == 'T'; }));
   ASSERT_TRUE(sup.Resume().ok());
@@ -108,7 +108,7 @@ TEST(SupervisorTest, PauseResumeStopAndRestart) {
 
 TEST(SupervisorTest, TermIgnoringReplicaIsKilledAfterGrace) {
   Supervisor sup([](const ProcessStatus&) {});
-  auto pid = sup.Start({{"sh", "-c", "trap '' TERM; sleep 30"}, {}, TempDir("grace")});
+  auto pid = sup.Start({{"sh", "-c", "trap '' TERM; sleep 30"}, {}, TempDir("grace"), ""});
   ASSERT_TRUE(pid.ok());
   absl::SleepFor(absl::Milliseconds(100));  // let sh install its trap
   const absl::Time start = absl::Now();
@@ -122,7 +122,7 @@ TEST(SupervisorTest, DestructorKillsTheReplica) {
   int pid = 0;
   {
     Supervisor sup([](const ProcessStatus&) {});
-    auto started = sup.Start({{"sleep", "30"}, {}, TempDir("dtor")});
+    auto started = sup.Start({{"sleep", "30"}, {}, TempDir("dtor"), ""});
     ASSERT_TRUE(started.ok());
     pid = *started;
   }

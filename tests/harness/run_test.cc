@@ -177,7 +177,9 @@ TEST_F(RunTest, TracedOmissionRecordsEveryMessageFate) {
   for (int to : {0, 1, 3}) EXPECT_GT((counted[{2, to}]["drop"]), 0) << "2 -> " << to;
   for (int from : {0, 1, 3}) {
     for (int to = 0; to < 4; ++to) {
-      if (to != from) EXPECT_GT((counted[{from, to}]["pass"]), 0) << from << " -> " << to;
+      if (to != from) {
+        EXPECT_GT((counted[{from, to}]["pass"]), 0) << from << " -> " << to;
+      }
     }
   }
 
