@@ -244,7 +244,7 @@ TEST(TurncoatBinaryTest, EquivocationBothIsCheckedBeforeAnythingRuns) {
 TEST(TurncoatBinaryTest, EveryShippedPlanValidates) {
   std::string files;
   int count = 0;
-  for (const std::string dir : {kSource + "/plans", kSource + "/plans/nightly"}) {
+  for (const std::string& dir : {kSource + "/plans", kSource + "/plans/nightly"}) {
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
       if (entry.path().extension() != ".yaml") continue;
       files += " " + entry.path().string();
