@@ -70,6 +70,7 @@ absl::StatusOr<std::unique_ptr<Adversary>> MakeAdversary(const AdversaryContext&
   }
   if (context.phase->rounds.has_value() && context.target != nullptr) {
     if (absl::Status s = CheckTargetHasRounds(context); !s.ok()) return s;
+    if (absl::Status s = CheckTargetHasProposals(context); !s.ok()) return s;
   }
   auto adversary = (*factory)(context);
   if (!adversary.ok() || !context.phase->rounds.has_value()) return adversary;

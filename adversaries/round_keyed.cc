@@ -13,16 +13,26 @@ namespace {
 constexpr char kProcessRefused[] =
     "a phase keyed to rounds acts on messages only; time process faults with at/for";
 
-// Stamps the phase's round range on every rule installed through it.
+agent::v1::Rule::Leader LeaderOf(const Phase& phase) {
+  if (!phase.leader.has_value()) return agent::v1::Rule::ANY;
+  return *phase.leader == LeaderChoice::kSelf ? agent::v1::Rule::SELF : agent::v1::Rule::NOT_SELF;
+}
+
+// Stamps the phase's round range and leader condition on every rule
+// installed through it.
 class RoundKeyedControl : public FaultControl {
  public:
-  RoundKeyedControl(FaultControl* inner, agent::v1::RoundRange range)
-      : inner_(inner), range_(range) {}
+  RoundKeyedControl(FaultControl* inner, agent::v1::RoundRange range,
+                    agent::v1::Rule::Leader leader)
+      : inner_(inner), range_(range), leader_(leader) {}
 
   absl::Status ChangeRules(const std::vector<PlacedRule>& remove,
                            const std::vector<PlacedRule>& install) override {
     std::vector<PlacedRule> keyed = install;
-    for (PlacedRule& placed : keyed) *placed.rule.mutable_rounds() = range_;
+    for (PlacedRule& placed : keyed) {
+      *placed.rule.mutable_rounds() = range_;
+      placed.rule.set_leader(leader_);
+    }
     return inner_->ChangeRules(remove, keyed);
   }
   absl::Status Kill(int) override { return absl::FailedPreconditionError(kProcessRefused); }
@@ -33,6 +43,7 @@ class RoundKeyedControl : public FaultControl {
  private:
   FaultControl* const inner_;
   const agent::v1::RoundRange range_;
+  const agent::v1::Rule::Leader leader_;
 };
 
 class RoundKeyedAdversary : public Adversary {
@@ -40,21 +51,22 @@ class RoundKeyedAdversary : public Adversary {
   RoundKeyedAdversary(std::unique_ptr<Adversary> inner, const AdversaryContext& context)
       : inner_(std::move(inner)),
         range_(AbsoluteRounds(context)),
+        leader_(LeaderOf(*context.phase)),
         nodes_(context.phase->nodes),
         prefix_(absl::StrCat("rounds ", context.phase->rounds->first, "..",
                              context.phase->rounds->last, " (major rounds ", range_.first(),
-                             "..", range_.last(), ")")) {}
+                             "..", range_.last(), ")", LeaderNote(leader_))) {}
 
   absl::Status Start(FaultControl& control) override {
-    RoundKeyedControl keyed(&control, range_);
+    RoundKeyedControl keyed(&control, range_, leader_);
     return inner_->Start(keyed);
   }
   absl::Status Tick(FaultControl& control, absl::Duration elapsed) override {
-    RoundKeyedControl keyed(&control, range_);
+    RoundKeyedControl keyed(&control, range_, leader_);
     return inner_->Tick(keyed, elapsed);
   }
   absl::Status Stop(FaultControl& control) override {
-    RoundKeyedControl keyed(&control, range_);
+    RoundKeyedControl keyed(&control, range_, leader_);
     return inner_->Stop(keyed);
   }
   // The step says which rounds; the replicas it makes faulty are the inner
@@ -68,8 +80,20 @@ class RoundKeyedAdversary : public Adversary {
   }
 
  private:
+  static std::string LeaderNote(agent::v1::Rule::Leader leader) {
+    switch (leader) {
+      case agent::v1::Rule::SELF:
+        return ", when the sender leads";
+      case agent::v1::Rule::NOT_SELF:
+        return ", when the sender does not lead";
+      default:
+        return "";
+    }
+  }
+
   const std::unique_ptr<Adversary> inner_;
   const agent::v1::RoundRange range_;
+  const agent::v1::Rule::Leader leader_;
   const std::vector<int> nodes_;
   const std::string prefix_;
 };
@@ -95,6 +119,17 @@ absl::Status CheckTargetHasRounds(const AdversaryContext& context) {
       "): `rounds` needs to read each message's protocol round, but target ",
       context.target->name, " declares no `round` in protocol.messages; add one "
       "(docs/targets.md, \"Where is the round?\") or time the phase with at/for instead"));
+}
+
+absl::Status CheckTargetHasProposals(const AdversaryContext& context) {
+  if (!context.phase->leader.has_value() || HasProposals(*context.target)) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "phase ", context.phase_index, " (", context.phase->adversary,
+      "): `leader` needs to see who proposes in a round, but no kind of peer message of target ",
+      context.target->name, " declares both `values` and `round` in protocol.messages; "
+      "declare them for the kind that proposes (docs/targets.md), or remove `leader`"));
 }
 
 }  // namespace turncoat

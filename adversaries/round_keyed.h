@@ -10,6 +10,11 @@
 // declare `round_keyed = false` and the plan loader refuses `rounds` for
 // them.
 //
+// A phase's `leader` goes the same way: every rule also gets the agents'
+// leader condition (agents/fault_rule.h: SELF or NOT_SELF, judged for the
+// sender of each message), so a rule acts on a message of round k only
+// when its sender has (self) or has not (other) sent a proposal of round k.
+//
 // Used by one thread at a time, like every Adversary.
 #ifndef TURNCOAT_ADVERSARIES_ROUND_KEYED_H_
 #define TURNCOAT_ADVERSARIES_ROUND_KEYED_H_
@@ -33,6 +38,10 @@ std::unique_ptr<Adversary> KeyToRounds(std::unique_ptr<Adversary> inner,
 // OK when `context`'s target says where some kind of peer message keeps
 // its round; otherwise an error saying how to fix the target or the phase.
 absl::Status CheckTargetHasRounds(const AdversaryContext& context);
+
+// OK unless `context`'s phase has a `leader` and its target has no kind of
+// peer message that carries values and a round (no proposals to see).
+absl::Status CheckTargetHasProposals(const AdversaryContext& context);
 
 }  // namespace turncoat
 

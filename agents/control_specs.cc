@@ -26,6 +26,20 @@ absl::StatusOr<RuleSpec> ToRuleSpec(const v1::Rule& r) {
   spec.message_type = r.message_type();
   spec.kinds.assign(r.kinds().begin(), r.kinds().end());
   if (r.has_rounds()) spec.rounds = RoundRange{r.rounds().first(), r.rounds().last()};
+  switch (r.leader()) {
+    case v1::Rule::SELF:
+      spec.leader = LeaderCondition::kSelf;
+      break;
+    case v1::Rule::NOT_SELF:
+      spec.leader = LeaderCondition::kNotSelf;
+      break;
+    case v1::Rule::ANY:
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rule '", r.id(), "': unknown leader condition ", r.leader(),
+          "; this agent knows ANY, SELF and NOT_SELF (is it older than the controller?)"));
+  }
   if (r.has_probability()) spec.probability = r.probability();
   for (const v1::FieldMatch& f : r.fields()) {
     FieldMatch m;

@@ -104,7 +104,7 @@ FaultRule::~FaultRule() = default;
 absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
     RuleSpec spec, std::shared_ptr<const MessageCodec> codec,
     std::shared_ptr<const MessageModel> model, uint64_t seed,
-    std::shared_ptr<MessageArchive> archive) {
+    std::shared_ptr<MessageArchive> archive, std::shared_ptr<const ProposalLog> proposals) {
   if (spec.id.empty()) return absl::InvalidArgumentError("rule without an id");
   if (!(spec.probability >= 0.0 && spec.probability <= 1.0)) {
     return Invalid(spec, absl::StrCat("probability must be in [0, 1], got ",
@@ -133,11 +133,19 @@ absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
                                         spec.rounds->last, " is empty"));
     }
   }
+  if (spec.leader != LeaderCondition::kAny &&
+      (model == nullptr || !model->has_proposals())) {
+    return Invalid(spec,
+                   "matching on who leads a round needs proposals: a kind of message with both "
+                   "`values` and `round` in the target's protocol.messages; add them or drop "
+                   "the leader condition");
+  }
   // Mixing the seed with the id keeps two rules' coins independent.
   const uint64_t rule_seed = seed ^ std::hash<std::string>()(spec.id);
   std::shared_ptr<FaultRule> rule(
       new FaultRule(std::move(spec), std::move(codec), std::move(model), rule_seed));
   const RuleSpec& s = rule->spec_;
+  rule->proposals_ = std::move(proposals);
 
   if (!s.method_regex.empty()) {
     re2::RE2::Options options;
@@ -224,6 +232,7 @@ bool FaultRule::Matches(const Frame& frame) const {
     return false;
   }
   if (!RoundMatches(frame)) return false;
+  if (!LeaderMatches(frame)) return false;
   if (!FieldsMatch(frame)) return false;
   matched_.fetch_add(1, std::memory_order_relaxed);
   return true;
@@ -233,6 +242,14 @@ bool FaultRule::RoundMatches(const Frame& frame) const {
   if (!spec_.rounds.has_value()) return true;
   const std::optional<int64_t> round = frame.major_round();
   return round.has_value() && *round >= spec_.rounds->first && *round <= spec_.rounds->last;
+}
+
+bool FaultRule::LeaderMatches(const Frame& frame) const {
+  if (spec_.leader == LeaderCondition::kAny) return true;
+  const std::optional<int64_t> round = frame.major_round();
+  if (!round.has_value()) return false;
+  const bool led = proposals_ != nullptr && proposals_->Led(frame.link().from, *round);
+  return led == (spec_.leader == LeaderCondition::kSelf);
 }
 
 bool FaultRule::FieldsMatch(const Frame& frame) const {

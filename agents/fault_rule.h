@@ -28,6 +28,7 @@
 #include "agents/field_path.h"
 #include "agents/frame.h"
 #include "agents/message_rewriter.h"
+#include "agents/proposal_log.h"
 
 namespace re2 {
 class RE2;
@@ -75,6 +76,12 @@ struct RoundRange {
   int64_t last = 0;
 };
 
+// Whether the rule acts only in rounds its sender leads (see ProposalLog):
+// a message of major round k matches kSelf iff the link's source replica
+// has sent a proposal of round k by the time the message reaches the rule
+// (its proposal itself included), and kNotSelf iff it has not.
+enum class LeaderCondition { kAny, kSelf, kNotSelf };
+
 // What to match; empty or negative fields match anything. Conditions are
 // checked cheapest first and the message is decoded only if one needs it.
 struct RuleSpec {
@@ -93,6 +100,9 @@ struct RuleSpec {
   // that has none (no peer message, a kind without round fields, fields
   // absent, content that does not decode) does not match.
   std::optional<RoundRange> rounds;
+  // Not kAny: only peer messages with a major round, by whether their
+  // sender leads it. Like `rounds`, a message without one does not match.
+  LeaderCondition leader = LeaderCondition::kAny;
   double probability = 1.0;  // of acting once everything else matched
   ActionSpec action;
 };
@@ -136,11 +146,14 @@ class FaultRule {
   // Validates and compiles `spec`. `codec` (may be null) checks field paths
   // and message types, `model` (may be null) kinds and the rewriter's
   // params; `seed` drives this rule's coin, jitter and shuffles; `archive`
-  // (may be null) is the agent's run-long archive, for rewriters.
+  // (may be null) is the agent's run-long archive, for rewriters;
+  // `proposals` (may be null: no replica leads any round) is the engine's
+  // record of who led which round, for `leader`.
   static absl::StatusOr<std::shared_ptr<FaultRule>> Compile(
       RuleSpec spec, std::shared_ptr<const MessageCodec> codec,
       std::shared_ptr<const MessageModel> model, uint64_t seed,
-      std::shared_ptr<MessageArchive> archive = nullptr);
+      std::shared_ptr<MessageArchive> archive = nullptr,
+      std::shared_ptr<const ProposalLog> proposals = nullptr);
   ~FaultRule();
 
   const RuleSpec& spec() const { return spec_; }
@@ -169,6 +182,7 @@ class FaultRule {
             std::shared_ptr<const MessageModel> model, uint64_t seed);
   bool FieldsMatch(const Frame& frame) const;
   bool RoundMatches(const Frame& frame) const;
+  bool LeaderMatches(const Frame& frame) const;
   void ReleaseLocked(HoldBudget* budget, std::vector<Emit>* out) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -185,6 +199,7 @@ class FaultRule {
   };
   std::vector<CompiledField> fields_;
   std::unique_ptr<MessageRewriter> rewriter_;
+  std::shared_ptr<const ProposalLog> proposals_;
 
   mutable std::atomic<uint64_t> matched_{0};
   mutable std::atomic<uint64_t> applied_{0};

@@ -493,5 +493,12 @@ bool MessageModel::has_rounds() const {
   return false;
 }
 
+bool MessageModel::has_proposals() const {
+  for (const auto& kind : kinds_) {
+    if (!kind->round.empty() && !kind->values.empty()) return true;
+  }
+  return false;
+}
+
 }  // namespace agent
 }  // namespace turncoat

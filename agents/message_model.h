@@ -169,6 +169,9 @@ class MessageModel {
   const std::vector<std::unique_ptr<Kind>>& kinds() const { return kinds_; }
   // Whether some kind says where its round is.
   bool has_rounds() const;
+  // Whether some kind carries client values and says where its round is:
+  // what a proposal of a round needs (MessageView::proposal).
+  bool has_proposals() const;
 
   // The kind of message gRPC method `method` carries; nullptr when it is no
   // peer message.

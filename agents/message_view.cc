@@ -205,6 +205,13 @@ std::optional<int64_t> MessageView::major_round() const {
   return static_cast<int64_t>(*FirstNumber(*this, *path));
 }
 
+bool MessageView::proposal() const {
+  const ModelPath& values = kind_.values;
+  if (values.empty()) return false;
+  if (values.path.size() == 1) return true;
+  return Present(ModelPath{values.base, TreePath(values.path.begin(), values.path.end() - 1)});
+}
+
 absl::Status MessageView::SetRound(size_t component, int64_t value) {
   const ModelPath* path = component < kind_.round.size() ? RoundPath(component) : nullptr;
   if (path == nullptr) {

@@ -63,6 +63,11 @@ class MessageView {
   // what round-keyed rules compare (the target lists first the component
   // that advances in normal operation). nullopt when the message lacks it.
   std::optional<int64_t> major_round() const;
+  // Whether the message is a proposal: its kind carries client values and
+  // the message holding them is present (a refbft vote, of the kind whose
+  // proposals carry values, is none). Values at a kind's top level make
+  // every message of the kind one.
+  bool proposal() const;
 
   const ProtoTree& root() const { return *root_; }
   // The decoded content (the payload, or the root when there is no payload

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agents/message_codec.h"
+#include "agents/message_view.h"
 
 namespace turncoat {
 namespace agent {
@@ -20,7 +21,7 @@ void RuleEngine::Publish(std::vector<std::shared_ptr<FaultRule>> rules) {
   set->rules_ = std::move(rules);
   set->codec_ = codec_;
   set->model_ = model_;
-  set->track_rounds_ = track_rounds_;
+  set->track_rounds_ = track_rounds_ || track_leaders_;
   set->archive_ = archive_;
   current_ = std::move(set);
 }
@@ -58,8 +59,10 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
   std::shared_ptr<const MessageCodec> codec;
   std::shared_ptr<const MessageModel> model;
   std::shared_ptr<MessageArchive> archive;
+  bool track_leaders = false;
   {
     absl::MutexLock lock(&mu_);
+    track_leaders = track_leaders_;
     current = current_;
     codec = codec_;
     model = model_;
@@ -89,7 +92,9 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
       return absl::NotFoundError(absl::StrCat("cannot install '", install.spec.id,
                                               "' before unknown rule '", install.before, "'"));
     }
-    auto rule = FaultRule::Compile(std::move(install.spec), codec, model, options_.seed, archive);
+    track_leaders = track_leaders || install.spec.leader != LeaderCondition::kAny;
+    auto rule = FaultRule::Compile(std::move(install.spec), codec, model, options_.seed, archive,
+                                   proposals_);
     if (!rule.ok()) return rule.status();
     rules.insert(position, std::move(*rule));
   }
@@ -101,6 +106,7 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
     if (removed_stats != nullptr) removed_stats->push_back(rule->Stats());
   }
   absl::MutexLock lock(&mu_);
+  track_leaders_ = track_leaders;
   Publish(std::move(rules));
   return released;
 }
@@ -148,6 +154,11 @@ Decision RuleEngine::Process(const RuleSet& rules, Frame frame, absl::Time now) 
       int64_t seen = max_round_.load(std::memory_order_relaxed);
       while (*round > seen &&
              !max_round_.compare_exchange_weak(seen, *round, std::memory_order_relaxed)) {
+      }
+      // Before any rule acts, so a leader rule already matches the
+      // proposal that makes its sender the leader.
+      if (frame.view() != nullptr && frame.view()->proposal()) {
+        proposals_->Record(frame.link().from, *round);
       }
     }
   }

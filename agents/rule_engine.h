@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "agents/fault_rule.h"
 #include "agents/message_archive.h"
+#include "agents/proposal_log.h"
 
 namespace turncoat {
 namespace agent {
@@ -38,7 +39,9 @@ class MessageCodec;
 class RuleSet {
  public:
   bool empty() const { return rules_.empty(); }
-  // Whether frames must be read for their round even when no rule matches.
+  // Whether frames must be read for their round even when no rule matches:
+  // while rounds are tracked, and once a rule asked who leads a round (the
+  // proposals of later rounds must be seen whatever rules are installed).
   bool track_rounds() const { return track_rounds_; }
   const MessageCodec* codec() const { return codec_.get(); }
   const MessageModel* model() const { return model_.get(); }
@@ -110,6 +113,12 @@ class RuleEngine {
   // while tracking was on.
   std::optional<int64_t> MaxRound() const;
 
+  // Who led which round: every peer request Process() reads a round from
+  // (see track_rounds()) and that is a proposal (MessageView::proposal) is
+  // recorded for its link's source before any rule sees it, which rules
+  // with a `leader` condition consult.
+  const ProposalLog& proposals() const { return *proposals_; }
+
   // Starts a run-long archive of every request Process() sees (with its
   // major round while rounds are tracked), which rules compiled from now
   // on hand to their rewriters (the `replay` rewriter's `older_than`). Off
@@ -144,6 +153,9 @@ class RuleEngine {
   std::shared_ptr<const MessageCodec> codec_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const MessageModel> model_ ABSL_GUARDED_BY(mu_);
   bool track_rounds_ ABSL_GUARDED_BY(mu_) = false;
+  // Set for good by the first rule with a leader condition.
+  bool track_leaders_ ABSL_GUARDED_BY(mu_) = false;
+  const std::shared_ptr<ProposalLog> proposals_ = std::make_shared<ProposalLog>();
   std::shared_ptr<MessageArchive> archive_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> max_round_{INT64_MIN};  // INT64_MIN: none seen
 };

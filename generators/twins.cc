@@ -10,6 +10,11 @@
 // agrees with the split. Small spaces are walked by seed (seed s is
 // scenario s - 1, modulo their number), larger ones sampled uniformly.
 //
+// Twins also enumerates each round's leader; a black box cannot force one,
+// so each round draws instead whether its twin speaks when the twinned
+// replica leads the round or when another does (`leader: self | other` on
+// its twins phases, judged by the agents from the proposals they see).
+//
 // Each round k becomes phases keyed to `rounds: k`, so messages of round k
 // flow only within blocks whenever they are sent:
 //  * per twinned replica whose twin shares a block with some of its group 1,
@@ -26,7 +31,10 @@
 #include <algorithm>
 #include <functional>
 #include <numeric>
+#include <optional>
+#include <random>
 #include <set>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "generators/generate.h"
@@ -56,7 +64,7 @@ Phase KeyedPhase(const std::string& adversary, int64_t round, absl::Duration win
 
 std::vector<Phase> TwinsRoundPhases(const ProcessPartition& partition,
                                     const std::map<int, TwinSplit>& splits, int n, int64_t round,
-                                    absl::Duration window) {
+                                    absl::Duration window, std::optional<LeaderChoice> leader) {
   // By process; -1 for a twin the round leaves out (idle: it shares no
   // block with its group 1), which no message reaches.
   std::vector<int> block_of(2 * n, -1);
@@ -74,6 +82,7 @@ std::vector<Phase> TwinsRoundPhases(const ProcessPartition& partition,
     if (twin_to.empty()) continue;
     speaking.insert(r);
     Phase phase = KeyedPhase("twins", round, window);
+    phase.leader = leader;
     phase.nodes = {r};
     phase.params["split"] = std::vector<std::vector<int>>{split.original, split.twin};
     if (twin_to != split.twin) phase.params["twin_to"] = twin_to;
@@ -121,6 +130,35 @@ std::vector<Phase> TwinsRoundPhases(const ProcessPartition& partition,
 
 namespace {
 
+constexpr char kLeaderParam[] = "leader";
+
+// Each round's leader condition. Drawn after the scenario, from the same
+// generator, so a seed gives the scenario it gave before leaders were
+// drawn. A target without proposals cannot tell who leads: drawn is then
+// any, while an explicit self or other fails when the phases are checked.
+absl::StatusOr<std::vector<std::optional<LeaderChoice>>> Leaders(const Params& params,
+                                                                 const TargetSpec& target,
+                                                                 size_t rounds,
+                                                                 std::mt19937_64& rng) {
+  auto it = params.find(kLeaderParam);
+  const std::string mode = it == params.end() ? "drawn" : std::get<std::string>(it->second);
+  std::vector<std::optional<LeaderChoice>> leaders(rounds);
+  if (mode == "any" || (mode == "drawn" && !HasProposals(target))) return leaders;
+  if (mode == "self" || mode == "other") {
+    std::fill(leaders.begin(), leaders.end(),
+              mode == "self" ? LeaderChoice::kSelf : LeaderChoice::kOther);
+    return leaders;
+  }
+  if (mode != "drawn") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        kLeaderParam, ": expected drawn, self, other or any; got '", mode, "'"));
+  }
+  for (auto& leader : leaders) {
+    leader = std::bernoulli_distribution(0.5)(rng) ? LeaderChoice::kSelf : LeaderChoice::kOther;
+  }
+  return leaders;
+}
+
 absl::StatusOr<std::vector<Phase>> GenerateTwins(const GeneratorInput& in) {
   const Plan& plan = *in.plan;
   const int64_t r = WholeOr(*in.params, "r", 3);
@@ -139,11 +177,14 @@ absl::StatusOr<std::vector<Phase>> GenerateTwins(const GeneratorInput& in) {
       space->listed() && space->size() <= static_cast<uint64_t>(std::max<int64_t>(bound, 0))
           ? space->At((in.seed + space->size() - 1) % space->size())
           : space->Sample(*in.rng);
+  absl::StatusOr<std::vector<std::optional<LeaderChoice>>> leaders =
+      Leaders(*in.params, *in.target, scenario.rounds.size(), *in.rng);
+  if (!leaders.ok()) return leaders.status();
   const absl::Duration window = FaultWindow(plan);
   std::vector<Phase> phases;
   for (size_t k = 0; k < scenario.rounds.size(); ++k) {
     for (Phase& phase : TwinsRoundPhases(scenario.rounds[k], scenario.splits, plan.n,
-                                    static_cast<int64_t>(k) + 1, window)) {
+                                         static_cast<int64_t>(k) + 1, window, (*leaders)[k])) {
       phases.push_back(std::move(phase));
     }
   }
@@ -167,7 +208,10 @@ const GeneratorRegistration kTwins({
       "how many Byzantine replicas run a twin, 1 to f (default 1)"},
      {"enumerate", ParamKind::kWhole, false,
       "walk the scenarios by seed when there are at most this many, else sample "
-      "(default 2000)"}},
+      "(default 2000)"},
+     {kLeaderParam, ParamKind::kString, false,
+      "when a round's twin speaks: drawn (default: per round, self or other), self (when its "
+      "replica leads the round), other (when another replica does) or any (whoever leads)"}},
     GenerateTwins,
 });
 

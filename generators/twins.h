@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -21,10 +22,15 @@ namespace turncoat {
 // that round through exactly when its sender's and receiver's processes
 // share a block of `partition`, given the run's routing `splits` (by
 // twinned replica) among n replicas. `partition` must be consistent with
-// `splits` (Consistent in twins_space.h).
+// `splits` (Consistent in twins_space.h). With `leader`, the twins phases
+// (the twin speaking, the original silent towards those hearing the twin)
+// act only when the twinned replica leads the round (kSelf) or only when it
+// does not (kOther); the partition's own phases act either way, since only
+// the twinned replica's agents see whether it leads.
 std::vector<Phase> TwinsRoundPhases(const ProcessPartition& partition,
                                     const std::map<int, TwinSplit>& splits, int n, int64_t round,
-                                    absl::Duration window);
+                                    absl::Duration window,
+                                    std::optional<LeaderChoice> leader = std::nullopt);
 
 }  // namespace turncoat
 

@@ -52,6 +52,12 @@ struct RoundSpan {
   int64_t last = 0;
 };
 
+// Of a phase keyed to rounds: whether it acts on a message of round k only
+// when the message's sender leads round k (has sent a proposal of it: a
+// message of a kind that carries client values) or only when it does not
+// (docs/plan-format.md, `leader`).
+enum class LeaderChoice { kSelf, kOther };
+
 // One adversary, active over [at, at + length); with `rounds`, its faults act
 // only on messages of those rounds, and it heals early once every replica
 // has sent a message of a later round.
@@ -62,6 +68,7 @@ struct Phase {
   std::vector<int> nodes;
   Params params;
   std::optional<RoundSpan> rounds;
+  std::optional<LeaderChoice> leader;  // only with `rounds`
   int line = 0;  // of the phase in the plan file, from 1; 0 if not from a file
   // Drawn by a generator (`generate:`), not written in the plan. A drawn
   // phase may rightly never act — its round never came, because an

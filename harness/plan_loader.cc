@@ -193,11 +193,14 @@ class PlanParser {
 
   absl::Status ParsePhase(const YamlField& at) {
     TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map,
-                              r_.Map(at, {"at", "for", "rounds", "adversary", "nodes", "params"}));
+                              r_.Map(at, {"at", "for", "rounds", "leader", "adversary", "nodes", "params"}));
     Phase phase;
     phase.line = at.mark.line >= 0 ? at.mark.line + 1 : 0;
     if (map.Has("rounds")) {
       TURNCOAT_ASSIGN_OR_RETURN(phase.rounds, ParseRounds(map.Get("rounds")));
+    }
+    if (map.Has("leader")) {
+      TURNCOAT_ASSIGN_OR_RETURN(phase.leader, ParseLeader(map.Get("leader"), phase));
     }
     // A phase keyed to rounds may wait for them from the timeline's start.
     phase.at = absl::ZeroDuration();
@@ -241,6 +244,22 @@ class PlanParser {
     TURNCOAT_RETURN_IF_ERROR(ParseParams(map, *info, &phase));
     plan_.timeline.push_back(std::move(phase));
     return absl::OkStatus();
+  }
+
+  // `self` or `other`; who leads is known per round, so only with `rounds`.
+  absl::StatusOr<LeaderChoice> ParseLeader(const YamlField& at, const Phase& phase) {
+    const std::string text = at.node.IsScalar() ? at.node.Scalar() : "";
+    if (text != "self" && text != "other") {
+      return r_.Error(at, absl::StrCat("expected self (act on a message of round k only when its "
+                                       "sender leads round k) or other (only when it does not); "
+                                       "got ",
+                                       DescribeYaml(at.node)));
+    }
+    if (!phase.rounds.has_value()) {
+      return r_.Error(at, "`leader` says who leads the rounds the phase is keyed to, and this "
+                          "phase has no `rounds`; add `rounds: K` (or K..L), or remove `leader`");
+    }
+    return text == "self" ? LeaderChoice::kSelf : LeaderChoice::kOther;
   }
 
   // `3..4` (rounds 3 and 4) or `3` (round 3 alone), counted from 1.

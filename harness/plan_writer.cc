@@ -80,6 +80,9 @@ std::string PhaseLine(const Phase& phase) {
     keys.push_back(r.first == r.last ? absl::StrCat("rounds: ", r.first)
                                      : absl::StrCat("rounds: ", r.first, "..", r.last));
   }
+  if (phase.leader.has_value()) {
+    keys.push_back(phase.leader == LeaderChoice::kSelf ? "leader: self" : "leader: other");
+  }
   if (!phase.rounds.has_value() || phase.at != absl::ZeroDuration()) {
     keys.push_back(absl::StrCat("at: ", Duration(phase.at)));
   }

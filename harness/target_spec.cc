@@ -227,6 +227,12 @@ bool HasRounds(const TargetSpec& target) {
                      [](const MessageSpec& m) { return !m.round.empty(); });
 }
 
+bool HasProposals(const TargetSpec& target) {
+  const auto& messages = target.protocol.messages;
+  return std::any_of(messages.begin(), messages.end(),
+                     [](const MessageSpec& m) { return !m.round.empty() && !m.values.empty(); });
+}
+
 absl::StatusOr<std::string> ReplicaId(const TargetSpec& target, int index) {
   return target.ids.replica.Render(IdValues(index));
 }

@@ -291,6 +291,9 @@ const TemplateScope& CodecScope();
 // Some kind of peer message says where its protocol round is (`round`),
 // so phases can be keyed to rounds.
 bool HasRounds(const TargetSpec& target);
+// Whether some kind of peer message carries client values and a round: a
+// proposal, whose sender leads that round (a phase's `leader`).
+bool HasProposals(const TargetSpec& target);
 
 // The system's id of replica (or client) `index` as the target formats it.
 absl::StatusOr<std::string> ReplicaId(const TargetSpec& target, int index);

@@ -3,7 +3,10 @@
 // rounds), whatever the adversary; and the mutate adversary that ByzzFuzz's
 // mutation rounds are made of.
 #include <string>
+#include <tuple>
 #include <vector>
+
+#include "absl/strings/str_cat.h"
 
 #include "tests/adversaries/adversary_test_util.h"
 #include "gmock/gmock.h"
@@ -42,6 +45,43 @@ TEST_F(RoundKeyedTest, EveryRuleCarriesTheAbsoluteRounds) {
   EXPECT_EQ(step->faulty, std::vector<int>{3});  // still cut off from every quorum
   ASSERT_TRUE(partition->Stop(control_).ok());
   EXPECT_TRUE(control_.rules.empty());
+}
+
+TEST_F(RoundKeyedTest, EveryRuleCarriesTheLeaderCondition) {
+  phase_.rounds = RoundSpan{2, 2};
+  for (const auto& [choice, want, note] :
+       {std::tuple{LeaderChoice::kSelf, agent::v1::Rule::SELF, "when the sender leads"},
+        std::tuple{LeaderChoice::kOther, agent::v1::Rule::NOT_SELF,
+                   "when the sender does not lead"}}) {
+    phase_.leader = choice;
+    auto omission = Make("omission", {1}, {{"drop", 1.0}});
+    ASSERT_NE(omission, nullptr);
+    ASSERT_TRUE(omission->Start(control_).ok());
+    ASSERT_FALSE(control_.rules.empty());
+    for (const auto& [key, rule] : control_.rules) {
+      EXPECT_EQ(rule.leader(), want) << rule.id();
+      EXPECT_TRUE(rule.has_rounds()) << rule.id();
+    }
+    EXPECT_EQ(omission->CurrentStep()->what,
+              absl::StrCat("rounds 2..2 (major rounds 2..2), ", note));
+    ASSERT_TRUE(omission->Stop(control_).ok());
+  }
+  phase_.leader.reset();
+  auto any = Make("omission", {1}, {{"drop", 1.0}});
+  ASSERT_TRUE(any->Start(control_).ok());
+  for (const auto& [key, rule] : control_.rules) EXPECT_EQ(rule.leader(), agent::v1::Rule::ANY);
+}
+
+TEST_F(RoundKeyedTest, ALeaderNeedsATargetWithProposals) {
+  target_.protocol.messages[0].values.clear();
+  phase_.rounds = RoundSpan{3, 3};
+  EXPECT_TRUE(TryMake("omission", {1}, {{"drop", 1.0}}).ok());  // no leader: no proposals needed
+  phase_.leader = LeaderChoice::kSelf;
+  auto refused = TryMake("omission", {1}, {{"drop", 1.0}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("`leader` needs to see who proposes in a round, but no kind of peer "
+                        "message of target refbft declares both `values` and `round`"));
 }
 
 TEST_F(RoundKeyedTest, PhasesWithoutRoundsAreLeftAlone) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "generators/twins.h"
 #include "generators/twins_space.h"
 #include "gtest/gtest.h"
@@ -140,6 +141,14 @@ std::string PlanText(const std::string& generate, int replicas, const std::strin
                       "expect:\n  safety: [agreement]\n  liveness: { commit_within: 8s }\n");
 }
 
+// Without `leader:` lines, what the generator drew besides who leads.
+std::string WithoutLeaders(std::string description) {
+  for (const char* note : {" leader=self", " leader=other"}) {
+    description = absl::StrReplaceAll(description, {{note, ""}});
+  }
+  return description;
+}
+
 class TwinsGeneratorTest : public GeneratorTest {
  protected:
   static absl::StatusOr<Plan> Expand(const std::string& text, uint64_t seed) {
@@ -150,6 +159,9 @@ class TwinsGeneratorTest : public GeneratorTest {
     std::string out;
     for (const Phase& p : plan.timeline) {
       absl::StrAppend(&out, p.adversary, " r", p.rounds->first, "..", p.rounds->last);
+      if (p.leader.has_value()) {
+        absl::StrAppend(&out, p.leader == LeaderChoice::kSelf ? " leader=self" : " leader=other");
+      }
       for (int n : p.nodes) absl::StrAppend(&out, " n", n);
       for (const auto& [k, v] : p.params) absl::StrAppend(&out, " ", k, "=", FormatParamValue(v));
       absl::StrAppend(&out, "; ");
@@ -314,8 +326,9 @@ TEST_F(TwinsGeneratorTest, SeedsWalkTheEnumerationWithoutRepeatsAndRepeatThemsel
     EXPECT_TRUE(scenarios.insert(Describe(*a)).second) << "seed " << seed << ": " << Describe(*a);
     for (const Phase& phase : a->timeline) EXPECT_TRUE(phase.generated);
   }
-  // Seed size + 1 starts the walk again.
-  EXPECT_EQ(Describe(*Expand(text, size + 1)), Describe(*Expand(text, 1)));
+  // Seed size + 1 starts the walk again (its leaders drawn anew).
+  EXPECT_EQ(WithoutLeaders(Describe(*Expand(text, size + 1))),
+            WithoutLeaders(Describe(*Expand(text, 1))));
 }
 
 TEST_F(TwinsGeneratorTest, BeyondTheBoundScenariosAreSampledFromTheSeed) {
@@ -334,6 +347,56 @@ TEST_F(TwinsGeneratorTest, BeyondTheBoundScenariosAreSampledFromTheSeed) {
   std::set<int64_t> rounds;
   for (const Phase& phase : one->timeline) rounds.insert(phase.rounds->first);
   EXPECT_EQ(rounds, (std::set<int64_t>{1, 2, 3}));
+}
+
+TEST_F(TwinsGeneratorTest, EachRoundDrawsWhetherTheTwinSpeaksWhenItsReplicaLeadsOrNot) {
+  const std::string text = PlanText("twins: { r: 3 }", 4, "byzantine: [3]\n");
+  const std::string any = PlanText("twins: { r: 3, leader: any }", 4, "byzantine: [3]\n");
+  std::set<LeaderChoice> seen;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    absl::StatusOr<Plan> plan = Expand(text, seed);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    EXPECT_EQ(Describe(*plan), Describe(*Expand(text, seed)));
+    // Only the twin's phases are conditioned: the partition holds whoever leads.
+    std::map<int64_t, LeaderChoice> by_round;
+    for (const Phase& phase : plan->timeline) {
+      if (phase.adversary != "twins") {
+        EXPECT_FALSE(phase.leader.has_value()) << Describe(*plan);
+        continue;
+      }
+      ASSERT_TRUE(phase.leader.has_value()) << Describe(*plan);
+      seen.insert(*phase.leader);
+      by_round.emplace(phase.rounds->first, *phase.leader);
+      EXPECT_EQ(by_round.at(phase.rounds->first), *phase.leader) << "one choice per round";
+    }
+    // Leaders are drawn after the scenario: the seed's scenario is the one
+    // it was without them.
+    absl::StatusOr<Plan> unconditioned = Expand(any, seed);
+    ASSERT_TRUE(unconditioned.ok()) << unconditioned.status();
+    EXPECT_EQ(WithoutLeaders(Describe(*plan)), Describe(*unconditioned));
+  }
+  EXPECT_EQ(seen, (std::set<LeaderChoice>{LeaderChoice::kSelf, LeaderChoice::kOther}));
+}
+
+TEST_F(TwinsGeneratorTest, ALeaderCanBeFixedForEveryRound) {
+  for (const auto& [text, want] : {std::pair{"self", LeaderChoice::kSelf},
+                                   std::pair{"other", LeaderChoice::kOther}}) {
+    absl::StatusOr<Plan> plan = Expand(
+        PlanText(absl::StrCat("twins: { r: 2, leader: ", text, " }"), 4, "byzantine: [3]\n"), 5);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    for (const Phase& phase : plan->timeline) {
+      if (phase.adversary == "twins") {
+        EXPECT_EQ(phase.leader, want);
+      }
+    }
+  }
+  absl::StatusOr<Plan> bad =
+      Expand(PlanText("twins: { leader: first }", 4, "byzantine: [3]\n"), 1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("plans/gen-twins.yaml:9: generator 'twins': leader: "
+                                        "expected drawn, self, other or any; got 'first'"),
+            std::string::npos)
+      << bad.status();
 }
 
 TEST_F(TwinsGeneratorTest, BadParametersNameTheGeneratorsLine) {

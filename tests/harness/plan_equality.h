@@ -42,6 +42,7 @@ inline void ExpectSamePlan(const Plan& a, const Plan& b) {
     EXPECT_EQ(p.nodes, q.nodes);
     EXPECT_TRUE(p.params == q.params);
     EXPECT_EQ(p.rounds.has_value(), q.rounds.has_value());
+    EXPECT_EQ(p.leader, q.leader);
     if (p.rounds && q.rounds) {
       EXPECT_EQ(p.rounds->first, q.rounds->first);
       EXPECT_EQ(p.rounds->last, q.rounds->last);

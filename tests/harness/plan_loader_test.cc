@@ -238,6 +238,21 @@ TEST(PlanLoaderTest, PhasesMayBeKeyedToRounds) {
   EXPECT_EQ(one->timeline[1].at, absl::Seconds(2));
   EXPECT_EQ(one->timeline[1].rounds->first, 7);
   EXPECT_EQ(one->timeline[1].rounds->last, 7);
+  EXPECT_FALSE(one->timeline[1].leader.has_value());
+}
+
+TEST(PlanLoaderTest, RoundKeyedPhasesMayActOnlyWhenTheSenderLeadsOrNot) {
+  const std::string partition = "at: 30s, for: 5s, adversary: partition";
+  for (const auto& [text, want] : {std::pair{"self", LeaderChoice::kSelf},
+                                   std::pair{"other", LeaderChoice::kOther}}) {
+    absl::StatusOr<Plan> plan = ParsePlan(
+        absl::StrReplaceAll(kPlan, {{partition, absl::StrCat("rounds: 3, leader: ", text,
+                                                             ", for: 5s, adversary: partition")}}),
+        kPath);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    ASSERT_TRUE(plan->timeline[1].leader.has_value());
+    EXPECT_EQ(*plan->timeline[1].leader, want);
+  }
 }
 
 struct BadPlan {
@@ -275,6 +290,14 @@ INSTANTIATE_TEST_SUITE_P(
                 "10:15: timeline[1].rounds: expected a range of protocol rounds such as 3..4 (the "
                 "3rd and 4th rounds after the timeline starts), or one round such as 3, from 1 to "
                 "1000000; got a list"},
+        BadPlan{"at: 30s, for: 5s, adversary: partition",
+                "at: 30s, leader: self, for: 5s, adversary: partition",
+                "10:24: timeline[1].leader: `leader` says who leads the rounds the phase is keyed "
+                "to, and this phase has no `rounds`; add `rounds: K` (or K..L), or remove `leader`"},
+        BadPlan{"at: 30s, for: 5s, adversary: partition",
+                "rounds: 3, leader: me, for: 5s, adversary: partition",
+                "10:26: timeline[1].leader: expected self (act on a message of round k only when "
+                "its sender leads round k) or other (only when it does not); got 'me'"},
         BadPlan{"at: 30s, for: 5s, adversary: partition", "rounds: 3..4, adversary: partition",
                 "10:5: timeline[1]: missing required key 'for'"},
         BadPlan{"at: 1s, for: 500ms, adversary: delay", "rounds: 2, for: 500ms, adversary: delay",

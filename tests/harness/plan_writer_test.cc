@@ -55,7 +55,7 @@ workload: { rate: 7/3s, clients: 3, value_bytes: 40 }
 network: { delta: 250ms }
 timeline:
   - { rounds: 2..5, for: 1.5s, adversary: partition, params: { groups: [[0, 1, 2], [3, 4]] } }
-  - { rounds: 3, at: 2s, for: 3s, adversary: omission, nodes: [1, 2], params: { drop: 0.123456789 } }
+  - { rounds: 3, leader: other, at: 2s, for: 3s, adversary: omission, nodes: [1, 2], params: { drop: 0.123456789 } }
   - { at: 0, for: 10s, adversary: replay, nodes: [1],
       params: { after: 1ms, peers: "any", probability: 1, messages: ["a b", "c:d", "-x"] } }
 expect:
