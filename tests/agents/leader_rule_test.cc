@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "agents/message_view.h"
 #include "agents/proposal_log.h"
 #include "agents/rule_engine.h"
 #include "gmock/gmock.h"
