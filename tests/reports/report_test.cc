@@ -191,7 +191,7 @@ TEST(ReportTest, LateByNoMoreThanTheToleranceIsNoWarning) {
   Plan plan;
   plan.n = 1;
   plan.duration = absl::Seconds(10);
-  plan.timeline.push_back(Phase{absl::Seconds(2), absl::Seconds(1), "pause", {0}, {}, std::nullopt});
+  plan.timeline.push_back(Phase{absl::Seconds(2), absl::Seconds(1), "pause", {0}, {}, std::nullopt, std::nullopt});
   TargetSpec target;
   const absl::Duration just_over = kLatePhaseWarning + absl::Milliseconds(1);
   for (const auto& [late, warnings] : {std::pair{kLatePhaseWarning, 0u}, {just_over, 1u}}) {
@@ -212,7 +212,7 @@ TEST(ReportTest, APhaseThatNeverStartedIsAWarning) {
   Plan plan;
   plan.n = 1;
   plan.duration = absl::Seconds(10);
-  plan.timeline.push_back(Phase{absl::Seconds(2), absl::Seconds(1), "pause", {0}, {}, std::nullopt});
+  plan.timeline.push_back(Phase{absl::Seconds(2), absl::Seconds(1), "pause", {0}, {}, std::nullopt, std::nullopt});
   TargetSpec target;
   History h;
   h.Add(ClusterReady{absl::Seconds(1)});
@@ -233,7 +233,7 @@ TEST(ReportTest, WithoutClusterReadyThereAreNoPlannedTimes) {
   Plan plan;
   plan.n = 1;
   plan.duration = absl::Seconds(10);
-  plan.timeline.push_back(Phase{absl::Seconds(2), absl::Seconds(1), "pause", {0}, {}, std::nullopt});
+  plan.timeline.push_back(Phase{absl::Seconds(2), absl::Seconds(1), "pause", {0}, {}, std::nullopt, std::nullopt});
   TargetSpec target;
   History h;
   h.Add(FaultStart{absl::Seconds(9), 0, "pause", {0}});

@@ -31,10 +31,10 @@ Report BuildSample(const SampleOptions& options) {
   plan.seed = 7;
   plan.duration = absl::Seconds(20);
   plan.workload = Workload{10, 1, 32};
-  plan.timeline.push_back(Phase{absl::Milliseconds(4500), absl::Seconds(3), "crash", {1}, {}, std::nullopt});
+  plan.timeline.push_back(Phase{absl::Milliseconds(4500), absl::Seconds(3), "crash", {1}, {}, std::nullopt, std::nullopt});
   if (options.idle_phase) {
     plan.timeline.push_back(
-        Phase{absl::Milliseconds(9500), absl::Seconds(2), "omission", {3}, {{"drop", 1.0}}, std::nullopt});
+        Phase{absl::Milliseconds(9500), absl::Seconds(2), "omission", {3}, {{"drop", 1.0}}, std::nullopt, std::nullopt});
   }
   plan.expect.safety = {"agreement", "prefix", "validity", "integrity", "no-honest-crash"};
   plan.expect.commit_within = absl::Seconds(5);
