@@ -126,4 +126,18 @@ absl::Status ExpandGenerators(Plan* plan, const TargetSpec& target, uint64_t see
   return absl::OkStatus();
 }
 
+absl::Status CheckRoundKeyedPhases(
+    const std::function<absl::Status(const std::vector<Phase>&, const Phase&)>& check,
+    const std::vector<Phase>& phases) {
+  for (size_t i = 0; i < phases.size(); ++i) {
+    std::vector<Phase> before(phases.begin(), phases.begin() + i);
+    if (absl::Status s = check(before, phases[i]); !s.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "its phases are keyed to protocol rounds and must build against the target: ",
+          s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace turncoat

@@ -47,6 +47,14 @@ std::vector<int64_t> DrawDistinct(int64_t count, int64_t last, std::mt19937_64& 
 // 0..n-1.
 std::vector<int> AllReplicas(int n);
 
+// Checks `phases` in order, each added to the ones before it, with a
+// generator's `check` (GeneratorInput::check). A refusal is an error saying
+// the phases are keyed to protocol rounds and must build against the
+// target, with why.
+absl::Status CheckRoundKeyedPhases(
+    const std::function<absl::Status(const std::vector<Phase>&, const Phase&)>& check,
+    const std::vector<Phase>& phases);
+
 }  // namespace turncoat
 
 #endif  // TURNCOAT_GENERATORS_GENERATE_H_

@@ -188,14 +188,7 @@ absl::StatusOr<std::vector<Phase>> GenerateTwins(const GeneratorInput& in) {
       phases.push_back(std::move(phase));
     }
   }
-  for (size_t i = 0; i < phases.size(); ++i) {
-    std::vector<Phase> before(phases.begin(), phases.begin() + i);
-    if (absl::Status s = in.check(before, phases[i]); !s.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "its phases are keyed to protocol rounds and must build against the target: ",
-          s.message()));
-    }
-  }
+  if (absl::Status s = CheckRoundKeyedPhases(in.check, phases); !s.ok()) return s;
   return phases;
 }
 

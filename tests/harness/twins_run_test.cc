@@ -115,7 +115,7 @@ TEST_F(TwinsRunTest, CorrectRefbftPassesAGeneratedTwinsScenario) {
       << Slurp(dir_ + "/stdout") << Slurp(dir_ + "/stderr");
   const nlohmann::json report = Report();
   EXPECT_EQ(report["verdict"], "pass");
-  EXPECT_EQ(report["plan"]["generated_by"], "twins { r: 4 } with seed 1");
+  EXPECT_EQ(report["plan"]["generated_by"], "twins { leader: any, r: 4 } with seed 1");
   int twins = 0;
   for (const auto& fault : report["timeline"]["faults"]) {
     twins += fault["adversary"] == "twins";
