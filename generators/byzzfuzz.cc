@@ -22,11 +22,6 @@
 namespace turncoat {
 namespace {
 
-int64_t WholeOr(const Params& params, const char* name, int64_t fallback) {
-  const double* value = FindParam<double>(params, name);
-  return value == nullptr ? fallback : static_cast<int64_t>(*value);
-}
-
 absl::StatusOr<std::vector<Phase>> GenerateByzzFuzz(const GeneratorInput& in) {
   const Plan& plan = *in.plan;
   const int64_t c = WholeOr(*in.params, "c", 1);

@@ -18,7 +18,11 @@ class FieldWalk {
  public:
   FieldWalk(const MessageSpec& message, int max_depth, std::set<std::string>* seen,
             std::vector<ContentField>* out)
-      : message_(message), max_depth_(max_depth), seen_(seen), out_(out) {}
+      : message_(message),
+        max_depth_(max_depth),
+        proposal_kind_(ProposalKind()),
+        seen_(seen),
+        out_(out) {}
 
   void Walk(const Descriptor* type, const std::string& prefix, const std::string& kind,
             int depth) {
@@ -65,7 +69,7 @@ class FieldWalk {
     ContentField out;
     out.path = path;
     out.kind = kind;
-    out.proposal = !message_.values.empty() && (kind.empty() || kind == ProposalKind());
+    out.proposal = !message_.values.empty() && (kind.empty() || kind == proposal_kind_);
     if (field->is_repeated()) {
       out.type = ContentField::Type::kList;
     } else {
@@ -97,6 +101,7 @@ class FieldWalk {
 
   const MessageSpec& message_;
   const int max_depth_;
+  const std::string proposal_kind_;
   std::set<std::string>* seen_;
   std::vector<ContentField>* out_;
 };

@@ -126,6 +126,11 @@ absl::Status ExpandGenerators(Plan* plan, const TargetSpec& target, uint64_t see
   return absl::OkStatus();
 }
 
+int64_t WholeOr(const Params& params, const std::string& name, int64_t fallback) {
+  const double* value = FindParam<double>(params, name);
+  return value == nullptr ? fallback : static_cast<int64_t>(*value);
+}
+
 absl::Status CheckRoundKeyedPhases(
     const std::function<absl::Status(const std::vector<Phase>&, const Phase&)>& check,
     const std::vector<Phase>& phases) {

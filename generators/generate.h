@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -46,6 +47,10 @@ std::vector<int> DrawSubset(const std::vector<int>& nodes, std::mt19937_64& rng)
 std::vector<int64_t> DrawDistinct(int64_t count, int64_t last, std::mt19937_64& rng);
 // 0..n-1.
 std::vector<int> AllReplicas(int n);
+
+// A generator's whole-number parameter (ParamKind::kWhole), or `fallback`
+// when the plan does not set it.
+int64_t WholeOr(const Params& params, const std::string& name, int64_t fallback);
 
 // Checks `phases` in order, each added to the ones before it, with a
 // generator's `check` (GeneratorInput::check). A refusal is an error saying

@@ -51,8 +51,7 @@ class MixedDraw {
       return absl::InvalidArgumentError("no adversary is left to draw from; check adversaries "
                                         "and exclude");
     }
-    const double* count = FindParam<double>(*in_.params, "phases");
-    const int phases = count == nullptr ? 3 : static_cast<int>(*count);
+    const int phases = static_cast<int>(WholeOr(*in_.params, "phases", 3));
     std::vector<Phase> drawn;
     std::vector<std::string> failures;
     for (int i = 0; i < phases; ++i) {
@@ -165,8 +164,7 @@ class MixedDraw {
   }
 
   void DrawTiming(const AdversaryInfo& info, Phase* phase) {
-    const double* rounds = FindParam<double>(*in_.params, "rounds");
-    const int64_t last_round = rounds == nullptr ? 10 : static_cast<int64_t>(*rounds);
+    const int64_t last_round = WholeOr(*in_.params, "rounds", 10);
     if (info.round_keyed && last_round > 0 && HasRounds(*in_.target) && rng_() % 2 == 0) {
       const int64_t first = 1 + static_cast<int64_t>(rng_() % last_round);
       const int64_t span = 1 + static_cast<int64_t>(rng_() % 3);

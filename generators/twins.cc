@@ -43,11 +43,6 @@
 namespace turncoat {
 namespace {
 
-int64_t WholeOr(const Params& params, const char* name, int64_t fallback) {
-  auto it = params.find(name);
-  return it == params.end() ? fallback : static_cast<int64_t>(std::get<double>(it->second));
-}
-
 bool Holds(const std::vector<int>& set, int x) {
   return std::find(set.begin(), set.end(), x) != set.end();
 }
@@ -140,8 +135,8 @@ absl::StatusOr<std::vector<std::optional<LeaderChoice>>> Leaders(const Params& p
                                                                  const TargetSpec& target,
                                                                  size_t rounds,
                                                                  std::mt19937_64& rng) {
-  auto it = params.find(kLeaderParam);
-  const std::string mode = it == params.end() ? "drawn" : std::get<std::string>(it->second);
+  const std::string* set = FindParam<std::string>(params, kLeaderParam);
+  const std::string mode = set == nullptr ? "drawn" : *set;
   std::vector<std::optional<LeaderChoice>> leaders(rounds);
   if (mode == "any" || (mode == "drawn" && !HasProposals(target))) return leaders;
   if (mode == "self" || mode == "other") {
