@@ -31,20 +31,23 @@ using nlohmann::json;
 constexpr char kBug[] = "--replica-arg=--bug=skip-signature-check";
 
 // Phases 1-3 find the bug (plans/nightly/forged-commit-votes.yaml, made
-// shorter); 4 and 5 come after the finding and change nothing.
+// shorter: a 10 s attack breaks agreement in every run we measured, where
+// 5.5 s missed one in three); 4 and 5 come after the finding and change
+// nothing. The padding delay is on a replica the partition leaves sending,
+// so it acts.
 constexpr char kPadded[] =
-    "replicas: 4\nbyzantine: [2]\nseed: 104\nduration: 12s\n"
+    "replicas: 4\nbyzantine: [2]\nseed: 104\nduration: 16s\n"
     "workload: { rate: 400/s, clients: 8, value_bytes: 32 }\n"
     "timeline:\n"
-    "  - { at: 1s, for: 6s, adversary: delay, nodes: [0, 1, 3],\n"
+    "  - { at: 1s, for: 10s, adversary: delay, nodes: [0, 1, 3],\n"
     "      params: { by: 1500ms, messages: [decide] } }\n"
-    "  - { at: 1s, for: 6s, adversary: delay, nodes: [0, 1, 3],\n"
+    "  - { at: 1s, for: 10s, adversary: delay, nodes: [0, 1, 3],\n"
     "      params: { by: 100ms, messages: [vote] } }\n"
-    "  - { at: 1500ms, for: 5500ms, adversary: forge-signature, nodes: [2],\n"
+    "  - { at: 1500ms, for: 9500ms, adversary: forge-signature, nodes: [2],\n"
     "      params: { as: [0, 1, 3], signature: random, set: [vote.phase=COMMIT],\n"
     "                messages: [vote] } }\n"
-    "  - { at: 8s, for: 2s, adversary: partition, params: { groups: [[0, 1, 2], [3]] } }\n"
-    "  - { at: 8s, for: 2s, adversary: delay, nodes: [3], params: { by: 20ms } }\n"
+    "  - { at: 12s, for: 2s, adversary: partition, params: { groups: [[0, 1, 2], [3]] } }\n"
+    "  - { at: 12s, for: 2s, adversary: delay, nodes: [1], params: { by: 20ms } }\n"
     "expect:\n  safety: [agreement, prefix, validity, integrity, no-honest-crash]\n";
 
 class ShrinkRunTest : public TurncoatRunTest {
@@ -69,8 +72,8 @@ TEST_F(ShrinkRunTest, PaddedForgedVotesShrinkToFewerPhasesThatStillBreakAgreemen
   ASSERT_NE(std::find(violated.begin(), violated.end(), "agreement"), violated.end());
 
   // Two attempts each (a candidate needs both), within a budget that holds
-  // about ten 14 s attempts: enough for ddmin's first cuts.
-  const int code = Turncoat({"shrink", "run", "--times=2", "--budget=150s"}, "shrink.",
+  // about ten 18 s attempts: enough for ddmin's first cuts.
+  const int code = Turncoat({"shrink", "run", "--times=2", "--budget=190s"}, "shrink.",
                             absl::Minutes(5));
   ASSERT_EQ(code, 0) << Log("shrink.");
   const std::string out = Log("shrink.");
