@@ -176,6 +176,75 @@ TEST_F(TargetDrawsTest, ADeclaredDeltaSlowsEveryLinkWithinItForMostOfTheRun) {
   }
 }
 
+TEST_F(TargetDrawsTest, APairedLieGetsANetworkFaultOnOneKindFromTheHonestOverItsWindow) {
+  const std::vector<std::string> kinds = refbft_->protocol.KindNames();
+  std::set<std::string> companions, companion_kinds;
+  int towards_byzantine = 0, every_honest = 0, forged = 0, forged_with_set = 0;
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    absl::StatusOr<Plan> plan = Expand(
+        PlanText("mixed: { phases: 1, pair: 1, adversaries: [forge-signature, equivocation, "
+                 "collusion, mutate] }"),
+        seed);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    ASSERT_EQ(plan->timeline.size(), 2u) << seed;
+    const Phase& lie = plan->timeline[0];
+    const Phase& net = plan->timeline[1];
+    EXPECT_EQ(lie.nodes, std::vector<int>{2});
+    // The lie is drawn sharp: one kind of message, and its change of
+    // content always drawn where the adversary can make one.
+    if (auto it = lie.params.find("messages"); it != lie.params.end()) {
+      EXPECT_EQ(std::get<std::vector<std::string>>(it->second).size(), 1u) << seed;
+    } else {
+      EXPECT_EQ(lie.adversary, "equivocation") << seed;
+    }
+    if (lie.adversary == "forge-signature") {
+      ++forged;
+      // Unless the kind drawn has no field to set.
+      if (lie.params.count("set") == 1) ++forged_with_set;
+    }
+    // From the first quarter of the fault window (16 s less the 8 s bound
+    // and the heal) to its end, by the clock.
+    EXPECT_FALSE(lie.rounds.has_value()) << seed;
+    EXPECT_LT(lie.at, absl::Milliseconds(1500)) << seed;
+    EXPECT_EQ(lie.at + lie.length, absl::Seconds(6)) << seed;
+    EXPECT_EQ(net.at, lie.at);
+    EXPECT_EQ(net.length, lie.length);
+    EXPECT_FALSE(net.rounds.has_value());
+    for (int node : net.nodes) EXPECT_NE(node, 2) << seed;
+    if (net.nodes == std::vector<int>({0, 1, 3})) ++every_honest;
+    const auto& messages = std::get<std::vector<std::string>>(net.params.at("messages"));
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_NE(std::find(kinds.begin(), kinds.end(), messages[0]), kinds.end());
+    if (auto it = net.params.find("to"); it != net.params.end()) {
+      EXPECT_EQ(std::get<std::vector<int>>(it->second), std::vector<int>{2});
+      ++towards_byzantine;
+    }
+    companions.insert(net.adversary);
+    companion_kinds.insert(messages[0]);
+  }
+  // Every link adversary that can single out a kind, every kind, both
+  // directions, both node choices.
+  EXPECT_EQ(companions,
+            (std::set<std::string>{"delay", "duplicate", "omission", "reorder", "replay"}));
+  EXPECT_EQ(companion_kinds.size(), kinds.size());
+  EXPECT_GT(towards_byzantine, 40);
+  EXPECT_LT(towards_byzantine, 160);
+  EXPECT_GT(every_honest, 60);
+  EXPECT_GT(forged, 20);
+  EXPECT_GT(forged_with_set, forged * 3 / 4);
+
+  // pair: 0 never adds one; a network fault drawn as the phase itself gets
+  // none either.
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    absl::StatusOr<Plan> plan = Expand(PlanText("mixed: { phases: 2, pair: 0 }"), seed);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    EXPECT_EQ(plan->timeline.size(), 2u);
+    plan = Expand(PlanText("mixed: { phases: 1, pair: 1, adversaries: [omission] }"), seed);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    EXPECT_EQ(plan->timeline.size(), 1u);
+  }
+}
+
 TEST_F(TargetDrawsTest, AnUnknownAdversaryNameIsBadInputWithItsLine) {
   for (const char* param : {"adversaries: [delay, forge-signatures]", "exclude: [dealy]"}) {
     absl::StatusOr<Plan> plan = Expand(PlanText(absl::StrCat("mixed: { ", param, " }")), 1);
