@@ -37,6 +37,7 @@ enum Promise { kLastOfEnum = 0, kAsItIs = 1, kCleared = 2, kOtherValue = 3 };
 struct FieldChoice {
   std::string text;  // as the parameter takes it: a path, or path=value
   Promise promise;
+  int depth;  // segments of the path: a message's own claims before those it embeds
 };
 
 // Every change a field parameter can name among the fields of `kind` (any
@@ -47,29 +48,31 @@ std::vector<FieldChoice> FieldChoices(const std::vector<ContentField>& fields,
   const bool assign = spec.source == ParamSource::kFieldAssignments;
   std::vector<FieldChoice> choices;
   for (const ContentField& field : fields) {
+    const int depth = 1 + static_cast<int>(std::count(field.path.begin(), field.path.end(), '.'));
     const bool clearable =
         field.type == ContentField::Type::kMessage || field.type == ContentField::Type::kList;
     if (clearable == assign) continue;
     if (spec.source == ParamSource::kProposalFields && !field.proposal) continue;
     if (!kind.empty() && !field.kind.empty() && field.kind != kind) continue;
     if (!assign) {
-      choices.push_back({field.path, kCleared});
+      choices.push_back({field.path, kCleared, depth});
       continue;
     }
     switch (field.type) {
       case ContentField::Type::kEnum:
         for (const std::string& value : field.enum_values) {
           choices.push_back({absl::StrCat(field.path, "=", value),
-                             value == field.enum_values.back() ? kLastOfEnum : kOtherValue});
+                             value == field.enum_values.back() ? kLastOfEnum : kOtherValue,
+                             depth});
         }
         break;
       case ContentField::Type::kBool:
-        choices.push_back({absl::StrCat(field.path, "=true"), kOtherValue});
-        choices.push_back({absl::StrCat(field.path, "=false"), kOtherValue});
+        choices.push_back({absl::StrCat(field.path, "=true"), kOtherValue, depth});
+        choices.push_back({absl::StrCat(field.path, "=false"), kOtherValue, depth});
         break;
       default:
-        choices.push_back({absl::StrCat(field.path, "=0"), kOtherValue});
-        choices.push_back({absl::StrCat(field.path, "=1"), kOtherValue});
+        choices.push_back({absl::StrCat(field.path, "=0"), kOtherValue, depth});
+        choices.push_back({absl::StrCat(field.path, "=1"), kOtherValue, depth});
         break;
     }
   }
@@ -100,6 +103,7 @@ std::vector<PairVariant> VariantsOf(const AdversaryInfo& info,
         PairVariant changed = base;
         changed.params[spec.name] = AsValue(spec, choice.text);
         changed.promise = choice.promise;
+        changed.depth = choice.depth;
         variants.push_back(std::move(changed));
       }
     }
@@ -136,7 +140,10 @@ absl::StatusOr<std::vector<const AdversaryInfo*>> Listed(const Params& params,
 }
 
 // `lies` by promise, and within one promise taking each adversary's next
-// variant in turn, so a short campaign meets every adversary.
+// variant in turn, so a short campaign meets every adversary; each
+// adversary's own variants in order of depth, so a message's claims about
+// itself (a vote's phase) come before those about what it embeds (the
+// phase of a vote inside a certificate).
 std::vector<PairVariant> InOrderOfPromise(std::vector<PairVariant> lies) {
   std::map<int, std::map<std::string, std::vector<PairVariant>>> tiers;
   for (PairVariant& lie : lies) {
@@ -144,6 +151,10 @@ std::vector<PairVariant> InOrderOfPromise(std::vector<PairVariant> lies) {
   }
   std::vector<PairVariant> ordered;
   for (auto& [promise, by_adversary] : tiers) {
+    for (auto& [adversary, variants] : by_adversary) {
+      std::stable_sort(variants.begin(), variants.end(),
+                       [](const PairVariant& a, const PairVariant& b) { return a.depth < b.depth; });
+    }
     for (size_t turn = 0;; ++turn) {
       bool any = false;
       for (auto& [adversary, variants] : by_adversary) {

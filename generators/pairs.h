@@ -30,8 +30,10 @@ namespace turncoat {
 struct PairVariant {
   std::string adversary;
   Params params;
-  // Lies only: how early it comes in the walk (pairs.cc), 0 first.
+  // Lies only: how early it comes in the walk (pairs.cc), 0 first, and the
+  // segments of the field it changes (0: none), shallower first.
   int promise = 0;
+  int depth = 0;
 };
 
 struct PairSpace {
