@@ -501,11 +501,7 @@ std::optional<int> ParseCampaignArgs(const std::vector<std::string>& args, Campa
   app->add_option("--corpus", parsed->corpus_dir, "a directory of plans that found something "
                                                   "before, run first")
       ->type_name("DIR");
-  app->add_option("--replica-arg", parsed->replica_args,
-                  "append ARG to every replica's command line; repeatable; a value that starts "
-                  "with '-' needs the = form: --replica-arg=--bug=small-quorum")
-      ->type_name("ARG")
-      ->allow_extra_args(false);
+  AddReplicaArgOption(app.get(), &parsed->replica_args);
   app->add_option("--shrink", shrink,
                   absl::StrCat("the share of the budget for shrinking findings, 0 to below 1 "
                                "(default ", kDefaultCampaignShrinkShare, ")"))
@@ -524,10 +520,9 @@ std::optional<int> ParseCampaignArgs(const std::vector<std::string>& args, Campa
     }
     parsed->budget = *d;
   }
-  if (!jobs.empty() && (!absl::SimpleAtoi(jobs, &parsed->jobs) || parsed->jobs < 1 ||
-                        parsed->jobs > kMaxCampaignJobs)) {
-    return bad(absl::StrCat("--jobs: '", jobs, "' is not a number of scenarios from 1 to ",
-                            kMaxCampaignJobs, " to run at once"));
+  if (!jobs.empty()) {
+    absl::Status s = ParseWholeOption("--jobs", jobs, 1, kMaxCampaignJobs, &parsed->jobs);
+    if (!s.ok()) return bad(absl::StrCat(s.message(), " scenarios to run at once"));
   }
   if (!seeds.empty()) {
     absl::StatusOr<SeedRange> range = ParseSeedRange(seeds);

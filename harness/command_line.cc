@@ -3,6 +3,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "harness/exit_codes.h"
 
@@ -54,6 +55,25 @@ std::optional<int> ParseCommandLine(CLI::App* app, const CommandDoc& doc,
     return BadCommandLine(doc, absl::StrCat("unexpected argument '", extra, "'"), err);
   }
   return std::nullopt;
+}
+
+void AddReplicaArgOption(CLI::App* app, std::vector<std::string>* values) {
+  app->add_option("--replica-arg", *values,
+                  "append ARG to every replica's command line, e.g. "
+                  "--replica-arg=--bug=small-quorum; repeatable")
+      ->type_name("ARG")
+      ->allow_extra_args(false);
+}
+
+absl::Status ParseWholeOption(absl::string_view option, const std::string& text, int lo, int hi,
+                              int* value) {
+  int parsed = 0;
+  if (!absl::SimpleAtoi(text, &parsed) || parsed < lo || parsed > hi) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(option, ": '", text, "' is not a whole number from ", lo, " to ", hi));
+  }
+  *value = parsed;
+  return absl::OkStatus();
 }
 
 int BadCommandLine(const CommandDoc& doc, absl::string_view message, std::ostream& err) {

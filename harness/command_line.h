@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace CLI {
@@ -44,6 +45,15 @@ std::unique_ptr<CLI::App> NewCommandApp(const CommandDoc& doc);
 std::optional<int> ParseCommandLine(CLI::App* app, const CommandDoc& doc,
                                     const std::vector<std::string>& args, std::ostream& out,
                                     std::ostream& err);
+
+// Adds the repeatable --replica-arg ARG of the commands that start
+// replicas, collecting into `values`.
+void AddReplicaArgOption(CLI::App* app, std::vector<std::string>* values);
+
+// `text`, the value of `option`, as a whole number from `lo` to `hi`; the
+// error reads "--times: 'x' is not a whole number from 1 to 1000".
+absl::Status ParseWholeOption(absl::string_view option, const std::string& text, int lo, int hi,
+                              int* value);
 
 // Reports bad input on `err` as "turncoat NAME: MESSAGE" and the usage;
 // returns kExitBadInput.

@@ -55,12 +55,9 @@ std::optional<int> ParseReplayArgs(const std::vector<std::string>& args, ReplayA
   if (std::optional<int> exit = ParseCommandLine(app.get(), kReplayCommand, args, out, err)) {
     return exit;
   }
-  if (!times.empty() && (!absl::SimpleAtoi(times, &parsed->times) || parsed->times < 1 ||
-                         parsed->times > kMaxReplayTimes)) {
-    return BadCommandLine(kReplayCommand,
-                          absl::StrCat("--times: '", times, "' is not a whole number from 1 to ",
-                                       kMaxReplayTimes),
-                          err);
+  if (!times.empty()) {
+    absl::Status s = ParseWholeOption("--times", times, 1, kMaxReplayTimes, &parsed->times);
+    if (!s.ok()) return BadCommandLine(kReplayCommand, s.message(), err);
   }
   if (parsed->run_dir.empty()) return BadCommandLine(kReplayCommand, "no run directory given", err);
   return std::nullopt;

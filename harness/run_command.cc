@@ -88,11 +88,7 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, RunArgs* p
   app->add_option("--seed", seed, "override the plan's seed")->type_name("N");
   app->add_option("--out", parsed->out, "the run directory to create (default runs/<plan>-<time>)")
       ->type_name("DIR");
-  app->add_option("--replica-arg", parsed->replica_args,
-                  "append ARG to every replica's command line; repeatable; a value that starts "
-                  "with '-' needs the = form: --replica-arg=--bug=small-quorum")
-      ->type_name("ARG")
-      ->allow_extra_args(false);
+  AddReplicaArgOption(app.get(), &parsed->replica_args);
   app->add_option("--trace", trace,
                   "trace one proxied message in N (1: every one, 0: none); overrides the plan's")
       ->type_name("N");

@@ -372,12 +372,9 @@ std::optional<int> ParseShrinkArgs(const std::vector<std::string>& args, ShrinkA
   if (std::optional<int> exit = ParseCommandLine(app.get(), kShrinkCommand, args, out, err)) {
     return exit;
   }
-  if (!times.empty() && (!absl::SimpleAtoi(times, &parsed->times) || parsed->times < 1 ||
-                         parsed->times > kMaxReplayTimes)) {
-    return BadCommandLine(kShrinkCommand,
-                          absl::StrCat("--times: '", times, "' is not a whole number from 1 to ",
-                                       kMaxReplayTimes),
-                          err);
+  if (!times.empty()) {
+    absl::Status s = ParseWholeOption("--times", times, 1, kMaxReplayTimes, &parsed->times);
+    if (!s.ok()) return BadCommandLine(kShrinkCommand, s.message(), err);
   }
   if (!budget.empty()) {
     absl::StatusOr<absl::Duration> d = ParseDuration(budget);

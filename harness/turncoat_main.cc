@@ -82,8 +82,8 @@ std::string Usage() {
   std::string usage =
       "usage: turncoat <command> [args]\n"
       "       turncoat <command> --help, turncoat help <command>: its options and an example\n"
-      "options take their value as --opt=VALUE or --opt VALUE; a value that starts with '-'\n"
-      "needs the = form (--replica-arg=--bug=small-quorum)\n"
+      "options take their value as --opt=VALUE or --opt VALUE (--replica-arg=--bug=x,\n"
+      "--replica-arg --bug=x); --replica-arg and --variant repeat\n"
       "\n"
       "commands:\n";
   for (const Command& c : Commands()) {
