@@ -27,7 +27,8 @@ TurncoatLayout LayoutBeside(const std::string& binary_dir) {
 TurncoatLayout RunningLayout() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return LayoutBeside(ec ? std::string("harness") : exe.parent_path().string());
+  // Unreadable only without /proc: assume a build tree run from its root.
+  return LayoutBeside(ec ? std::string("./harness") : exe.parent_path().string());
 }
 
 }  // namespace turncoat
