@@ -9,7 +9,7 @@
 #include <map>
 #include <optional>
 
-#include "absl/strings/match.h"
+#include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -31,10 +31,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kUsage[] =
-    "usage: turncoat campaign PLAN_OR_DIR... --budget=DURATION [--jobs=K] [--seeds=FROM..TO]\n"
-    "                         [--out=DIR] [--corpus=DIR] [--replica-arg=ARG]... [--shrink=SHARE]\n";
-
 // How long a stopped `turncoat run` has to tear its cluster down and write
 // its partial report before it is killed.
 constexpr absl::Duration kStopGrace = absl::Seconds(30);
@@ -46,74 +42,12 @@ constexpr absl::Duration kLiveLineEvery = absl::Seconds(1);
 // the last rendering: they never take more than 5% of a core.
 constexpr absl::Duration kPublishEvery = absl::Seconds(5);
 constexpr int kPublishCostFactor = 20;
-constexpr int kMaxJobs = 64;
-// The share of the budget that shrinks findings unless --shrink says otherwise.
-constexpr double kDefaultShrinkShare = 0.25;
 // A shrink may overrun its budget by one attempt it had started.
 constexpr absl::Duration kShrinkOverrun = absl::Minutes(2);
 
-struct Options {
-  std::vector<std::string> paths;
-  std::optional<absl::Duration> budget;
-  int jobs = 1;
-  std::optional<SeedRange> seeds;
-  std::string out_dir;
-  std::string corpus_dir;
-  std::vector<std::string> replica_args;
-  double shrink_share = kDefaultShrinkShare;
-};
-
-absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args) {
-  Options o;
-  for (const std::string& arg : args) {
-    if (absl::StartsWith(arg, "--budget=")) {
-      absl::StatusOr<absl::Duration> budget = ParseDuration(arg.substr(9));
-      if (!budget.ok() || *budget <= absl::ZeroDuration()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--budget: '", arg.substr(9), "' is not a positive duration; e.g. --budget=8h or 30m"));
-      }
-      o.budget = *budget;
-    } else if (absl::StartsWith(arg, "--jobs=")) {
-      if (!absl::SimpleAtoi(arg.substr(7), &o.jobs) || o.jobs < 1 || o.jobs > kMaxJobs) {
-        return absl::InvalidArgumentError(absl::StrCat("--jobs: '", arg.substr(7),
-                                                       "' is not a number of scenarios from 1 to ",
-                                                       kMaxJobs, " to run at once"));
-      }
-    } else if (absl::StartsWith(arg, "--seeds=")) {
-      absl::StatusOr<SeedRange> seeds = ParseSeedRange(arg.substr(8));
-      if (!seeds.ok()) return seeds.status();
-      o.seeds = *seeds;
-    } else if (absl::StartsWith(arg, "--out=")) {
-      o.out_dir = arg.substr(6);
-    } else if (absl::StartsWith(arg, "--corpus=")) {
-      o.corpus_dir = arg.substr(9);
-    } else if (absl::StartsWith(arg, "--shrink=")) {
-      if (!absl::SimpleAtod(arg.substr(9), &o.shrink_share) || !(o.shrink_share >= 0) ||
-          !(o.shrink_share < 1)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--shrink: '", arg.substr(9), "' is not a share of the budget from 0 (no shrinking) "
-            "to below 1, e.g. --shrink=0.25"));
-      }
-    } else if (absl::StartsWith(arg, "--replica-arg=")) {
-      o.replica_args.push_back(arg.substr(14));
-    } else if (absl::StartsWith(arg, "-")) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown option '", arg, "'"));
-    } else {
-      o.paths.push_back(arg);
-    }
-  }
-  if (o.paths.empty()) return absl::InvalidArgumentError("give at least one plan or directory");
-  if (!o.budget.has_value() && !o.seeds.has_value()) {
-    return absl::InvalidArgumentError(
-        "give --budget (e.g. --budget=8h), --seeds (e.g. --seeds=1..100), or both: without "
-        "either the campaign would never end");
-  }
-  return o;
-}
-
 // Loads every plan before anything runs, so a typo in the last one does not
 // surface an hour in. Corpus plans first.
-absl::StatusOr<std::vector<CampaignPlan>> LoadPlans(const Options& o) {
+absl::StatusOr<std::vector<CampaignPlan>> LoadPlans(const CampaignArgs& o) {
   std::vector<CampaignPlan> plans;
   std::vector<std::string> names;
   if (!o.corpus_dir.empty()) {
@@ -176,8 +110,8 @@ struct Child {
 
 class Campaign {
  public:
-  Campaign(Options options, std::vector<CampaignPlan> plans, const std::atomic<bool>* interrupted,
-           std::ostream& out, std::ostream& err)
+  Campaign(CampaignArgs options, std::vector<CampaignPlan> plans,
+           const std::atomic<bool>* interrupted, std::ostream& out, std::ostream& err)
       : o_(std::move(options)),
         schedule_(plans, o_.seeds),
         interrupted_(interrupted),
@@ -520,7 +454,7 @@ class Campaign {
     return code;
   }
 
-  const Options o_;
+  const CampaignArgs o_;
   CampaignSchedule schedule_;
   const std::atomic<bool>* interrupted_;
   std::ostream& out_;
@@ -542,22 +476,86 @@ class Campaign {
 
 }  // namespace
 
+const CommandDoc kCampaignCommand = {
+    "campaign", "run plans with seed after seed until the budget is spent",
+    "usage: turncoat campaign PLAN_OR_DIR... --budget=DURATION [--jobs=K] [--seeds=FROM..TO]\n"
+    "                         [--out=DIR] [--corpus=DIR] [--replica-arg=ARG]... [--shrink=SHARE]\n",
+    "turncoat campaign plans/nightly --budget 30m --jobs 2 --out campaigns/tonight"};
+
+std::optional<int> ParseCampaignArgs(const std::vector<std::string>& args, CampaignArgs* parsed,
+                                     std::ostream& out, std::ostream& err) {
+  std::unique_ptr<CLI::App> app = NewCommandApp(kCampaignCommand);
+  std::string budget, jobs, seeds, shrink;
+  app->add_option("PLAN_OR_DIR", parsed->paths, "plan files, or directories of *.yaml plans")
+      ->type_name("");
+  app->add_option("--budget", budget, "stop starting scenarios when this is spent, e.g. 8h")
+      ->type_name("DURATION");
+  app->add_option("--jobs", jobs,
+                  absl::StrCat("scenarios at once, 1 to ", kMaxCampaignJobs, " (default 1)"))
+      ->type_name("K");
+  app->add_option("--seeds", seeds, "run each plan with these seeds, e.g. 1..100")
+      ->type_name("FROM..TO");
+  app->add_option("--out", parsed->out_dir, "the campaign directory to create "
+                                            "(default campaigns/<time>)")
+      ->type_name("DIR");
+  app->add_option("--corpus", parsed->corpus_dir, "a directory of plans that found something "
+                                                  "before, run first")
+      ->type_name("DIR");
+  AddReplicaArgOption(app.get(), &parsed->replica_args);
+  app->add_option("--shrink", shrink,
+                  absl::StrCat("the share of the budget for shrinking findings, 0 to below 1 "
+                               "(default ", kDefaultCampaignShrinkShare, ")"))
+      ->type_name("SHARE");
+  if (std::optional<int> exit = ParseCommandLine(app.get(), kCampaignCommand, args, out, err)) {
+    return exit;
+  }
+  const auto bad = [&](absl::string_view message) {
+    return BadCommandLine(kCampaignCommand, message, err);
+  };
+  if (!budget.empty()) {
+    absl::StatusOr<absl::Duration> d = ParseDuration(budget);
+    if (!d.ok() || *d <= absl::ZeroDuration()) {
+      return bad(absl::StrCat("--budget: '", budget,
+                              "' is not a positive duration; e.g. --budget=8h or 30m"));
+    }
+    parsed->budget = *d;
+  }
+  if (!jobs.empty()) {
+    absl::Status s = ParseWholeOption("--jobs", jobs, 1, kMaxCampaignJobs, &parsed->jobs);
+    if (!s.ok()) return bad(absl::StrCat(s.message(), " scenarios to run at once"));
+  }
+  if (!seeds.empty()) {
+    absl::StatusOr<SeedRange> range = ParseSeedRange(seeds);
+    if (!range.ok()) return bad(range.status().message());
+    parsed->seeds = *range;
+  }
+  if (!shrink.empty() && (!absl::SimpleAtod(shrink, &parsed->shrink_share) ||
+                          !(parsed->shrink_share >= 0) || !(parsed->shrink_share < 1))) {
+    return bad(absl::StrCat("--shrink: '", shrink,
+                            "' is not a share of the budget from 0 (no shrinking) to below 1, "
+                            "e.g. --shrink=0.25"));
+  }
+  if (parsed->paths.empty()) return bad("give at least one plan or directory");
+  if (!parsed->budget.has_value() && !parsed->seeds.has_value()) {
+    return bad("give --budget (e.g. --budget=8h), --seeds (e.g. --seeds=1..100), or both: "
+               "without either the campaign would never end");
+  }
+  return std::nullopt;
+}
+
 int RunCampaign(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
                 std::ostream& out, std::ostream& err) {
-  absl::StatusOr<Options> options = ParseArgs(args);
-  if (!options.ok()) {
-    err << "turncoat campaign: " << options.status().message() << "\n" << kUsage;
-    return kExitBadInput;
-  }
-  absl::StatusOr<std::vector<CampaignPlan>> plans = LoadPlans(*options);
+  CampaignArgs options;
+  if (std::optional<int> exit = ParseCampaignArgs(args, &options, out, err)) return *exit;
+  absl::StatusOr<std::vector<CampaignPlan>> plans = LoadPlans(options);
   if (!plans.ok()) {
     err << plans.status().message() << "\n";
     return kExitBadInput;
   }
-  if (options->budget.has_value()) {
-    const CampaignSchedule schedule(*plans, options->seeds);
-    if (schedule.ShortestEstimate() > *options->budget) {
-      err << "turncoat campaign: --budget=" << absl::FormatDuration(*options->budget)
+  if (options.budget.has_value()) {
+    const CampaignSchedule schedule(*plans, options.seeds);
+    if (schedule.ShortestEstimate() > *options.budget) {
+      err << "turncoat campaign: --budget=" << absl::FormatDuration(*options.budget)
           << " holds no scenario: the shortest is expected to take "
           << absl::FormatDuration(schedule.ShortestEstimate())
           << " (its plan's duration plus about " << absl::FormatDuration(kDefaultOverhead)
@@ -565,25 +563,26 @@ int RunCampaign(const std::vector<std::string>& args, const std::atomic<bool>* i
       return kExitBadInput;
     }
   }
-  if (options->out_dir.empty()) {
-    options->out_dir = absl::StrCat(
+  if (options.out_dir.empty()) {
+    options.out_dir = absl::StrCat(
         "campaigns/", absl::FormatTime("%Y%m%d-%H%M%S", absl::Now(), absl::LocalTimeZone()));
   }
   std::error_code ec;
-  if (fs::exists(options->out_dir, ec)) {
-    err << "turncoat campaign: " << options->out_dir << " exists; choose another with --out\n";
+  if (fs::exists(options.out_dir, ec)) {
+    err << "turncoat campaign: " << options.out_dir << " exists; choose another with --out\n";
     return kExitBadInput;
   }
-  fs::create_directories(absl::StrCat(options->out_dir, "/runs"), ec);
+  fs::create_directories(absl::StrCat(options.out_dir, "/runs"), ec);
   if (ec) {
-    err << "turncoat campaign: cannot create " << options->out_dir << ": " << ec.message() << "\n";
+    err << "turncoat campaign: cannot create " << options.out_dir << ": " << ec.message() << "\n";
     return kExitHarnessFailure;
   }
-  out << "campaign: " << plans->size() << (plans->size() == 1 ? " plan, " : " plans, ") << options->jobs << " at a time";
-  if (options->budget) out << ", budget " << absl::FormatDuration(*options->budget);
-  if (options->seeds) out << ", seeds " << options->seeds->from << ".." << options->seeds->to;
-  out << "; " << options->out_dir << "/index.html\n" << std::flush;
-  Campaign campaign(*std::move(options), *std::move(plans), interrupted, out, err);
+  out << "campaign: " << plans->size() << (plans->size() == 1 ? " plan, " : " plans, ")
+      << options.jobs << " at a time";
+  if (options.budget) out << ", budget " << absl::FormatDuration(*options.budget);
+  if (options.seeds) out << ", seeds " << options.seeds->from << ".." << options.seeds->to;
+  out << "; " << options.out_dir << "/index.html\n" << std::flush;
+  Campaign campaign(std::move(options), *std::move(plans), interrupted, out, err);
   return campaign.Run();
 }
 

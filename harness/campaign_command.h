@@ -34,11 +34,37 @@
 #define TURNCOAT_HARNESS_CAMPAIGN_COMMAND_H_
 
 #include <atomic>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
+#include "harness/campaign.h"
+#include "harness/command_line.h"
+
 namespace turncoat {
+
+inline constexpr int kMaxCampaignJobs = 64;
+// The share of the budget that shrinks findings unless --shrink says otherwise.
+inline constexpr double kDefaultCampaignShrinkShare = 0.25;
+
+extern const CommandDoc kCampaignCommand;
+
+// `turncoat campaign`'s command line.
+struct CampaignArgs {
+  std::vector<std::string> paths;
+  std::optional<absl::Duration> budget;
+  int jobs = 1;
+  std::optional<SeedRange> seeds;
+  std::string out_dir;  // empty: campaigns/<time>
+  std::string corpus_dir;
+  std::vector<std::string> replica_args;
+  double shrink_share = kDefaultCampaignShrinkShare;
+};
+// command_line.h's contract: nullopt when the command should go on.
+std::optional<int> ParseCampaignArgs(const std::vector<std::string>& args, CampaignArgs* parsed,
+                                     std::ostream& out, std::ostream& err);
 
 int RunCampaign(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
                 std::ostream& out, std::ostream& err);

@@ -380,7 +380,8 @@ absl::Status Run::Prepare() {
     if (!port.ok()) return port.status();
     listen_ports_.push_back(*port);
   }
-  auto keys = MakeRunKeys(target_, plan_.n, plan_.workload.clients, keys_dir_, options_.build_dir);
+  auto keys = MakeRunKeys(target_, plan_.n, plan_.workload.clients, keys_dir_,
+                          options_.layout.build_dir);
   if (!keys.ok()) {
     if (absl::IsInvalidArgument(keys.status())) bad_input_ = true;
     return keys.status();
@@ -408,7 +409,7 @@ absl::Status Run::StartAgents() {
   std::vector<std::pair<int, AgentSpawnOptions>> spawns;
   const auto add = [&](int replica, int id, std::string label) {
     AgentSpawnOptions spawn;
-    spawn.binary = absl::StrCat(options_.build_dir, "/agents/turncoat-agent");
+    spawn.binary = options_.layout.agent;
     spawn.workdir = absl::StrCat(options_.run_dir, "/", AgentDir(id));
     spawn.seed = seed_ * 1000003 + static_cast<uint64_t>(id);
     spawn.label = std::move(label);
@@ -433,7 +434,7 @@ absl::Status Run::StartAgents() {
   std::vector<v1::LoadTargetRequest> requests;
   const ArchiveUse archive = PlanArchiveUse(plan_);
   for (const auto& [id, agent] : all) {
-    auto request = LoadTargetRequestFor(target_, plan_.n, options_.build_dir,
+    auto request = LoadTargetRequestFor(target_, plan_.n, options_.layout.build_dir,
                                         absl::StrCat(options_.run_dir, "/", AgentDir(id)));
     if (!request.ok()) return request.status();
     request->set_track_rounds(KeyedToRounds(plan_) || archive.rounds);
@@ -581,7 +582,7 @@ absl::Status Run::StartReplicas() {
     binding.key = keys_.replicas[self.replica];
     binding.pubkeys = keys_dir_;
     binding.workdir = absl::StrCat(options_.run_dir, "/", self.dir);
-    binding.build_dir = options_.build_dir;
+    binding.build_dir = options_.layout.build_dir;
     binding.peers = self.peers;
     binding.clients = clients;
     fs::create_directories(binding.workdir);
@@ -803,7 +804,7 @@ absl::Status Run::AddClientPrograms(WorkloadOptions* workload) {
     binding.key = keys_.clients[c];
     binding.pubkeys = keys_dir_;
     binding.workdir = absl::StrCat(options_.run_dir, "/client-", c);
-    binding.build_dir = options_.build_dir;
+    binding.build_dir = options_.layout.build_dir;
     binding.replicas = replicas;
     binding.clients = clients;
     fs::create_directories(binding.workdir);

@@ -31,6 +31,7 @@
 
 #include "absl/status/statusor.h"
 #include "harness/checker.h"
+#include "harness/install_layout.h"
 #include "harness/plan.h"
 #include "harness/replay_spec.h"
 #include "harness/target_spec.h"
@@ -42,8 +43,8 @@ struct RunOptions {
   std::string run_dir;
   // Overrides the plan's seed.
   std::optional<uint64_t> seed;
-  // turncoat's build tree: where turncoat-agent and {{build_dir}} are.
-  std::string build_dir;
+  // Where turncoat-agent and {{build_dir}} are (install_layout.h).
+  TurncoatLayout layout;
   // Appended to every replica's command line.
   std::vector<std::string> replica_args;
   // Overrides the plan's trace: one message in N traced; 0 turns it off.

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "absl/strings/match.h"
+#include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "harness/controller.h"
 #include "harness/exit_codes.h"
+#include "harness/install_layout.h"
 #include "harness/matrix.h"
 #include "harness/run_command.h"
 
@@ -19,10 +20,6 @@ namespace turncoat {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr char kUsage[] =
-    "usage: turncoat matrix PLAN_OR_DIR... --variant=NAME[=ARGS]... [--out=DIR] [--seed=N] "
-    "[--first-finding]\n";
 
 const char* OutcomeName(RunStatus status) {
   switch (status) {
@@ -42,49 +39,71 @@ const char* OutcomeName(RunStatus status) {
 
 }  // namespace
 
+const CommandDoc kMatrixCommand = {
+    "matrix", "run variants of the target against plans: the detection matrix",
+    "usage: turncoat matrix PLAN_OR_DIR... --variant=NAME[=ARGS]... [--out=DIR] [--seed=N] "
+    "[--first-finding]\n",
+    "turncoat matrix plans/nightly --variant correct "
+    "--variant=small-quorum=--bug=small-quorum --first-finding"};
+
+std::optional<int> ParseMatrixArgs(const std::vector<std::string>& args, MatrixArgs* parsed,
+                                   std::ostream& out, std::ostream& err) {
+  std::unique_ptr<CLI::App> app = NewCommandApp(kMatrixCommand);
+  std::vector<std::string> variants;
+  std::string seed;
+  app->add_option("PLAN_OR_DIR", parsed->paths, "plan files, or directories of *.yaml plans")
+      ->type_name("");
+  app->add_option("--variant", variants,
+                  "a variant of the target: NAME, or NAME=ARGS with ARGS the space-separated "
+                  "arguments appended to every replica's command line; repeatable")
+      ->type_name("NAME[=ARGS]")
+      ->allow_extra_args(false);
+  app->add_option("--out", parsed->out_dir,
+                  "the matrix directory to create (default runs/matrix-<time>)")
+      ->type_name("DIR");
+  app->add_option("--seed", seed, "override every plan's seed")->type_name("N");
+  app->add_flag("--first-finding", parsed->first_finding,
+                "a variant with ARGS stops at the first plan that finds it");
+  if (std::optional<int> exit = ParseCommandLine(app.get(), kMatrixCommand, args, out, err)) {
+    return exit;
+  }
+  for (const std::string& variant : variants) {
+    std::vector<std::string> parts = absl::StrSplit(variant, absl::MaxSplits('=', 1));
+    MatrixVariant v;
+    v.name = parts[0];
+    if (parts.size() > 1) v.replica_args = absl::StrSplit(parts[1], ' ', absl::SkipEmpty());
+    if (v.name.empty()) {
+      return BadCommandLine(kMatrixCommand,
+                            "--variant needs a name, e.g. --variant=correct or "
+                            "--variant=small-quorum=--bug=small-quorum",
+                            err);
+    }
+    parsed->variants.push_back(std::move(v));
+  }
+  if (!seed.empty()) {
+    uint64_t s = 0;
+    if (!absl::SimpleAtoi(seed, &s)) {
+      return BadCommandLine(
+          kMatrixCommand, absl::StrCat("--seed: '", seed, "' is not a non-negative integer"), err);
+    }
+    parsed->seed = s;
+  }
+  if (parsed->paths.empty() || parsed->variants.empty()) {
+    return BadCommandLine(kMatrixCommand,
+                          "give at least one plan (or directory) and one --variant", err);
+  }
+  return std::nullopt;
+}
+
 int RunMatrix(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
               std::ostream& out, std::ostream& err) {
-  std::vector<std::string> paths;
-  std::vector<MatrixVariant> variants;
-  std::string out_dir;
-  std::optional<uint64_t> seed;
-  bool first_finding = false;
-  for (const std::string& arg : args) {
-    if (absl::StartsWith(arg, "--variant=")) {
-      std::vector<std::string> parts = absl::StrSplit(arg.substr(10), absl::MaxSplits('=', 1));
-      MatrixVariant v;
-      v.name = parts[0];
-      if (parts.size() > 1) {
-        v.replica_args = absl::StrSplit(parts[1], ' ', absl::SkipEmpty());
-      }
-      if (v.name.empty()) {
-        err << "turncoat matrix: --variant needs a name, e.g. --variant=correct or "
-               "--variant=small-quorum=--bug=small-quorum\n";
-        return kExitBadInput;
-      }
-      variants.push_back(std::move(v));
-    } else if (absl::StartsWith(arg, "--out=")) {
-      out_dir = arg.substr(6);
-    } else if (absl::StartsWith(arg, "--seed=")) {
-      uint64_t s = 0;
-      if (!absl::SimpleAtoi(arg.substr(7), &s)) {
-        err << "turncoat matrix: --seed: '" << arg.substr(7) << "' is not a non-negative integer\n";
-        return kExitBadInput;
-      }
-      seed = s;
-    } else if (arg == "--first-finding") {
-      first_finding = true;
-    } else if (absl::StartsWith(arg, "-")) {
-      err << "turncoat matrix: unknown option '" << arg << "'\n" << kUsage;
-      return kExitBadInput;
-    } else {
-      paths.push_back(arg);
-    }
-  }
-  if (paths.empty() || variants.empty()) {
-    err << "turncoat matrix: give at least one plan (or directory) and one --variant\n" << kUsage;
-    return kExitBadInput;
-  }
+  MatrixArgs parsed;
+  if (std::optional<int> exit = ParseMatrixArgs(args, &parsed, out, err)) return *exit;
+  const std::vector<std::string>& paths = parsed.paths;
+  const std::vector<MatrixVariant>& variants = parsed.variants;
+  std::string out_dir = parsed.out_dir;
+  const std::optional<uint64_t> seed = parsed.seed;
+  const bool first_finding = parsed.first_finding;
 
   // Every plan is loaded before anything runs, so a typo in the last one
   // does not surface an hour in.
@@ -138,7 +157,7 @@ int RunMatrix(const std::vector<std::string>& args, const std::atomic<bool>* int
       RunOptions options;
       options.run_dir = absl::StrCat(out_dir, "/", variant.name, "/", loaded.plan.name);
       options.seed = seed;
-      options.build_dir = TurncoatBuildDir();
+      options.layout = RunningLayout();
       options.replica_args = variant.replica_args;
       options.interrupted = interrupted;
       out << variant.name << " x " << loaded.plan.name << " ... " << std::flush;

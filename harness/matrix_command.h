@@ -12,11 +12,30 @@
 #define TURNCOAT_HARNESS_MATRIX_COMMAND_H_
 
 #include <atomic>
+#include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "harness/command_line.h"
+#include "harness/matrix.h"
+
 namespace turncoat {
+
+extern const CommandDoc kMatrixCommand;
+
+// `turncoat matrix`'s command line.
+struct MatrixArgs {
+  std::vector<std::string> paths;
+  std::vector<MatrixVariant> variants;
+  std::string out_dir;  // empty: runs/matrix-<time>
+  std::optional<uint64_t> seed;
+  bool first_finding = false;
+};
+// command_line.h's contract: nullopt when the command should go on.
+std::optional<int> ParseMatrixArgs(const std::vector<std::string>& args, MatrixArgs* parsed,
+                                   std::ostream& out, std::ostream& err);
 
 int RunMatrix(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
               std::ostream& out, std::ostream& err);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/sha256.h"
 #include "harness/file_io.h"
+#include "harness/install_layout.h"
 #include "harness/plan_loader.h"
 #include "harness/target_loader.h"
 #include "harness/version.h"
@@ -202,7 +203,7 @@ absl::StatusOr<ReplayAttempt> ReplayOnce(const RecordedRun& run, const std::stri
   RunOptions options;
   options.run_dir = attempt_dir;
   options.seed = run.spec.seed;
-  options.build_dir = TurncoatBuildDir();
+  options.layout = RunningLayout();
   options.replica_args = run.spec.replica_args;
   options.trace_sample_every = run.spec.trace;
   options.direct_links = run.spec.direct_links;

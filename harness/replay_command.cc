@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -16,8 +17,6 @@ namespace turncoat {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr char kUsage[] = "usage: turncoat replay RUN_DIR [--times=K] [--out=DIR]\n";
 
 // The first i after every replay-<i> already in `dir`, so replaying twice
 // keeps the earlier attempts.
@@ -36,36 +35,41 @@ int NextAttempt(const std::string& dir) {
 
 }  // namespace
 
+const CommandDoc kReplayCommand = {
+    "replay", "run a finished run again, exactly; say whether the same invariants break",
+    "usage: turncoat replay RUN_DIR [--times=K] [--out=DIR]\n",
+    "turncoat replay runs/crash --times 3"};
+
+std::optional<int> ParseReplayArgs(const std::vector<std::string>& args, ReplayArgs* parsed,
+                                   std::ostream& out, std::ostream& err) {
+  std::unique_ptr<CLI::App> app = NewCommandApp(kReplayCommand);
+  std::string times;
+  app->add_option("RUN_DIR", parsed->run_dir, "a run directory `turncoat run` wrote")
+      ->type_name("");
+  app->add_option("--times", times,
+                  absl::StrCat("run it K times (default 1, at most ", kMaxReplayTimes, ")"))
+      ->type_name("K");
+  app->add_option("--out", parsed->out,
+                  "where the attempts' run directories go (default RUN_DIR), as replay-<i>")
+      ->type_name("DIR");
+  if (std::optional<int> exit = ParseCommandLine(app.get(), kReplayCommand, args, out, err)) {
+    return exit;
+  }
+  if (!times.empty()) {
+    absl::Status s = ParseWholeOption("--times", times, 1, kMaxReplayTimes, &parsed->times);
+    if (!s.ok()) return BadCommandLine(kReplayCommand, s.message(), err);
+  }
+  if (parsed->run_dir.empty()) return BadCommandLine(kReplayCommand, "no run directory given", err);
+  return std::nullopt;
+}
+
 int RunReplay(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
               std::ostream& out, std::ostream& err) {
-  std::string run_dir;
-  std::string out_dir;
-  int times = 1;
-  for (const std::string& arg : args) {
-    if (absl::StartsWith(arg, "--times=")) {
-      if (!absl::SimpleAtoi(arg.substr(8), &times) || times < 1 || times > kMaxReplayTimes) {
-        err << "turncoat replay: --times: '" << arg.substr(8) << "' is not a whole number from 1 to "
-            << kMaxReplayTimes << "\n";
-        return kExitBadInput;
-      }
-    } else if (absl::StartsWith(arg, "--out=")) {
-      out_dir = arg.substr(6);
-    } else if (absl::StartsWith(arg, "-")) {
-      err << "turncoat replay: unknown option '" << arg << "'\n" << kUsage;
-      return kExitBadInput;
-    } else if (run_dir.empty()) {
-      run_dir = arg;
-    } else {
-      err << "turncoat replay: one run directory at a time; got '" << run_dir << "' and '" << arg
-          << "'\n" << kUsage;
-      return kExitBadInput;
-    }
-  }
-  if (run_dir.empty()) {
-    err << "turncoat replay: no run directory given\n" << kUsage;
-    return kExitBadInput;
-  }
-
+  ReplayArgs parsed;
+  if (std::optional<int> exit = ParseReplayArgs(args, &parsed, out, err)) return *exit;
+  const std::string& run_dir = parsed.run_dir;
+  std::string out_dir = parsed.out;
+  const int times = parsed.times;
   absl::StatusOr<RecordedRun> run = LoadRecordedRun(run_dir);
   if (!run.ok()) {
     err << run.status().message() << "\n";

@@ -16,13 +16,28 @@
 #define TURNCOAT_HARNESS_REPLAY_COMMAND_H_
 
 #include <atomic>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "harness/command_line.h"
+
 namespace turncoat {
 
 inline constexpr int kMaxReplayTimes = 1000;
+
+extern const CommandDoc kReplayCommand;
+
+// `turncoat replay`'s command line.
+struct ReplayArgs {
+  std::string run_dir;
+  int times = 1;
+  std::string out;  // empty: the run directory
+};
+// command_line.h's contract: nullopt when the command should go on.
+std::optional<int> ParseReplayArgs(const std::vector<std::string>& args, ReplayArgs* parsed,
+                                   std::ostream& out, std::ostream& err);
 
 int RunReplay(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
               std::ostream& out, std::ostream& err);

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "absl/strings/match.h"
+#include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -14,6 +14,7 @@
 #include "generators/generate.h"
 #include "harness/controller.h"
 #include "harness/exit_codes.h"
+#include "harness/install_layout.h"
 #include "harness/plan_loader.h"
 #include "harness/replay_spec.h"
 #include "harness/rule_check.h"
@@ -24,11 +25,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kUsage[] =
-    "usage: turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]\n"
-    "                         [--direct-links]\n";
-
 }  // namespace
+
+const CommandDoc kRunCommand = {
+    "run", "run a plan against its target and write the reports",
+    "usage: turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]\n"
+    "                         [--direct-links]\n",
+    "turncoat run plans/crash-leader.yaml --out runs/crash --replica-arg=--bug=no-view-change"};
 
 absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path,
                                               std::optional<uint64_t> seed) {
@@ -77,55 +80,58 @@ absl::StatusOr<std::vector<std::string>> PlanFiles(const std::vector<std::string
   return files;
 }
 
-std::string TurncoatBuildDir() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string(".") : exe.parent_path().parent_path().string();
+std::optional<int> ParseRunArgs(const std::vector<std::string>& args, RunArgs* parsed,
+                                std::ostream& out, std::ostream& err) {
+  std::unique_ptr<CLI::App> app = NewCommandApp(kRunCommand);
+  std::string seed, trace;
+  app->add_option("PLAN", parsed->plan, "the plan file (docs/plan-format.md)")->type_name("");
+  app->add_option("--seed", seed, "override the plan's seed")->type_name("N");
+  app->add_option("--out", parsed->out, "the run directory to create (default runs/<plan>-<time>)")
+      ->type_name("DIR");
+  AddReplicaArgOption(app.get(), &parsed->replica_args);
+  app->add_option("--trace", trace,
+                  "trace one proxied message in N (1: every one, 0: none); overrides the plan's")
+      ->type_name("N");
+  app->add_flag("--direct-links", parsed->direct_links,
+                "run without turncoat's link proxies (a plan without a timeline only)");
+  if (std::optional<int> exit = ParseCommandLine(app.get(), kRunCommand, args, out, err)) {
+    return exit;
+  }
+  if (!seed.empty()) {
+    uint64_t value = 0;
+    if (!absl::SimpleAtoi(seed, &value)) {
+      return BadCommandLine(kRunCommand,
+                            absl::StrCat("--seed: '", seed, "' is not a non-negative integer"),
+                            err);
+    }
+    parsed->seed = value;
+  }
+  if (!trace.empty()) {
+    uint32_t every = 0;
+    if (!absl::SimpleAtoi(trace, &every)) {
+      return BadCommandLine(
+          kRunCommand,
+          absl::StrCat("--trace: '", trace,
+                       "' is not a non-negative integer; --trace=1 traces every message, "
+                       "--trace=N one in N, --trace=0 none"),
+          err);
+    }
+    parsed->trace = every;
+  }
+  if (parsed->plan.empty()) return BadCommandLine(kRunCommand, "no plan given", err);
+  return std::nullopt;
 }
 
 int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
            std::ostream& out, std::ostream& err) {
-  std::string plan_path;
+  RunArgs parsed;
+  if (std::optional<int> exit = ParseRunArgs(args, &parsed, out, err)) return *exit;
+  const std::string& plan_path = parsed.plan;
   RunOptions options;
-  std::vector<std::string> replica_args;
-  for (const std::string& arg : args) {
-    if (absl::StartsWith(arg, "--seed=")) {
-      uint64_t seed = 0;
-      if (!absl::SimpleAtoi(arg.substr(7), &seed)) {
-        err << "turncoat run: --seed: '" << arg.substr(7) << "' is not a non-negative integer\n";
-        return kExitBadInput;
-      }
-      options.seed = seed;
-    } else if (absl::StartsWith(arg, "--out=")) {
-      options.run_dir = arg.substr(6);
-    } else if (absl::StartsWith(arg, "--trace=")) {
-      uint32_t every = 0;
-      if (!absl::SimpleAtoi(arg.substr(8), &every)) {
-        err << "turncoat run: --trace: '" << arg.substr(8)
-            << "' is not a non-negative integer; --trace=1 traces every message, --trace=N one "
-               "in N, --trace=0 none\n";
-        return kExitBadInput;
-      }
-      options.trace_sample_every = every;
-    } else if (absl::StartsWith(arg, "--replica-arg=")) {
-      replica_args.push_back(arg.substr(14));
-    } else if (arg == "--direct-links") {
-      options.direct_links = true;
-    } else if (absl::StartsWith(arg, "-")) {
-      err << "turncoat run: unknown option '" << arg << "'\n" << kUsage;
-      return kExitBadInput;
-    } else if (plan_path.empty()) {
-      plan_path = arg;
-    } else {
-      err << "turncoat run: one plan at a time; got '" << plan_path << "' and '" << arg << "'\n"
-          << kUsage;
-      return kExitBadInput;
-    }
-  }
-  if (plan_path.empty()) {
-    err << "turncoat run: no plan given\n" << kUsage;
-    return kExitBadInput;
-  }
+  options.seed = parsed.seed;
+  options.run_dir = parsed.out;
+  options.trace_sample_every = parsed.trace;
+  options.direct_links = parsed.direct_links;
 
   absl::StatusOr<RunnablePlan> loaded = LoadRunnablePlan(plan_path, options.seed);
   if (!loaded.ok()) {
@@ -139,8 +145,8 @@ int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interr
            "fault could act; " << plan_path << " has a timeline: use a plan without one\n";
     return kExitBadInput;
   }
-  options.build_dir = TurncoatBuildDir();
-  options.replica_args = replica_args;
+  options.layout = RunningLayout();
+  options.replica_args = parsed.replica_args;
   options.interrupted = interrupted;
   options.progress = isatty(STDERR_FILENO) != 0;
   if (options.run_dir.empty()) {

@@ -23,14 +23,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "harness/command_line.h"
 #include "harness/plan.h"
 #include "harness/target_spec.h"
 
 namespace turncoat {
-
-// turncoat's build tree, where turncoat-agent and the targets it ships are:
-// the running binary is <build>/harness/turncoat.
-std::string TurncoatBuildDir();
 
 // A plan and the target it names, both loaded and checked.
 struct RunnablePlan {
@@ -53,6 +50,23 @@ absl::StatusOr<RunnablePlan> CheckRunnablePlan(Plan plan, TargetSpec target,
 // The plan files `paths` name: a file as it is, a directory as its *.yaml
 // files in name order. A directory without any is an error.
 absl::StatusOr<std::vector<std::string>> PlanFiles(const std::vector<std::string>& paths);
+
+extern const CommandDoc kRunCommand;
+
+// `turncoat run`'s command line.
+struct RunArgs {
+  std::string plan;
+  std::optional<uint64_t> seed;
+  std::string out;  // empty: runs/<plan name>-<time>
+  std::vector<std::string> replica_args;
+  std::optional<uint32_t> trace;
+  bool direct_links = false;
+};
+// Fills `parsed` from `args` (command_line.h's contract: nullopt when the
+// command should go on, else its exit code, with help or the error
+// printed).
+std::optional<int> ParseRunArgs(const std::vector<std::string>& args, RunArgs* parsed,
+                                std::ostream& out, std::ostream& err);
 
 // `interrupted` is set by the caller's SIGINT/SIGTERM handler.
 int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -26,50 +27,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr char kUsage[] =
-    "usage: turncoat shrink RUN_DIR [--times=K] [--budget=DURATION] [--out=DIR]\n";
 // Start-up and teardown of one attempt before any has been measured.
 constexpr absl::Duration kDefaultOverhead = absl::Seconds(10);
 constexpr absl::Duration kLiveLineEvery = absl::Seconds(1);
-
-struct Options {
-  std::string run_dir;
-  std::string out_dir;
-  int times = kDefaultShrinkTimes;
-  absl::Duration budget = kDefaultShrinkBudget;
-};
-
-absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args) {
-  Options o;
-  for (const std::string& arg : args) {
-    if (absl::StartsWith(arg, "--times=")) {
-      if (!absl::SimpleAtoi(arg.substr(8), &o.times) || o.times < 1 ||
-          o.times > kMaxReplayTimes) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--times: '", arg.substr(8), "' is not a whole number from 1 to ", kMaxReplayTimes));
-      }
-    } else if (absl::StartsWith(arg, "--budget=")) {
-      absl::StatusOr<absl::Duration> budget = ParseDuration(arg.substr(9));
-      if (!budget.ok() || *budget <= absl::ZeroDuration()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--budget: '", arg.substr(9), "' is not a positive duration; e.g. --budget=20m"));
-      }
-      o.budget = *budget;
-    } else if (absl::StartsWith(arg, "--out=")) {
-      o.out_dir = arg.substr(6);
-    } else if (absl::StartsWith(arg, "-")) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown option '", arg, "'"));
-    } else if (o.run_dir.empty()) {
-      o.run_dir = arg;
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "one run directory at a time; got '", o.run_dir, "' and '", arg, "'"));
-    }
-  }
-  if (o.run_dir.empty()) return absl::InvalidArgumentError("no run directory given");
-  if (o.out_dir.empty()) o.out_dir = absl::StrCat(o.run_dir, "/shrink");
-  return o;
-}
 
 json SizeJson(const PlanSize& s) {
   return {{"phases", s.phases},   {"phase_ms", s.phase_ms},       {"rounds", s.rounds},
@@ -90,7 +50,7 @@ struct Trial {
 
 class Shrinker {
  public:
-  Shrinker(Options options, RecordedRun run, const std::atomic<bool>* interrupted,
+  Shrinker(ShrinkArgs options, RecordedRun run, const std::atomic<bool>* interrupted,
            std::ostream& out)
       : o_(std::move(options)),
         run_(std::move(run)),
@@ -370,7 +330,7 @@ class Shrinker {
     return code;
   }
 
-  const Options o_;
+  const ShrinkArgs o_;
   const RecordedRun run_;
   const std::atomic<bool>* interrupted_;
   std::ostream& out_;
@@ -387,47 +347,88 @@ class Shrinker {
 
 }  // namespace
 
+const CommandDoc kShrinkCommand = {
+    "shrink", "search for a smaller plan that still breaks what a failed run broke",
+    "usage: turncoat shrink RUN_DIR [--times=K] [--budget=DURATION] [--out=DIR]\n",
+    "turncoat shrink runs/crash --budget 10m"};
+
+std::optional<int> ParseShrinkArgs(const std::vector<std::string>& args, ShrinkArgs* parsed,
+                                   std::ostream& out, std::ostream& err) {
+  std::unique_ptr<CLI::App> app = NewCommandApp(kShrinkCommand);
+  std::string times, budget;
+  app->add_option("RUN_DIR", parsed->run_dir, "a run directory of a run that broke an invariant")
+      ->type_name("");
+  app->add_option("--times", times,
+                  absl::StrCat("attempts per candidate plan (default ", kDefaultShrinkTimes,
+                               "); a candidate counts when a majority reproduce"))
+      ->type_name("K");
+  app->add_option("--budget", budget,
+                  absl::StrCat("time for the whole search (default ",
+                               absl::FormatDuration(kDefaultShrinkBudget), ")"))
+      ->type_name("DURATION");
+  app->add_option("--out", parsed->out_dir,
+                  "where shrunk.yaml and the log go (default RUN_DIR/shrink)")
+      ->type_name("DIR");
+  if (std::optional<int> exit = ParseCommandLine(app.get(), kShrinkCommand, args, out, err)) {
+    return exit;
+  }
+  if (!times.empty()) {
+    absl::Status s = ParseWholeOption("--times", times, 1, kMaxReplayTimes, &parsed->times);
+    if (!s.ok()) return BadCommandLine(kShrinkCommand, s.message(), err);
+  }
+  if (!budget.empty()) {
+    absl::StatusOr<absl::Duration> d = ParseDuration(budget);
+    if (!d.ok() || *d <= absl::ZeroDuration()) {
+      return BadCommandLine(
+          kShrinkCommand,
+          absl::StrCat("--budget: '", budget, "' is not a positive duration; e.g. --budget=20m"),
+          err);
+    }
+    parsed->budget = *d;
+  }
+  if (parsed->run_dir.empty()) return BadCommandLine(kShrinkCommand, "no run directory given", err);
+  if (parsed->out_dir.empty()) parsed->out_dir = absl::StrCat(parsed->run_dir, "/shrink");
+  return std::nullopt;
+}
+
 int RunShrink(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
               std::ostream& out, std::ostream& err) {
-  absl::StatusOr<Options> options = ParseArgs(args);
-  if (!options.ok()) {
-    err << "turncoat shrink: " << options.status().message() << "\n" << kUsage;
-    return kExitBadInput;
-  }
-  absl::StatusOr<RecordedRun> run = LoadRecordedRun(options->run_dir);
+  ShrinkArgs options;
+  if (std::optional<int> exit = ParseShrinkArgs(args, &options, out, err)) return *exit;
+  absl::StatusOr<RecordedRun> run = LoadRecordedRun(options.run_dir);
   if (!run.ok()) {
     err << run.status().message() << "\n";
     return kExitBadInput;
   }
   if (run->findings.violated.empty()) {
-    err << "turncoat shrink: " << options->run_dir << " broke no invariant (verdict "
+    err << "turncoat shrink: " << options.run_dir << " broke no invariant (verdict "
         << run->findings.verdict << "): nothing to shrink; give a run that found a violation\n";
     return kExitBadInput;
   }
   const absl::Duration one = run->runnable.plan.duration + kDefaultOverhead;
-  if (options->budget < (options->times + 1) * one) {
-    err << "turncoat shrink: --budget=" << absl::FormatDuration(options->budget)
-        << " cannot hold even the original's run and its " << options->times
+  if (options.budget < (options.times + 1) * one) {
+    err << "turncoat shrink: --budget=" << absl::FormatDuration(options.budget)
+        << " cannot hold even the original's run and its " << options.times
         << " confirmation runs (about " << absl::FormatDuration(one)
         << " each); give at least --budget="
-        << absl::FormatDuration(absl::Ceil((options->times + 1) * one, absl::Minutes(1)))
+        << absl::FormatDuration(absl::Ceil((options.times + 1) * one, absl::Minutes(1)))
         << "\n";
     return kExitBadInput;
   }
   std::error_code ec;
-  if (fs::exists(options->out_dir, ec) && !fs::is_empty(options->out_dir, ec)) {
-    err << "turncoat shrink: " << options->out_dir
+  if (fs::exists(options.out_dir, ec) && !fs::is_empty(options.out_dir, ec)) {
+    err << "turncoat shrink: " << options.out_dir
         << " exists and is not empty; choose another with --out\n";
     return kExitBadInput;
   }
-  fs::create_directories(options->out_dir, ec);
+  fs::create_directories(options.out_dir, ec);
   if (ec) {
-    err << "turncoat shrink: cannot create " << options->out_dir << ": " << ec.message()
+    err << "turncoat shrink: cannot create " << options.out_dir << ": " << ec.message()
         << "; choose another with --out\n";
     return kExitBadInput;
   }
   for (const std::string& warning : run->warnings) out << "warning: " << warning << "\n";
-  Shrinker shrinker(*std::move(options), *std::move(run), interrupted, out);
+  Shrinker shrinker(std::move(options), *std::move(run), interrupted, out);
   return shrinker.Run();
 }
 

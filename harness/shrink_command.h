@@ -31,16 +31,31 @@
 #define TURNCOAT_HARNESS_SHRINK_COMMAND_H_
 
 #include <atomic>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "harness/command_line.h"
 
 namespace turncoat {
 
 inline constexpr absl::Duration kDefaultShrinkBudget = absl::Minutes(20);
 inline constexpr int kDefaultShrinkTimes = 3;
+
+extern const CommandDoc kShrinkCommand;
+
+// `turncoat shrink`'s command line.
+struct ShrinkArgs {
+  std::string run_dir;
+  std::string out_dir;  // RUN_DIR/shrink unless given
+  int times = kDefaultShrinkTimes;
+  absl::Duration budget = kDefaultShrinkBudget;
+};
+// command_line.h's contract: nullopt when the command should go on.
+std::optional<int> ParseShrinkArgs(const std::vector<std::string>& args, ShrinkArgs* parsed,
+                                   std::ostream& out, std::ostream& err);
 
 int RunShrink(const std::vector<std::string>& args, const std::atomic<bool>* interrupted,
               std::ostream& out, std::ostream& err);

@@ -1,5 +1,6 @@
 #include "harness/validate_command.h"
 
+#include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -85,12 +86,20 @@ absl::StatusOr<std::string> Validate(const std::string& path, const PlanCheck& c
 
 }  // namespace
 
-int RunValidate(const std::vector<std::string>& files, std::ostream& out, std::ostream& err,
+const CommandDoc kValidateCommand = {
+    "validate", "check plan and target files without running anything",
+    "usage: turncoat validate FILE...\n", "turncoat validate plans/*.yaml targets/refbft.yaml"};
+
+int RunValidate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
                 const PlanCheck& check, const PlanNotes& notes) {
-  if (files.empty()) {
-    err << "usage: turncoat validate FILE...\n";
-    return kExitBadInput;
+  std::unique_ptr<CLI::App> app = NewCommandApp(kValidateCommand);
+  std::vector<std::string> files;
+  app->add_option("FILE", files, "plan and target files; a plan's target is checked too")
+      ->type_name("");
+  if (std::optional<int> exit = ParseCommandLine(app.get(), kValidateCommand, args, out, err)) {
+    return *exit;
   }
+  if (files.empty()) return BadCommandLine(kValidateCommand, "no file given", err);
   int code = kExitOk;
   for (const std::string& path : files) {
     absl::StatusOr<std::string> summary = Validate(path, check, notes);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "harness/command_line.h"
 #include "harness/plan.h"
 #include "harness/target_spec.h"
 
@@ -31,10 +32,12 @@ using PlanCheck = std::function<absl::Status(Plan* plan, const TargetSpec& targe
 using PlanNotes =
     std::function<std::vector<std::string>(const Plan& plan, const TargetSpec& target)>;
 
-// kExitOk if every file is valid, kExitBadInput otherwise (or if `files`
-// is empty). Plans also go through `check` when one is given, and valid
-// ones are described by `notes`.
-int RunValidate(const std::vector<std::string>& files, std::ostream& out, std::ostream& err,
+extern const CommandDoc kValidateCommand;
+
+// `args` are the files (and --help). kExitOk if every file is valid,
+// kExitBadInput otherwise (or if there is none). Plans also go through
+// `check` when one is given, and valid ones are described by `notes`.
+int RunValidate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
                 const PlanCheck& check = nullptr, const PlanNotes& notes = nullptr);
 
 }  // namespace turncoat

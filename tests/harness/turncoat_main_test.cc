@@ -1,6 +1,6 @@
 // The turncoat binary's own surface (harness/turncoat_main.cc): --version,
-// and the usage it prints when given no command or an unknown one — once,
-// with every exit code.
+// the usage it prints when given no command or an unknown one — once,
+// with every command and exit code — and `help COMMAND`.
 #include <string>
 #include <vector>
 
@@ -76,6 +76,34 @@ TEST(TurncoatMainTest, UsageIsPrintedOnceWithEveryExitCodeAndCommand) {
   const Ran help = Turncoat({"help"});
   EXPECT_EQ(help.code, kExitOk);
   EXPECT_EQ(Count(help.out, "usage:"), 1u) << help.out;
+}
+
+TEST(TurncoatMainTest, HelpListsEveryCommandAndHelpCommandIsItsHelp) {
+  const Ran help = Turncoat({"--help"});
+  EXPECT_EQ(help.code, kExitOk);
+  for (const char* command :
+       {"run PLAN", "replay RUN_DIR", "shrink RUN_DIR", "validate FILE", "matrix PLAN_OR_DIR",
+        "campaign PLAN_OR_DIR", "list [adversaries|"}) {
+    EXPECT_TRUE(absl::StrContains(help.out, absl::StrCat("\n  ", command))) << help.out;
+  }
+  const Ran run_help = Turncoat({"run", "--help"});
+  EXPECT_EQ(run_help.code, kExitOk);
+  EXPECT_TRUE(absl::StrContains(run_help.out, "example:\n  turncoat run ")) << run_help.out;
+  const Ran help_run = Turncoat({"help", "run"});
+  EXPECT_EQ(help_run.code, kExitOk);
+  EXPECT_EQ(help_run.out, run_help.out);
+  const Ran help_nothing = Turncoat({"help", "frobnicate"});
+  EXPECT_EQ(help_nothing.code, kExitBadInput);
+  EXPECT_TRUE(absl::StartsWith(help_nothing.err, "turncoat: unknown command 'frobnicate'"))
+      << help_nothing.err;
+}
+
+TEST(TurncoatMainTest, AnUnknownOptionExitsTwoNamingItWithTheCommandsUsage) {
+  const Ran ran = Turncoat({"run", "plans/smoke.yaml", "--outt", "runs/x"});
+  EXPECT_EQ(ran.code, kExitBadInput);
+  EXPECT_TRUE(absl::StartsWith(ran.err,
+                               "turncoat run: unknown option '--outt'\nusage: turncoat run "))
+      << ran.err;
 }
 
 }  // namespace

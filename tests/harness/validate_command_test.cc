@@ -138,7 +138,7 @@ TEST(ValidateCommandTest, EveryFileIsCheckedEvenAfterAnError) {
 TEST(ValidateCommandTest, NoFilesIsAUsageError) {
   const Outcome o = Validate({});
   EXPECT_EQ(o.code, kExitBadInput);
-  EXPECT_EQ(o.err, "usage: turncoat validate FILE...\n");
+  EXPECT_EQ(o.err, "turncoat validate: no file given\nusage: turncoat validate FILE...\n");
 }
 
 // The binary itself: what a CI job sees.
