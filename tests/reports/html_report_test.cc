@@ -198,16 +198,19 @@ TEST(HtmlReportTest, PassingRunHasNoReasonsOrWarnings) {
   EXPECT_EQ(html.find("id=\"warnings\""), std::string::npos);
 }
 
-// Warnings come right after the verdict, before the invariants.
-TEST(HtmlReportTest, ALatePhaseIsWarnedAboutAtTheTop) {
+// Warnings follow the story (verdict, timeline, episodes) and come before
+// the invariants and the rest.
+TEST(HtmlReportTest, ALatePhaseIsWarnedAboutAfterTheStory) {
   const Report report = LatePhaseSampleReport();
   const XmlElement doc = ParseHtml(RenderHtmlReport(report));
   const XmlElement* body = doc.FindAll("body")[0];
-  ASSERT_GE(body->children.size(), 3u);
+  ASSERT_GE(body->children.size(), 5u);
   EXPECT_EQ(body->children[0].name, "header");
-  EXPECT_EQ(body->children[1].Attr("id"), "warnings");
-  EXPECT_EQ(body->children[2].Attr("id"), "invariants");
-  const std::vector<const XmlElement*> items = body->children[1].FindAll("li");
+  EXPECT_EQ(body->children[1].Attr("id"), "timeline");
+  EXPECT_EQ(body->children[2].Attr("id"), "episodes");
+  EXPECT_EQ(body->children[3].Attr("id"), "warnings");
+  EXPECT_EQ(body->children[4].Attr("id"), "invariants");
+  const std::vector<const XmlElement*> items = body->children[3].FindAll("li");
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0]->AllText(), report.warnings[0]);
 }
@@ -218,7 +221,7 @@ TEST(HtmlReportTest, PhasesShowPlannedBesideActualTimes) {
       {"phase", "adversary", "nodes", "planned", "actual", "start delay"},
       {"0", "crash", "[1]", "4.600s to 7.600s", "5.000s to 8.000s", "0.400s"},
   };
-  EXPECT_EQ(TableRows(doc, "timeline"), expected);
+  EXPECT_EQ(TableRows(doc, "fault-phases"), expected);
 }
 
 TEST(HtmlReportTest, OrdinaryFailureDoesNotClaimToBeExpected) {
