@@ -186,6 +186,22 @@ std::pair<uint64_t, absl::Duration> FindingOrder(const Finding& f) {
   return {seq, t};
 }
 
+// When the finding became one: the first moment its evidence shows two
+// different values (a second value at one seq), else its last observation
+// (a value committed twice, an exit).
+absl::Duration Diverged(const Finding& finding) {
+  std::vector<const Observation*> by_time;
+  for (const Observation& o : finding.evidence) by_time.push_back(&o);
+  std::stable_sort(by_time.begin(), by_time.end(),
+                   [](const Observation* a, const Observation* b) { return a->t < b->t; });
+  std::set<std::string> values;
+  for (const Observation* o : by_time) {
+    if (o->value.has_value()) values.insert(*o->value);
+    if (values.size() > 1) return o->t;
+  }
+  return by_time.empty() ? absl::ZeroDuration() : by_time.back()->t;
+}
+
 Episode SafetyEpisode(const Plan& plan, const History& history,
                       const std::map<int, std::vector<const Commit*>>& commits,
                       const CheckResult& result) {
@@ -210,9 +226,8 @@ Episode SafetyEpisode(const Plan& plan, const History& history,
   }
   e.values = static_cast<int64_t>(values.size());
 
-  // The divergence happened when its last observation made it one.
   const uint64_t seq = FindingOrder(divergence).first;
-  for (const Observation& o : divergence.evidence) e.began = std::max(e.began, o.t);
+  e.began = Diverged(divergence);
   std::set<int> replicas;
   for (const Observation& o : divergence.evidence) {
     if (o.replica >= 0) replicas.insert(o.replica);

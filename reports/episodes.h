@@ -60,7 +60,8 @@ struct Episode {
   InvariantKind kind = InvariantKind::kSafety;
   // Liveness: when commits stopped at the late replicas, or when the first
   // late value was submitted if they kept committing other values. Safety:
-  // the first divergence's last observation, the one that made it one.
+  // when the first divergence became one (its evidence first shows two
+  // different values, else its last observation).
   absl::Duration began;
   // Liveness: the first late value's submission to the last one's deadline.
   absl::Duration first_submitted;

@@ -36,7 +36,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 ol#episode-summary { margin: 8px 0 0; padding-left: 22px; }
 ol#episode-summary li { margin: 2px 0; }
 .episode { border-left: 4px solid #c0392b; padding-left: 12px; margin: 16px 0; }
-.why { font-style: italic; }
+.why { font-style: italic; color: #444; }
 td.cited { background: #fbe4e2; font-weight: bold; }
 td.differs { background: #fff3d6; }
 details > summary { cursor: pointer; }
@@ -66,7 +66,7 @@ std::string EpisodeSummary(const Report& report) {
   for (size_t i = 0; i < report.episodes.size(); ++i) {
     const Episode& e = report.episodes[i];
     absl::StrAppend(&out, "<li><a href=\"#episode-", i + 1, "\">", E(e.invariant), "</a>: ",
-                    E(e.summary), "</li>");
+                    E(e.summary), "<br/><span class=\"why\">", E(e.why), "</span></li>");
   }
   absl::StrAppend(&out, "</ol>");
   return out;
@@ -272,9 +272,7 @@ std::string Episodes(const Report& report) {
   for (size_t i = 0; i < report.episodes.size(); ++i) {
     const Episode& e = report.episodes[i];
     absl::StrAppend(&out, "<div class=\"episode\" id=\"episode-", i + 1, "\"><h3>Episode ", i + 1,
-                    ": ", E(e.invariant), " (",
-                    e.kind == InvariantKind::kSafety ? "safety" : "liveness", "), from ",
-                    Secs(e.began), "</h3><p>", E(e.summary),
+                    ": ", E(e.invariant), ", from ", Secs(e.began), "</h3><p>", E(e.summary),
                     "</p><p class=\"why\"><strong>Why it is a violation:</strong> ", E(e.why),
                     "</p>");
     if (!e.logs.empty()) {

@@ -158,6 +158,59 @@ TEST(HtmlReportTest, FindingsAndEvidenceAreShownEscaped) {
   EXPECT_GT(evidence_marks, 0);
 }
 
+// The first screen tells the story: verdict, a line per episode, the
+// command to run it again, the timeline; then each episode in full.
+TEST(HtmlReportTest, EpisodesOpenThePage) {
+  Report report = SampleReport(true);
+  report.replay = ReplaySpec{};
+  ASSERT_GE(report.episodes.size(), 3u);
+  const XmlElement doc = ParseHtml(RenderHtmlReport(report));
+  const XmlElement* body = doc.FindAll("body")[0];
+  ASSERT_GE(body->children.size(), 4u);
+  EXPECT_EQ(body->children[0].name, "header");
+  EXPECT_EQ(body->children[1].Attr("id"), "replay");
+  EXPECT_EQ(body->children[2].Attr("id"), "timeline");
+  EXPECT_EQ(body->children[3].Attr("id"), "episodes");
+  std::vector<const XmlElement*> lines;
+  for (const XmlElement* ol : body->children[0].FindAll("ol")) {
+    if (ol->Attr("id") == "episode-summary") lines = ol->FindAll("li");
+  }
+  ASSERT_EQ(lines.size(), report.episodes.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string text = lines[i]->AllText();
+    EXPECT_NE(text.find(report.episodes[i].summary), std::string::npos) << text;
+    EXPECT_NE(text.find(report.episodes[i].why), std::string::npos) << text;
+    const std::string target = "episode-" + std::to_string(i + 1);
+    EXPECT_EQ(lines[i]->FindAll("a")[0]->Attr("href"), "#" + target);
+    int found = 0;
+    for (const XmlElement* div : body->children[3].FindAll("div")) {
+      found += div->Attr("id") == target ? 1 : 0;
+    }
+    EXPECT_EQ(found, 1) << target;
+  }
+  // The agreement episode shows the logs side by side with the cited entry.
+  std::vector<const XmlElement*> cited;
+  for (const XmlElement* td : body->children[3].FindAll("td")) {
+    if (td->Attr("class") == "value cited") cited.push_back(td);
+  }
+  bool rogue_cited = false;
+  for (const XmlElement* td : cited) rogue_cited |= td->AllText().substr(0, 5) == "rogue";
+  EXPECT_TRUE(rogue_cited);
+}
+
+// Only the episodes' examples are shown, however many findings there are.
+TEST(HtmlReportTest, ShowsTheEpisodesExamplesNotEveryFinding) {
+  Report report = SampleReport(true);
+  Finding extra{"not an example", {}};
+  for (int i = 0; i < 50; ++i) report.results[0].Add(extra);
+  const std::string html = RenderHtmlReport(report);
+  EXPECT_EQ(html.find("not an example"), std::string::npos);
+  const XmlElement doc = ParseHtml(html);
+  size_t examples = 0;
+  for (const Episode& e : report.episodes) examples += e.examples.size();
+  EXPECT_EQ(doc.FindAll("details").size(), examples);
+}
+
 TEST(HtmlReportTest, ExpectedViolationSaysWhyItIsExpected) {
   const XmlElement doc = ParseHtml(RenderHtmlReport(BeyondBoundSampleReport()));
   ExpectSelfContained(doc);
