@@ -17,6 +17,7 @@
 #define TURNCOAT_REPORTS_EPISODES_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,6 +83,11 @@ struct Episode {
   std::string why;
   std::vector<Finding> examples;  // at most kMaxEpisodeExamples, the first finding first
   std::vector<ReplicaLog> logs;   // safety: around the first divergence
+  // Safety, when the run traced messages: those on links from or to
+  // `replicas` in the moments before `began`, counted by action, and the
+  // last few of them (reports/episode_messages.h; empty from BuildEpisodes).
+  std::map<std::string, int64_t> message_actions;
+  std::vector<MessageFate> messages;
 };
 
 // The episodes of `results` in the order they began (ties in the results'

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "harness/value_text.h"
+#include "reports/episode_messages.h"
 #include "reports/svg_chart.h"
 #include "reports/xml_text.h"
 
@@ -263,6 +264,40 @@ std::string Logs(const Episode& e) {
   return out;
 }
 
+std::string Sender(int from, int n);
+
+// What the divergence's links carried just before it, when the run traced
+// messages: counts by action, then the last few.
+std::string EpisodeMessagesHtml(const Report& report, const Episode& e) {
+  if (e.message_actions.empty()) return "";
+  int64_t total = 0;
+  std::vector<std::string> actions;
+  for (const auto& [action, count] : e.message_actions) {
+    total += count;
+    actions.push_back(absl::StrCat(count, " ", action));
+  }
+  std::string out = absl::StrCat(
+      "<p class=\"muted\">Traced messages on links of ", e.replicas.size() == 1 ? "replica " : "replicas ",
+      absl::StrJoin(e.replicas, ", "), " in the ",
+      E(absl::FormatDuration(kEpisodeMessageWindow)), " before: ", total, " (",
+      E(absl::StrJoin(actions, ", ")), ")",
+      report.trace.sample_every > 1
+          ? absl::StrCat(", one in ", report.trace.sample_every, " traced")
+          : "",
+      "; the last ", e.messages.size(), ":</p><table class=\"messages\"><tr><th>time</th>"
+      "<th>link</th><th>method</th><th>bytes</th><th>action</th><th>rule</th></tr>");
+  for (const MessageFate& m : e.messages) {
+    absl::StrAppend(&out, "<tr><td class=\"num\">", Secs(m.t), "</td><td>",
+                    Sender(m.from, report.plan.n), " &#8594; ", m.to, "</td><td><code>",
+                    E(m.method), "</code>",
+                    m.direction == MessageDirection::kResponse ? " (response)" : "", "</td>"
+                    "<td class=\"num\">", m.bytes, "</td><td>", E(m.action), "</td><td>",
+                    E(m.rule), "</td></tr>");
+  }
+  absl::StrAppend(&out, "</table>");
+  return out;
+}
+
 std::string Episodes(const Report& report) {
   std::string out = "<section id=\"episodes\"><h2>Episodes</h2>";
   if (report.episodes.empty()) {
@@ -282,6 +317,7 @@ std::string Episodes(const Report& report) {
                       "disagree).</p>",
                       Logs(e));
     }
+    absl::StrAppend(&out, EpisodeMessagesHtml(report, e));
     absl::StrAppend(&out, "<p class=\"muted\">", e.examples.size() == 1 ? "Example" : "Examples",
                     " (", e.examples.size(), " of ", e.findings,
                     e.findings == 1 ? " finding" : " findings",

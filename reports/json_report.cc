@@ -223,6 +223,22 @@ json EpisodeToJson(const Episode& e) {
               {"why", e.why},
               {"examples", examples},
               {"logs", logs}};
+  if (e.kind == InvariantKind::kSafety) {
+    json messages = json::array();
+    for (const MessageFate& m : e.messages) {
+      json j = {{"t_s", Seconds(m.t)},
+                {"from", m.from},
+                {"to", m.to},
+                {"method", m.method},
+                {"direction", m.direction == MessageDirection::kRequest ? "request" : "response"},
+                {"bytes", m.bytes},
+                {"action", m.action}};
+      if (!m.rule.empty()) j["rule"] = m.rule;
+      messages.push_back(std::move(j));
+    }
+    out["message_actions"] = e.message_actions;
+    out["messages"] = std::move(messages);
+  }
   if (e.kind == InvariantKind::kLiveness) {
     out["first_submitted_s"] = Seconds(e.first_submitted);
     out["last_deadline_s"] = Seconds(e.last_deadline);

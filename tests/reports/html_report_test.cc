@@ -198,6 +198,32 @@ TEST(HtmlReportTest, EpisodesOpenThePage) {
   EXPECT_TRUE(rogue_cited);
 }
 
+// With a trace, a safety episode lists what its links carried just before.
+TEST(HtmlReportTest, ASafetyEpisodeShowsTheTracedMessagesBeforeIt) {
+  Report report = SampleReport(true);
+  ASSERT_EQ(report.episodes[0].kind, InvariantKind::kSafety);
+  EXPECT_EQ(RenderHtmlReport(report).find("class=\"messages\""), std::string::npos);
+  report.episodes[0].message_actions = {{"pass", 12}, {"replace", 1}};
+  report.episodes[0].messages = {MessageFate{absl::Milliseconds(5100), 7, 0, "/refbft.Peer/Send",
+                                             MessageDirection::kRequest, 120, "replace",
+                                             "p0-equivocate"}};
+  const XmlElement doc = ParseHtml(RenderHtmlReport(report));
+  std::vector<std::vector<std::string>> rows;
+  for (const XmlElement* table : doc.FindAll("table")) {
+    if (table->Attr("class") != "messages") continue;
+    for (const XmlElement* tr : table->FindAll("tr")) {
+      std::vector<std::string> row;
+      for (const XmlElement& cell : tr->children) row.push_back(cell.AllText());
+      rows.push_back(row);
+    }
+  }
+  const std::vector<std::vector<std::string>> expected = {
+      {"time", "link", "method", "bytes", "action", "rule"},
+      {"5.100s", "twin of 3 \u2192 0", "/refbft.Peer/Send", "120", "replace", "p0-equivocate"}};
+  EXPECT_EQ(rows, expected);
+  EXPECT_NE(doc.AllText().find("in the 1s before: 13 (12 pass, 1 replace)"), std::string::npos);
+}
+
 // Only the episodes' examples are shown, however many findings there are.
 TEST(HtmlReportTest, ShowsTheEpisodesExamplesNotEveryFinding) {
   Report report = SampleReport(true);
