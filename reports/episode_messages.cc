@@ -25,12 +25,22 @@ void EpisodeMessages::Add(const MessageFate& message) {
 }
 
 void EpisodeMessages::Finish() {
+  const auto by_time = [](const MessageFate& a, const MessageFate& b) { return a.t < b.t; };
   for (Episode& e : *episodes_) {
-    std::stable_sort(e.messages.begin(), e.messages.end(),
-                     [](const MessageFate& a, const MessageFate& b) { return a.t < b.t; });
-    if (e.messages.size() > kMaxEpisodeMessages) {
-      e.messages.erase(e.messages.begin(), e.messages.end() - kMaxEpisodeMessages);
+    if (e.messages.size() <= kMaxEpisodeMessages) {
+      std::stable_sort(e.messages.begin(), e.messages.end(), by_time);
+      continue;
     }
+    // The messages a fault rule acted on say what the adversary did; plain
+    // passes only fill what room they leave.
+    const auto acted_first = [](const MessageFate& a, const MessageFate& b) {
+      const bool a_acted = a.action != kPassAction;
+      const bool b_acted = b.action != kPassAction;
+      return a_acted != b_acted ? a_acted : a.t > b.t;
+    };
+    std::stable_sort(e.messages.begin(), e.messages.end(), acted_first);
+    e.messages.resize(kMaxEpisodeMessages);
+    std::stable_sort(e.messages.begin(), e.messages.end(), by_time);
   }
 }
 

@@ -24,6 +24,8 @@ namespace turncoat {
 // last ones are kept for the page (all are counted by action).
 inline constexpr absl::Duration kEpisodeMessageWindow = absl::Seconds(1);
 inline constexpr size_t kMaxEpisodeMessages = 20;
+// The agent's action for a message no fault rule changed (history.h).
+inline constexpr char kPassAction[] = "pass";
 
 class EpisodeMessages {
  public:
@@ -35,7 +37,8 @@ class EpisodeMessages {
   // kEpisodeMessageWindow up to its `began`) it falls in, on a link from or
   // to one of the episode's replicas.
   void Add(const MessageFate& message);
-  // Keeps, per episode, the last kMaxEpisodeMessages in time order.
+  // Keeps, per episode, kMaxEpisodeMessages in time order: the last ones a
+  // fault rule acted on (any action but kPassAction), then the last others.
   void Finish();
 
  private:

@@ -284,7 +284,10 @@ std::string EpisodeMessagesHtml(const Report& report, const Episode& e) {
       report.trace.sample_every > 1
           ? absl::StrCat(", one in ", report.trace.sample_every, " traced")
           : "",
-      "; the last ", e.messages.size(), ":</p><table class=\"messages\"><tr><th>time</th>"
+      static_cast<int64_t>(e.messages.size()) < total
+          ? absl::StrCat("; ", e.messages.size(), " of them, those a fault rule acted on first:")
+          : std::string(":"),
+      "</p><table class=\"messages\"><tr><th>time</th>"
       "<th>link</th><th>method</th><th>bytes</th><th>action</th><th>rule</th></tr>");
   for (const MessageFate& m : e.messages) {
     absl::StrAppend(&out, "<tr><td class=\"num\">", Secs(m.t), "</td><td>",

@@ -44,11 +44,26 @@ TEST(EpisodeMessagesTest, KeepsTheLastMessagesOnTheEpisodesLinksBeforeItBegan) {
   EXPECT_EQ(e.message_actions, (std::map<std::string, int64_t>{{"pass", 30}, {"rewrite", 1}}));
   ASSERT_EQ(e.messages.size(), kMaxEpisodeMessages);
   EXPECT_EQ(e.messages.back().action, "rewrite");
-  EXPECT_EQ(e.messages.front().t, absl::Milliseconds(4120));  // 19 passes and the rewrite
+  EXPECT_EQ(e.messages.front().t, absl::Milliseconds(4120));  // the rewrite and 19 passes
   for (size_t i = 1; i < e.messages.size(); ++i) {
     EXPECT_LE(e.messages[i - 1].t, e.messages[i].t);
   }
   EXPECT_TRUE(episodes[1].messages.empty());  // liveness episodes get none
+}
+
+// What the adversary did matters more than what passed: a rule's action is
+// kept even when many passes came after it.
+TEST(EpisodeMessagesTest, MessagesAFaultRuleActedOnAreKeptFirst) {
+  std::vector<Episode> episodes = {SafetyAt(absl::Seconds(5), {0})};
+  EpisodeMessages messages(4, &episodes);
+  messages.Add(Message(4100, 1, 0, "drop"));
+  for (int i = 1; i <= 30; ++i) messages.Add(Message(4200 + 10 * i, 1, 0, "pass"));
+  messages.Finish();
+  const Episode& e = episodes[0];
+  ASSERT_EQ(e.messages.size(), kMaxEpisodeMessages);
+  EXPECT_EQ(e.messages.front().action, "drop");
+  EXPECT_EQ(e.messages[1].t, absl::Milliseconds(4320));  // then the last 19 passes
+  EXPECT_EQ(e.messages.back().t, absl::Milliseconds(4500));
 }
 
 TEST(EpisodeMessagesTest, ReadsTheMessageLinesOfAHistoryFile) {
