@@ -19,11 +19,10 @@
 #include "absl/strings/str_split.h"
 #include "common/subprocess.h"
 #include "gtest/gtest.h"
-#include "harness/checker.h"
-#include "harness/history.h"
 #include "nlohmann/json.hpp"
 #include "reports/html_report.h"
 #include "reports/report.h"
+#include "tests/reports/sample_report.h"
 
 namespace turncoat {
 namespace {
@@ -48,66 +47,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// The run: n = 4, 40 values/s for 25 s, replica 1 crashed from 5 s
-// to 15 s, and no commit anywhere after 5 s.
-Report CrashedLeaderReport() {
-  Plan plan;
-  plan.name = "crash-leader";
-  plan.path = "/home/user/src/turncoat/plans/crash-leader.yaml";
-  plan.source_text = "name: crash-leader\n";
-  plan.target = "/home/user/src/turncoat/targets/refbft.yaml";
-  plan.n = 4;
-  plan.f = 1;
-  plan.seed = 11;
-  plan.duration = absl::Seconds(25);
-  plan.workload = Workload{40, 4, 32};
-  plan.timeline.push_back(
-      Phase{absl::Seconds(5), absl::Seconds(10), "crash", {1}, {}, std::nullopt, std::nullopt});
-  plan.expect.safety = {"agreement", "prefix", "validity", "integrity", "no-honest-crash"};
-  plan.expect.commit_within = absl::Seconds(6);
-
-  TargetSpec target;
-  target.name = "refbft";
-  target.path = plan.target;
-  target.source_text = "name: refbft\n";
-
-  History h;
-  h.Add(RunStart{absl::ZeroDuration(), "2026-01-01T12:00:00Z"});
-  h.Add(ClusterReady{absl::Milliseconds(400)});
-  uint64_t seq = 0;
-  for (int i = 1; i < 1000; ++i) {
-    const absl::Duration t = absl::Milliseconds(25 * i);
-    const std::string value = absl::StrCat("tc11-c", i % 4, "-", i, "-MybYvqpg2IHeCvSY9ZBs");
-    h.Add(Submit{t, i % 4, 0, value});
-    h.Add(Ack{t + absl::Milliseconds(1), i % 4, 0, value, true, ""});
-    if (t >= absl::Seconds(5)) continue;
-    ++seq;
-    for (int r = 0; r < 4; ++r) h.Add(Commit{t + absl::Milliseconds(20), r, seq, value});
-  }
-  h.Add(FaultStart{absl::Milliseconds(5400), 0, "crash", {1}});
-  h.Add(ProcessExit{absl::Milliseconds(5400), 1, true, std::nullopt, 9, ""});
-  h.Add(FaultEnd{absl::Milliseconds(15400), 0});
-  h.Add(ProcessStart{absl::Milliseconds(15400), 1, 4242});
-  h.Add(RunEnd{absl::Milliseconds(25400)});
-
-  ReportInputs inputs;
-  inputs.plan = &plan;
-  inputs.target = &target;
-  inputs.history = &h;
-  inputs.results = RunExpectedCheckers(plan, target, h);
-  inputs.versions["turncoat"] = "0.1.0+b1a8d7d846d7";
-  Report report = BuildReport(inputs);
-  ReplaySpec replay;
-  replay.turncoat = "/home/user/src/turncoat/build/harness/turncoat";
-  replay.turncoat_version = "0.1.0+b1a8d7d846d7";
-  replay.plan_path = plan.path;
-  replay.target_path = plan.target;
-  replay.seed = 11;
-  replay.replica_args = {"--bug=no-view-change"};
-  report.replay = replay;
-  return report;
 }
 
 // Appended to a copy of the page (the page itself has no script): writes
@@ -138,7 +77,7 @@ TEST(ReportInBrowserTest, EpisodeSummaryAndReproduceCommandAreOnTheFirstScreen) 
       << "chromium is not installed (not found in PATH); run scripts/install-deps.sh, which "
          "installs Debian's chromium package";
 
-  const Report report = CrashedLeaderReport();
+  const Report report = CrashedLeaderSampleReport();
   ASSERT_EQ(report.verdict(), Verdict::kViolation);
   ASSERT_EQ(report.episodes.size(), 1u);
   ASSERT_GT(report.episodes[0].findings, 300);
