@@ -114,8 +114,11 @@ Episode LivenessEpisode(const Plan& plan, const History& history,
   e.values = static_cast<int64_t>(values.size());
   for (const auto& [q, w] : first_late) e.replicas.push_back(q);
 
-  // Stalled: no late replica committed anything while its first late value
-  // waited. Then the episode began at the earliest of their last commits.
+  // Stalled: every late replica committed nothing in the second half of its
+  // first late value's wait (commits already in flight may land just after
+  // the value was submitted; a replica that skips values commits others
+  // until the deadline). Then the episode began at the earliest of their
+  // last commits before the deadline.
   static const std::vector<const Commit*> kNone;
   e.stalled = !first_late.empty();
   std::optional<absl::Duration> stopped;
@@ -128,10 +131,10 @@ Episode LivenessEpisode(const Plan& plan, const History& history,
     absl::Duration last = absl::ZeroDuration();
     std::optional<absl::Duration> next;
     for (const Commit* c : log) {
-      if (c->t <= w->start) last = c->t;
-      if (c->t > w->start && c->t <= w->deadline) e.stalled = false;
+      if (c->t <= w->deadline) last = c->t;
       if (c->t > w->deadline && !next.has_value()) next = c->t;
     }
+    if (last > w->start + (w->deadline - w->start) / 2) e.stalled = false;
     stopped = stopped.has_value() ? std::min(*stopped, last) : last;
     if (!next.has_value()) {
       resumed.reset();

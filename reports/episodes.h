@@ -59,7 +59,8 @@ struct ActiveFault {
 struct Episode {
   std::string invariant;
   InvariantKind kind = InvariantKind::kSafety;
-  // Liveness: when commits stopped at the late replicas, or when the first
+  // Liveness: when commits stopped at the late replicas (the earliest of
+  // their last commits by their first late deadline), or when the first
   // late value was submitted if they kept committing other values. Safety:
   // when the first divergence became one (its evidence first shows two
   // different values, else its last observation).
@@ -67,8 +68,8 @@ struct Episode {
   // Liveness: the first late value's submission to the last one's deadline.
   absl::Duration first_submitted;
   absl::Duration last_deadline;
-  // Liveness, when every late replica committed nothing between the first
-  // late value's submission and its deadline.
+  // Liveness, when every late replica committed nothing in the second half
+  // of its first late value's wait, up to the deadline.
   bool stalled = false;
   // Liveness: when the last of the late replicas committed again after the
   // first deadline; unset if one never did.

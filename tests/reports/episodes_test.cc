@@ -49,10 +49,12 @@ HistoryBuilder Steady(int64_t until_ms, CommitFn committed) {
 }
 
 // The case: the leader crashes at 5 s and no honest replica ever
-// commits again. Hundreds of findings are one episode.
+// commits again, after the values already in flight (committed 150 ms after
+// submission, so one lands after the first late value was submitted).
+// Hundreds of findings are one episode.
 TEST(EpisodesTest, ALeaderCrashThatStopsCommitsForGoodIsOneEpisode) {
   HistoryBuilder h = Steady(25000, [](int i) -> std::optional<int64_t> {
-    return 100 * i < 5000 ? std::optional<int64_t>(100 * i + 50) : std::nullopt;
+    return 100 * i < 5000 ? std::optional<int64_t>(100 * i + 150) : std::nullopt;
   });
   h.Fault(5000, 15000, 0, "crash", {1}).Exit(5000, 1, true, std::nullopt, 9).Start(15000, 1);
   h.End(25000);
@@ -65,7 +67,7 @@ TEST(EpisodesTest, ALeaderCrashThatStopsCommitsForGoodIsOneEpisode) {
   EXPECT_EQ(e.invariant, "liveness");
   EXPECT_EQ(e.kind, InvariantKind::kLiveness);
   EXPECT_TRUE(e.stalled);
-  EXPECT_EQ(e.began, absl::Milliseconds(4950));
+  EXPECT_EQ(e.began, absl::Milliseconds(5050));
   EXPECT_FALSE(e.resumed.has_value());
   // Replica 1 is late too once back: commits do not resume after the
   // crash ends (the recovery rule's findings, one per replica).
@@ -76,7 +78,7 @@ TEST(EpisodesTest, ALeaderCrashThatStopsCommitsForGoodIsOneEpisode) {
   ASSERT_EQ(e.faults.size(), 1u);
   EXPECT_EQ(e.faults[0].adversary, "crash");
   EXPECT_THAT(e.faults[0].nodes, ElementsAre(1));
-  EXPECT_THAT(e.summary, HasSubstr("Commits stopped at 4.950s at replicas 0, 1, 2, 3 and never "
+  EXPECT_THAT(e.summary, HasSubstr("Commits stopped at 5.050s at replicas 0, 1, 2, 3 and never "
                                    "resumed (the run ended at 25.000s): "));
   EXPECT_THAT(e.summary, HasSubstr("values submitted from 5.000s to "));
   EXPECT_THAT(e.summary, HasSubstr("did not commit within 6s; active then: phase 0 (crash on "

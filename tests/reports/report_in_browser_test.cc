@@ -130,7 +130,7 @@ TEST(ReportInBrowserTest, EpisodeSummaryAndReproduceCommandAreOnTheFirstScreen) 
 
   ASSERT_TRUE(layout["summary"].is_object()) << text;
   EXPECT_NE(layout["summary"]["text"].get<std::string>().find(
-                "Commits stopped at 4.995s at replicas 0, 1, 2, 3 and never resumed"),
+                "Commits stopped at 5.015s at replicas 0, 1, 2, 3 and never resumed"),
             std::string::npos)
       << text;
   EXPECT_LE(layout["summary"]["bottom"].get<double>(), screen) << text;

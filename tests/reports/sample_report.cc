@@ -175,7 +175,7 @@ Report CrashedLeaderSampleReport() {
     h.Add(Ack{t + absl::Milliseconds(1), i % 4, 0, value, true, ""});
     if (t >= absl::Seconds(5)) continue;
     ++seq;
-    for (int r = 0; r < 4; ++r) h.Add(Commit{t + absl::Milliseconds(20), r, seq, value});
+    for (int r = 0; r < 4; ++r) h.Add(Commit{t + absl::Milliseconds(40), r, seq, value});
   }
   h.Add(FaultStart{absl::Milliseconds(5400), 0, "crash", {1}});
   h.Add(ProcessExit{absl::Milliseconds(5400), 1, true, std::nullopt, 9, ""});
