@@ -89,10 +89,13 @@ struct CheckCoverage {
 };
 
 // What one checker concluded. `violations` counts every violation found;
-// `findings` keeps the first kMaxFindings of them, so a divergence that
-// repeats at every later sequence number does not bury the report.
+// `findings` keeps the first kMaxFindings of them: enough that the report
+// can group a run's findings into episodes and count the values each one
+// affected, few enough that a divergence repeated at every later sequence
+// number of a long run stays a bounded report.json. The HTML page shows a
+// few examples per episode, not every finding.
 struct CheckResult {
-  static constexpr size_t kMaxFindings = 20;
+  static constexpr size_t kMaxFindings = 1000;
 
   std::string invariant;
   InvariantKind kind = InvariantKind::kSafety;

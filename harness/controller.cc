@@ -43,6 +43,7 @@
 #include "harness/value_text.h"
 #include "harness/version.h"
 #include "harness/workload.h"
+#include "reports/episode_messages.h"
 #include "reports/report.h"
 #include "reports/report_files.h"
 
@@ -1212,6 +1213,13 @@ RunOutcome Run::Execute() {
   // reproduces it.
   report.plan.seed = seed_;
   report.replay = outcome.replay = ReplaySpecFor(plan_, target_, options_);
+  if (report.trace.sample_every > 0) {
+    const std::string path = absl::StrCat(options_.run_dir, "/history.jsonl");
+    if (absl::Status s = AttachTraceMessages(path, plan_.n, &report.episodes); !s.ok()) {
+      report.warnings.push_back(absl::StrCat(
+          "the traced messages beside the safety episodes are missing: ", s.message()));
+    }
+  }
   if (bad_input_) report.harness_error = failure_;
   if (absl::Status s = WriteReportFiles(report, options_.run_dir); !s.ok() && failure_.empty()) {
     failure_ = absl::StrCat("writing reports: ", s.message());

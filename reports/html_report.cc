@@ -1,11 +1,14 @@
 #include "reports/html_report.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "harness/value_text.h"
+#include "reports/episode_messages.h"
 #include "reports/svg_chart.h"
 #include "reports/xml_text.h"
 
@@ -31,6 +34,13 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .holds { color: #1e8e3e; font-weight: bold; }
 .violated { color: #c0392b; font-weight: bold; }
 .finding { border-left: 4px solid #c0392b; padding-left: 12px; margin: 16px 0; }
+ol#episode-summary { margin: 8px 0 0; padding-left: 22px; }
+ol#episode-summary li { margin: 2px 0; }
+.episode { border-left: 4px solid #c0392b; padding-left: 12px; margin: 16px 0; }
+.why { font-style: italic; color: #444; }
+td.cited { background: #fbe4e2; font-weight: bold; }
+td.differs { background: #fff3d6; }
+details > summary { cursor: pointer; }
 code, pre, .value { font-family: ui-monospace, monospace; font-size: 13px; }
 pre { background: #f7f7f7; padding: 8px; overflow-x: auto; }
 svg.chart { display: block; max-width: 100%; height: auto; font: 11px sans-serif; }
@@ -44,6 +54,23 @@ std::string Secs(absl::Duration d) { return absl::StrFormat("%.3fs", absl::ToDou
 
 std::string List(const std::vector<int>& v) {
   return absl::StrCat("[", absl::StrJoin(v, ", "), "]");
+}
+
+// What went wrong, when and where: one line per episode, each a link to
+// its details, so the first screen tells the story.
+std::string EpisodeSummary(const Report& report) {
+  if (report.episodes.empty()) return "";
+  std::string out = absl::StrCat("<p><strong>What went wrong</strong> (",
+                                 report.episodes.size(),
+                                 report.episodes.size() == 1 ? " episode" : " episodes",
+                                 "):</p><ol id=\"episode-summary\">");
+  for (size_t i = 0; i < report.episodes.size(); ++i) {
+    const Episode& e = report.episodes[i];
+    absl::StrAppend(&out, "<li><a href=\"#episode-", i + 1, "\">", E(e.invariant), "</a>: ",
+                    E(e.summary), "<br/><span class=\"why\">", E(e.why), "</span></li>");
+  }
+  absl::StrAppend(&out, "</ol>");
+  return out;
 }
 
 std::string Header(const Report& report) {
@@ -118,7 +145,7 @@ std::string Header(const Report& report) {
   if (report.history_truncated) {
     absl::StrAppend(&out, "<p>The history's last line was cut off mid-write and skipped.</p>");
   }
-  absl::StrAppend(&out, "</header>");
+  absl::StrAppend(&out, EpisodeSummary(report), "</header>");
   return out;
 }
 
@@ -148,15 +175,24 @@ std::string Warnings(const Report& report) {
   return out;
 }
 
+// The first episode of `invariant`, counted from 1; 0 if none.
+size_t FirstEpisode(const Report& report, const std::string& invariant) {
+  for (size_t i = 0; i < report.episodes.size(); ++i) {
+    if (report.episodes[i].invariant == invariant) return i + 1;
+  }
+  return 0;
+}
+
 std::string Invariants(const Report& report) {
   std::string out =
       "<section id=\"invariants\"><h2>Invariants</h2><table><tr><th>invariant</th><th>kind</th>"
       "<th>result</th><th>violations</th><th>examined</th></tr>";
   for (const CheckResult& r : report.results) {
-    // Only a violated invariant has a findings section to jump to.
+    // Only a violated invariant has an episode to jump to.
+    const size_t episode = FirstEpisode(report, r.invariant);
     const std::string name =
-        r.holds() ? E(r.invariant)
-                  : absl::StrCat("<a href=\"#", E(r.invariant), "\">", E(r.invariant), "</a>");
+        episode == 0 ? E(r.invariant)
+                     : absl::StrCat("<a href=\"#episode-", episode, "\">", E(r.invariant), "</a>");
     absl::StrAppend(&out, "<tr><td>", name, "</td><td>",
                     r.kind == InvariantKind::kSafety ? "safety" : "liveness", "</td><td class=\"",
                     r.holds() ? "holds\">holds" : "violated\">violated", "</td><td class=\"num\">",
@@ -182,26 +218,126 @@ std::string Evidence(const Finding& finding) {
   return out;
 }
 
-std::string Findings(const Report& report) {
-  std::string out = "<section id=\"findings\"><h2>Findings</h2>";
-  bool any = false;
-  for (const CheckResult& r : report.results) {
-    if (r.holds()) continue;
-    any = true;
-    absl::StrAppend(&out, "<h3 id=\"", E(r.invariant), "\">", E(r.invariant), ": ", r.violations,
-                    r.violations == 1 ? " violation" : " violations", "</h3>");
-    for (size_t i = 0; i < r.findings.size(); ++i) {
-      absl::StrAppend(&out, "<div class=\"finding\"><p><strong>", E(r.invariant), " #", i + 1,
-                      "</strong>: ", E(r.findings[i].message), "</p>", Evidence(r.findings[i]),
-                      "</div>");
-    }
-    if (r.violations > static_cast<int64_t>(r.findings.size())) {
-      absl::StrAppend(&out, "<p class=\"muted\">",
-                      r.violations - static_cast<int64_t>(r.findings.size()),
-                      " more violations of ", E(r.invariant), " are counted but not listed.</p>");
+std::string ValueCell(const LogEntry& entry) { return E(DisplayValue(entry.value)); }
+
+// The replicas' logs side by side, one row per sequence number: a cited
+// entry is part of the divergence's evidence, and a row whose replicas
+// hold different values is where the logs disagree.
+std::string Logs(const Episode& e) {
+  if (e.logs.empty()) return "";
+  std::map<uint64_t, std::vector<std::vector<const LogEntry*>>> rows;
+  for (size_t i = 0; i < e.logs.size(); ++i) {
+    for (const LogEntry& entry : e.logs[i].entries) {
+      auto& row = rows[entry.seq];
+      row.resize(e.logs.size());
+      row[i].push_back(&entry);
     }
   }
-  if (!any) absl::StrAppend(&out, "<p>None: every expected invariant holds.</p>");
+  std::string out = "<table class=\"logs\"><tr><th>seq</th>";
+  for (const ReplicaLog& log : e.logs) absl::StrAppend(&out, "<th>replica ", log.replica, "</th>");
+  absl::StrAppend(&out, "</tr>");
+  for (const auto& [seq, row] : rows) {
+    std::set<std::string> distinct;
+    for (const auto& cell : row) {
+      for (const LogEntry* entry : cell) distinct.insert(entry->value);
+    }
+    absl::StrAppend(&out, "<tr><td class=\"num\">", seq, "</td>");
+    for (const auto& cell : row) {
+      bool cited = false;
+      std::vector<std::string> shown;
+      for (const LogEntry* entry : cell) {
+        cited |= entry->cited;
+        shown.push_back(absl::StrCat(ValueCell(*entry), " <span class=\"muted\">at ",
+                                     Secs(entry->t), "</span>"));
+      }
+      const char* cls = cited ? " class=\"value cited\""
+                        : distinct.size() > 1 && !cell.empty() ? " class=\"value differs\""
+                                                               : " class=\"value\"";
+      absl::StrAppend(&out, "<td", cls, ">",
+                      shown.empty() ? "<span class=\"muted\">(none)</span>"
+                                    : absl::StrJoin(shown, "<br/>"),
+                      "</td>");
+    }
+    absl::StrAppend(&out, "</tr>");
+  }
+  absl::StrAppend(&out, "</table>");
+  return out;
+}
+
+std::string Sender(int from, int n);
+
+// What the divergence's links carried just before it, when the run traced
+// messages: counts by action, then the last few.
+std::string EpisodeMessagesHtml(const Report& report, const Episode& e) {
+  if (e.message_actions.empty()) return "";
+  int64_t total = 0;
+  std::vector<std::string> actions;
+  for (const auto& [action, count] : e.message_actions) {
+    total += count;
+    actions.push_back(absl::StrCat(count, " ", action));
+  }
+  std::string out = absl::StrCat(
+      "<p class=\"muted\">Traced messages on links of ", e.replicas.size() == 1 ? "replica " : "replicas ",
+      absl::StrJoin(e.replicas, ", "), " in the ",
+      E(absl::FormatDuration(kEpisodeMessageWindow)), " before: ", total, " (",
+      E(absl::StrJoin(actions, ", ")), ")",
+      report.trace.sample_every > 1
+          ? absl::StrCat(", one in ", report.trace.sample_every, " traced")
+          : "",
+      static_cast<int64_t>(e.messages.size()) < total
+          ? absl::StrCat("; ", e.messages.size(), " of them, those a fault rule acted on first:")
+          : std::string(":"),
+      "</p><table class=\"messages\"><tr><th>time</th>"
+      "<th>link</th><th>method</th><th>bytes</th><th>action</th><th>rule</th></tr>");
+  for (const MessageFate& m : e.messages) {
+    absl::StrAppend(&out, "<tr><td class=\"num\">", Secs(m.t), "</td><td>",
+                    Sender(m.from, report.plan.n), " &#8594; ", m.to, "</td><td><code>",
+                    E(m.method), "</code>",
+                    m.direction == MessageDirection::kResponse ? " (response)" : "", "</td>"
+                    "<td class=\"num\">", m.bytes, "</td><td>", E(m.action), "</td><td>",
+                    E(m.rule), "</td></tr>");
+  }
+  absl::StrAppend(&out, "</table>");
+  return out;
+}
+
+std::string Episodes(const Report& report) {
+  std::string out = "<section id=\"episodes\"><h2>Episodes</h2>";
+  if (report.episodes.empty()) {
+    absl::StrAppend(&out, "<p>None: every expected invariant holds.</p></section>");
+    return out;
+  }
+  for (size_t i = 0; i < report.episodes.size(); ++i) {
+    const Episode& e = report.episodes[i];
+    absl::StrAppend(&out, "<div class=\"episode\" id=\"episode-", i + 1, "\"><h3>Episode ", i + 1,
+                    ": ", E(e.invariant), ", from ", Secs(e.began), "</h3><p>", E(e.summary),
+                    "</p><p class=\"why\"><strong>Why it is a violation:</strong> ", E(e.why),
+                    "</p>");
+    if (!e.logs.empty()) {
+      absl::StrAppend(&out,
+                      "<p class=\"muted\">The logs around the first divergence (red: the "
+                      "entries it cites; yellow: a sequence number where the replicas "
+                      "disagree).</p>",
+                      Logs(e));
+    }
+    absl::StrAppend(&out, EpisodeMessagesHtml(report, e));
+    absl::StrAppend(&out, "<p class=\"muted\">", e.examples.size() == 1 ? "Example" : "Examples",
+                    " (", e.examples.size(), " of ", e.findings,
+                    e.findings == 1 ? " finding" : " findings",
+                    "; report.json lists them all):</p>");
+    for (size_t j = 0; j < e.examples.size(); ++j) {
+      absl::StrAppend(&out, "<details class=\"finding\"", j == 0 ? " open=\"open\"" : "",
+                      "><summary>", E(e.examples[j].message), "</summary>",
+                      Evidence(e.examples[j]), "</details>");
+    }
+    absl::StrAppend(&out, "</div>");
+  }
+  for (const CheckResult& r : report.results) {
+    if (r.violations <= static_cast<int64_t>(r.findings.size())) continue;
+    absl::StrAppend(&out, "<p class=\"muted\">", E(r.invariant), ": ", r.violations,
+                    " violations counted; the first ", r.findings.size(),
+                    " are kept in report.json and grouped into the episodes above.</p>");
+  }
   absl::StrAppend(&out, "</section>");
   return out;
 }
@@ -237,7 +373,7 @@ std::vector<ChartBand> FaultBands(const Report& report) {
 std::string PhaseTable(const Report& report) {
   if (report.faults.empty()) return "";
   std::string out =
-      "<p class=\"muted\">Fault phases, times from the run's start: planned is the cluster's "
+      "<section id=\"fault-phases\"><h2>Fault phases</h2><p class=\"muted\">Fault phases, times from the run's start: planned is the cluster's "
       "ready time plus the phase's <code>at</code> (and <code>for</code>).</p>"
       "<table id=\"phases\"><tr><th>phase</th><th>adversary</th><th>nodes</th>"
       "<th>planned</th><th>actual</th><th>start delay</th></tr>";
@@ -254,7 +390,7 @@ std::string PhaseTable(const Report& report) {
                     f.interval.ended ? "" : " (never ended)", "</td><td class=\"num\">", late,
                     "</td></tr>");
   }
-  absl::StrAppend(&out, "</table>");
+  absl::StrAppend(&out, "</table></section>");
   return out;
 }
 
@@ -276,12 +412,13 @@ std::string Timeline(const Report& report) {
                   absl::StrCat("replica ", e.replica, " exited at ", Secs(e.t),
                                e.requested ? " (stopped by the harness)" : " on its own")});
   }
-  for (const CheckResult& r : report.results) {
-    for (size_t i = 0; i < r.findings.size(); ++i) {
-      for (const Observation& o : r.findings[i].evidence) {
+  // The examples' evidence only: hundreds of findings would be a smear.
+  for (size_t i = 0; i < report.episodes.size(); ++i) {
+    for (const Finding& finding : report.episodes[i].examples) {
+      for (const Observation& o : finding.evidence) {
         if (o.replica < 0 || o.replica >= report.plan.n) continue;
         marks.push_back(ChartMark{absl::ToDoubleSeconds(o.t), o.replica, true,
-                                  absl::StrCat(r.invariant, " #", i + 1, ": ", o.note)});
+                                  absl::StrCat("episode ", i + 1, ": ", o.note)});
       }
     }
   }
@@ -289,10 +426,11 @@ std::string Timeline(const Report& report) {
       "<section id=\"timeline\"><h2>Timeline</h2><p class=\"muted\">Shaded cells: commits per ",
       E(absl::FormatDuration(report.series.bucket)),
       " at each replica (darker is more). Orange: fault phases on the replicas they affect "
-      "(full height: the whole cluster). Red dots: evidence of findings and exits the harness "
-      "did not ask for. Hover for details.</p>",
+      "(full height: the whole cluster). Red dots: evidence of the episodes' examples and exits "
+      "the harness did not ask for. Hover for details; the fault phases' planned and actual "
+      "times are <a href=\"#phases\">below</a>.</p>",
       TimelineSvg(rows, bucket, absl::ToDoubleSeconds(report.length), FaultBands(report), marks),
-      PhaseTable(report), "</section>");
+      "</section>");
 }
 
 std::string Plots(const Report& report) {
@@ -426,9 +564,9 @@ std::string RenderHtmlReport(const Report& report) {
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>turncoat ",
       E(report.plan.name), ": ", VerdictName(report.verdict()), "</title><style>", kStyle,
-      "</style></head><body>", Header(report), Replay(report), Warnings(report), Invariants(report),
-      Findings(report), Timeline(report), Plots(report), StatisticsSection(report),
-      Messages(report), AsRun(report), "</body></html>\n");
+      "</style></head><body>", Header(report), Replay(report), Timeline(report),
+      Episodes(report), Warnings(report), Invariants(report), PhaseTable(report), Plots(report),
+      StatisticsSection(report), Messages(report), AsRun(report), "</body></html>\n");
 }
 
 }  // namespace turncoat

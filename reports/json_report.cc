@@ -190,6 +190,64 @@ json FindingToJson(const std::string& invariant, const Finding& finding) {
           {"seqs", seqs},           {"values", values},           {"evidence", evidence}};
 }
 
+json EpisodeToJson(const Episode& e) {
+  json faults = json::array();
+  for (const ActiveFault& f : e.faults) {
+    faults.push_back({{"phase", f.phase},
+                      {"adversary", f.adversary},
+                      {"nodes", f.nodes},
+                      {"start_s", Seconds(f.start)},
+                      {"end_s", Seconds(f.end)},
+                      {"what", f.what}});
+  }
+  json examples = json::array();
+  for (const Finding& f : e.examples) examples.push_back(FindingToJson(e.invariant, f));
+  json logs = json::array();
+  for (const ReplicaLog& log : e.logs) {
+    json entries = json::array();
+    for (const LogEntry& entry : log.entries) {
+      json j = {{"seq", entry.seq}, {"t_s", Seconds(entry.t)}, {"cited", entry.cited}};
+      PutValue(j, entry.value);
+      entries.push_back(std::move(j));
+    }
+    logs.push_back({{"replica", log.replica}, {"entries", entries}});
+  }
+  json out = {{"invariant", e.invariant},
+              {"kind", e.kind == InvariantKind::kSafety ? "safety" : "liveness"},
+              {"began_s", Seconds(e.began)},
+              {"replicas", e.replicas},
+              {"faults", faults},
+              {"findings", e.findings},
+              {"values", e.values},
+              {"summary", e.summary},
+              {"why", e.why},
+              {"examples", examples},
+              {"logs", logs}};
+  if (e.kind == InvariantKind::kSafety) {
+    json messages = json::array();
+    for (const MessageFate& m : e.messages) {
+      json j = {{"t_s", Seconds(m.t)},
+                {"from", m.from},
+                {"to", m.to},
+                {"method", m.method},
+                {"direction", m.direction == MessageDirection::kRequest ? "request" : "response"},
+                {"bytes", m.bytes},
+                {"action", m.action}};
+      if (!m.rule.empty()) j["rule"] = m.rule;
+      messages.push_back(std::move(j));
+    }
+    out["message_actions"] = e.message_actions;
+    out["messages"] = std::move(messages);
+  }
+  if (e.kind == InvariantKind::kLiveness) {
+    out["first_submitted_s"] = Seconds(e.first_submitted);
+    out["last_deadline_s"] = Seconds(e.last_deadline);
+    out["stalled"] = e.stalled;
+    out["resumed_s"] = e.resumed.has_value() ? json(Seconds(*e.resumed)) : json(nullptr);
+  }
+  return out;
+}
+
 json ReportToJson(const Report& report) {
   json invariants = json::array();
   json findings = json::array();
@@ -228,6 +286,9 @@ json ReportToJson(const Report& report) {
               {"trace", TraceToJson(report.trace)},
               {"invariants", invariants},
               {"findings", findings}};
+  json episodes = json::array();
+  for (const Episode& e : report.episodes) episodes.push_back(EpisodeToJson(e));
+  out["episodes"] = std::move(episodes);
   if (!report.harness_error.empty()) out["error"] = report.harness_error;
   if (report.replay.has_value()) out["replay"] = ReplaySpecToJson(*report.replay);
   if (report.ready.has_value()) out["run"]["ready_s"] = Seconds(*report.ready);

@@ -1,5 +1,7 @@
 #include "reports/junit_report.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "harness/value_text.h"
@@ -12,11 +14,20 @@ std::string Attr(absl::string_view name, absl::string_view value) {
   return absl::StrCat(" ", name, "=\"", XmlEscape(value), "\"");
 }
 
-// The failure body: each finding and its evidence, one observation a line,
-// readable in a CI log viewer.
-std::string FailureText(const CheckResult& result) {
+// Findings listed in full per invariant; report.json keeps the rest.
+constexpr size_t kListedFindings = 20;
+
+// The failure body: the invariant's episodes (what went wrong, when, where,
+// and why it is a violation), then its first findings and their evidence,
+// one observation a line, readable in a CI log viewer.
+std::string FailureText(const Report& report, const CheckResult& result) {
   std::string out;
-  for (size_t i = 0; i < result.findings.size(); ++i) {
+  for (const Episode& e : report.episodes) {
+    if (e.invariant != result.invariant) continue;
+    absl::StrAppend(&out, "episode: ", e.summary, "\n  why: ", e.why, "\n");
+  }
+  const size_t listed = std::min(result.findings.size(), kListedFindings);
+  for (size_t i = 0; i < listed; ++i) {
     const Finding& f = result.findings[i];
     absl::StrAppend(&out, "#", i + 1, ": ", f.message, "\n");
     for (const Observation& o : f.evidence) {
@@ -29,9 +40,10 @@ std::string FailureText(const CheckResult& result) {
       absl::StrAppend(&out, "\n");
     }
   }
-  if (result.violations > static_cast<int64_t>(result.findings.size())) {
-    absl::StrAppend(&out, result.violations - static_cast<int64_t>(result.findings.size()),
-                    " more violations not listed\n");
+  if (result.violations > static_cast<int64_t>(listed)) {
+    absl::StrAppend(&out, result.violations - static_cast<int64_t>(listed),
+                    " more violations not listed here (report.json has the first ",
+                    result.findings.size(), ")\n");
   }
   return out;
 }
@@ -98,10 +110,10 @@ std::string RenderJunitReport(const Report& report) {
           absl::StrCat("expected beyond the fault bound (", FaultBoundBreach(report.plan),
                        "): ", ViolationSummary(r));
       absl::StrAppend(&out, "      <skipped", Attr("message", message), ">",
-                      XmlEscape(FailureText(r)), "</skipped>\n");
+                      XmlEscape(FailureText(report, r)), "</skipped>\n");
     } else {
       absl::StrAppend(&out, "      <failure", Attr("type", "violation"),
-                      Attr("message", ViolationSummary(r)), ">", XmlEscape(FailureText(r)),
+                      Attr("message", ViolationSummary(r)), ">", XmlEscape(FailureText(report, r)),
                       "</failure>\n");
     }
     absl::StrAppend(&out, "    </testcase>\n");

@@ -125,6 +125,7 @@ Report BuildReport(const ReportInputs& in) {
   report.history_truncated = in.history_truncated;
   report.harness_error = in.harness_error;
   report.results = in.results;
+  report.episodes = BuildEpisodes(plan, history, in.results);
 
   if (history.cluster_ready().has_value()) report.ready = history.cluster_ready()->t;
   report.calibration = history.calibration();

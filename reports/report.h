@@ -20,6 +20,7 @@
 #include "harness/plan.h"
 #include "harness/replay_spec.h"
 #include "harness/target_spec.h"
+#include "reports/episodes.h"
 
 namespace turncoat {
 
@@ -127,6 +128,8 @@ struct Report {
   TraceCounts trace;
   Series series;
   std::vector<CheckResult> results;
+  // The results' findings grouped into the stories the page opens with.
+  std::vector<Episode> episodes;
   // Why the run proves nothing even if every invariant holds; the verdict
   // is inconclusive when there are any and nothing outranks them.
   std::vector<std::string> inconclusive_reasons;

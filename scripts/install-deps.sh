@@ -14,6 +14,7 @@ packages=(
   # Debian's gRPC, protobuf and cryptography modules.
   python3-grpcio python3-protobuf python3-cryptography
   nginx-light  # the proxy benchmark's baseline (bench/), never started by tests
+  chromium  # lays out report.html headless in tests/reports/report_in_browser_test.cc
 )
 
 missing=()

@@ -158,6 +158,85 @@ TEST(HtmlReportTest, FindingsAndEvidenceAreShownEscaped) {
   EXPECT_GT(evidence_marks, 0);
 }
 
+// The first screen tells the story: verdict, a line per episode, the
+// command to run it again, the timeline; then each episode in full.
+TEST(HtmlReportTest, EpisodesOpenThePage) {
+  Report report = SampleReport(true);
+  report.replay = ReplaySpec{};
+  ASSERT_GE(report.episodes.size(), 3u);
+  const XmlElement doc = ParseHtml(RenderHtmlReport(report));
+  const XmlElement* body = doc.FindAll("body")[0];
+  ASSERT_GE(body->children.size(), 4u);
+  EXPECT_EQ(body->children[0].name, "header");
+  EXPECT_EQ(body->children[1].Attr("id"), "replay");
+  EXPECT_EQ(body->children[2].Attr("id"), "timeline");
+  EXPECT_EQ(body->children[3].Attr("id"), "episodes");
+  std::vector<const XmlElement*> lines;
+  for (const XmlElement* ol : body->children[0].FindAll("ol")) {
+    if (ol->Attr("id") == "episode-summary") lines = ol->FindAll("li");
+  }
+  ASSERT_EQ(lines.size(), report.episodes.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string text = lines[i]->AllText();
+    EXPECT_NE(text.find(report.episodes[i].summary), std::string::npos) << text;
+    EXPECT_NE(text.find(report.episodes[i].why), std::string::npos) << text;
+    const std::string target = "episode-" + std::to_string(i + 1);
+    EXPECT_EQ(lines[i]->FindAll("a")[0]->Attr("href"), "#" + target);
+    int found = 0;
+    for (const XmlElement* div : body->children[3].FindAll("div")) {
+      found += div->Attr("id") == target ? 1 : 0;
+    }
+    EXPECT_EQ(found, 1) << target;
+  }
+  // The agreement episode shows the logs side by side with the cited entry.
+  std::vector<const XmlElement*> cited;
+  for (const XmlElement* td : body->children[3].FindAll("td")) {
+    if (td->Attr("class") == "value cited") cited.push_back(td);
+  }
+  bool rogue_cited = false;
+  for (const XmlElement* td : cited) rogue_cited |= td->AllText().substr(0, 5) == "rogue";
+  EXPECT_TRUE(rogue_cited);
+}
+
+// With a trace, a safety episode lists what its links carried just before.
+TEST(HtmlReportTest, ASafetyEpisodeShowsTheTracedMessagesBeforeIt) {
+  Report report = SampleReport(true);
+  ASSERT_EQ(report.episodes[0].kind, InvariantKind::kSafety);
+  EXPECT_EQ(RenderHtmlReport(report).find("class=\"messages\""), std::string::npos);
+  report.episodes[0].message_actions = {{"pass", 12}, {"replace", 1}};
+  report.episodes[0].messages = {MessageFate{absl::Milliseconds(5100), 7, 0, "/refbft.Peer/Send",
+                                             MessageDirection::kRequest, 120, "replace",
+                                             "p0-equivocate"}};
+  const XmlElement doc = ParseHtml(RenderHtmlReport(report));
+  std::vector<std::vector<std::string>> rows;
+  for (const XmlElement* table : doc.FindAll("table")) {
+    if (table->Attr("class") != "messages") continue;
+    for (const XmlElement* tr : table->FindAll("tr")) {
+      std::vector<std::string> row;
+      for (const XmlElement& cell : tr->children) row.push_back(cell.AllText());
+      rows.push_back(row);
+    }
+  }
+  const std::vector<std::vector<std::string>> expected = {
+      {"time", "link", "method", "bytes", "action", "rule"},
+      {"5.100s", "twin of 3 \u2192 0", "/refbft.Peer/Send", "120", "replace", "p0-equivocate"}};
+  EXPECT_EQ(rows, expected);
+  EXPECT_NE(doc.AllText().find("in the 1s before: 13 (12 pass, 1 replace)"), std::string::npos);
+}
+
+// Only the episodes' examples are shown, however many findings there are.
+TEST(HtmlReportTest, ShowsTheEpisodesExamplesNotEveryFinding) {
+  Report report = SampleReport(true);
+  Finding extra{"not an example", {}};
+  for (int i = 0; i < 50; ++i) report.results[0].Add(extra);
+  const std::string html = RenderHtmlReport(report);
+  EXPECT_EQ(html.find("not an example"), std::string::npos);
+  const XmlElement doc = ParseHtml(html);
+  size_t examples = 0;
+  for (const Episode& e : report.episodes) examples += e.examples.size();
+  EXPECT_EQ(doc.FindAll("details").size(), examples);
+}
+
 TEST(HtmlReportTest, ExpectedViolationSaysWhyItIsExpected) {
   const XmlElement doc = ParseHtml(RenderHtmlReport(BeyondBoundSampleReport()));
   ExpectSelfContained(doc);
@@ -198,16 +277,19 @@ TEST(HtmlReportTest, PassingRunHasNoReasonsOrWarnings) {
   EXPECT_EQ(html.find("id=\"warnings\""), std::string::npos);
 }
 
-// Warnings come right after the verdict, before the invariants.
-TEST(HtmlReportTest, ALatePhaseIsWarnedAboutAtTheTop) {
+// Warnings follow the story (verdict, timeline, episodes) and come before
+// the invariants and the rest.
+TEST(HtmlReportTest, ALatePhaseIsWarnedAboutAfterTheStory) {
   const Report report = LatePhaseSampleReport();
   const XmlElement doc = ParseHtml(RenderHtmlReport(report));
   const XmlElement* body = doc.FindAll("body")[0];
-  ASSERT_GE(body->children.size(), 3u);
+  ASSERT_GE(body->children.size(), 5u);
   EXPECT_EQ(body->children[0].name, "header");
-  EXPECT_EQ(body->children[1].Attr("id"), "warnings");
-  EXPECT_EQ(body->children[2].Attr("id"), "invariants");
-  const std::vector<const XmlElement*> items = body->children[1].FindAll("li");
+  EXPECT_EQ(body->children[1].Attr("id"), "timeline");
+  EXPECT_EQ(body->children[2].Attr("id"), "episodes");
+  EXPECT_EQ(body->children[3].Attr("id"), "warnings");
+  EXPECT_EQ(body->children[4].Attr("id"), "invariants");
+  const std::vector<const XmlElement*> items = body->children[3].FindAll("li");
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0]->AllText(), report.warnings[0]);
 }
@@ -218,7 +300,7 @@ TEST(HtmlReportTest, PhasesShowPlannedBesideActualTimes) {
       {"phase", "adversary", "nodes", "planned", "actual", "start delay"},
       {"0", "crash", "[1]", "4.600s to 7.600s", "5.000s to 8.000s", "0.400s"},
   };
-  EXPECT_EQ(TableRows(doc, "timeline"), expected);
+  EXPECT_EQ(TableRows(doc, "fault-phases"), expected);
 }
 
 TEST(HtmlReportTest, OrdinaryFailureDoesNotClaimToBeExpected) {

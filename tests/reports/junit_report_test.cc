@@ -62,6 +62,10 @@ TEST(JunitReportTest, EachViolatedInvariantFailsWithItsEvidence) {
   EXPECT_NE(failure->text.find("5.220s commit replica=2 seq=5 value=rogue: committed here"),
             std::string::npos)
       << failure->text;
+  // The episode comes first, with why it is a violation.
+  EXPECT_EQ(failure->text.find("episode: The only violation of agreement, at 5.220s"), 0u)
+      << failure->text;
+  EXPECT_NE(failure->text.find("  why: A correct BFT protocol promises"), std::string::npos);
 }
 
 // A nightly job running a plan beyond the bound stays green, and the

@@ -17,6 +17,18 @@ struct SampleOptions {
   bool idle_phase = false;
 };
 
+// The report of `history` after the plan's checkers ran on it.
+Report Checked(const Plan& plan, const TargetSpec& target, const History& history,
+               const std::string& version) {
+  ReportInputs in;
+  in.plan = &plan;
+  in.target = &target;
+  in.history = &history;
+  in.results = RunExpectedCheckers(plan, target, history);
+  in.versions = {{"turncoat", version}};
+  return BuildReport(in);
+}
+
 Report BuildSample(const SampleOptions& options) {
   const bool diverge = options.diverge;
   Plan plan;
@@ -98,13 +110,7 @@ Report BuildSample(const SampleOptions& options) {
   h.Add(LinkStats{absl::Seconds(19), 1, 0, {{"forwarded", 90}}});
   h.Add(RunEnd{absl::Seconds(20)});
 
-  ReportInputs in;
-  in.plan = &plan;
-  in.target = &target;
-  in.history = &h;
-  in.results = RunExpectedCheckers(plan, target, h);
-  in.versions = {{"turncoat", "test"}};
-  return BuildReport(in);
+  return Checked(plan, target, h, "test");
 }
 
 }  // namespace
@@ -135,6 +141,58 @@ Report LatePhaseSampleReport() {
   SampleOptions options;
   options.ready = absl::Milliseconds(100);
   return BuildSample(options);
+}
+
+Report CrashedLeaderSampleReport() {
+  Plan plan;
+  plan.name = "crash-leader";
+  plan.path = "/home/user/src/turncoat/plans/crash-leader.yaml";
+  plan.source_text = "name: crash-leader\n";
+  plan.target = "/home/user/src/turncoat/targets/refbft.yaml";
+  plan.n = 4;
+  plan.f = 1;
+  plan.seed = 11;
+  plan.duration = absl::Seconds(25);
+  plan.workload = Workload{40, 4, 32};
+  plan.timeline.push_back(
+      Phase{absl::Seconds(5), absl::Seconds(10), "crash", {1}, {}, std::nullopt, std::nullopt});
+  plan.expect.safety = {"agreement", "prefix", "validity", "integrity", "no-honest-crash"};
+  plan.expect.commit_within = absl::Seconds(6);
+
+  TargetSpec target;
+  target.name = "refbft";
+  target.path = plan.target;
+  target.source_text = "name: refbft\n";
+
+  History h;
+  h.Add(RunStart{absl::ZeroDuration(), "2026-01-01T12:00:00Z"});
+  h.Add(ClusterReady{absl::Milliseconds(400)});
+  uint64_t seq = 0;
+  for (int i = 1; i < 1000; ++i) {
+    const absl::Duration t = absl::Milliseconds(25 * i);
+    const std::string value = absl::StrCat("tc11-c", i % 4, "-", i, "-MybYvqpg2IHeCvSY9ZBs");
+    h.Add(Submit{t, i % 4, 0, value});
+    h.Add(Ack{t + absl::Milliseconds(1), i % 4, 0, value, true, ""});
+    if (t >= absl::Seconds(5)) continue;
+    ++seq;
+    for (int r = 0; r < 4; ++r) h.Add(Commit{t + absl::Milliseconds(40), r, seq, value});
+  }
+  h.Add(FaultStart{absl::Milliseconds(5400), 0, "crash", {1}});
+  h.Add(ProcessExit{absl::Milliseconds(5400), 1, true, std::nullopt, 9, ""});
+  h.Add(FaultEnd{absl::Milliseconds(15400), 0});
+  h.Add(ProcessStart{absl::Milliseconds(15400), 1, 4242});
+  h.Add(RunEnd{absl::Milliseconds(25400)});
+
+  Report report = Checked(plan, target, h, "0.1.0+b1a8d7d846d7");
+  ReplaySpec replay;
+  replay.turncoat = "/home/user/src/turncoat/build/harness/turncoat";
+  replay.turncoat_version = "0.1.0+b1a8d7d846d7";
+  replay.plan_path = plan.path;
+  replay.target_path = plan.target;
+  replay.seed = 11;
+  replay.replica_args = {"--bug=no-view-change"};
+  report.replay = replay;
+  return report;
 }
 
 }  // namespace turncoat

@@ -30,6 +30,12 @@ Report IdlePhaseSampleReport(bool diverge = false);
 // at 4.6 s starts 400 ms late.
 Report LatePhaseSampleReport();
 
+// The run of issue 18: n = 4, 40 values/s for 25 s, replica 1 crashed from
+// 5.4 s to 15.4 s and no commit anywhere after 5.015 s (a value submitted
+// every 25 ms commits 40 ms later until 5 s), so hundreds of liveness
+// findings; with the replay command of a run from /home/user/src/turncoat.
+Report CrashedLeaderSampleReport();
+
 }  // namespace turncoat
 
 #endif  // TURNCOAT_TESTS_REPORTS_SAMPLE_REPORT_H_

@@ -1,0 +1,148 @@
+// report.html as a person first sees it: rendered by headless Chromium at
+// 1280x800, the episode summary and the reproduce command must be within
+// the first screen, for the run the issue describes (the leader crashes at
+// 5 s and commits never resume: hundreds of liveness findings).
+//
+// The report is built from a synthetic history through the real checkers,
+// so no cluster runs; Chromium is the only process, started with its own
+// profile directory and killed with its process group if it overruns.
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/subprocess.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "reports/html_report.h"
+#include "reports/report.h"
+#include "tests/reports/sample_report.h"
+
+namespace turncoat {
+namespace {
+
+constexpr int kScreenHeight = 800;
+const absl::Duration kChromiumTimeout = absl::Seconds(120);
+
+// Chromium from PATH, as Debian's package installs it.
+std::string FindChromium() {
+  const char* path = getenv("PATH");
+  for (absl::string_view dir : absl::StrSplit(path == nullptr ? "" : path, ':')) {
+    for (const char* name : {"chromium", "chromium-browser"}) {
+      const std::string candidate = absl::StrCat(dir, "/", name);
+      if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+  }
+  return "";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Appended to a copy of the page (the page itself has no script): writes
+// where the elements under test were laid out into the DOM that
+// --dump-dom prints.
+constexpr char kProbe[] = R"(<script>
+(function () {
+  function box(selector) {
+    var e = document.querySelector(selector);
+    if (!e) return null;
+    var r = e.getBoundingClientRect();
+    return { top: r.top + window.scrollY, bottom: r.bottom + window.scrollY,
+             text: e.textContent };
+  }
+  var out = { viewport: window.innerHeight,
+              summary: box('#episode-summary'),
+              command: box('#replay pre.command') };
+  var pre = document.createElement('pre');
+  pre.id = 'layout';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>)";
+
+TEST(ReportInBrowserTest, EpisodeSummaryAndReproduceCommandAreOnTheFirstScreen) {
+  const std::string chromium = FindChromium();
+  ASSERT_FALSE(chromium.empty())
+      << "chromium is not installed (not found in PATH); run scripts/install-deps.sh, which "
+         "installs Debian's chromium package";
+
+  const Report report = CrashedLeaderSampleReport();
+  ASSERT_EQ(report.verdict(), Verdict::kViolation);
+  ASSERT_EQ(report.episodes.size(), 1u);
+  ASSERT_GT(report.episodes[0].findings, 300);
+
+  std::string dir = ::testing::TempDir() + "/turncoat_report_browser_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  std::string html = RenderHtmlReport(report);
+  const size_t body_end = html.rfind("</body>");
+  ASSERT_NE(body_end, std::string::npos);
+  html.insert(body_end, kProbe);
+  const std::string page = dir + "/report.html";
+  std::ofstream(page) << html;
+
+  // Its own profile: other Chromiums on the machine keep theirs.
+  SpawnOptions options;
+  options.stdout_path = dir + "/dom.html";
+  options.stderr_path = dir + "/chromium.log";
+  absl::StatusOr<Subprocess> browser = Subprocess::Spawn(
+      {chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+       "--disable-dev-shm-usage", absl::StrCat("--user-data-dir=", dir, "/profile"),
+       "--window-size=1280,800", "--dump-dom", absl::StrCat("file://", page)},
+      options);
+  ASSERT_TRUE(browser.ok()) << browser.status();
+  absl::StatusOr<ExitStatus> status = browser->Wait(kChromiumTimeout);
+  if (!status.ok()) {
+    (void)browser->Kill();
+    FAIL() << "chromium did not finish within " << kChromiumTimeout << ": " << status.status()
+           << "\n" << ReadFile(dir + "/chromium.log");
+  }
+  ASSERT_TRUE(status->success()) << status->ToString() << "\n" << ReadFile(dir + "/chromium.log");
+
+  const std::string dom = ReadFile(dir + "/dom.html");
+  const size_t open = dom.find("<pre id=\"layout\">");
+  ASSERT_NE(open, std::string::npos) << "the probe did not run:\n" << dom.substr(0, 2000);
+  const size_t start = open + std::string("<pre id=\"layout\">").size();
+  std::string text = dom.substr(start, dom.find("</pre>", start) - start);
+  // --dump-dom escapes text as HTML does.
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"&quot;", "\""},
+                                 {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}}) {
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + 1)) {
+      text.replace(at, from.size(), to);
+    }
+  }
+  const nlohmann::json layout = nlohmann::json::parse(text, nullptr, false);
+  ASSERT_FALSE(layout.is_discarded()) << text;
+  // The page's height in a 1280x800 window: what the window leaves after
+  // its own bars (Chromium's headless window keeps some), at most 800.
+  const double screen = std::min<double>(layout["viewport"].get<double>(), kScreenHeight);
+  ASSERT_GT(screen, kScreenHeight / 2) << text;
+
+  ASSERT_TRUE(layout["summary"].is_object()) << text;
+  EXPECT_NE(layout["summary"]["text"].get<std::string>().find(
+                "Commits stopped at 5.015s at replicas 0, 1, 2, 3 and never resumed"),
+            std::string::npos)
+      << text;
+  EXPECT_LE(layout["summary"]["bottom"].get<double>(), screen) << text;
+
+  ASSERT_TRUE(layout["command"].is_object()) << text;
+  EXPECT_EQ(layout["command"]["text"],
+            "/home/user/src/turncoat/build/harness/turncoat run "
+            "/home/user/src/turncoat/plans/crash-leader.yaml --seed=11 "
+            "--replica-arg=--bug=no-view-change");
+  EXPECT_LE(layout["command"]["bottom"].get<double>(), screen) << text;
+  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace turncoat
