@@ -108,6 +108,13 @@ class FieldWalk {
 
 }  // namespace
 
+bool FieldServes(const ContentField& field, ParamSource source) {
+  const bool clearable =
+      field.type == ContentField::Type::kMessage || field.type == ContentField::Type::kList;
+  if (clearable == (source == ParamSource::kFieldAssignments)) return false;
+  return source != ParamSource::kProposalFields || field.proposal;
+}
+
 absl::StatusOr<std::vector<ContentField>> ContentFieldsOf(const TargetSpec& target,
                                                           int max_depth) {
   std::vector<ContentField> fields;

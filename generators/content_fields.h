@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "harness/params.h"
 #include "harness/target_spec.h"
 
 namespace turncoat {
@@ -32,6 +33,12 @@ struct ContentField {
   Type type = Type::kMessage;
   std::vector<std::string> enum_values;  // kEnum: every value name, in declaration order
 };
+
+// Whether a parameter drawing its values from `source` (kContentFields,
+// kProposalFields: fields to clear; kFieldAssignments: fields to set) may
+// name `field`: messages and lists are cleared, enums, bools and integers
+// set, and proposal fields only for kProposalFields.
+bool FieldServes(const ContentField& field, ParamSource source);
 
 // Every field of every peer message's protobuf content down to `max_depth`
 // segments, below the first (a kind's member itself is never listed:

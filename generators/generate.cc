@@ -28,6 +28,42 @@ std::vector<int> AllReplicas(int n) {
   return all;
 }
 
+std::vector<int> HonestReplicas(const Plan& plan) {
+  std::vector<int> honest;
+  for (int r : AllReplicas(plan.n)) {
+    if (std::find(plan.byzantine.begin(), plan.byzantine.end(), r) == plan.byzantine.end()) {
+      honest.push_back(r);
+    }
+  }
+  return honest;
+}
+
+const ParamSpec* MessageKindsParam(const AdversaryInfo& info) {
+  for (const ParamSpec& spec : info.params) {
+    if (spec.source == ParamSource::kMessageKinds) return &spec;
+  }
+  return nullptr;
+}
+
+absl::Status CheckAdversaryNames(const Params& params, const std::string& param) {
+  const auto* names = FindParam<std::vector<std::string>>(params, param);
+  if (names == nullptr) return absl::OkStatus();
+  const AdversaryRegistry& registry = AdversaryRegistry::Global();
+  for (const std::string& name : *names) {
+    if (registry.Find(name) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(param, ": no adversary is called '", name,
+                                                     "'; known: ",
+                                                     absl::StrJoin(registry.Names(), ", ")));
+    }
+  }
+  return absl::OkStatus();
+}
+
+ParamValue OneOrList(const ParamSpec& spec, const std::string& text) {
+  if (spec.kind == ParamKind::kString) return text;
+  return std::vector<std::string>{text};
+}
+
 std::vector<std::vector<int>> DrawPartition(const std::vector<int>& nodes, int blocks,
                                             std::mt19937_64& rng) {
   std::vector<int> shuffled = nodes;

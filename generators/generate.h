@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "harness/adversary_registry.h"
 #include "harness/plan.h"
 #include "harness/target_spec.h"
 
@@ -47,6 +48,18 @@ std::vector<int> DrawSubset(const std::vector<int>& nodes, std::mt19937_64& rng)
 std::vector<int64_t> DrawDistinct(int64_t count, int64_t last, std::mt19937_64& rng);
 // 0..n-1.
 std::vector<int> AllReplicas(int n);
+// The replicas of `plan` that are not Byzantine.
+std::vector<int> HonestReplicas(const Plan& plan);
+
+// The parameter of `info` that names kinds of message (ParamSource::
+// kMessageKinds), or nullptr when it cannot single out a kind.
+const ParamSpec* MessageKindsParam(const AdversaryInfo& info);
+// Fails, naming `param` and every adversary there is, when the list of
+// adversaries a generator's `param` holds names one that does not exist (a
+// typo would otherwise silently narrow or widen a campaign).
+absl::Status CheckAdversaryNames(const Params& params, const std::string& param);
+// `text` as `spec` takes it: the string itself, or a list of just it.
+ParamValue OneOrList(const ParamSpec& spec, const std::string& text);
 
 // A generator's whole-number parameter (ParamKind::kWhole), or `fallback`
 // when the plan does not set it.

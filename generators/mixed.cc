@@ -94,15 +94,7 @@ class MixedDraw {
   absl::StatusOr<std::vector<std::string>> Candidates() const {
     const AdversaryRegistry& registry = AdversaryRegistry::Global();
     for (const char* param : {"adversaries", "exclude"}) {
-      const auto* names = FindParam<std::vector<std::string>>(*in_.params, param);
-      if (names == nullptr) continue;
-      for (const std::string& name : *names) {
-        if (registry.Find(name) == nullptr) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(param, ": no adversary is called '", name, "'; known: ",
-                           absl::StrJoin(registry.Names(), ", ")));
-        }
-      }
+      if (absl::Status s = CheckAdversaryNames(*in_.params, param); !s.ok()) return s;
     }
     std::vector<std::string> names = registry.Names();
     if (const auto* only = FindParam<std::vector<std::string>>(*in_.params, "adversaries")) {
@@ -163,12 +155,9 @@ class MixedDraw {
     // A field drawn from one kind of message, in a phase that could filter
     // on kinds but drew none, acts on that kind only: the change means
     // nothing to the others.
-    if (kinds.empty() && !field_kind_.empty()) {
-      for (const ParamSpec& spec : info.params) {
-        if (spec.source == ParamSource::kMessageKinds) {
-          phase.params[spec.name] = std::vector<std::string>{field_kind_};
-        }
-      }
+    if (const ParamSpec* messages = MessageKindsParam(info);
+        messages != nullptr && kinds.empty() && !field_kind_.empty()) {
+      phase.params[messages->name] = OneOrList(*messages, field_kind_);
     }
     return phase;
   }
@@ -203,20 +192,13 @@ class MixedDraw {
   // line up. Dropped if nothing fits.
   void AddCompanion(std::vector<Phase>* drawn) {
     const Phase& lie = drawn->back();
-    std::vector<int> honest;
-    for (int r : AllReplicas(plan_.n)) {
-      if (std::find(plan_.byzantine.begin(), plan_.byzantine.end(), r) == plan_.byzantine.end()) {
-        honest.push_back(r);
-      }
-    }
+    const std::vector<int> honest = HonestReplicas(plan_);
     std::vector<const AdversaryInfo*> links;
     for (const std::string& name : AdversaryRegistry::Global().Names()) {
       const AdversaryInfo* info = AdversaryRegistry::Global().Find(name);
-      if (info->nodes != NodeRule::kAny || !info->round_keyed) continue;
-      const bool kinds = std::any_of(info->params.begin(), info->params.end(), [](const ParamSpec& p) {
-        return p.source == ParamSource::kMessageKinds;
-      });
-      if (kinds) links.push_back(info);
+      if (info->nodes == NodeRule::kAny && info->round_keyed && MessageKindsParam(*info) != nullptr) {
+        links.push_back(info);
+      }
     }
     const std::vector<std::string> all_kinds = in_.target->protocol.KindNames();
     if (links.empty() || honest.empty() || all_kinds.empty()) return;
@@ -231,10 +213,7 @@ class MixedDraw {
       bool complete = true;
       for (const ParamSpec& spec : info.params) {
         if (spec.source == ParamSource::kMessageKinds) {
-          const std::string& kind = all_kinds[rng_() % all_kinds.size()];
-          phase.params[spec.name] = spec.kind == ParamKind::kString
-                                        ? ParamValue(kind)
-                                        : ParamValue(std::vector<std::string>{kind});
+          phase.params[spec.name] = OneOrList(spec, all_kinds[rng_() % all_kinds.size()]);
           continue;
         }
         if (spec.kind == ParamKind::kNodes) {
@@ -376,10 +355,7 @@ class MixedDraw {
     const bool assign = spec.source == ParamSource::kFieldAssignments;
     std::vector<const ContentField*> pool;
     for (const ContentField& field : Fields()) {
-      const bool clearable =
-          field.type == ContentField::Type::kMessage || field.type == ContentField::Type::kList;
-      if (clearable == assign) continue;
-      if (spec.source == ParamSource::kProposalFields && !field.proposal) continue;
+      if (!FieldServes(field, spec.source)) continue;
       if (!kinds.empty() && !field.kind.empty() &&
           std::find(kinds.begin(), kinds.end(), field.kind) == kinds.end()) {
         continue;
@@ -404,8 +380,7 @@ class MixedDraw {
           break;
       }
     }
-    if (spec.kind == ParamKind::kString) return text;
-    return std::vector<std::string>{text};
+    return OneOrList(spec, text);
   }
 
   // The content's fields, read from the target's schema once per draw.

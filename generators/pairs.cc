@@ -5,7 +5,6 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "generators/content_fields.h"
 #include "generators/generate.h"
 #include "harness/adversary_registry.h"
@@ -13,18 +12,6 @@
 
 namespace turncoat {
 namespace {
-
-const ParamSpec* KindsParam(const AdversaryInfo& info) {
-  for (const ParamSpec& spec : info.params) {
-    if (spec.source == ParamSource::kMessageKinds) return &spec;
-  }
-  return nullptr;
-}
-
-ParamValue AsValue(const ParamSpec& spec, const std::string& text) {
-  if (spec.kind == ParamKind::kString) return text;
-  return std::vector<std::string>{text};
-}
 
 // How early a lie comes in the walk: claims of the last value of an enum
 // first (protocols declare their phases and steps in order, so the last is
@@ -48,12 +35,9 @@ std::vector<FieldChoice> FieldChoices(const std::vector<ContentField>& fields,
   const bool assign = spec.source == ParamSource::kFieldAssignments;
   std::vector<FieldChoice> choices;
   for (const ContentField& field : fields) {
-    const int depth = 1 + static_cast<int>(std::count(field.path.begin(), field.path.end(), '.'));
-    const bool clearable =
-        field.type == ContentField::Type::kMessage || field.type == ContentField::Type::kList;
-    if (clearable == assign) continue;
-    if (spec.source == ParamSource::kProposalFields && !field.proposal) continue;
+    if (!FieldServes(field, spec.source)) continue;
     if (!kind.empty() && !field.kind.empty() && field.kind != kind) continue;
+    const int depth = 1 + static_cast<int>(std::count(field.path.begin(), field.path.end(), '.'));
     if (!assign) {
       choices.push_back({field.path, kCleared, depth});
       continue;
@@ -85,12 +69,12 @@ std::vector<FieldChoice> FieldChoices(const std::vector<ContentField>& fields,
 std::vector<PairVariant> VariantsOf(const AdversaryInfo& info,
                                     const std::vector<std::string>& kinds,
                                     const std::vector<ContentField>& fields, bool changes) {
-  const ParamSpec* kinds_param = KindsParam(info);
+  const ParamSpec* kinds_param = MessageKindsParam(info);
   std::vector<std::string> per_kind = kinds_param != nullptr ? kinds : std::vector<std::string>{""};
   std::vector<PairVariant> variants;
   for (const std::string& kind : per_kind) {
     PairVariant base{info.name, {}, kAsItIs};
-    if (!kind.empty()) base.params[kinds_param->name] = AsValue(*kinds_param, kind);
+    if (!kind.empty()) base.params[kinds_param->name] = OneOrList(*kinds_param, kind);
     variants.push_back(base);
     if (!changes) continue;
     for (const ParamSpec& spec : info.params) {
@@ -101,7 +85,7 @@ std::vector<PairVariant> VariantsOf(const AdversaryInfo& info,
       }
       for (const FieldChoice& choice : FieldChoices(fields, spec, kind)) {
         PairVariant changed = base;
-        changed.params[spec.name] = AsValue(spec, choice.text);
+        changed.params[spec.name] = OneOrList(spec, choice.text);
         changed.promise = choice.promise;
         changed.depth = choice.depth;
         variants.push_back(std::move(changed));
@@ -115,17 +99,12 @@ absl::StatusOr<std::vector<const AdversaryInfo*>> Listed(const Params& params,
                                                          const std::string& param,
                                                          const std::vector<std::string>& fallback,
                                                          NodeRule nodes, bool need_kinds) {
-  const AdversaryRegistry& registry = AdversaryRegistry::Global();
+  if (absl::Status s = CheckAdversaryNames(params, param); !s.ok()) return s;
   const auto* names = FindParam<std::vector<std::string>>(params, param);
   std::vector<const AdversaryInfo*> out;
   for (const std::string& name : names != nullptr ? *names : fallback) {
-    const AdversaryInfo* info = registry.Find(name);
-    if (info == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(param, ": no adversary is called '", name,
-                                                     "'; known: ",
-                                                     absl::StrJoin(registry.Names(), ", ")));
-    }
-    const bool fits = info->nodes == nodes && (!need_kinds || KindsParam(*info) != nullptr);
+    const AdversaryInfo* info = AdversaryRegistry::Global().Find(name);
+    const bool fits = info->nodes == nodes && (!need_kinds || MessageKindsParam(*info) != nullptr);
     if (!fits && names != nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
           param, ": '", name, "' cannot be ",
@@ -210,7 +189,7 @@ Phase CompletePair(const PairVariant& variant, const std::vector<int>& nodes, in
       case ParamKind::kString:
       case ParamKind::kStringList:
         if (spec.choices.empty()) break;
-        phase.params[spec.name] = AsValue(spec, spec.choices[rng() % spec.choices.size()]);
+        phase.params[spec.name] = OneOrList(spec, spec.choices[rng() % spec.choices.size()]);
         break;
     }
   }
@@ -271,16 +250,6 @@ absl::StatusOr<PairSpace> BuildPairSpace(const Plan& plan, const TargetSpec& tar
         "against target ", target.name, "; check `adversaries` and `faults`"));
   }
   return space;
-}
-
-std::vector<int> HonestReplicas(const Plan& plan) {
-  std::vector<int> honest;
-  for (int r : AllReplicas(plan.n)) {
-    if (std::find(plan.byzantine.begin(), plan.byzantine.end(), r) == plan.byzantine.end()) {
-      honest.push_back(r);
-    }
-  }
-  return honest;
 }
 
 namespace {

@@ -61,9 +61,6 @@ absl::StatusOr<PairSpace> BuildPairSpace(const Plan& plan, const TargetSpec& tar
 Phase CompletePair(const PairVariant& variant, const std::vector<int>& nodes, int n,
                    absl::Duration by, std::mt19937_64& rng);
 
-// The replicas of `plan` that are not Byzantine.
-std::vector<int> HonestReplicas(const Plan& plan);
-
 }  // namespace turncoat
 
 #endif  // TURNCOAT_GENERATORS_PAIRS_H_
