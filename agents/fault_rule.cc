@@ -104,7 +104,8 @@ FaultRule::~FaultRule() = default;
 absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
     RuleSpec spec, std::shared_ptr<const MessageCodec> codec,
     std::shared_ptr<const MessageModel> model, uint64_t seed,
-    std::shared_ptr<MessageArchive> archive, std::shared_ptr<const ProposalLog> proposals) {
+    std::shared_ptr<MessageArchive> archive, std::shared_ptr<const ProposalLog> proposals,
+    const std::vector<std::string>* framed_kinds) {
   if (spec.id.empty()) return absl::InvalidArgumentError("rule without an id");
   if (!(spec.probability >= 0.0 && spec.probability <= 1.0)) {
     return Invalid(spec, absl::StrCat("probability must be in [0, 1], got ",
@@ -117,7 +118,16 @@ absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
                    ".proto files; load them first");
   }
   if (!spec.kinds.empty() && model == nullptr) {
-    return Invalid(spec, "matching on kinds of message needs the target's message model; load it first");
+    if (framed_kinds == nullptr) {
+      return Invalid(spec,
+                     "matching on kinds of message needs the target's message model; load it first");
+    }
+    for (const std::string& kind : spec.kinds) {
+      if (std::find(framed_kinds->begin(), framed_kinds->end(), kind) == framed_kinds->end()) {
+        return Invalid(spec, absl::StrCat("kind '", kind,
+                                          "' is none of the message types the target's framing names"));
+      }
+    }
   }
   if (spec.rounds.has_value()) {
     if (model == nullptr) {

@@ -80,6 +80,7 @@ const absl::Status& Frame::view_status() const {
 }
 
 std::string Frame::kind() const {
+  if (named_kind_.has_value()) return *named_kind_;
   const MessageModel::Kind* kind = kind_spec();
   if (kind == nullptr) return "";
   if (!kind->spec.kind.empty()) return kind->spec.kind;

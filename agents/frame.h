@@ -100,6 +100,9 @@ class Frame {
   // The kind's name; "" when it is no peer message or the kind is unset.
   // Needs no decoding when the target fixes the kind per method.
   std::string kind() const;
+  // Names the kind where no message model can: a TCP link reads it from
+  // the frame's header (agents/frame_format.h). Overrides the model.
+  void set_kind(std::string kind) { named_kind_ = std::move(kind); }
   // The major round of a peer request (MessageView::major_round); nullopt
   // for anything else, and when its kind has no round or it lacks one.
   std::optional<int64_t> major_round() const;
@@ -113,6 +116,7 @@ class Frame {
   const MessageCodec* codec_;
   std::shared_ptr<FrameSink> sink_;
   const MessageModel* model_;
+  std::optional<std::string> named_kind_;
 
   mutable bool decoded_ = false;
   mutable std::unique_ptr<ProtoTree> tree_;

@@ -59,9 +59,11 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
   std::shared_ptr<const MessageCodec> codec;
   std::shared_ptr<const MessageModel> model;
   std::shared_ptr<MessageArchive> archive;
+  std::shared_ptr<const std::vector<std::string>> framed_kinds;
   bool track_leaders = false;
   {
     absl::MutexLock lock(&mu_);
+    framed_kinds = framed_kinds_;
     track_leaders = track_leaders_;
     current = current_;
     codec = codec_;
@@ -94,7 +96,7 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
     }
     track_leaders = track_leaders || install.spec.leader != LeaderCondition::kAny;
     auto rule = FaultRule::Compile(std::move(install.spec), codec, model, options_.seed, archive,
-                                   proposals_);
+                                   proposals_, framed_kinds.get());
     if (!rule.ok()) return rule.status();
     rules.insert(position, std::move(*rule));
   }
@@ -118,6 +120,11 @@ std::vector<Emit> RuleEngine::Clear() {
   for (const auto& rule : current_->rules_) rule->Retire(&budget_, &released);
   Publish({});
   return released;
+}
+
+void RuleEngine::SetFramedKinds(std::vector<std::string> kinds) {
+  absl::MutexLock lock(&mu_);
+  framed_kinds_ = std::make_shared<const std::vector<std::string>>(std::move(kinds));
 }
 
 void RuleEngine::TrackRounds(bool on) {

@@ -1,0 +1,293 @@
+// TCP links on 127.0.0.1: a "replica" dials its outbound proxy, which goes
+// through the peer's agent's inbound proxy to an echoing peer. Each agent's
+// rules act on what its own replica sends.
+#include "agents/tcp_link.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "agents/rule_engine.h"
+#include "gtest/gtest.h"
+
+namespace turncoat {
+namespace agent {
+namespace {
+
+std::string BigEndian(uint64_t v, int size) {
+  std::string out(size, '\0');
+  for (int i = size - 1; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xFF);
+  return out;
+}
+
+FramingSpec Spec() {
+  FramingSpec spec;
+  spec.header_bytes = 16;
+  spec.magic = {0, 4};
+  spec.magic_value = 0x54434246;
+  spec.type = {4, 1};
+  spec.length = {8, 4};
+  spec.checksum = {12, 4};
+  spec.types = {{3, "prepare"}, {4, "commit"}};
+  return spec;
+}
+
+std::string MakeFrame(uint8_t type, const std::string& payload) {
+  const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(payload.data()),
+                          static_cast<uInt>(payload.size()));
+  return BigEndian(0x54434246, 4) + std::string(1, static_cast<char>(type)) + std::string(3, '\0') +
+         BigEndian(payload.size(), 4) + BigEndian(crc, 4) + payload;
+}
+
+int ListenAny(int* port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  listen(fd, 8);
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
+int DialPort(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Reads what arrives within `wait` (bounded), or until `want` bytes came.
+std::string ReadFor(int fd, absl::Duration wait, size_t want) {
+  std::string got;
+  const absl::Time deadline = absl::Now() + wait;
+  char buffer[4096];
+  while (got.size() < want && absl::Now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 20) <= 0) continue;
+    const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n <= 0) break;
+    got.append(buffer, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+// The peer replica: accepts one connection and sends back every byte it
+// reads, recording them.
+class EchoPeer {
+ public:
+  EchoPeer() {
+    listen_fd_ = ListenAny(&port_);
+    thread_ = std::thread([this] {
+      pollfd p{listen_fd_, POLLIN, 0};
+      if (poll(&p, 1, 10000) <= 0) return;
+      conn_ = accept(listen_fd_, nullptr, nullptr);
+      char buffer[4096];
+      while (true) {
+        const ssize_t n = recv(conn_, buffer, sizeof(buffer), 0);
+        if (n <= 0) break;
+        {
+          absl::MutexLock lock(&mu_);
+          received_.append(buffer, static_cast<size_t>(n));
+        }
+        send(conn_, buffer, static_cast<size_t>(n), MSG_NOSIGNAL);
+      }
+    });
+  }
+  ~EchoPeer() {
+    shutdown(listen_fd_, SHUT_RDWR);
+    if (conn_ >= 0) shutdown(conn_, SHUT_RDWR);
+    thread_.join();
+    close(listen_fd_);
+    if (conn_ >= 0) close(conn_);
+  }
+  int port() const { return port_; }
+  std::string received() {
+    absl::MutexLock lock(&mu_);
+    return received_;
+  }
+
+ private:
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> conn_{-1};
+  absl::Mutex mu_;
+  std::string received_;
+  std::thread thread_;
+};
+
+// Two agents: replica 0's (outbound link 0 -> 1) and replica 1's (inbound).
+struct TwoAgents {
+  explicit TwoAgents(bool framed, int peer_port) {
+    std::shared_ptr<const FrameFormat> format;
+    if (framed) {
+      auto compiled = FrameFormat::Compile(Spec());
+      format = std::make_shared<const FrameFormat>(*std::move(compiled));
+      for (RuleEngine* e : {&engine0, &engine1}) e->SetFramedKinds({"prepare", "commit"});
+    }
+    runtime0 = std::make_shared<TcpLinkRuntime>(std::make_shared<ProxyRuntime>(&engine0, nullptr),
+                                                format);
+    runtime1 = std::make_shared<TcpLinkRuntime>(std::make_shared<ProxyRuntime>(&engine1, nullptr),
+                                                format);
+    auto in = TcpInbound::Start(runtime1, "127.0.0.1:0");
+    EXPECT_TRUE(in.ok()) << in.status();
+    inbound = *std::move(in);
+    auto out = TcpOutbound::Start(runtime0, {0, 1}, "127.0.0.1:0",
+                                  absl::StrCat("127.0.0.1:", inbound->port()),
+                                  absl::StrCat("127.0.0.1:", peer_port));
+    EXPECT_TRUE(out.ok()) << out.status();
+    outbound = *std::move(out);
+  }
+  ~TwoAgents() {
+    outbound.reset();
+    inbound.reset();
+    runtime0.reset();
+    runtime1.reset();
+  }
+
+  RuleEngine engine0, engine1;
+  std::shared_ptr<TcpLinkRuntime> runtime0, runtime1;
+  std::unique_ptr<TcpInbound> inbound;
+  std::unique_ptr<TcpOutbound> outbound;
+};
+
+RuleSpec DropKinds(const std::string& id, int from, int to, std::vector<std::string> kinds) {
+  RuleSpec rule;
+  rule.id = id;
+  rule.from = from;
+  rule.to = to;
+  rule.kinds = std::move(kinds);
+  rule.action.kind = ActionKind::kDrop;
+  return rule;
+}
+
+TEST(TcpLinkTest, PassesBothDirectionsUnchangedWithoutRules) {
+  EchoPeer peer;
+  TwoAgents agents(/*framed=*/true, peer.port());
+  const int fd = DialPort(agents.outbound->port());
+  ASSERT_GE(fd, 0);
+  const std::string stream = MakeFrame(3, "p1") + MakeFrame(4, "c1") + MakeFrame(3, "p2");
+  // In pieces that cut frames anywhere, as TCP may deliver them.
+  for (size_t at = 0; at < stream.size(); at += 7) {
+    send(fd, stream.data() + at, std::min<size_t>(7, stream.size() - at), MSG_NOSIGNAL);
+  }
+  EXPECT_EQ(ReadFor(fd, absl::Seconds(10), stream.size()), stream);
+  EXPECT_EQ(peer.received(), stream);
+  close(fd);
+  EXPECT_EQ(agents.runtime0->Stats().frames, 3u);  // the sender's agent saw its three
+  EXPECT_EQ(agents.runtime1->Stats().frames, 3u);  // and the peer's its echoes
+}
+
+TEST(TcpLinkTest, EachAgentsRulesActOnWhatItsReplicaSends) {
+  EchoPeer peer;
+  TwoAgents agents(/*framed=*/true, peer.port());
+  // Replica 0's commits never reach 1; 1's prepares never come back to 0.
+  ASSERT_TRUE(agents.engine0.Install(DropKinds("no-commits", 0, 1, {"commit"})).ok());
+  ASSERT_TRUE(agents.engine1.Install(DropKinds("no-prepares", 1, 0, {"prepare"})).ok());
+  // A rule for the other direction placed at the wrong agent never matches.
+  ASSERT_TRUE(agents.engine0.Install(DropKinds("wrong-agent", 1, 0, {"commit"})).ok());
+  const int fd = DialPort(agents.outbound->port());
+  ASSERT_GE(fd, 0);
+  const std::string p1 = MakeFrame(3, "p1"), c1 = MakeFrame(4, "c1"), p2 = MakeFrame(3, "p2"),
+                    c2 = MakeFrame(4, "c2");
+  const std::string sent = p1 + c1 + p2 + c2;
+  send(fd, sent.data(), sent.size(), MSG_NOSIGNAL);
+  // 1 receives the prepares and echoes them; they do not come back.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (peer.received().size() < (p1 + p2).size() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(peer.received(), p1 + p2);
+  EXPECT_EQ(ReadFor(fd, absl::Milliseconds(500), 1), "");
+  close(fd);
+  std::vector<RuleStats> stats0 = agents.engine0.Stats();
+  ASSERT_EQ(stats0.size(), 2u);
+  EXPECT_EQ(stats0[0].applied, 2u);  // two commits dropped
+  EXPECT_EQ(stats0[1].matched, 0u);  // link 1 -> 0 is not agent 0's
+  std::vector<RuleStats> stats1 = agents.engine1.Stats();
+  ASSERT_EQ(stats1.size(), 1u);
+  EXPECT_EQ(stats1[0].applied, 2u);
+}
+
+TEST(TcpLinkTest, DelaysAnUnframedStreamWithoutReorderingIt) {
+  EchoPeer peer;
+  TwoAgents agents(/*framed=*/false, peer.port());
+  RuleSpec slow;
+  slow.id = "slow";
+  slow.from = 0;
+  slow.action.kind = ActionKind::kDelay;
+  slow.action.delay = absl::Milliseconds(300);
+  slow.action.jitter = absl::Milliseconds(200);
+  ASSERT_TRUE(agents.engine0.Install(slow).ok());
+  const int fd = DialPort(agents.outbound->port());
+  ASSERT_GE(fd, 0);
+  std::string sent;
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 20; ++i) {
+    const std::string chunk = absl::StrCat("chunk-", i, ";");
+    sent += chunk;
+    send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(ReadFor(fd, absl::Seconds(10), sent.size()), sent);
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
+  close(fd);
+}
+
+TEST(TcpLinkTest, AStreamThatStopsParsingPassesOnRawAndIsCounted) {
+  EchoPeer peer;
+  TwoAgents agents(/*framed=*/true, peer.port());
+  ASSERT_TRUE(agents.engine0.Install(DropKinds("no-commits", 0, 1, {"commit"})).ok());
+  const int fd = DialPort(agents.outbound->port());
+  ASSERT_GE(fd, 0);
+  const std::string good = MakeFrame(3, "p1");
+  const std::string garbage = "GET / HTTP/1.1\r\n\r\n" + MakeFrame(4, "c1");
+  const std::string sent = good + garbage;
+  send(fd, sent.data(), sent.size(), MSG_NOSIGNAL);
+  // After the garbage nothing is cut any more: the commit behind it passes.
+  EXPECT_EQ(ReadFor(fd, absl::Seconds(10), sent.size()), sent);
+  EXPECT_EQ(agents.runtime0->Stats().unparsed_bytes, garbage.size());
+  close(fd);
+}
+
+TEST(TcpLinkTest, ADestinationThatRefusesClosesTheDiallersConnection) {
+  int port = 0;
+  const int closed = ListenAny(&port);
+  close(closed);  // nothing listens there now
+  TwoAgents agents(/*framed=*/false, port);
+  const int fd = DialPort(agents.outbound->port());
+  ASSERT_GE(fd, 0);
+  char c;
+  pollfd p{fd, POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 10000), 1);
+  EXPECT_LE(recv(fd, &c, 1, 0), 0);
+  close(fd);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (agents.runtime1->Stats().refused == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(agents.runtime1->Stats().refused, 1u);
+}
+
+}  // namespace
+}  // namespace agent
+}  // namespace turncoat
