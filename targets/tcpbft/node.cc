@@ -46,6 +46,10 @@ void Node::Commit(uint64_t number, const std::string& value) {
   std::fflush(stdout);
 }
 
+void Node::Log(const std::string& line) {
+  std::fprintf(stderr, "tcpbft %s: %s\n", config_.id.c_str(), line.c_str());
+}
+
 void Node::Dial(int peer, absl::Time now) {
   absl::StatusOr<std::unique_ptr<Connection>> conn = Connection::Dial(config_.replicas[peer].address);
   if (!conn.ok()) {
@@ -65,9 +69,10 @@ void Node::Dial(int peer, absl::Time now) {
 void Node::Close(Link* link, const std::string& why, absl::Time now) {
   if (link->closed) return;
   link->closed = true;
-  if (link->role == Role::kPeer || link->role == Role::kDialled) {
-    std::fprintf(stderr, "tcpbft %s: connection with %s closed: %s\n", config_.id.c_str(),
-                 Name(*link).c_str(), why.c_str());
+  if (link->role == Role::kDialled && link->conn->connecting()) {
+    Log(absl::StrCat("cannot reach ", Name(*link), " at ", config_.replicas[link->peer].address, ": ", why));
+  } else if (link->role == Role::kPeer || link->role == Role::kDialled) {
+    Log(absl::StrCat("connection with ", Name(*link), " closed: ", why));
   }
   if (link->peer >= 0 && peers_[link->peer] == link) peers_[link->peer] = nullptr;
   if (link->role == Role::kDialled || (link->role == Role::kPeer && link->peer > config_.index)) {
@@ -83,14 +88,12 @@ void Node::Close(Link* link, const std::string& why, absl::Time now) {
 void Node::ReportDrops(Link* link) {
   const FrameDecoder& d = link->conn->decoder();
   if (d.bad_checksums() > link->bad_checksums) {
-    std::fprintf(stderr, "tcpbft %s: dropped %llu frame(s) from %s with a bad checksum (%llu so far)\n",
-                 config_.id.c_str(), static_cast<unsigned long long>(d.bad_checksums() - link->bad_checksums),
-                 Name(*link).c_str(), static_cast<unsigned long long>(d.bad_checksums()));
+    Log(absl::StrCat("dropped ", d.bad_checksums() - link->bad_checksums, " frame(s) from ", Name(*link),
+                     " with a bad checksum (", d.bad_checksums(), " so far)"));
   }
   if (d.skipped_bytes() > link->skipped_bytes) {
-    std::fprintf(stderr, "tcpbft %s: skipped %llu byte(s) from %s without a frame magic (%llu so far)\n",
-                 config_.id.c_str(), static_cast<unsigned long long>(d.skipped_bytes() - link->skipped_bytes),
-                 Name(*link).c_str(), static_cast<unsigned long long>(d.skipped_bytes()));
+    Log(absl::StrCat("skipped ", d.skipped_bytes() - link->skipped_bytes, " byte(s) from ", Name(*link),
+                     " without a frame magic (", d.skipped_bytes(), " so far)"));
   }
   link->bad_checksums = d.bad_checksums();
   link->skipped_bytes = d.skipped_bytes();
@@ -103,22 +106,20 @@ void Node::HandleFrame(Link* link, const Frame& frame, absl::Time now) {
       if (type != FrameType::kHelloAck) return;
       absl::Status checked = CheckHelloAck(config_, link->peer, frame.payload);
       if (!checked.ok()) {
-        std::fprintf(stderr, "tcpbft %s: handshake rejected: %s\n", config_.id.c_str(),
-                     std::string(checked.message()).c_str());
+        Log(absl::StrCat("handshake rejected: ", checked.message()));
         return Close(link, "handshake rejected", now);
       }
       link->role = Role::kPeer;
       peers_[link->peer] = link;
       backoff_[link->peer] = kFirstBackoff;
-      std::fprintf(stderr, "tcpbft %s: connected to %s\n", config_.id.c_str(), Name(*link).c_str());
+      Log(absl::StrCat("connected to ", Name(*link)));
       return;
     }
     case Role::kAccepted:
       if (type == FrameType::kHello) {
         absl::StatusOr<int> peer = CheckHello(config_, frame.payload);
         if (!peer.ok()) {
-          std::fprintf(stderr, "tcpbft %s: handshake rejected: %s\n", config_.id.c_str(),
-                       std::string(peer.status().message()).c_str());
+          Log(absl::StrCat("handshake rejected: ", peer.status().message()));
           return Close(link, "handshake rejected", now);
         }
         if (Link* old = peers_[*peer]) Close(old, "replaced by a new connection", now);
@@ -126,7 +127,7 @@ void Node::HandleFrame(Link* link, const Frame& frame, absl::Time now) {
         link->peer = *peer;
         peers_[*peer] = link;
         link->conn->Send(FrameType::kHelloAck, MakeHello(config_, FrameType::kHelloAck));
-        std::fprintf(stderr, "tcpbft %s: accepted %s\n", config_.id.c_str(), Name(*link).c_str());
+        Log(absl::StrCat("accepted ", Name(*link)));
         return;
       }
       if (type != FrameType::kRequest) return Close(link, "expected HELLO or REQUEST", now);

@@ -37,6 +37,7 @@ class Node : public Outbox {
   void ToReplica(int index, FrameType type, const std::string& payload) override;
   void ToClient(const std::string& client, const std::string& payload) override;
   void Commit(uint64_t number, const std::string& value) override;
+  void Log(const std::string& line) override;
 
  private:
   enum class Role { kAccepted, kDialled, kPeer, kClient };

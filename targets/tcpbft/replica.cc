@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "targets/tcpbft/codec.h"
 
 namespace tcpbft {
@@ -373,6 +374,7 @@ void Replica::StartViewChange(uint64_t view, absl::Time now) {
   if (view <= view_ || (in_view_change_ && view <= target_view_)) return;
   in_view_change_ = true;
   target_view_ = view;
+  out_->Log(absl::StrCat("asks for view ", view));
   deadline_ = absl::InfiniteFuture();  // armed once a quorum asks for `view`
   resend_at_ = now + config_.view_change_timeout;
   ViewChange vc{config_.id, view, stable_, stable_proof_, {}};
@@ -468,6 +470,7 @@ void Replica::Install(const NewView& nv, const std::string& payload, const Plan&
                       absl::Time now) {
   view_ = nv.view;
   in_view_change_ = false;
+  out_->Log(absl::StrCat("entered view ", view_, ", led by ", config_.replicas[Leader(view_)].id));
   timeout_ = config_.view_change_timeout;
   resend_at_ = absl::InfiniteFuture();
   new_view_payload_ = payload;

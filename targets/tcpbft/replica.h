@@ -51,6 +51,8 @@ class Outbox {
   virtual void ToClient(const std::string& client, const std::string& payload) = 0;
   // The `number`th distinct request executed, from 1.
   virtual void Commit(uint64_t number, const std::string& value) = 0;
+  // A diagnostic line: view changes.
+  virtual void Log(const std::string& line) = 0;
 };
 
 class Replica {

@@ -72,6 +72,7 @@ class Sim {
       sim_->queue_.push_back(Message{me_, index, type, payload});
     }
     void ToClient(const std::string&, const std::string&) override {}
+    void Log(const std::string&) override {}
     void Commit(uint64_t number, const std::string& value) override {
       EXPECT_EQ(number, sim_->commits_[me_].size() + 1);
       sim_->commits_[me_].push_back(value);
