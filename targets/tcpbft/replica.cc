@@ -8,7 +8,7 @@
 namespace tcpbft {
 namespace {
 
-constexpr int kMaxBackoff = 16;
+constexpr int kMaxBackoff = 8;
 constexpr int kFetchBatch = 32;
 constexpr absl::Duration kFetchInterval = absl::Milliseconds(300);
 // How far ahead of our own view other replicas' votes are kept.
@@ -451,7 +451,11 @@ void Replica::CheckViewChangeQuorum(absl::Time now) {
 void Replica::OnNewView(absl::string_view payload, absl::Time now) {
   int sender = -1;
   std::optional<NewView> nv = OpenSigned<NewView>(payload, FrameType::kNewView, &sender);
-  if (!nv || nv->view <= view_ || sender != Leader(nv->view)) return;
+  // Having asked for target_view_, we take part in no lower view.
+  if (!nv || nv->view <= view_ || (in_view_change_ && nv->view < target_view_) ||
+      sender != Leader(nv->view)) {
+    return;
+  }
   std::optional<Plan> plan = PlanNewView(nv->view_changes, nv->view);
   if (!plan || plan->requests.size() != nv->pre_prepares.size()) return;
   std::vector<std::pair<PrePrepare, std::string>> pre_prepares;

@@ -18,7 +18,7 @@
 // whose PRE_PREPAREs every replica recomputes from the VIEW_CHANGEs (the
 // highest-view certificate per slot above the highest checkpoint, null
 // requests in gaps). A replica moves past w only once a quorum asked for w
-// and the timer (doubling, capped at 16x) expired again; f+1 VIEW_CHANGEs for
+// and the timer (doubling, capped at 8x) expired again; f+1 VIEW_CHANGEs for
 // higher views make it join the lowest. A replica asking for a view at or
 // below ours gets our NEW_VIEW back, so an isolated replica rejoins.
 //
