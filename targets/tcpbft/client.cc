@@ -59,7 +59,7 @@ void Client::ReadInput(absl::Time now) {
     }
     Outstanding request;
     request.value = line.substr(4);
-    request.payload = Seal(*config_.key, Request{config_.id, next_rid_, request.value}.Encode());
+    request.payload = Seal(*config_.key, Encode(FrameType::kRequest, Request{config_.id, next_rid_, request.value}));
     request.deadline = now + config_.deadline;
     request.resend_at = now + kResend;
     SendToAll(request.payload);
@@ -70,7 +70,7 @@ void Client::ReadInput(absl::Time now) {
 void Client::OnReply(const std::string& payload) {
   absl::string_view body, signature;
   std::optional<Reply> reply;
-  if (!Unseal(payload, FrameType::kReply, &body, &signature) || !(reply = Reply::Decode(body))) return;
+  if (!Unseal(payload, FrameType::kReply, &body, &signature) || !(reply = Decode<Reply>(body, FrameType::kReply))) return;
   const int sender = config_.IndexOf(reply->sender);
   auto it = outstanding_.find(reply->rid);
   if (sender < 0 || reply->client != config_.id || it == outstanding_.end() ||

@@ -7,21 +7,13 @@
 // SIGTERM), 2 for a bad command line or config.
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "targets/tcpbft/client.h"
 #include "targets/tcpbft/config.h"
-
-namespace {
-
-volatile std::sig_atomic_t stop_requested = 0;
-
-void RequestStop(int) { stop_requested = 1; }
-
-}  // namespace
+#include "targets/tcpbft/stop_signal.h"
 
 int main(int argc, char** argv) {
   if (argc != 3 || std::strcmp(argv[1], "--config") != 0) {
@@ -33,14 +25,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tcpbft-client: %s\n", std::string(config.status().message()).c_str());
     return 2;
   }
-  struct sigaction action {};
-  action.sa_handler = RequestStop;
-  sigaction(SIGTERM, &action, nullptr);
-  sigaction(SIGINT, &action, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  const volatile std::sig_atomic_t* stop = tcpbft::InstallStopSignals();
   tcpbft::Client client(*std::move(config));
-  absl::Status status = client.Run(STDIN_FILENO, &stop_requested);
-  if (!status.ok()) {
+  if (absl::Status status = client.Run(STDIN_FILENO, stop); !status.ok()) {
     std::fprintf(stderr, "tcpbft-client: %s\n", std::string(status.message()).c_str());
     return 1;
   }

@@ -10,13 +10,22 @@ Writer& Writer::U8(uint8_t v) {
   return *this;
 }
 
+namespace {
+
+template <typename T>
+void PutBigEndian(std::string* out, T v) {
+  for (int shift = 8 * (sizeof(T) - 1); shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+}  // namespace
+
 Writer& Writer::U32(uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(static_cast<char>(v >> shift));
+  PutBigEndian(&out_, v);
   return *this;
 }
 
 Writer& Writer::U64(uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out_.push_back(static_cast<char>(v >> shift));
+  PutBigEndian(&out_, v);
   return *this;
 }
 
@@ -47,21 +56,17 @@ uint8_t Reader::U8() {
   return Take(1, &b) ? static_cast<uint8_t>(b[0]) : 0;
 }
 
-uint32_t Reader::U32() {
+template <typename T>
+T Reader::BigEndian() {
   absl::string_view b;
-  if (!Take(4, &b)) return 0;
-  uint32_t v = 0;
-  for (char c : b) v = (v << 8) | static_cast<uint8_t>(c);
+  if (!Take(sizeof(T), &b)) return 0;
+  T v = 0;
+  for (char c : b) v = static_cast<T>((v << 8) | static_cast<uint8_t>(c));
   return v;
 }
 
-uint64_t Reader::U64() {
-  absl::string_view b;
-  if (!Take(8, &b)) return 0;
-  uint64_t v = 0;
-  for (char c : b) v = (v << 8) | static_cast<uint8_t>(c);
-  return v;
-}
+uint32_t Reader::U32() { return BigEndian<uint32_t>(); }
+uint64_t Reader::U64() { return BigEndian<uint64_t>(); }
 
 std::string Reader::Bytes() {
   const uint32_t n = U32();

@@ -41,6 +41,8 @@ class Reader {
 
  private:
   bool Take(size_t n, absl::string_view* out);
+  template <typename T>
+  T BigEndian();
   absl::string_view in_;
   bool ok_ = true;
 };

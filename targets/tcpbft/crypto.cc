@@ -24,17 +24,24 @@ absl::StatusOr<std::string> RawFromHex(absl::string_view hex) {
   return absl::HexStringToBytes(hex);
 }
 
-std::shared_ptr<EVP_PKEY> Own(EVP_PKEY* key) { return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free); }
+using RawKeyReader = EVP_PKEY* (*)(int, ENGINE*, const unsigned char*, size_t);
+
+absl::StatusOr<std::shared_ptr<EVP_PKEY>> KeyFromHex(absl::string_view hex, RawKeyReader read,
+                                                     const char* kind) {
+  absl::StatusOr<std::string> raw = RawFromHex(hex);
+  if (!raw.ok()) return raw.status();
+  EVP_PKEY* key = read(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw->data()),
+                       raw->size());
+  if (key == nullptr) return absl::InvalidArgumentError(absl::StrCat("not an Ed25519 ", kind, " key"));
+  return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free);
+}
 
 }  // namespace
 
 absl::StatusOr<VerifyKey> VerifyKey::FromHex(absl::string_view hex) {
-  absl::StatusOr<std::string> raw = RawFromHex(hex);
-  if (!raw.ok()) return raw.status();
-  EVP_PKEY* key = EVP_PKEY_new_raw_public_key(
-      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw->data()), raw->size());
-  if (key == nullptr) return absl::InvalidArgumentError("not an Ed25519 public key");
-  return VerifyKey(Own(key));
+  absl::StatusOr<std::shared_ptr<EVP_PKEY>> key = KeyFromHex(hex, EVP_PKEY_new_raw_public_key, "public");
+  if (!key.ok()) return key.status();
+  return VerifyKey(*std::move(key));
 }
 
 bool VerifyKey::Verify(absl::string_view message, absl::string_view signature) const {
@@ -49,12 +56,9 @@ bool VerifyKey::Verify(absl::string_view message, absl::string_view signature) c
 }
 
 absl::StatusOr<SignKey> SignKey::FromHex(absl::string_view hex) {
-  absl::StatusOr<std::string> raw = RawFromHex(hex);
-  if (!raw.ok()) return raw.status();
-  EVP_PKEY* key = EVP_PKEY_new_raw_private_key(
-      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw->data()), raw->size());
-  if (key == nullptr) return absl::InvalidArgumentError("not an Ed25519 private key");
-  return SignKey(Own(key));
+  absl::StatusOr<std::shared_ptr<EVP_PKEY>> key = KeyFromHex(hex, EVP_PKEY_new_raw_private_key, "private");
+  if (!key.ok()) return key.status();
+  return SignKey(*std::move(key));
 }
 
 std::string SignKey::Sign(absl::string_view message) const {

@@ -12,7 +12,7 @@ absl::StatusOr<std::pair<Hello, int>> Open(const Config& config, absl::string_vi
                                            FrameType type) {
   absl::string_view body, signature;
   std::optional<Hello> hello;
-  if (!Unseal(payload, type, &body, &signature) || !(hello = Hello::Decode(body))) {
+  if (!Unseal(payload, type, &body, &signature) || !(hello = Decode<Hello>(body, type))) {
     return absl::InvalidArgumentError(absl::StrCat("malformed ", FrameTypeName(static_cast<uint8_t>(type))));
   }
   const int index = config.IndexOf(hello->id);
@@ -26,8 +26,7 @@ absl::StatusOr<std::pair<Hello, int>> Open(const Config& config, absl::string_vi
 }  // namespace
 
 std::string MakeHello(const Config& config, FrameType type) {
-  Hello hello{type, config.id, config.replicas[config.index].address};
-  return Seal(*config.key, hello.Encode());
+  return Seal(*config.key, Encode(type, Hello{config.id, config.replicas[config.index].address}));
 }
 
 absl::StatusOr<int> CheckHello(const Config& config, absl::string_view payload) {

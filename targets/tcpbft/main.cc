@@ -5,21 +5,13 @@
 //
 // Exit status: 0 after SIGTERM or SIGINT, 2 for a bad command line or
 // config, 1 if it cannot listen.
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "targets/tcpbft/config.h"
 #include "targets/tcpbft/node.h"
-
-namespace {
-
-volatile std::sig_atomic_t stop_requested = 0;
-
-void RequestStop(int) { stop_requested = 1; }
-
-}  // namespace
+#include "targets/tcpbft/stop_signal.h"
 
 int main(int argc, char** argv) {
   if (argc != 3 || std::strcmp(argv[1], "--config") != 0) {
@@ -31,14 +23,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tcpbft: %s\n", std::string(config.status().message()).c_str());
     return 2;
   }
-  struct sigaction action {};
-  action.sa_handler = RequestStop;  // no SA_RESTART: poll() returns at once
-  sigaction(SIGTERM, &action, nullptr);
-  sigaction(SIGINT, &action, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  const volatile std::sig_atomic_t* stop = tcpbft::InstallStopSignals();
   tcpbft::Node node(*std::move(config));
-  absl::Status status = node.Run(&stop_requested);
-  if (!status.ok()) {
+  if (absl::Status status = node.Run(stop); !status.ok()) {
     std::fprintf(stderr, "tcpbft: %s\n", std::string(status.message()).c_str());
     return 1;
   }

@@ -2,11 +2,11 @@
 //
 // A frame's payload is body ‖ signature: the body starts with the frame type
 // (one byte, repeated from the header so the signature covers it) followed
-// by the fields below in order (codec.h: u64 big-endian, strings and lists
-// length-prefixed), and the last 64 bytes are the sender's Ed25519 signature
-// over the body. Messages that embed other signed messages (certificates)
-// hold those messages' whole payloads. Decode returns nullopt for a body that
-// is malformed, of another type, or has bytes left over.
+// by each message's fields in the order listed (codec.h: u64 big-endian,
+// strings and lists length-prefixed), and the last 64 bytes are the sender's
+// Ed25519 signature over the body. Messages that embed other signed messages
+// (certificates) hold those messages' whole payloads. Decode returns nullopt
+// for a body that is malformed, of another type, or has bytes left over.
 //
 // Plain values; thread-compatible.
 #ifndef TURNCOAT_TARGETS_TCPBFT_MESSAGES_H_
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "targets/tcpbft/codec.h"
 #include "targets/tcpbft/crypto.h"
 #include "targets/tcpbft/frame.h"
 
@@ -25,11 +26,10 @@ namespace tcpbft {
 
 // HELLO and HELLO_ACK: who the sender is and the address it claims.
 struct Hello {
-  FrameType type = FrameType::kHello;
   std::string id;
   std::string address;
-  std::string Encode() const;
-  static std::optional<Hello> Decode(absl::string_view body);
+  template <typename Self, typename V>
+  static void Fields(Self& m, V& v) { v(m.id), v(m.address); }
 };
 
 // REQUEST, signed by the client. (client, rid) names a request; clients pick
@@ -38,8 +38,8 @@ struct Request {
   std::string client;
   uint64_t rid = 0;
   std::string value;
-  std::string Encode() const;
-  static std::optional<Request> Decode(absl::string_view body);
+  template <typename Self, typename V>
+  static void Fields(Self& m, V& v) { v(m.client), v(m.rid), v(m.value); }
 };
 
 // PRE_PREPARE: the leader of `view` puts a request's payload (empty: a null
@@ -49,19 +49,18 @@ struct PrePrepare {
   uint64_t view = 0;
   uint64_t seq = 0;
   std::string request;
-  std::string Encode() const;
-  static std::optional<PrePrepare> Decode(absl::string_view body);
+  template <typename Self, typename V>
+  static void Fields(Self& m, V& v) { v(m.sender), v(m.view), v(m.seq), v(m.request); }
 };
 
 // PREPARE and COMMIT: a vote for the request whose payload hashes to `digest`.
 struct Vote {
-  FrameType type = FrameType::kPrepare;
   std::string sender;
   uint64_t view = 0;
   uint64_t seq = 0;
   std::string digest;
-  std::string Encode() const;
-  static std::optional<Vote> Decode(absl::string_view body);
+  template <typename Self, typename V>
+  static void Fields(Self& m, V& v) { v(m.sender), v(m.view), v(m.seq), v(m.digest); }
 };
 
 // CHECKPOINT: the sender executed every slot up to `seq`, reaching `state`.
@@ -69,26 +68,32 @@ struct Checkpoint {
   std::string sender;
   uint64_t seq = 0;
   std::string state;
-  std::string Encode() const;
-  static std::optional<Checkpoint> Decode(absl::string_view body);
+  template <typename Self, typename V>
+  static void Fields(Self& m, V& v) { v(m.sender), v(m.seq), v(m.state); }
 };
 
-// A PRE_PREPARE and quorum-1 matching PREPAREs from other replicas.
+// A PRE_PREPARE and quorum-1 matching PREPAREs from other replicas; encoded
+// as the PRE_PREPARE's payload, then the list of PREPARE payloads.
 struct PreparedCert {
   std::string pre_prepare;
   std::vector<std::string> prepares;
+  template <typename Self, typename V>
+  static void Fields(Self& m, V& v) { v(m.pre_prepare), v(m.prepares); }
 };
 
 // VIEW_CHANGE to `new_view`: the sender's stable checkpoint with its proof
-// (quorum CHECKPOINTs; none for seq 0) and its prepared certificates above it.
+// (quorum CHECKPOINTs; none for seq 0) and its prepared certificates above
+// it (a u32 count, then each certificate).
 struct ViewChange {
   std::string sender;
   uint64_t new_view = 0;
   uint64_t checkpoint_seq = 0;
   std::vector<std::string> checkpoint_proof;
   std::vector<PreparedCert> prepared;
-  std::string Encode() const;
-  static std::optional<ViewChange> Decode(absl::string_view body);
+  template <typename Self, typename V>
+  static void Fields(Self& m, V& v) {
+    v(m.sender), v(m.new_view), v(m.checkpoint_seq), v(m.checkpoint_proof), v(m.prepared);
+  }
 };
 
 // NEW_VIEW: quorum VIEW_CHANGEs for `view` and the PRE_PREPAREs of `view`
@@ -98,8 +103,8 @@ struct NewView {
   uint64_t view = 0;
   std::vector<std::string> view_changes;
   std::vector<std::string> pre_prepares;
-  std::string Encode() const;
-  static std::optional<NewView> Decode(absl::string_view body);
+  template <typename Self, typename V>
+  static void Fields(Self& m, V& v) { v(m.sender), v(m.view), v(m.view_changes), v(m.pre_prepares); }
 };
 
 // REPLY to a client: request `rid` executed with `value`.
@@ -108,16 +113,16 @@ struct Reply {
   std::string client;
   uint64_t rid = 0;
   std::string value;
-  std::string Encode() const;
-  static std::optional<Reply> Decode(absl::string_view body);
+  template <typename Self, typename V>
+  static void Fields(Self& m, V& v) { v(m.sender), v(m.client), v(m.rid), v(m.value); }
 };
 
 // FETCH: asks for the commit certificates of slots from `seq` on.
 struct Fetch {
   std::string sender;
   uint64_t seq = 0;
-  std::string Encode() const;
-  static std::optional<Fetch> Decode(absl::string_view body);
+  template <typename Self, typename V>
+  static void Fields(Self& m, V& v) { v(m.sender), v(m.seq); }
 };
 
 // COMMITTED: slot `seq` holds `request` (a payload, empty for null), proven
@@ -127,9 +132,55 @@ struct Committed {
   uint64_t seq = 0;
   std::string request;
   std::vector<std::string> commits;
-  std::string Encode() const;
-  static std::optional<Committed> Decode(absl::string_view body);
+  template <typename Self, typename V>
+  static void Fields(Self& m, V& v) { v(m.sender), v(m.seq), v(m.request), v(m.commits); }
 };
+
+// Field visitors over a Writer and a Reader.
+struct FieldWriter {
+  Writer* w;
+  void operator()(uint64_t v) { w->U64(v); }
+  void operator()(const std::string& v) { w->Bytes(v); }
+  void operator()(const std::vector<std::string>& v) { w->List(v); }
+  template <typename T>
+  void operator()(const std::vector<T>& items) {
+    w->U32(static_cast<uint32_t>(items.size()));
+    for (const T& item : items) T::Fields(item, *this);
+  }
+};
+
+struct FieldReader {
+  Reader* r;
+  void operator()(uint64_t& v) { v = r->U64(); }
+  void operator()(std::string& v) { v = r->Bytes(); }
+  void operator()(std::vector<std::string>& v) { v = r->List(); }
+  template <typename T>
+  void operator()(std::vector<T>& items) {
+    const uint32_t count = r->U32();
+    for (uint32_t i = 0; i < count && r->ok(false); ++i) T::Fields(items.emplace_back(), *this);
+  }
+};
+
+// The body of `m` sent as a frame of `type`.
+template <typename T>
+std::string Encode(FrameType type, const T& m) {
+  Writer w;
+  w.U8(static_cast<uint8_t>(type));
+  FieldWriter visitor{&w};
+  T::Fields(m, visitor);
+  return w.data();
+}
+
+template <typename T>
+std::optional<T> Decode(absl::string_view body, FrameType type) {
+  Reader r(body);
+  if (r.U8() != static_cast<uint8_t>(type)) return std::nullopt;
+  T m;
+  FieldReader visitor{&r};
+  T::Fields(m, visitor);
+  if (!r.ok()) return std::nullopt;
+  return m;
+}
 
 // body ‖ signature.
 std::string Seal(const SignKey& key, const std::string& body);

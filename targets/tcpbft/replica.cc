@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "targets/tcpbft/codec.h"
 
 namespace tcpbft {
 namespace {
@@ -46,7 +45,7 @@ void Replica::Broadcast(FrameType type, const std::string& payload) {
 std::optional<Request> Replica::OpenRequest(absl::string_view payload) const {
   absl::string_view body, signature;
   if (!Unseal(payload, FrameType::kRequest, &body, &signature)) return std::nullopt;
-  std::optional<Request> request = Request::Decode(body);
+  std::optional<Request> request = Decode<Request>(body, FrameType::kRequest);
   if (!request) return std::nullopt;
   auto client = config_.clients.find(request->client);
   if (client == config_.clients.end() || !client->second.Verify(body, signature)) return std::nullopt;
@@ -57,7 +56,7 @@ template <typename T>
 std::optional<T> Replica::OpenSigned(absl::string_view payload, FrameType type, int* sender) const {
   absl::string_view body, signature;
   if (!Unseal(payload, type, &body, &signature)) return std::nullopt;
-  std::optional<T> message = T::Decode(body);
+  std::optional<T> message = Decode<T>(body, type);
   if (!message) return std::nullopt;
   *sender = config_.IndexOf(message->sender);
   if (*sender < 0 || !config_.replicas[*sender].key.Verify(body, signature)) return std::nullopt;
@@ -139,8 +138,9 @@ std::optional<Replica::Plan> Replica::PlanNewView(const std::vector<std::string>
   uint64_t max_seq = plan.min_seq;
   for (const ViewChange& vc : vcs) {
     for (const PreparedCert& cert : vc.prepared) {
-      std::optional<PrePrepare> pp = PrePrepare::Decode(
-          absl::string_view(cert.pre_prepare).substr(0, cert.pre_prepare.size() - kSignatureSize));
+      std::optional<PrePrepare> pp = Decode<PrePrepare>(
+          absl::string_view(cert.pre_prepare).substr(0, cert.pre_prepare.size() - kSignatureSize),
+          FrameType::kPrePrepare);
       if (pp->seq <= plan.min_seq) continue;
       std::pair<uint64_t, std::string> rank(pp->view, Sha256(pp->request));
       auto it = best.find(pp->seq);
@@ -161,7 +161,7 @@ std::optional<std::string> Replica::OnRequest(absl::string_view payload, absl::T
   auto done = executed_[request->client].find(request->rid);
   if (done != executed_[request->client].end()) {
     out_->ToClient(request->client,
-                   SealBody(Reply{config_.id, request->client, request->rid, done->second}.Encode()));
+                   SealBody(FrameType::kReply, Reply{config_.id, request->client, request->rid, done->second}));
     return request->client;
   }
   pending_.emplace(std::make_pair(request->client, request->rid), std::string(payload));
@@ -205,7 +205,7 @@ void Replica::AcceptPrePrepare(const PrePrepare& pp, const std::string& payload,
   }
   if (me_ != Leader(pp.view)) {
     const std::string prepare =
-        SealBody(Vote{FrameType::kPrepare, config_.id, pp.view, pp.seq, slot.digest}.Encode());
+        SealBody(FrameType::kPrepare, Vote{config_.id, pp.view, pp.seq, slot.digest});
     prepares_[{pp.seq, pp.view}][me_] = {slot.digest, prepare};
     Broadcast(FrameType::kPrepare, prepare);
   }
@@ -241,7 +241,7 @@ void Replica::CheckPrepared(uint64_t seq, absl::Time now) {
   slot.prepared = true;
   slot.cert = PreparedCert{slot.pre_prepare, prepares};
   const std::string commit =
-      SealBody(Vote{FrameType::kCommit, config_.id, view_, seq, slot.digest}.Encode());
+      SealBody(FrameType::kCommit, Vote{config_.id, view_, seq, slot.digest});
   commits_[{seq, view_}][me_] = {slot.digest, commit};
   Broadcast(FrameType::kCommit, commit);
   CheckCommitted(seq, view_, now);
@@ -278,13 +278,13 @@ void Replica::Execute(absl::Time now) {
       pending_.erase({request->client, request->rid});
       assigned_.erase({request->client, request->rid});
       out_->ToClient(request->client,
-                     SealBody(Reply{config_.id, request->client, request->rid, done[request->rid]}.Encode()));
+                     SealBody(FrameType::kReply, Reply{config_.id, request->client, request->rid, done[request->rid]}));
     }
     prepares_.erase(prepares_.begin(), prepares_.lower_bound({last_executed_ + 1, 0}));
     commits_.erase(commits_.begin(), commits_.lower_bound({last_executed_ + 1, 0}));
     if (last_executed_ % config_.checkpoint_interval == 0) {
       const std::string checkpoint =
-          SealBody(Checkpoint{config_.id, last_executed_, state_}.Encode());
+          SealBody(FrameType::kCheckpoint, Checkpoint{config_.id, last_executed_, state_});
       Broadcast(FrameType::kCheckpoint, checkpoint);
       OnCheckpoint(checkpoint);
     }
@@ -323,7 +323,7 @@ void Replica::OnFetch(absl::string_view payload) {
     auto it = committed_.find(seq);
     if (it == committed_.end()) break;
     out_->ToReplica(sender, FrameType::kCommitted,
-                    SealBody(Committed{config_.id, seq, it->second.request, it->second.commits}.Encode()));
+                    SealBody(FrameType::kCommitted, Committed{config_.id, seq, it->second.request, it->second.commits}));
   }
 }
 
@@ -360,7 +360,7 @@ void Replica::TryPropose(absl::Time now) {
   }
   for (const auto& [key, request] : batch) {
     PrePrepare pp{config_.id, view_, next_seq_++, request};
-    const std::string payload = SealBody(pp.Encode());
+    const std::string payload = SealBody(FrameType::kPrePrepare, pp);
     Broadcast(FrameType::kPrePrepare, payload);
     AcceptPrePrepare(pp, payload, now);
   }
@@ -381,7 +381,7 @@ void Replica::StartViewChange(uint64_t view, absl::Time now) {
   for (const auto& [seq, slot] : slots_) {
     if (seq > stable_ && slot.cert) vc.prepared.push_back(*slot.cert);
   }
-  const std::string payload = SealBody(vc.Encode());
+  const std::string payload = SealBody(FrameType::kViewChange, vc);
   view_changes_[view][me_] = payload;
   Broadcast(FrameType::kViewChange, payload);
   CheckViewChangeQuorum(now);
@@ -402,8 +402,8 @@ void Replica::OnViewChange(absl::string_view payload, absl::Time now) {
     auto latest = committed_.find(last_executed_);
     if (latest != committed_.end()) {
       out_->ToReplica(sender, FrameType::kCommitted,
-                      SealBody(Committed{config_.id, last_executed_, latest->second.request,
-                                         latest->second.commits}.Encode()));
+                      SealBody(FrameType::kCommitted,
+                               Committed{config_.id, last_executed_, latest->second.request, latest->second.commits}));
     }
   }
   if (vc->new_view <= view_) return;
@@ -440,10 +440,10 @@ void Replica::CheckViewChangeQuorum(absl::Time now) {
   std::vector<std::pair<PrePrepare, std::string>> pre_prepares;
   for (const auto& [seq, request] : plan->requests) {
     PrePrepare pp{config_.id, target_view_, seq, request};
-    pre_prepares.emplace_back(pp, SealBody(pp.Encode()));
+    pre_prepares.emplace_back(pp, SealBody(FrameType::kPrePrepare, pp));
     nv.pre_prepares.push_back(pre_prepares.back().second);
   }
-  const std::string payload = SealBody(nv.Encode());
+  const std::string payload = SealBody(FrameType::kNewView, nv);
   Broadcast(FrameType::kNewView, payload);
   Install(nv, payload, *plan, pre_prepares, now);
 }
@@ -500,7 +500,7 @@ void Replica::Tick(absl::Time now) {
   const bool behind = stable_ > last_executed_ || highest_seen_ > last_executed_;
   if (behind && now - last_progress_ >= kFetchInterval && now >= next_fetch_) {
     next_fetch_ = now + kFetchInterval;
-    Broadcast(FrameType::kFetch, SealBody(Fetch{config_.id, last_executed_ + 1}.Encode()));
+    Broadcast(FrameType::kFetch, SealBody(FrameType::kFetch, Fetch{config_.id, last_executed_ + 1}));
   }
 }
 

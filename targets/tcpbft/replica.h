@@ -94,7 +94,10 @@ class Replica {
   int Leader(uint64_t view) const { return static_cast<int>(view % config_.n()); }
   uint64_t Window() const { return 4 * static_cast<uint64_t>(config_.checkpoint_interval); }
   void Broadcast(FrameType type, const std::string& payload);
-  std::string SealBody(const std::string& body) const { return Seal(*config_.key, body); }
+  template <typename T>
+  std::string SealBody(FrameType type, const T& message) const {
+    return Seal(*config_.key, Encode(type, message));
+  }
 
   // Opening and checking signed messages; nullopt if invalid.
   std::optional<Request> OpenRequest(absl::string_view payload) const;

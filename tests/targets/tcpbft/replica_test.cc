@@ -33,7 +33,7 @@ class Sim {
   // Sends `value` as client c0's next request to the replicas in `to`.
   void Submit(const std::string& value, const std::set<int>& to) {
     const std::string payload =
-        Seal(*SignKey::FromHex(spec_.client_seeds[0]), Request{"c0", ++rid_, value}.Encode());
+        Seal(*SignKey::FromHex(spec_.client_seeds[0]), Encode(FrameType::kRequest, Request{"c0", ++rid_, value}));
     for (int i : to) {
       if (up_[i]) replicas_[i]->OnRequest(payload, now_);
     }
