@@ -157,7 +157,7 @@ class Cluster {
   std::string client_out_;
 };
 
-TEST(ClusterTest, ReplicasAgreeAndReplaceACrashedLeader) {
+TEST(TcpbftClusterTest, ReplicasAgreeAndReplaceACrashedLeader) {
   Cluster cluster;
   cluster.Start();
   cluster.StartClient();
@@ -268,7 +268,7 @@ class Relay {
   std::thread thread_;
 };
 
-TEST(ClusterTest, HandshakeRejectsAPeerReachedThroughARelay) {
+TEST(TcpbftClusterTest, HandshakeRejectsAPeerReachedThroughARelay) {
   Cluster cluster;
   const int r1_port = std::stoi(cluster.spec().addresses[1].substr(10));
   Relay relay(r1_port);

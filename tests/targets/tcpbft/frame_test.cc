@@ -7,7 +7,7 @@
 namespace tcpbft {
 namespace {
 
-TEST(FrameTest, HeaderLayoutIsAsDocumented) {
+TEST(TcpbftFrameTest, HeaderLayoutIsAsDocumented) {
   const std::string bytes = EncodeFrame(FrameType::kCommit, "abc");
   ASSERT_EQ(bytes.size(), kHeaderSize + 3);
   EXPECT_EQ(bytes.substr(0, 4), "TCBF");
@@ -20,7 +20,7 @@ TEST(FrameTest, HeaderLayoutIsAsDocumented) {
   EXPECT_EQ(bytes.substr(16), "abc");
 }
 
-TEST(FrameTest, ReassemblesFramesSplitAcrossReads) {
+TEST(TcpbftFrameTest, ReassemblesFramesSplitAcrossReads) {
   const std::string stream = EncodeFrame(FrameType::kPrepare, "first") +
                              EncodeFrame(FrameType::kReply, std::string(1000, 'x'));
   FrameDecoder decoder;
@@ -36,7 +36,7 @@ TEST(FrameTest, ReassemblesFramesSplitAcrossReads) {
   EXPECT_EQ(decoder.bad_checksums(), 0u);
 }
 
-TEST(FrameTest, DropsAFrameWithABadChecksumAndKeepsTheStream) {
+TEST(TcpbftFrameTest, DropsAFrameWithABadChecksumAndKeepsTheStream) {
   std::string bad = EncodeFrame(FrameType::kPrepare, "payload");
   bad.back() ^= 1;
   FrameDecoder decoder;
@@ -48,7 +48,7 @@ TEST(FrameTest, DropsAFrameWithABadChecksumAndKeepsTheStream) {
   EXPECT_FALSE(decoder.Next().has_value());
 }
 
-TEST(FrameTest, AChangedTypeFailsTheChecksum) {
+TEST(TcpbftFrameTest, AChangedTypeFailsTheChecksum) {
   std::string bad = EncodeFrame(FrameType::kPrepare, "payload");
   bad[4] = static_cast<char>(FrameType::kCommit);
   FrameDecoder decoder;
@@ -57,7 +57,7 @@ TEST(FrameTest, AChangedTypeFailsTheChecksum) {
   EXPECT_EQ(decoder.bad_checksums(), 1u);
 }
 
-TEST(FrameTest, SkipsGarbageToTheNextMagic) {
+TEST(TcpbftFrameTest, SkipsGarbageToTheNextMagic) {
   FrameDecoder decoder;
   decoder.Append("garbage T bytes" + EncodeFrame(FrameType::kHello, "hi"));
   std::optional<Frame> frame = decoder.Next();
@@ -66,7 +66,7 @@ TEST(FrameTest, SkipsGarbageToTheNextMagic) {
   EXPECT_EQ(decoder.skipped_bytes(), 15u);
 }
 
-TEST(FrameTest, WaitsForTheWholePayload) {
+TEST(TcpbftFrameTest, WaitsForTheWholePayload) {
   const std::string bytes = EncodeFrame(FrameType::kRequest, "0123456789");
   FrameDecoder decoder;
   decoder.Append(bytes.substr(0, bytes.size() - 1));

@@ -11,7 +11,7 @@ ClusterSpec Spec() {
   return ClusterSpec(4, 1, {"127.0.0.1:7000", "127.0.0.1:7001", "127.0.0.1:7002", "127.0.0.1:7003"});
 }
 
-TEST(HandshakeTest, MatchingClaimsPassBothChecks) {
+TEST(TcpbftHandshakeTest, MatchingClaimsPassBothChecks) {
   ClusterSpec spec = Spec();
   Config dialler = spec.Replica(0), acceptor = spec.Replica(2);
   absl::StatusOr<int> peer = CheckHello(acceptor, MakeHello(dialler, FrameType::kHello));
@@ -20,7 +20,7 @@ TEST(HandshakeTest, MatchingClaimsPassBothChecks) {
   EXPECT_TRUE(CheckHelloAck(dialler, 2, MakeHello(acceptor, FrameType::kHelloAck)).ok());
 }
 
-TEST(HandshakeTest, DiallerRejectsAnAcceptorReachedThroughARelay) {
+TEST(TcpbftHandshakeTest, DiallerRejectsAnAcceptorReachedThroughARelay) {
   ClusterSpec spec = Spec();
   // Replica 0's config sends it to a relay on port 9001 to reach replica 1.
   Config dialler = spec.Replica(0);
@@ -32,7 +32,7 @@ TEST(HandshakeTest, DiallerRejectsAnAcceptorReachedThroughARelay) {
       << status;
 }
 
-TEST(HandshakeTest, AcceptorRejectsAClaimedAddressItsConfigDoesNotList) {
+TEST(TcpbftHandshakeTest, AcceptorRejectsAClaimedAddressItsConfigDoesNotList) {
   ClusterSpec spec = Spec();
   Config acceptor = spec.Replica(3);
   acceptor.replicas[1].address = "127.0.0.1:9013";  // reaches r1 through a proxy
@@ -40,19 +40,19 @@ TEST(HandshakeTest, AcceptorRejectsAClaimedAddressItsConfigDoesNotList) {
   EXPECT_EQ(peer.status().code(), absl::StatusCode::kPermissionDenied);
 }
 
-TEST(HandshakeTest, AcceptorRejectsADiallerWithTheHigherIndex) {
+TEST(TcpbftHandshakeTest, AcceptorRejectsADiallerWithTheHigherIndex) {
   ClusterSpec spec = Spec();
   EXPECT_FALSE(CheckHello(spec.Replica(1), MakeHello(spec.Replica(2), FrameType::kHello)).ok());
 }
 
-TEST(HandshakeTest, RejectsAHelloSignedWithAnotherKey) {
+TEST(TcpbftHandshakeTest, RejectsAHelloSignedWithAnotherKey) {
   ClusterSpec spec = Spec();
   Config impostor = spec.Replica(0);
   impostor.key = *SignKey::FromHex(RandomSeedHex());
   EXPECT_FALSE(CheckHello(spec.Replica(2), MakeHello(impostor, FrameType::kHello)).ok());
 }
 
-TEST(HandshakeTest, DiallerRejectsAnAnswerFromAnotherReplica) {
+TEST(TcpbftHandshakeTest, DiallerRejectsAnAnswerFromAnotherReplica) {
   ClusterSpec spec = Spec();
   EXPECT_FALSE(CheckHelloAck(spec.Replica(0), 1, MakeHello(spec.Replica(2), FrameType::kHelloAck)).ok());
 }

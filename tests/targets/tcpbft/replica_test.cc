@@ -102,7 +102,7 @@ class Sim {
 
 const std::set<int> kAll = {0, 1, 2, 3};
 
-TEST(ReplicaTest, EveryReplicaCommitsTheSameValuesInOrder) {
+TEST(TcpbftReplicaTest, EveryReplicaCommitsTheSameValuesInOrder) {
   Sim sim;
   std::vector<std::string> values;
   for (int k = 0; k < 20; ++k) {
@@ -115,7 +115,7 @@ TEST(ReplicaTest, EveryReplicaCommitsTheSameValuesInOrder) {
   EXPECT_EQ(sim.replica(0).view(), 0u);
 }
 
-TEST(ReplicaTest, ACrashedLeaderIsReplaced) {
+TEST(TcpbftReplicaTest, ACrashedLeaderIsReplaced) {
   Sim sim;
   sim.Submit("before", kAll);
   sim.Run(absl::Milliseconds(200));
@@ -129,7 +129,7 @@ TEST(ReplicaTest, ACrashedLeaderIsReplaced) {
   }
 }
 
-TEST(ReplicaTest, AReplicaCutOffCatchesUpAfterwards) {
+TEST(TcpbftReplicaTest, AReplicaCutOffCatchesUpAfterwards) {
   Sim sim;
   sim.Partition([](int from, int to) { return from == 3 || to == 3; });
   for (int k = 0; k < 10; ++k) sim.Submit(absl::StrCat("v", k), kAll);
@@ -157,7 +157,7 @@ std::vector<std::vector<std::string>> SplitBrain(const std::string& bug) {
   return out;
 }
 
-TEST(ReplicaTest, APartitionWithoutQuorumCommitsNothingAndThenAgrees) {
+TEST(TcpbftReplicaTest, APartitionWithoutQuorumCommitsNothingAndThenAgrees) {
   std::vector<std::vector<std::string>> commits = SplitBrain("none");
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(commits[i].size(), 2u) << "replica " << i;
@@ -165,7 +165,7 @@ TEST(ReplicaTest, APartitionWithoutQuorumCommitsNothingAndThenAgrees) {
   }
 }
 
-TEST(ReplicaTest, SmallQuorumBugCommitsDifferentValuesInEachHalf) {
+TEST(TcpbftReplicaTest, SmallQuorumBugCommitsDifferentValuesInEachHalf) {
   std::vector<std::vector<std::string>> commits = SplitBrain("small-quorum");
   ASSERT_FALSE(commits[0].empty());
   ASSERT_FALSE(commits[2].empty());
