@@ -29,7 +29,7 @@ Config ClusterSpec::Replica(int index) const {
   config.id = absl::StrCat("r", index);
   config.index = index;
   config.f = f;
-  config.listen = addresses[index];
+  config.listen = listen.empty() ? addresses[index] : listen[index];
   config.key = *SignKey::FromHex(replica_seeds[index]);
   for (int i = 0; i < n; ++i) {
     config.replicas.push_back(ReplicaInfo{absl::StrCat("r", i), addresses[i], *VerifyKey::FromHex(replica_publics[i])});
@@ -47,7 +47,7 @@ std::string ClusterSpec::ReplicaJson(int index, const std::vector<std::string>& 
   const std::vector<std::string>& listed = peer_addresses.empty() ? addresses : peer_addresses;
   nlohmann::json doc = {{"id", absl::StrCat("r", index)},
                         {"f", f},
-                        {"listen", addresses[index]},
+                        {"listen", listen.empty() ? addresses[index] : listen[index]},
                         {"private_key", replica_seeds[index]},
                         {"bug", bug},
                         {"view_change_timeout_ms", view_change_timeout_ms},

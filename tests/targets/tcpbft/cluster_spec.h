@@ -16,7 +16,10 @@ struct ClusterSpec {
   ClusterSpec(int n, int f, std::vector<std::string> addresses, int clients = 1);
 
   int n, f;
-  std::vector<std::string> addresses;  // where replica i listens
+  // Where the configs say replica i is; where it listens unless `listen`
+  // says otherwise (a relay in between).
+  std::vector<std::string> addresses;
+  std::vector<std::string> listen;
   std::vector<std::string> replica_seeds, replica_publics, client_seeds, client_publics;
   std::string bug = "none";
   int view_change_timeout_ms = 1000;
