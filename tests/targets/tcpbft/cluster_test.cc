@@ -240,7 +240,7 @@ class Relay {
 
  private:
   struct Pipe {
-    int in, out;
+    int in = -1, out = -1;
     bool identified = false;
     std::string head;  // bytes from `in` held until its sender is known
     bool closed = false;
@@ -301,7 +301,9 @@ class Relay {
         const int out = socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in addr = Loopback(target_);
         if (in >= 0 && connect(out, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-          pipes.push_back(Pipe{in, out});
+          pipes.emplace_back();
+          pipes.back().in = in;
+          pipes.back().out = out;
           ++connections_;
         } else {
           close(in), close(out);
