@@ -164,6 +164,27 @@ std::vector<PlacedRule> RulesOnLink(const AdversaryContext& context, std::pair<i
                                     const std::function<bool(const MessageSpec&)>& only) {
   const auto* wanted = FindParam<std::vector<std::string>>(context.phase->params, "messages");
   std::vector<PlacedRule> rules;
+  const auto add = [&](const std::string& id, const std::string& method,
+                       const std::vector<std::string>& kinds) {
+    PlacedRule placed{link.first, link.second, {}};
+    agent::v1::Rule& rule = placed.rule;
+    rule.set_id(id);
+    rule.set_method(method);
+    rule.set_direction(agent::v1::REQUEST);
+    for (const std::string& kind : kinds) rule.add_kinds(kind);
+    if (probability < 1) rule.set_probability(probability);
+    *rule.mutable_action() = action;
+    rules.push_back(std::move(placed));
+  };
+  if (context.target->transport == Transport::kTcp) {
+    // No gRPC methods: one rule over the link's byte stream, on the kinds
+    // its framing names when the phase asks for some.
+    const std::vector<std::string> kinds = wanted != nullptr ? *wanted : std::vector<std::string>{};
+    add(absl::StrCat("p", context.phase_index, "-", name, kinds.empty() ? "" : "-",
+                     absl::StrJoin(kinds, "+")),
+        "", kinds);
+    return rules;
+  }
   int index = 0;
   for (const MessageSpec& message : context.target->protocol.messages) {
     if (only && !only(message)) {
@@ -185,16 +206,9 @@ std::vector<PlacedRule> RulesOnLink(const AdversaryContext& context, std::pair<i
       if (!message.kind.empty()) kinds.clear();
     }
     for (const std::string& method : message.methods) {
-      PlacedRule placed{link.first, link.second, {}};
-      agent::v1::Rule& rule = placed.rule;
-      rule.set_id(absl::StrCat("p", context.phase_index, "-", name, "-m", index++,
-                               kinds.empty() ? "" : "-", absl::StrJoin(kinds, "+")));
-      rule.set_method(method);
-      rule.set_direction(agent::v1::REQUEST);
-      for (const std::string& kind : kinds) rule.add_kinds(kind);
-      if (probability < 1) rule.set_probability(probability);
-      *rule.mutable_action() = action;
-      rules.push_back(std::move(placed));
+      add(absl::StrCat("p", context.phase_index, "-", name, "-m", index++,
+                       kinds.empty() ? "" : "-", absl::StrJoin(kinds, "+")),
+          method, kinds);
     }
   }
   return rules;

@@ -20,6 +20,7 @@
 #include "agents/observer.h"
 #include "agents/rule_engine.h"
 #include "agents/supervisor.h"
+#include "agents/tcp_link.h"
 #include "common/signing_key.h"
 #include "google/protobuf/descriptor.h"
 #include "proto/agent.grpc.pb.h"
@@ -132,6 +133,24 @@ struct AgentServer::Impl final : public v1::Agent::Service {
 
   absl::Mutex mu;
   std::map<std::pair<int, int>, std::unique_ptr<LinkProxy>> links ABSL_GUARDED_BY(mu);
+  // Targets on TCP (agents/tcp_link.h): their framing, the proxies' shared
+  // state (made on first use), the inbound proxy, the links on ports of
+  // their own, the transparent listener.
+  struct TcpSide {
+    std::shared_ptr<const FrameFormat> framing;
+    std::shared_ptr<TcpLinkRuntime> runtime;
+    std::unique_ptr<TcpInbound> inbound;
+    std::map<std::pair<int, int>, std::unique_ptr<TcpOutbound>> links;
+    std::unique_ptr<TcpInterceptor> interceptor;
+    // Stops the proxies before the state they share.
+    void Close() {
+      links.clear();
+      interceptor.reset();
+      inbound.reset();
+      runtime.reset();
+    }
+  };
+  TcpSide tcp ABSL_GUARDED_BY(mu);
   std::optional<CommitRule> commit_rule ABSL_GUARDED_BY(mu);
   v1::ObserveRequest observe ABSL_GUARDED_BY(mu);
   std::string workdir ABSL_GUARDED_BY(mu);
@@ -299,44 +318,108 @@ struct AgentServer::Impl final : public v1::Agent::Service {
                                          " is asked for twice in one call"));
       }
     }
-    std::vector<std::unique_ptr<LinkProxy>> undone;  // stopped outside the lock
+    // Stopped outside the lock.
+    std::vector<std::unique_ptr<LinkProxy>> undone;
+    std::vector<std::unique_ptr<TcpOutbound>> undone_tcp;
     absl::Status failed;
     {
       absl::MutexLock lock(&mu);
       for (const v1::OpenLinkRequest& req : requests) {
-        if (links.count({req.from(), req.to()}) != 0) {
+        if (links.count({req.from(), req.to()}) != 0 ||
+            tcp.links.count({req.from(), req.to()}) != 0) {
           return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
                               absl::StrCat("link ", req.from(), "->", req.to(), " is open"));
         }
       }
+      // Each reply port in the request's order, whichever kind of link.
       std::vector<std::unique_ptr<LinkProxy>> started;
+      std::vector<std::unique_ptr<TcpOutbound>> started_tcp;
+      std::vector<int> ports;
       for (const v1::OpenLinkRequest& req : requests) {
         const std::string listen = req.listen().empty() ? "127.0.0.1:0" : req.listen();
-        auto proxy = LinkProxy::Start(runtime, {req.from(), req.to()}, listen, req.target());
+        const LinkId link{req.from(), req.to()};
+        if (!req.inbound().empty()) {
+          auto proxy = TcpOutbound::Start(TcpRuntime(), link, listen, req.inbound(), req.target());
+          if (!proxy.ok()) {
+            failed = proxy.status();
+            break;
+          }
+          ports.push_back((*proxy)->port());
+          started_tcp.push_back(*std::move(proxy));
+          continue;
+        }
+        auto proxy = LinkProxy::Start(runtime, link, listen, req.target());
         if (!proxy.ok()) {
           failed = proxy.status();
           break;
         }
+        ports.push_back((*proxy)->port());
         started.push_back(*std::move(proxy));
       }
       if (failed.ok()) {
+        for (int port : ports) reply->add_links()->set_port(port);
         for (std::unique_ptr<LinkProxy>& proxy : started) {
-          reply->add_links()->set_port(proxy->port());
           links[{proxy->link().from, proxy->link().to}] = std::move(proxy);
+        }
+        for (std::unique_ptr<TcpOutbound>& proxy : started_tcp) {
+          tcp.links[{proxy->link().from, proxy->link().to}] = std::move(proxy);
         }
       } else {
         undone = std::move(started);
+        undone_tcp = std::move(started_tcp);
       }
     }
     undone.clear();
+    undone_tcp.clear();
     return ToGrpc(failed);
+  }
+
+  std::shared_ptr<TcpLinkRuntime> TcpRuntime() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (tcp.runtime == nullptr) tcp.runtime = std::make_shared<TcpLinkRuntime>(runtime, tcp.framing);
+    return tcp.runtime;
+  }
+
+  grpc::Status OpenInbound(grpc::ServerContext*, const v1::Empty*,
+                           v1::OpenLinkReply* reply) override {
+    absl::MutexLock lock(&mu);
+    if (tcp.inbound == nullptr) {
+      auto inbound = TcpInbound::Start(TcpRuntime(), "127.0.0.1:0");
+      if (!inbound.ok()) return ToGrpc(inbound.status());
+      tcp.inbound = *std::move(inbound);
+    }
+    reply->set_port(tcp.inbound->port());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Intercept(grpc::ServerContext*, const v1::InterceptRequest* req,
+                         v1::OpenLinkReply* reply) override {
+    std::map<std::string, TcpInterceptor::Peer> peers;
+    for (const auto& [address, peer] : req->peers()) {
+      peers[address] = TcpInterceptor::Peer{peer.index(), peer.inbound(), peer.target()};
+    }
+    absl::MutexLock lock(&mu);
+    if (tcp.interceptor != nullptr) {
+      return grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "this agent already intercepts");
+    }
+    auto interceptor = TcpInterceptor::Start(TcpRuntime(), req->from(), req->listen(), std::move(peers));
+    if (!interceptor.ok()) return ToGrpc(interceptor.status());
+    tcp.interceptor = *std::move(interceptor);
+    reply->set_port(tcp.interceptor->port());
+    return grpc::Status::OK;
   }
 
   grpc::Status CloseLink(grpc::ServerContext*, const v1::CloseLinkRequest* req,
                          v1::Empty*) override {
     std::unique_ptr<LinkProxy> closing;
+    std::unique_ptr<TcpOutbound> closing_tcp;
     {
       absl::MutexLock lock(&mu);
+      auto tcp_it = tcp.links.find({req->from(), req->to()});
+      if (tcp_it != tcp.links.end()) {
+        closing_tcp = std::move(tcp_it->second);
+        tcp.links.erase(tcp_it);
+        return grpc::Status::OK;
+      }
       auto it = links.find({req->from(), req->to()});
       if (it == links.end()) {
         return grpc::Status(grpc::StatusCode::NOT_FOUND,
@@ -353,6 +436,17 @@ struct AgentServer::Impl final : public v1::Agent::Service {
     auto loaded = agent::LoadTarget(*req, /*start_codecs=*/true);
     if (!loaded.ok()) return ToGrpc(loaded.status());
     engine.SetCodec(loaded->schema, loaded->model);
+    if (loaded->framing != nullptr) {
+      std::vector<std::string> kinds;
+      for (const auto& [type, kind] : loaded->framing->spec().types) kinds.push_back(kind);
+      engine.SetFramedKinds(std::move(kinds));
+      absl::MutexLock lock(&mu);
+      if (tcp.runtime != nullptr) {
+        return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                            "load the target before opening TCP links: their framing comes from it");
+      }
+      tcp.framing = loaded->framing;
+    }
     engine.TrackRounds(req->track_rounds());
     if (req->archive()) engine.EnableArchive();
     return grpc::Status::OK;
@@ -485,12 +579,15 @@ void AgentServer::Shutdown() {
   impl_->server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   impl_->server.reset();
   std::map<std::pair<int, int>, std::unique_ptr<LinkProxy>> links;
+  Impl::TcpSide tcp;
   {
     absl::MutexLock lock(&impl_->mu);
     links.swap(impl_->links);
+    std::swap(tcp, impl_->tcp);
     impl_->observer.reset();
   }
   links.clear();
+  tcp.Close();
   if (impl_->supervisor.pid() != 0) impl_->supervisor.Kill().IgnoreError();
 }
 

@@ -210,7 +210,45 @@ absl::StatusOr<LoadedTarget> LoadTarget(const v1::LoadTargetRequest& req, bool s
   std::shared_ptr<const MessageCodec> schema(std::move(*codec));
   auto model = MessageModel::Build(*std::move(spec), schema, std::move(codecs));
   if (!model.ok()) return model.status();
-  return LoadedTarget{schema, std::shared_ptr<const MessageModel>(std::move(*model))};
+  LoadedTarget loaded{schema, std::shared_ptr<const MessageModel>(std::move(*model)), nullptr};
+  if (req.has_framing()) {
+    auto framing = ToFramingSpec(req.framing());
+    if (!framing.ok()) return framing.status();
+    auto format = FrameFormat::Compile(*std::move(framing));
+    if (!format.ok()) return format.status();
+    loaded.framing = std::make_shared<const FrameFormat>(*std::move(format));
+  }
+  return loaded;
+}
+
+absl::StatusOr<FramingSpec> ToFramingSpec(const v1::Framing& framing) {
+  const auto field = [](const v1::Framing::Field& f) { return HeaderField{f.offset(), f.size()}; };
+  FramingSpec spec;
+  spec.header_bytes = framing.header_bytes();
+  spec.big_endian = !framing.little_endian();
+  spec.magic = field(framing.magic());
+  spec.magic_value = framing.magic_value();
+  spec.type = field(framing.type());
+  spec.length = field(framing.length());
+  spec.length_counts = framing.length_counts_frame() ? FrameSpan::kFrame : FrameSpan::kPayload;
+  spec.checksum = field(framing.checksum());
+  if (spec.checksum.present()) {
+    auto algorithm = ChecksumAlgorithmNamed(framing.checksum_algorithm());
+    if (!algorithm.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "framing: unknown checksum algorithm '", framing.checksum_algorithm(),
+          "'; expected crc32, crc32c or sha256d"));
+    }
+    spec.checksum_algorithm = *algorithm;
+  }
+  spec.checksum_covers = framing.checksum_covers_frame() ? FrameSpan::kFrame : FrameSpan::kPayload;
+  if (framing.has_checksum_from()) {
+    spec.checksum_covers = FrameSpan::kFrom;
+    spec.checksum_from = framing.checksum_from();
+  }
+  spec.types.insert(framing.types().begin(), framing.types().end());
+  if (framing.max_frame_bytes() != 0) spec.max_frame_bytes = framing.max_frame_bytes();
+  return spec;
 }
 
 }  // namespace agent

@@ -81,6 +81,14 @@ absl::StatusOr<FrameFormat> FrameFormat::Compile(FramingSpec spec) {
       }
     }
   }
+  if (spec.length_counts == FrameSpan::kFrom) {
+    return absl::InvalidArgumentError("framing: a length counts the payload or the whole frame");
+  }
+  if (spec.checksum_covers == FrameSpan::kFrom && spec.checksum_from >= spec.header_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "framing: checksum: covers from byte ", spec.checksum_from, ", beyond the ",
+        spec.header_bytes, "-byte header"));
+  }
   if (spec.max_frame_bytes < spec.header_bytes) {
     return absl::InvalidArgumentError("framing: max_frame_bytes is smaller than the header");
   }
@@ -135,11 +143,20 @@ std::string FrameFormat::KindOf(absl::string_view frame) const {
 
 std::string FrameFormat::ChecksumBytes(absl::string_view frame) const {
   std::string covered;
-  if (spec_.checksum_covers == FrameSpan::kPayload) {
-    covered = std::string(frame.substr(spec_.header_bytes));
-  } else {
-    covered = std::string(frame);
-    std::fill_n(covered.begin() + spec_.checksum.offset, spec_.checksum.size, '\0');
+  switch (spec_.checksum_covers) {
+    case FrameSpan::kPayload:
+      covered = std::string(frame.substr(spec_.header_bytes));
+      break;
+    case FrameSpan::kFrame:
+      covered = std::string(frame);
+      std::fill_n(covered.begin() + spec_.checksum.offset, spec_.checksum.size, '\0');
+      break;
+    case FrameSpan::kFrom:
+      covered = std::string(frame.substr(spec_.checksum_from));
+      if (spec_.checksum.offset >= spec_.checksum_from) {
+        covered.erase(spec_.checksum.offset - spec_.checksum_from, spec_.checksum.size);
+      }
+      break;
   }
   std::string out(spec_.checksum.size, '\0');
   if (spec_.checksum_algorithm == ChecksumAlgorithm::kSha256d) {

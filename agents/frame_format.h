@@ -40,8 +40,10 @@ struct HeaderField {
 
 enum class ChecksumAlgorithm { kCrc32, kCrc32c, kSha256d };
 // What a checksum or a length counts: the payload after the header, or the
-// whole frame (for a checksum: with the checksum's own bytes zeroed).
-enum class FrameSpan { kPayload, kFrame };
+// whole frame (for a checksum: with the checksum's own bytes zeroed), or
+// (checksums only) the frame from an offset on, the checksum's own bytes
+// left out.
+enum class FrameSpan { kPayload, kFrame, kFrom };
 
 struct FramingSpec {
   uint32_t header_bytes = 0;
@@ -54,6 +56,7 @@ struct FramingSpec {
   HeaderField checksum;
   ChecksumAlgorithm checksum_algorithm = ChecksumAlgorithm::kCrc32;
   FrameSpan checksum_covers = FrameSpan::kPayload;
+  uint32_t checksum_from = 0;  // kFrom: the first byte covered
   // Message type value -> the kind name plans filter on.
   std::map<uint64_t, std::string> types;
   // A frame longer than this is taken for a stream turncoat cannot parse.

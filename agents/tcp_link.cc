@@ -580,7 +580,9 @@ absl::StatusOr<std::unique_ptr<TcpInterceptor>> TcpInterceptor::Start(
         return absl::NotFoundError(absl::StrCat(host, " is no replica's address"));
       }
       const LinkId link{from, it->second.index};
-      auto up = DialThroughInbound(it->second.inbound, link, AddressText(original));
+      const std::string& target =
+          it->second.target.empty() ? AddressText(original) : it->second.target;
+      auto up = DialThroughInbound(it->second.inbound, link, target);
       if (!up.ok()) return up.status();
       return TcpRelay::Route{*up, link, /*rules_forward=*/true};
     });

@@ -117,6 +117,8 @@ class TcpInterceptor {
   struct Peer {
     int index = -1;
     std::string inbound;  // host:port
+    // Where to go instead of the address dialled (a twin's); empty: there.
+    std::string target;
   };
   static absl::StatusOr<std::unique_ptr<TcpInterceptor>> Start(
       std::shared_ptr<TcpLinkRuntime> runtime, int from, const std::string& listen,

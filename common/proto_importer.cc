@@ -35,7 +35,6 @@ ProtoImporter::~ProtoImporter() = default;
 
 absl::StatusOr<std::unique_ptr<ProtoImporter>> ProtoImporter::Import(
     const std::vector<std::string>& import_paths, const std::vector<std::string>& files) {
-  if (files.empty()) return absl::InvalidArgumentError("no .proto files to load");
   std::unique_ptr<ProtoImporter> importer(new ProtoImporter());
   importer->source_tree_ = std::make_unique<pb::compiler::DiskSourceTree>();
   for (const std::string& dir : import_paths) importer->source_tree_->MapPath("", dir);

@@ -36,7 +36,8 @@ class ProtoImporter {
   // Parses `files` (names relative to one of `import_paths`) and everything
   // they import; imports also resolve against protobuf's well-known types.
   // An error names the first problem as protoc would (file:line:column);
-  // the follow-on errors protobuf reports only confuse.
+  // the follow-on errors protobuf reports only confuse. No files: an empty
+  // schema (targets on TCP have none).
   static absl::StatusOr<std::unique_ptr<ProtoImporter>> Import(
       const std::vector<std::string>& import_paths, const std::vector<std::string>& files);
   ~ProtoImporter();

@@ -234,14 +234,14 @@ absl::Status AgentHandle::Observe(const v1::ObserveRequest& request) {
   return impl_->Call("Observe", &v1::Agent::Stub::Observe, request, &reply);
 }
 
-absl::StatusOr<std::vector<int>> AgentHandle::OpenLinks(
-    const std::vector<std::pair<int, std::string>>& links) {
+absl::StatusOr<std::vector<int>> AgentHandle::OpenLinks(const std::vector<LinkOpening>& links) {
   v1::OpenLinksRequest request;
-  for (const auto& [to, target] : links) {
+  for (const LinkOpening& opening : links) {
     v1::OpenLinkRequest* link = request.add_links();
     link->set_from(impl_->replica_);
-    link->set_to(to);
-    link->set_target(target);
+    link->set_to(opening.to);
+    link->set_target(opening.target);
+    link->set_inbound(opening.inbound);
     link->set_listen("127.0.0.1:0");
   }
   v1::OpenLinksReply reply;
@@ -257,6 +257,24 @@ absl::StatusOr<std::vector<int>> AgentHandle::OpenLinks(
   std::vector<int> ports;
   for (const v1::OpenLinkReply& link : reply.links()) ports.push_back(link.port());
   return ports;
+}
+
+absl::StatusOr<int> AgentHandle::OpenInbound() {
+  v1::OpenLinkReply reply;
+  if (absl::Status s = impl_->Call("OpenInbound", &v1::Agent::Stub::OpenInbound, v1::Empty(), &reply);
+      !s.ok()) {
+    return s;
+  }
+  return reply.port();
+}
+
+absl::StatusOr<int> AgentHandle::Intercept(const v1::InterceptRequest& request) {
+  v1::OpenLinkReply reply;
+  if (absl::Status s = impl_->Call("Intercept", &v1::Agent::Stub::Intercept, request, &reply);
+      !s.ok()) {
+    return s;
+  }
+  return reply.port();
 }
 
 absl::StatusOr<int> AgentHandle::StartReplica(const v1::StartReplicaRequest& request) {

@@ -60,11 +60,21 @@ class AgentHandle {
 
   absl::Status LoadTarget(const agent::v1::LoadTargetRequest& request);
   absl::Status Observe(const agent::v1::ObserveRequest& request);
-  // Opens the proxies of links replica() -> to, each forwarding to its
-  // target (`links`: to and target), in one call, all or none; returns the
-  // ports replica() must dial to reach them, in the order of `links`.
-  absl::StatusOr<std::vector<int>> OpenLinks(
-      const std::vector<std::pair<int, std::string>>& links);
+  // One link replica() -> to: where it leads and, for a target on TCP, the
+  // inbound proxy of the destination's agent it goes through.
+  struct LinkOpening {
+    int to = -1;
+    std::string target;   // host:port
+    std::string inbound;  // host:port; empty: a gRPC link
+  };
+  // Opens the proxies of links replica() -> to in one call, all or none;
+  // returns the ports replica() must dial to reach them, in order.
+  absl::StatusOr<std::vector<int>> OpenLinks(const std::vector<LinkOpening>& links);
+  // Targets on TCP: starts (once) the agent's inbound proxy; its port.
+  absl::StatusOr<int> OpenInbound();
+  // Targets on TCP in network namespaces: the agent takes the connections
+  // netfilter redirects from replica() to `listen`; its port.
+  absl::StatusOr<int> Intercept(const agent::v1::InterceptRequest& request);
   // Starts the replica; returns its pid.
   absl::StatusOr<int> StartReplica(const agent::v1::StartReplicaRequest& request);
   absl::Status StopReplica(absl::Duration grace);

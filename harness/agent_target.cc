@@ -107,6 +107,27 @@ absl::StatusOr<v1::LoadTargetRequest> LoadTargetRequestFor(const TargetSpec& tar
   model->set_private_encoding(std::string(KeyEncodingName(target.keys.private_encoding)));
   model->set_signature_encoding(std::string(SignatureEncodingName(target.keys.signature_encoding)));
   for (const MessageSpec& m : protocol.messages) FillKind(m, model->add_messages());
+  if (protocol.framing.has_value()) {
+    const FramingDecl& f = *protocol.framing;
+    v1::Framing* framing = request.mutable_framing();
+    const auto field = [](const FramingDecl::Field& from, v1::Framing::Field* to) {
+      to->set_offset(from.offset);
+      to->set_size(from.size);
+    };
+    framing->set_header_bytes(f.header_bytes);
+    framing->set_little_endian(f.little_endian);
+    field(f.magic, framing->mutable_magic());
+    framing->set_magic_value(f.magic_value);
+    field(f.type, framing->mutable_type());
+    field(f.length, framing->mutable_length());
+    framing->set_length_counts_frame(f.length_counts_frame);
+    field(f.checksum, framing->mutable_checksum());
+    framing->set_checksum_algorithm(f.checksum_algorithm);
+    framing->set_checksum_covers_frame(f.checksum_covers_frame);
+    if (f.checksum_from.has_value()) framing->set_checksum_from(*f.checksum_from);
+    framing->mutable_types()->insert(f.types.begin(), f.types.end());
+    framing->set_max_frame_bytes(f.max_frame_bytes);
+  }
   TemplateValues values;
   values.variables = {{"target_dir", target.dir}, {"build_dir", build_dir}, {"workdir", workdir}};
   for (const ExternalCodecSpec& codec : protocol.codecs) {

@@ -33,6 +33,7 @@
 #include "harness/exit_codes.h"
 #include "harness/file_io.h"
 #include "harness/history.h"
+#include "harness/netns.h"
 #include "harness/parallel.h"
 #include "harness/proto_schema.h"
 #include "harness/readiness.h"
@@ -292,6 +293,10 @@ class Run {
   // `from` is the sender's FaultControl id: the replica, or TwinId(n, r).
   void RecordMessage(int from, const v1::Event& event);
   bool TwinExited(int replica);
+  // Where replica `replica` (or its twin) listens: on 127.0.0.1, or at its
+  // address in its network namespace.
+  std::string ListenAddress(int replica, bool twin) const;
+  int NetnsIndex(int replica, bool twin) const;
   // Every agent with the FaultControl id it answers to.
   std::vector<std::pair<int, AgentHandle*>> AllAgents();
   // OK while every agent is there; otherwise the harness failure of the
@@ -342,6 +347,10 @@ class Run {
   std::map<int, int> twin_listen_ports_;
   std::unique_ptr<Collector> collector_;
   std::unique_ptr<ProtoSchema> schema_;
+  // links: netns (harness/netns.h); removed after the agents stopped the
+  // processes in it. Process k: replica k, or the twin of the k-n-th
+  // twinned replica.
+  std::unique_ptr<NetnsCluster> netns_;
   std::vector<std::unique_ptr<AgentHandle>> agents_;
   std::map<int, std::unique_ptr<AgentHandle>> twin_agents_;  // by twinned replica
   std::unique_ptr<ClusterControl> control_;
@@ -394,6 +403,17 @@ absl::Status Run::Prepare() {
     return absl::InvalidArgumentError(absl::StrCat(target_.path, ": ", schema.status().message()));
   }
   schema_ = *std::move(schema);
+  if (target_.links == LinkMode::kNetns && !options_.direct_links) {
+    if (target_.transport != Transport::kTcp) {
+      bad_input_ = true;
+      return absl::InvalidArgumentError(absl::StrCat(
+          target_.path, ": links: netns takes targets on TCP (transport: tcp) so far; a gRPC "
+                        "target uses links: ports"));
+    }
+    auto netns = NetnsCluster::Create(plan_.n + static_cast<int>(twins_.size()));
+    if (!netns.ok()) return netns.status();
+    netns_ = *std::move(netns);
+  }
   return absl::OkStatus();
 }
 
@@ -523,17 +543,63 @@ absl::Status Run::StartReplicas() {
     const std::vector<int>& group = it->second.twin_group;
     return std::find(group.begin(), group.end(), from) != group.end();
   };
+  // A target on TCP: a connection's bytes pass the agents of both its
+  // ends (agents/tcp_link.h), entering the destination's through its
+  // inbound proxy.
+  std::vector<std::string> inbound(instances.size());
+  if (target_.transport == Transport::kTcp && !options_.direct_links) {
+    const auto open_inbound = [&](size_t k) -> absl::Status {
+      auto port = instances[k].agent->OpenInbound();
+      if (!port.ok()) return port.status();
+      inbound[k] = absl::StrCat("127.0.0.1:", *port);
+      return absl::OkStatus();
+    };
+    if (absl::Status s = ForEachInParallel(instances.size(), kControlThreads, open_inbound);
+        !s.ok()) {
+      return s;
+    }
+  }
+  const auto instance_of = [&](int replica, bool twin) {
+    for (size_t k = 0; k < instances.size(); ++k) {
+      if (instances[k].replica == replica && instances[k].twin == twin) return k;
+    }
+    return size_t{0};
+  };
   // Each agent opens its own links, all in one call; the agents work side
   // by side.
   const auto open_links = [&](size_t k) -> absl::Status {
     Instance& self = instances[k];
-    std::vector<std::pair<int, std::string>> proxied;  // to, target
+    if (netns_ != nullptr) {
+      // Replicas dial their peers' real addresses; netfilter brings every
+      // such connection to this agent's interceptor.
+      const int process = NetnsIndex(self.replica, self.twin);
+      v1::InterceptRequest intercept;
+      intercept.set_from(self.replica);
+      intercept.set_listen(absl::StrCat(netns_->HostAddress(process), ":0"));
+      for (int j = 0; j < plan_.n; ++j) {
+        PeerBinding peer;
+        peer.index = j;
+        peer.key = PublicOnly(keys_.replicas[j]);
+        peer.addr = ListenAddress(j, false);
+        self.peers.push_back(std::move(peer));
+        if (j == self.replica) continue;
+        const bool to_twin = !self.twin && reaches_twin(self.replica, j);
+        v1::InterceptRequest::Peer& route =
+            (*intercept.mutable_peers())[netns_->Address(NetnsIndex(j, false))];
+        route.set_index(j);
+        route.set_inbound(inbound[instance_of(j, to_twin)]);
+        if (to_twin) route.set_target(ListenAddress(j, true));
+      }
+      auto port = self.agent->Intercept(intercept);
+      if (!port.ok()) return port.status();
+      return netns_->Redirect(process, *port);
+    }
+    std::vector<AgentHandle::LinkOpening> proxied;
     for (int j = 0; j < plan_.n; ++j) {
       if (j == self.replica || options_.direct_links) continue;
-      const int target_port = !self.twin && reaches_twin(self.replica, j)
-                                  ? twin_listen_ports_.at(j)
-                                  : listen_ports_[j];
-      proxied.emplace_back(j, absl::StrCat("127.0.0.1:", target_port));
+      const bool to_twin = !self.twin && reaches_twin(self.replica, j);
+      const int target_port = to_twin ? twin_listen_ports_.at(j) : listen_ports_[j];
+      proxied.push_back({j, absl::StrCat("127.0.0.1:", target_port), inbound[instance_of(j, to_twin)]});
     }
     std::vector<int> ports;
     if (!proxied.empty()) {
@@ -579,7 +645,7 @@ absl::Status Run::StartReplicas() {
     binding.index = self.replica;
     binding.n = plan_.n;
     binding.f = plan_.f;
-    binding.listen = absl::StrCat("127.0.0.1:", self.port);
+    binding.listen = ListenAddress(self.replica, self.twin);
     binding.key = keys_.replicas[self.replica];
     binding.pubkeys = keys_dir_;
     binding.workdir = absl::StrCat(options_.run_dir, "/", self.dir);
@@ -621,8 +687,10 @@ absl::Status Run::StartReplicas() {
     observes.push_back(std::move(observe));
 
     v1::StartReplicaRequest start;
-    for (const std::string& arg : rendered->process.argv) start.add_argv(arg);
-    for (const std::string& arg : options_.replica_args) start.add_argv(arg);
+    std::vector<std::string> argv = rendered->process.argv;
+    argv.insert(argv.end(), options_.replica_args.begin(), options_.replica_args.end());
+    if (netns_ != nullptr) argv = netns_->Wrap(NetnsIndex(self.replica, self.twin), std::move(argv));
+    for (const std::string& arg : argv) start.add_argv(arg);
     for (const auto& [name, value] : rendered->process.env) (*start.mutable_env())[name] = value;
     start.set_workdir(binding.workdir);
     start.set_cwd(rendered->process.cwd);
@@ -657,7 +725,7 @@ absl::Status Run::StartReplicas() {
   std::vector<std::unique_ptr<ReadinessProbe>> waiting(instances.size());
   for (size_t k = 0; k < instances.size(); ++k) {
     waiting[k] = std::make_unique<ReadinessProbe>(
-        target_.replica.ready, absl::StrCat("127.0.0.1:", instances[k].port),
+        target_.replica.ready, ListenAddress(instances[k].replica, instances[k].twin),
         absl::StrCat(options_.run_dir, "/", instances[k].dir));
   }
   for (size_t left = instances.size(); left > 0;) {
@@ -776,6 +844,18 @@ void Run::OnTwinEvent(int replica, const v1::Event& event) {
   }
 }
 
+int Run::NetnsIndex(int replica, bool twin) const {
+  if (!twin) return replica;
+  return plan_.n + static_cast<int>(std::distance(twins_.begin(), twins_.find(replica)));
+}
+
+std::string Run::ListenAddress(int replica, bool twin) const {
+  const int port = twin ? twin_listen_ports_.at(replica) : listen_ports_[replica];
+  const std::string host =
+      netns_ != nullptr ? netns_->Address(NetnsIndex(replica, twin)) : "127.0.0.1";
+  return absl::StrCat(host, ":", port);
+}
+
 bool Run::TwinExited(int replica) {
   std::lock_guard<std::mutex> lock(twin_mu_);
   return twin_exits_.count(replica) > 0;
@@ -789,7 +869,7 @@ absl::Status Run::AddClientPrograms(WorkloadOptions* workload) {
     replica.index = i;
     // Clients reach replicas directly: they are not part of the system
     // under attack.
-    replica.addr = absl::StrCat("127.0.0.1:", listen_ports_[i]);
+    replica.addr = ListenAddress(i, false);
     replica.key = PublicOnly(keys_.replicas[i]);
     replicas.push_back(std::move(replica));
   }
@@ -1157,7 +1237,7 @@ RunOutcome Run::Execute() {
   if (status.ok()) status = StartReplicas();
   WorkloadOptions workload;
   if (status.ok()) {
-    for (int port : listen_ports_) workload.addresses.push_back(absl::StrCat("127.0.0.1:", port));
+    for (int i = 0; i < plan_.n; ++i) workload.addresses.push_back(ListenAddress(i, false));
     workload.workload = plan_.workload;
     workload.seed = seed_;
     workload.closed_loop = plan_.workload.rate_auto;

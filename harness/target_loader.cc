@@ -104,8 +104,8 @@ class TargetParser {
   absl::Status Parse() {
     TURNCOAT_ASSIGN_OR_RETURN(
         const YamlMap root,
-        r_.Map(r_.root(), {"name", "ids", "keys", "replica", "transport", "protocol", "observe",
-                           "client", "checks"}));
+        r_.Map(r_.root(), {"name", "ids", "keys", "replica", "transport", "links", "protocol",
+                           "observe", "client", "checks"}));
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField name, root.Require("name"));
     TURNCOAT_ASSIGN_OR_RETURN(spec_.name, r_.String(name));
     if (!RE2::FullMatch(spec_.name, "[A-Za-z0-9][A-Za-z0-9._-]*")) {
@@ -117,13 +117,28 @@ class TargetParser {
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField replica, root.Require("replica"));
     TURNCOAT_RETURN_IF_ERROR(ParseReplica(replica));
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField transport, root.Require("transport"));
-    TURNCOAT_ASSIGN_OR_RETURN(spec_.transport,
-                              ReadChoice<Transport>(r_, transport, {{"grpc", Transport::kGrpc}}));
+    TURNCOAT_ASSIGN_OR_RETURN(
+        spec_.transport,
+        ReadChoice<Transport>(r_, transport, {{"grpc", Transport::kGrpc}, {"tcp", Transport::kTcp}}));
+    if (root.Has("links")) {
+      TURNCOAT_ASSIGN_OR_RETURN(
+          spec_.links, ReadChoice<LinkMode>(r_, root.Get("links"),
+                                            {{"ports", LinkMode::kPorts}, {"netns", LinkMode::kNetns}}));
+    }
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField protocol, root.Require("protocol"));
-    TURNCOAT_ASSIGN_OR_RETURN(std::unique_ptr<ProtoSchema> schema, ParseProtocol(protocol));
+    std::unique_ptr<ProtoSchema> schema;
+    if (spec_.transport == Transport::kTcp) {
+      TURNCOAT_ASSIGN_OR_RETURN(schema, ParseTcpProtocol(protocol));
+    } else {
+      TURNCOAT_ASSIGN_OR_RETURN(schema, ParseProtocol(protocol));
+    }
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField observe, root.Require("observe"));
     TURNCOAT_RETURN_IF_ERROR(ParseObserve(observe));
     TURNCOAT_ASSIGN_OR_RETURN(const YamlField client, root.Require("client"));
+    if (spec_.transport == Transport::kTcp && !client.node["program"]) {
+      return r_.Error(client, "a target on TCP speaks no gRPC turncoat can call: give its own "
+                              "client program (client.program)");
+    }
     TURNCOAT_RETURN_IF_ERROR(ParseClient(client, *schema));
     if (root.Has("checks")) TURNCOAT_RETURN_IF_ERROR(ParseChecks(root.Get("checks")));
     return absl::OkStatus();
@@ -422,6 +437,137 @@ class TargetParser {
       TURNCOAT_RETURN_IF_ERROR(ParseEnvelopeForm(map, **schema));
     }
     return schema;
+  }
+
+  // A target on TCP has no .proto files: its protocol is at most its
+  // framing (`protocol: {}` when its streams are not to be cut).
+  absl::StatusOr<std::unique_ptr<ProtoSchema>> ParseTcpProtocol(const YamlField& at) {
+    if (at.node.IsMap() && (at.node["protos"] || at.node["messages"])) {
+      return r_.Error(at, "a target on TCP describes its messages by their framing "
+                          "(protocol.framing), not by .proto files; or set transport: grpc");
+    }
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlMap map, r_.Map(at, {"framing"}));
+    if (map.Has("framing")) TURNCOAT_RETURN_IF_ERROR(ParseFraming(map.Get("framing")));
+    return ProtoSchema::Load({}, {});
+  }
+
+  absl::Status ParseFraming(const YamlField& at) {
+    TURNCOAT_ASSIGN_OR_RETURN(
+        const YamlMap map, r_.Map(at, {"header_bytes", "byte_order", "magic", "type", "length",
+                                       "checksum", "types", "max_frame_bytes"}));
+    FramingDecl f;
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField header, map.Require("header_bytes"));
+    TURNCOAT_ASSIGN_OR_RETURN(const int64_t header_bytes, r_.Int(header, 1, 4096));
+    f.header_bytes = static_cast<uint32_t>(header_bytes);
+    if (map.Has("byte_order")) {
+      TURNCOAT_ASSIGN_OR_RETURN(f.little_endian,
+                                ReadChoice<bool>(r_, map.Get("byte_order"),
+                                                 {{"big", false}, {"little", true}}));
+    }
+    // Each header field: { offset, size } inside the header, sizes 1, 2, 4
+    // or 8 bytes (a sha256d checksum: 1 to 32), and no two overlapping.
+    std::vector<std::pair<YamlField, FramingDecl::Field>> placed;
+    const auto field = [&](const YamlField& fa, const std::vector<std::string>& extra,
+                           bool digest) -> absl::StatusOr<std::pair<YamlMap, FramingDecl::Field>> {
+      std::vector<std::string> keys = {"offset", "size"};
+      keys.insert(keys.end(), extra.begin(), extra.end());
+      TURNCOAT_ASSIGN_OR_RETURN(const YamlMap m, r_.Map(fa, keys));
+      FramingDecl::Field out;
+      TURNCOAT_ASSIGN_OR_RETURN(const YamlField offset, m.Require("offset"));
+      TURNCOAT_ASSIGN_OR_RETURN(const int64_t o, r_.Int(offset, 0, f.header_bytes - 1));
+      TURNCOAT_ASSIGN_OR_RETURN(const YamlField size, m.Require("size"));
+      TURNCOAT_ASSIGN_OR_RETURN(const int64_t z, r_.Int(size, 1, digest ? 32 : 8));
+      if (!digest && z != 1 && z != 2 && z != 4 && z != 8) {
+        return r_.Error(size, "expected 1, 2, 4 or 8 (bytes of an unsigned integer)");
+      }
+      if (o + z > f.header_bytes) {
+        return r_.Error(fa, absl::StrCat("bytes ", o, "..", o + z, " lie outside the ",
+                                         f.header_bytes, "-byte header; fix the offset or raise "
+                                         "header_bytes"));
+      }
+      out.offset = static_cast<uint32_t>(o);
+      out.size = static_cast<uint32_t>(z);
+      for (const auto& [other_at, other] : placed) {
+        if (out.offset < other.offset + other.size && other.offset < out.offset + out.size) {
+          return r_.Error(fa, absl::StrCat("overlaps ", other_at.path, " in the header"));
+        }
+      }
+      placed.emplace_back(fa, out);
+      return std::make_pair(m, out);
+    };
+    if (map.Has("magic")) {
+      TURNCOAT_ASSIGN_OR_RETURN(const auto magic, field(map.Get("magic"), {"value"}, false));
+      f.magic = magic.second;
+      TURNCOAT_ASSIGN_OR_RETURN(const YamlField value, magic.first.Require("value"));
+      TURNCOAT_ASSIGN_OR_RETURN(const std::string text, r_.String(value));
+      const bool hex = absl::StartsWith(text, "0x") || absl::StartsWith(text, "0X");
+      if (!(hex ? absl::SimpleHexAtoi(text.substr(2), &f.magic_value)
+                : absl::SimpleAtoi(text, &f.magic_value))) {
+        return r_.Error(value, "expected an unsigned integer, decimal or 0x-prefixed hex");
+      }
+    }
+    if (map.Has("type")) {
+      TURNCOAT_ASSIGN_OR_RETURN(const auto type, field(map.Get("type"), {}, false));
+      f.type = type.second;
+    }
+    TURNCOAT_ASSIGN_OR_RETURN(const YamlField length_at, map.Require("length"));
+    TURNCOAT_ASSIGN_OR_RETURN(const auto length, field(length_at, {"counts"}, false));
+    f.length = length.second;
+    if (length.first.Has("counts")) {
+      TURNCOAT_ASSIGN_OR_RETURN(f.length_counts_frame,
+                                ReadChoice<bool>(r_, length.first.Get("counts"),
+                                                 {{"payload", false}, {"frame", true}}));
+    }
+    if (map.Has("checksum")) {
+      const YamlField checksum_at = map.Get("checksum");
+      const bool digest = checksum_at.node.IsMap() && checksum_at.node["algorithm"] &&
+                          checksum_at.node["algorithm"].Scalar() == "sha256d";
+      TURNCOAT_ASSIGN_OR_RETURN(const auto checksum,
+                                field(checksum_at, {"algorithm", "covers"}, digest));
+      f.checksum = checksum.second;
+      TURNCOAT_ASSIGN_OR_RETURN(const YamlField algorithm, checksum.first.Require("algorithm"));
+      TURNCOAT_ASSIGN_OR_RETURN(
+          f.checksum_algorithm,
+          ReadChoice<std::string>(r_, algorithm,
+                                  {{"crc32", "crc32"}, {"crc32c", "crc32c"}, {"sha256d", "sha256d"}}));
+      if (checksum.first.Has("covers")) {
+        const YamlField covers = checksum.first.Get("covers");
+        if (covers.node.IsMap()) {
+          TURNCOAT_ASSIGN_OR_RETURN(const YamlMap from_map, r_.Map(covers, {"from"}));
+          TURNCOAT_ASSIGN_OR_RETURN(const YamlField from, from_map.Require("from"));
+          TURNCOAT_ASSIGN_OR_RETURN(const int64_t first, r_.Int(from, 0, f.header_bytes - 1));
+          f.checksum_from = static_cast<uint32_t>(first);
+        } else {
+          TURNCOAT_ASSIGN_OR_RETURN(
+              f.checksum_covers_frame,
+              ReadChoice<bool>(r_, covers, {{"payload", false}, {"frame", true}}));
+        }
+      }
+    }
+    if (map.Has("types")) {
+      const YamlField types = map.Get("types");
+      if (!f.type.size) return r_.Error(types, "naming types needs the header's type field");
+      if (!types.node.IsMap() || types.node.size() == 0) {
+        return r_.Error(types, "expected a mapping of type values to kind names, e.g. { 3: prepare }");
+      }
+      for (const auto& entry : types.node) {
+        YamlField name{entry.second, entry.first.Mark(),
+                       absl::StrCat(types.path, ".", entry.first.Scalar())};
+        uint64_t value = 0;
+        if (!absl::SimpleAtoi(entry.first.Scalar(), &value)) {
+          return r_.Error(name, "expected an unsigned integer type value as the key");
+        }
+        TURNCOAT_ASSIGN_OR_RETURN(const std::string kind, r_.String(name));
+        if (!f.types.emplace(value, kind).second) return r_.Error(name, "this type is named twice");
+      }
+    }
+    if (map.Has("max_frame_bytes")) {
+      TURNCOAT_ASSIGN_OR_RETURN(const int64_t max,
+                                r_.Int(map.Get("max_frame_bytes"), f.header_bytes, 1 << 30));
+      f.max_frame_bytes = static_cast<uint32_t>(max);
+    }
+    spec_.protocol.framing = std::move(f);
+    return absl::OkStatus();
   }
 
   absl::Status ParseCodecs(const YamlField& at) {

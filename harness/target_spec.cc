@@ -156,6 +156,9 @@ std::vector<std::string> ProtocolSpec::KindNames() const {
     if (!m.kind.empty()) names.insert(m.kind);
     names.insert(m.kinds.begin(), m.kinds.end());
   }
+  if (framing.has_value()) {
+    for (const auto& [type, kind] : framing->types) names.insert(kind);
+  }
   return {names.begin(), names.end()};
 }
 

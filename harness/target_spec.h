@@ -17,6 +17,8 @@
 #ifndef TURNCOAT_HARNESS_TARGET_SPEC_H_
 #define TURNCOAT_HARNESS_TARGET_SPEC_H_
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -60,7 +62,14 @@ struct KeySpec {
   std::optional<KeygenSpec> generate;
 };
 
-enum class Transport { kGrpc };
+// What replicas speak to each other: gRPC (decoded, rewritten), or a
+// protocol of their own over TCP (bytes, cut into messages by `framing`).
+enum class Transport { kGrpc, kTcp };
+// How turncoat gets between replicas: a proxy port per link that replicas
+// dial instead of their peers (the peer list names proxies), or network
+// namespaces whose traffic netfilter redirects to the proxies while each
+// replica dials its peers' real addresses.
+enum class LinkMode { kPorts, kNetns };
 
 // `{{peers}}` in a command is one entry per peer joined by a separator.
 struct PeerListSpec {
@@ -167,10 +176,36 @@ struct ExternalCodecSpec {
   std::vector<std::pair<std::string, Template>> env;
 };
 
+// How a TCP target's byte stream divides into messages: a fixed header
+// whose fields are unsigned integers at byte offsets (docs/target-format.md,
+// `protocol.framing`). A field of size 0 is absent.
+struct FramingDecl {
+  struct Field {
+    uint32_t offset = 0;
+    uint32_t size = 0;
+  };
+  uint32_t header_bytes = 0;
+  bool little_endian = false;
+  Field magic;
+  uint64_t magic_value = 0;
+  Field type;
+  Field length;
+  bool length_counts_frame = false;  // else the payload after the header
+  Field checksum;
+  std::string checksum_algorithm = "crc32";  // crc32 | crc32c | sha256d
+  bool checksum_covers_frame = false;        // else the payload
+  std::optional<uint32_t> checksum_from;     // set: from this byte on, itself left out
+  std::map<uint64_t, std::string> types;     // type value -> kind name
+  uint32_t max_frame_bytes = 0;              // 0: the agent's default
+};
+
 struct ProtocolSpec {
   std::vector<std::string> import_paths;  // absolute directories
   std::vector<std::string> protos;        // absolute .proto paths
-  std::vector<MessageSpec> messages;      // at least one
+  // At least one for gRPC targets; none for TCP ones.
+  std::vector<MessageSpec> messages;
+  // TCP targets: how their streams divide into messages, if they say.
+  std::optional<FramingDecl> framing;
   std::vector<ExternalCodecSpec> codecs;
 
   // Every peer method, in the order the messages list them.
@@ -257,6 +292,7 @@ struct TargetSpec {
   KeySpec keys;
   ReplicaSpec replica;
   Transport transport = Transport::kGrpc;
+  LinkMode links = LinkMode::kPorts;
   ProtocolSpec protocol;
   CommitObservation commits;
   ClientSpec client;

@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "adversaries/phase_check.h"
 #include "harness/campaign_command.h"
+#include "harness/cleanup_command.h"
 #include "harness/exit_codes.h"
 #include "harness/list_command.h"
 #include "harness/matrix_command.h"
@@ -66,6 +67,8 @@ const std::vector<Command>& Commands() {
        [](const Args& a) { return turncoat::RunCampaign(a, &interrupted, std::cout, std::cerr); }},
       {&turncoat::kListCommand, false,
        [](const Args& a) { return turncoat::RunList(a, std::cout, std::cerr); }},
+      {&turncoat::kCleanupCommand, false,
+       [](const Args& a) { return turncoat::RunCleanup(a, std::cout, std::cerr); }},
   };
   return *commands;
 }

@@ -114,6 +114,23 @@ TEST(FrameFormatTest, LittleEndianWholeFrameLengthAndCrc32cOverTheFrame) {
   EXPECT_FALSE(format->ChecksumValid(frame));
 }
 
+TEST(FrameFormatTest, ChecksumFromAnOffsetLeavesItsOwnBytesOut) {
+  // crc32 over header bytes 4..11 and the payload, as tcpbft frames it.
+  FramingSpec spec = SixteenByteHeader();
+  spec.checksum_covers = FrameSpan::kFrom;
+  spec.checksum_from = 4;
+  auto format = FrameFormat::Compile(spec);
+  ASSERT_TRUE(format.ok()) << format.status();
+  std::string frame = MakeFrame(3, "hello");
+  ASSERT_TRUE(format->Reseal(&frame).ok());
+  const std::string covered = frame.substr(4, 8) + "hello";
+  const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(covered.data()),
+                          static_cast<uInt>(covered.size()));
+  EXPECT_EQ(frame.substr(12, 4), BigEndian(crc, 4));
+  frame[4] = 4;  // the type is covered
+  EXPECT_FALSE(format->ChecksumValid(frame));
+}
+
 TEST(FrameFormatTest, Crc32cMatchesItsStandardCheckValue) {
   // CRC-32C of "123456789" is 0xE3069283 (RFC 3720, B.4).
   FramingSpec spec;
