@@ -1,0 +1,116 @@
+// tcpbft through transparent TCP links (links: netns) end to end: the
+// system whose handshake refuses per-port proxies runs, a partition finds
+// its planted bug and passes the correct build, and nothing of the run's
+// namespaces and netfilter rules outlives it — not even a controller
+// killed outright, after which `turncoat cleanup` removes the leftovers.
+// Needs root (or CAP_NET_ADMIN), iproute2 and nftables; skips, saying why,
+// without them.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "tests/harness/run_fixture.h"
+
+namespace turncoat {
+namespace {
+
+// `command` run by the shell; its output, or "" when it failed.
+std::string Shell(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), p)) > 0) out.append(buffer, n);
+  return pclose(p) == 0 ? out : "";
+}
+
+// What turncoat created for the controller with this pid and is still there.
+std::string LeftBehind(int pid) {
+  std::string left;
+  for (absl::string_view line : absl::StrSplit(Shell("ip netns list 2>/dev/null"), '\n')) {
+    if (absl::StartsWith(line, absl::StrCat("turncoat-", pid, "-"))) absl::StrAppend(&left, line, "\n");
+  }
+  if (absl::StrContains(Shell("nft list tables 2>/dev/null"), absl::StrCat("turncoat_", pid))) {
+    left += absl::StrCat("table turncoat_", pid, "\n");
+  }
+  return left;
+}
+
+class NetnsRunTest : public TurncoatRunTest {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "links: netns needs root";
+    if (Shell("command -v nft").empty() || Shell("command -v ip").empty()) {
+      GTEST_SKIP() << "links: netns needs nftables and iproute2";
+    }
+    TurncoatRunTest::SetUp();
+  }
+};
+
+TEST_F(NetnsRunTest, PartitionFindsSmallQuorumAndPassesTheCorrectBuild) {
+  Subprocess buggy = Start({Plan("tcpbft/partition.yaml"), "--replica-arg=--bug=small-quorum"});
+  const int pid = buggy.pid();
+  EXPECT_EQ(Finish(buggy), 1) << Output();
+  EXPECT_EQ(LeftBehind(pid), "");
+  const nlohmann::json report = Report();
+  const std::vector<std::string> violated = Violated(report);
+  EXPECT_NE(std::find(violated.begin(), violated.end(), "agreement"), violated.end()) << Output();
+  // The partition dropped frames at the byte level.
+  EXPECT_GT(report["statistics"]["links"]["p0-partition applied"].get<int64_t>(), 0);
+
+  std::filesystem::remove_all(run_dir_);
+  Subprocess correct = Start({Plan("tcpbft/partition.yaml")});
+  EXPECT_EQ(Finish(correct), 0) << Output();
+  EXPECT_TRUE(Violated(Report()).empty()) << Output();
+  // Every replica committed through the links, before and after the cut.
+  for (const nlohmann::json& r : Report()["statistics"]["replicas"]) {
+    EXPECT_GT(r["commits"].get<int64_t>(), 100) << r.dump();
+  }
+}
+
+TEST_F(NetnsRunTest, OmittedCommitFramesAreDroppedAndTheClusterKeepsCommitting) {
+  EXPECT_EQ(RunToEnd({Plan("tcpbft/omission.yaml")}), 0) << Output();
+  const nlohmann::json report = Report();
+  EXPECT_GT(report["statistics"]["links"]["p0-omission-commit applied"].get<int64_t>(), 0);
+  for (const nlohmann::json& r : report["statistics"]["replicas"]) {
+    EXPECT_GT(r["commits"].get<int64_t>(), 100) << r.dump();
+  }
+}
+
+TEST_F(NetnsRunTest, AKilledControllerLeavesWhatCleanupRemovesAndARunRefusesToStartOverIt) {
+  Subprocess run = Start({Plan("tcpbft/smoke.yaml")});
+  const int pid = run.pid();
+  // Bounded: the namespaces exist once the replicas start.
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (LeftBehind(pid).empty() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_NE(LeftBehind(pid), "");
+  absl::SleepFor(absl::Seconds(2));
+  kill(pid, SIGKILL);
+  run.Wait(absl::Seconds(10)).IgnoreError();
+  ASSERT_NE(LeftBehind(pid), "") << "the killed controller removed nothing";
+
+  // A new run will not start over the leftovers; it says how to clean them.
+  std::filesystem::remove_all(run_dir_);
+  Subprocess refused = Start({Plan("tcpbft/smoke.yaml")});
+  EXPECT_EQ(Finish(refused), 3) << Output();
+  EXPECT_TRUE(absl::StrContains(Output(), "turncoat cleanup")) << Output();
+  EXPECT_TRUE(absl::StrContains(Output(), absl::StrCat("turncoat-", pid, "-0"))) << Output();
+
+  Subprocess dry = StartTurncoat({"cleanup", "--dry-run"}, "dry-");
+  EXPECT_EQ(Finish(dry), 0);
+  EXPECT_NE(LeftBehind(pid), "");
+  Subprocess cleanup = StartTurncoat({"cleanup"}, "cleanup-");
+  EXPECT_EQ(Finish(cleanup), 0);
+  EXPECT_EQ(LeftBehind(pid), "");
+}
+
+}  // namespace
+}  // namespace turncoat
