@@ -15,6 +15,8 @@ packages=(
   python3-grpcio python3-protobuf python3-cryptography
   nginx-light  # the proxy benchmark's baseline (bench/), never started by tests
   chromium  # lays out report.html headless in tests/reports/report_in_browser_test.cc
+  iproute2 nftables  # links: netns (harness/netns.h): namespaces, veth pairs, redirects
+  zlib1g-dev  # crc32 of TCP targets' frames (agents/frame_format.h)
 )
 
 missing=()
