@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "adversaries/equivocation.h"
+#include "adversaries/link_rules.h"
 
 namespace turncoat {
 namespace {
@@ -40,6 +41,7 @@ std::vector<int> Honest(const AdversaryContext& context) {
 }
 
 absl::StatusOr<std::unique_ptr<Adversary>> MakeCollusion(const AdversaryContext& context) {
+  if (absl::Status s = NeedsDecodedMessages(context, "collusion"); !s.ok()) return s;
   const Phase& phase = *context.phase;
   std::mt19937_64 rng(context.seed);
   std::string strategy = ParamOr(phase, "strategy", std::string("random"));

@@ -130,6 +130,15 @@ bool Decodable(const MessageSpec& message) {
   return message.payload.codec != PayloadSpec::Codec::kOpaque;
 }
 
+absl::Status NeedsDecodedMessages(const AdversaryContext& context, absl::string_view adversary) {
+  if (context.target->transport != Transport::kTcp) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "phase ", context.phase_index, " (", adversary, "): target ", context.target->name,
+      " is on TCP, whose messages turncoat passes as bytes, and ", adversary,
+      " needs decoded peer messages (gRPC links); on TCP use omission, delay, partition, "
+      "duplicate or reorder"));
+}
+
 bool CarriesValues(const AdversaryContext& context) {
   for (const MessageSpec& m : context.target->protocol.messages) {
     if (!m.values.empty() && m.payload.codec != PayloadSpec::Codec::kOpaque) return true;

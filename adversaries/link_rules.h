@@ -80,6 +80,11 @@ bool Decodable(const MessageSpec& message);
 // payload turncoat can decode (what value equivocation rewrites).
 bool CarriesValues(const AdversaryContext& context);
 
+// Fails for a target on TCP, whose byte streams turncoat proxies without a
+// message model (docs/targets.md): `adversary` re-sends or rewrites decoded
+// peer messages, which needs gRPC links so far.
+absl::Status NeedsDecodedMessages(const AdversaryContext& context, absl::string_view adversary);
+
 // The kind names a message can have.
 std::vector<std::string> KindsOf(const MessageSpec& message);
 

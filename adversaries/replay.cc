@@ -61,6 +61,7 @@ std::string HowOld(const Phase& phase) {
 }
 
 absl::StatusOr<std::unique_ptr<Adversary>> MakeReplay(const AdversaryContext& context) {
+  if (absl::Status s = NeedsDecodedMessages(context, "replay"); !s.ok()) return s;
   const Phase& phase = *context.phase;
   const std::string where = absl::StrCat("phase ", context.phase_index, " (replay)");
   const std::string peers = ParamOr(phase, "peers", std::string("same"));

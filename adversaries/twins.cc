@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "adversaries/link_rules.h"
 
 namespace turncoat {
 namespace {
@@ -112,6 +113,7 @@ const AdversaryImplementation kTwins(
        "the rest of group 1 hears neither process of the replica meanwhile"}},
      /*round_keyed=*/true},
     [](const AdversaryContext& context) -> absl::StatusOr<std::unique_ptr<Adversary>> {
+      if (absl::Status s = NeedsDecodedMessages(context, "twins"); !s.ok()) return s;
       const std::vector<int> byzantine(context.byzantine.begin(), context.byzantine.end());
       if (absl::Status s = CheckTwinsPhase(*context.phase, context.phase_index, context.n, byzantine);
           !s.ok()) {
