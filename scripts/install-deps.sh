@@ -15,6 +15,11 @@ packages=(
   python3-grpcio python3-protobuf python3-cryptography
   nginx-light  # the proxy benchmark's baseline (bench/), never started by tests
   chromium  # lays out report.html headless in tests/reports/report_in_browser_test.cc
+  # CI's sanitizer and fuzzing stages (scripts/sanitize.sh, scripts/fuzz.sh):
+  # clang 14; libFuzzer and the sanitizer runtimes (libclang_rt.fuzzer-x86_64.a
+  # and friends), which clang only recommends; llvm-symbolizer for the stacks
+  # of reports.
+  clang libclang-rt-14-dev llvm
 )
 
 missing=()
