@@ -27,6 +27,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "agents/burst_gauge.h"
+#include "agents/grpc_deframer.h"
 #include "agents/message_codec.h"
 #include "common/ports.h"
 
@@ -55,10 +56,6 @@ constexpr size_t kMaxGather = 1 << 20;
 // Passes of flushing per loop turn: a flush on one connection can make work
 // for another (returned window, a reset).
 constexpr int kFlushPasses = 8;
-
-// A gRPC message on the wire: a flags byte, a 4-byte big-endian length, then
-// the message.
-constexpr size_t kPrefix = 5;
 
 // How long a closing proxy lets running calls finish before resetting them.
 constexpr absl::Duration kStopGrace = absl::Milliseconds(500);
@@ -103,28 +100,6 @@ Headers StatusHeaders(const char* code, const std::string& message, bool with_re
   h.emplace_back("grpc-status", code);
   h.emplace_back("grpc-message", message);
   return h;
-}
-
-std::string FrameMessage(absl::string_view message, uint8_t flags) {
-  std::string framed(kPrefix + message.size(), '\0');
-  framed[0] = static_cast<char>(flags);
-  const uint32_t n = static_cast<uint32_t>(message.size());
-  framed[1] = static_cast<char>(n >> 24);
-  framed[2] = static_cast<char>(n >> 16);
-  framed[3] = static_cast<char>(n >> 8);
-  framed[4] = static_cast<char>(n);
-  std::memcpy(&framed[kPrefix], message.data(), message.size());
-  return framed;
-}
-
-// The length of the framed message starting at `p`, if `size` bytes hold it.
-std::optional<size_t> FramedLength(const char* p, size_t size) {
-  if (size < kPrefix) return std::nullopt;
-  const auto* u = reinterpret_cast<const uint8_t*>(p);
-  const size_t n = kPrefix + ((size_t{u[1]} << 24) | (size_t{u[2]} << 16) |
-                              (size_t{u[3]} << 8) | size_t{u[4]});
-  if (size < n) return std::nullopt;
-  return n;
 }
 
 struct Address {
@@ -219,7 +194,7 @@ class Sink : public FrameSink {
 struct Lane {
   std::deque<std::string> queue;  // framed messages the other side has not taken
   size_t front_taken = 0;         // bytes of queue.front() already taken
-  std::string partial;            // the start of a message still arriving
+  GrpcDeframer deframer;         // holds the start of a message still arriving
   size_t unconsumed = 0;          // bytes received, stream window not yet returned
   int pending = 0;                // delayed or held messages not yet queued
   bool source_closed = false;     // no more messages will arrive
@@ -419,27 +394,8 @@ class Call : public std::enable_shared_from_this<Call> {
   void OnData(Direction d, const uint8_t* data, size_t len) {
     Lane& lane = LaneOf(d);
     lane.unconsumed += len;
-    const char* p = reinterpret_cast<const char*>(data);
-    if (lane.partial.empty()) {
-      // The common case: whole messages, taken straight from the read.
-      while (len > 0) {
-        std::optional<size_t> n = FramedLength(p, len);
-        if (!n) break;
-        Take(d, std::string(p, *n));
-        p += *n;
-        len -= *n;
-      }
-    }
-    if (len > 0) {
-      lane.partial.append(p, len);
-      size_t at = 0;
-      while (std::optional<size_t> n =
-                 FramedLength(lane.partial.data() + at, lane.partial.size() - at)) {
-        Take(d, lane.partial.substr(at, *n));
-        at += *n;
-      }
-      lane.partial.erase(0, at);
-    }
+    lane.deframer.Feed(absl::string_view(reinterpret_cast<const char*>(data), len),
+                       [&](std::string framed) { Take(d, std::move(framed)); });
     ReturnWindow(d);
   }
 
@@ -602,13 +558,13 @@ class Call : public std::enable_shared_from_this<Call> {
     ProxyRuntime& runtime = core_->runtime();
     std::shared_ptr<const RuleSet> rules = runtime.engine()->Snapshot();
     const bool trace = runtime.ShouldTrace();
-    const size_t size = framed.size() - kPrefix;
+    const size_t size = framed.size() - kGrpcPrefix;
     if (rules->empty() && !rules->track_rounds()) {
       // The engine archives what it processes; what skips it is archived
       // here, without building a frame.
       if (rules->archive() != nullptr && d == Direction::kRequest) {
         rules->archive()->Record(core_->link(), method_, absl::Now(),
-                                 absl::string_view(framed).substr(kPrefix), std::nullopt);
+                                 absl::string_view(framed).substr(kGrpcPrefix), std::nullopt);
       }
       if (trace) Record(d, size, ActionKind::kPass, "");
       lane.queue.push_back(std::move(framed));
@@ -622,7 +578,7 @@ class Call : public std::enable_shared_from_this<Call> {
     if (sink == nullptr) sink = std::make_shared<Sink>(weak_from_this(), d, flags);
     Decision decision = runtime.engine()->Process(
         *rules,
-        agent::Frame(runtime.NextFrameId(), core_->link(), method_, d, framed.substr(kPrefix),
+        agent::Frame(runtime.NextFrameId(), core_->link(), method_, d, framed.substr(kGrpcPrefix),
                      rules->codec(), sink, rules->model()),
         absl::Now());
     // Before delivering: the emits may release this very frame.
@@ -670,7 +626,7 @@ class Call : public std::enable_shared_from_this<Call> {
   void Arrive(Direction d, uint8_t flags, const std::string& message, int settles) {
     Lane& lane = LaneOf(d);
     lane.pending -= settles;
-    std::string framed = FrameMessage(message, flags);
+    std::string framed = FrameGrpcMessage(message, flags);
     if (d == Direction::kRequest && requests_arrived_++ > 0 && IsUnary()) {
       // A unary method carries exactly one request per call (a second one
       // would fail the call, original included), so each extra request goes

@@ -128,7 +128,7 @@ TwinsScenario Effective(TwinsScenario scenario, int n) {
       for (std::vector<int>& block : partition) {
         if (!Holds(block, n + r)) continue;
         const bool heard = std::any_of(block.begin(), block.end(),
-                                       [&](int p) { return Holds(split.twin, p); });
+                                       [&twin = split.twin](int p) { return Holds(twin, p); });
         if (heard) {
           speaking.insert(r);
         } else {
@@ -141,9 +141,12 @@ TwinsScenario Effective(TwinsScenario scenario, int n) {
     for (const auto& [r, split] : scenario.splits) {
       for (std::vector<int>& block : partition) {
         if (!Holds(block, r) || !Holds(block, n + r) || block.size() == 2) continue;
-        const bool alone = std::all_of(block.begin(), block.end(), [&](int p) {
-          return p == r || p == n + r || Holds(split.twin, p);
-        });
+        // Init-captures: C++17 lambdas cannot capture structured bindings (clang
+        // rejects it; GCC accepts it as an extension).
+        const bool alone = std::all_of(block.begin(), block.end(),
+                                       [r = r, n, &twin = split.twin](int p) {
+                                         return p == r || p == n + r || Holds(twin, p);
+                                       });
         if (!alone) continue;
         block.erase(std::find(block.begin(), block.end(), r));
         partition.push_back({r});

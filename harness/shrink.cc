@@ -128,7 +128,8 @@ void DropMembers(const Plan& plan, Collector& c) {
   }
   for (size_t i = 0; i < plan.timeline.size(); ++i) {
     for (const auto& [name, value] : plan.timeline[i].params) {
-      auto drop_each = [&](const auto& list) {
+      // name = name: C++17 lambdas cannot capture structured bindings.
+      auto drop_each = [&, name = name](const auto& list) {
         for (size_t j = 0; list.size() > 1 && j < list.size(); ++j) {
           auto fewer = list;
           fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(j));

@@ -17,6 +17,11 @@ packages=(
   chromium  # lays out report.html headless in tests/reports/report_in_browser_test.cc
   iproute2 nftables  # links: netns (harness/netns.h): namespaces, veth pairs, redirects
   zlib1g-dev  # crc32 of TCP targets' frames (agents/frame_format.h)
+  # CI's sanitizer and fuzzing stages (scripts/sanitize.sh, scripts/fuzz.sh):
+  # clang 14; libFuzzer and the sanitizer runtimes (libclang_rt.fuzzer-x86_64.a
+  # and friends), which clang only recommends; llvm-symbolizer for the stacks
+  # of reports.
+  clang libclang-rt-14-dev llvm
 )
 
 missing=()
