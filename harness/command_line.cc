@@ -5,7 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "harness/exit_codes.h"
+#include "model/exit_codes.h"
 
 namespace turncoat {
 namespace {

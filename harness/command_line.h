@@ -2,7 +2,7 @@
 // command parses it: `--opt VALUE` and `--opt=VALUE` both work, repeated
 // options collect, `--help` prints the usage, the options and an example,
 // and bad input is one line naming the problem followed by the usage
-// (exit 2, harness/exit_codes.h).
+// (exit 2, model/exit_codes.h).
 //
 // Only the *_command.cc files include CLI/CLI.hpp: this header names
 // CLI::App by declaration alone, so nothing that includes a command's

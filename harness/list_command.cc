@@ -10,12 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "harness/adversary_registry.h"
-#include "harness/checker.h"
-#include "harness/exit_codes.h"
-#include "harness/file_io.h"
-#include "harness/generator_registry.h"
+#include "checkers/checker.h"
+#include "common/file_io.h"
 #include "harness/install_layout.h"
+#include "model/adversary_registry.h"
+#include "model/exit_codes.h"
+#include "model/generator_registry.h"
 
 namespace turncoat {
 namespace {

@@ -11,10 +11,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "harness/controller.h"
-#include "harness/exit_codes.h"
 #include "harness/install_layout.h"
 #include "harness/matrix.h"
 #include "harness/run_command.h"
+#include "model/exit_codes.h"
 
 namespace turncoat {
 namespace {

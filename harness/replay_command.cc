@@ -10,8 +10,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "harness/exit_codes.h"
 #include "harness/replay.h"
+#include "model/exit_codes.h"
 
 namespace turncoat {
 namespace {

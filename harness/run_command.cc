@@ -13,12 +13,12 @@
 #include "adversaries/phase_check.h"
 #include "generators/generate.h"
 #include "harness/controller.h"
-#include "harness/exit_codes.h"
 #include "harness/install_layout.h"
-#include "harness/plan_loader.h"
-#include "harness/replay_spec.h"
 #include "harness/rule_check.h"
-#include "harness/target_loader.h"
+#include "loaders/plan_loader.h"
+#include "loaders/target_loader.h"
+#include "model/exit_codes.h"
+#include "model/replay_spec.h"
 
 namespace turncoat {
 namespace {

@@ -2,7 +2,7 @@
 //
 // Subcommands dispatch here; each lives in its own *_command file, which
 // parses its own arguments (command_line.h) so it can be tested without a
-// process. Exit codes: harness/exit_codes.h.
+// process. Exit codes: model/exit_codes.h.
 #include <signal.h>
 
 #include <atomic>
@@ -16,7 +16,6 @@
 #include "absl/strings/strip.h"
 #include "adversaries/phase_check.h"
 #include "harness/campaign_command.h"
-#include "harness/exit_codes.h"
 #include "harness/list_command.h"
 #include "harness/matrix_command.h"
 #include "harness/replay_command.h"
@@ -24,6 +23,7 @@
 #include "harness/shrink_command.h"
 #include "harness/validate_command.h"
 #include "harness/version.h"
+#include "model/exit_codes.h"
 
 namespace {
 

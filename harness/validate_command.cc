@@ -5,11 +5,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "harness/exit_codes.h"
-#include "harness/file_io.h"
-#include "harness/plan_loader.h"
-#include "harness/target_loader.h"
-#include "harness/yaml_reader.h"
+#include "common/file_io.h"
+#include "loaders/plan_loader.h"
+#include "loaders/target_loader.h"
+#include "loaders/yaml_reader.h"
+#include "model/exit_codes.h"
 
 namespace turncoat {
 namespace {

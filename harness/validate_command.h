@@ -16,8 +16,8 @@
 
 #include "absl/status/status.h"
 #include "harness/command_line.h"
-#include "harness/plan.h"
-#include "harness/target_spec.h"
+#include "model/plan.h"
+#include "model/target_spec.h"
 
 namespace turncoat {
 

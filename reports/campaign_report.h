@@ -23,7 +23,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "harness/campaign.h"
+#include "model/campaign_plan.h"
 
 namespace turncoat {
 

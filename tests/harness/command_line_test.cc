@@ -12,13 +12,13 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "harness/campaign_command.h"
-#include "harness/exit_codes.h"
 #include "harness/list_command.h"
 #include "harness/matrix_command.h"
 #include "harness/replay_command.h"
 #include "harness/run_command.h"
 #include "harness/shrink_command.h"
 #include "harness/validate_command.h"
+#include "model/exit_codes.h"
 
 namespace turncoat {
 namespace {

@@ -8,11 +8,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "checkers/checker.h"
 #include "gtest/gtest.h"
-#include "harness/adversary_registry.h"
-#include "harness/checker.h"
-#include "harness/exit_codes.h"
-#include "harness/generator_registry.h"
+#include "model/adversary_registry.h"
+#include "model/exit_codes.h"
+#include "model/generator_registry.h"
 
 namespace turncoat {
 namespace {

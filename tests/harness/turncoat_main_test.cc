@@ -9,7 +9,7 @@
 #include "re2/re2.h"
 #include "common/subprocess.h"
 #include "gtest/gtest.h"
-#include "harness/exit_codes.h"
+#include "model/exit_codes.h"
 #include "tests/harness/run_fixture.h"
 
 namespace turncoat {

@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "harness/exit_codes.h"
+#include "model/exit_codes.h"
 
 namespace turncoat {
 namespace {
