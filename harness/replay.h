@@ -27,7 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "harness/controller.h"
-#include "harness/run_command.h"
+#include "harness/runnable_plan.h"
 #include "model/plan.h"
 #include "model/replay_spec.h"
 #include "model/target_spec.h"

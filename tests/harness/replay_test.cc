@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/sha256.h"
 #include "gtest/gtest.h"
-#include "harness/replay_command.h"
+#include "harness/commands/replay_command.h"
 #include "harness/version.h"
 #include "loaders/plan_loader.h"
 #include "loaders/target_loader.h"

@@ -1,4 +1,4 @@
-#include "harness/replay_command.h"
+#include "harness/commands/replay_command.h"
 
 #include <unistd.h>
 

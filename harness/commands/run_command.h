@@ -12,8 +12,8 @@
 // --trace=N overrides the plan's `trace`: one proxied message in N is
 // recorded in the history with its fate, and counted in the reports;
 // --trace=0 turns a plan's trace off.
-#ifndef TURNCOAT_HARNESS_RUN_COMMAND_H_
-#define TURNCOAT_HARNESS_RUN_COMMAND_H_
+#ifndef TURNCOAT_HARNESS_COMMANDS_RUN_COMMAND_H_
+#define TURNCOAT_HARNESS_COMMANDS_RUN_COMMAND_H_
 
 #include <atomic>
 #include <ostream>
@@ -23,29 +23,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "harness/command_line.h"
-#include "model/plan.h"
-#include "model/target_spec.h"
+#include "harness/commands/command_line.h"
+#include "harness/runnable_plan.h"
 
 namespace turncoat {
-
-// A plan and the target it names, both loaded and checked.
-struct RunnablePlan {
-  Plan plan;
-  TargetSpec target;
-};
-// Loads the plan at `path` and its target and checks every phase against
-// it (CheckPhases) as a run with `seed` (the plan's when unset) will make
-// them; the error names the file, line and fix.
-absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path,
-                                              std::optional<uint64_t> seed);
-// Draws the phases of the plan's generators (generators/generate.h) with
-// `seed`, then builds every phase against `target` as a run with that seed
-// will (CheckPhases, CheckPhaseRules).
-absl::Status CheckPlanAgainstTarget(Plan* plan, const TargetSpec& target, uint64_t seed);
-// The checks of LoadRunnablePlan, for a plan and target loaded otherwise.
-absl::StatusOr<RunnablePlan> CheckRunnablePlan(Plan plan, TargetSpec target,
-                                               std::optional<uint64_t> seed);
 
 // The plan files `paths` name: a file as it is, a directory as its *.yaml
 // files in name order. A directory without any is an error.
@@ -74,4 +55,4 @@ int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interr
 
 }  // namespace turncoat
 
-#endif  // TURNCOAT_HARNESS_RUN_COMMAND_H_
+#endif  // TURNCOAT_HARNESS_COMMANDS_RUN_COMMAND_H_

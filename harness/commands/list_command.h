@@ -14,14 +14,14 @@
 // Exit codes: 0; 2 on an unknown section or option, or a --dir that does
 // not exist. Reads the registries, which are complete once static
 // initialisation is over; call it from main.
-#ifndef TURNCOAT_HARNESS_LIST_COMMAND_H_
-#define TURNCOAT_HARNESS_LIST_COMMAND_H_
+#ifndef TURNCOAT_HARNESS_COMMANDS_LIST_COMMAND_H_
+#define TURNCOAT_HARNESS_COMMANDS_LIST_COMMAND_H_
 
 #include <ostream>
 #include <string>
 #include <vector>
 
-#include "harness/command_line.h"
+#include "harness/commands/command_line.h"
 
 namespace turncoat {
 
@@ -31,4 +31,4 @@ int RunList(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 
 }  // namespace turncoat
 
-#endif  // TURNCOAT_HARNESS_LIST_COMMAND_H_
+#endif  // TURNCOAT_HARNESS_COMMANDS_LIST_COMMAND_H_

@@ -1,4 +1,4 @@
-#include "harness/validate_command.h"
+#include "harness/commands/validate_command.h"
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"

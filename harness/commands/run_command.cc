@@ -1,4 +1,4 @@
-#include "harness/run_command.h"
+#include "harness/commands/run_command.h"
 
 #include <unistd.h>
 
@@ -10,13 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "adversaries/phase_check.h"
-#include "generators/generate.h"
 #include "harness/controller.h"
 #include "harness/install_layout.h"
-#include "harness/rule_check.h"
-#include "loaders/plan_loader.h"
-#include "loaders/target_loader.h"
 #include "model/exit_codes.h"
 #include "model/replay_spec.h"
 
@@ -32,32 +27,6 @@ const CommandDoc kRunCommand = {
     "usage: turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]\n"
     "                         [--direct-links]\n",
     "turncoat run plans/crash-leader.yaml --out runs/crash --replica-arg=--bug=no-view-change"};
-
-absl::StatusOr<RunnablePlan> LoadRunnablePlan(const std::string& path,
-                                              std::optional<uint64_t> seed) {
-  absl::StatusOr<Plan> plan = LoadPlanFile(path);
-  if (!plan.ok()) return plan.status();
-  absl::StatusOr<TargetSpec> target = LoadTargetFile(plan->target);
-  if (!target.ok()) return target.status();
-  return CheckRunnablePlan(*std::move(plan), *std::move(target), seed);
-}
-
-absl::Status CheckPlanAgainstTarget(Plan* plan, const TargetSpec& target, uint64_t seed) {
-  const auto check = [&](const Plan& p) {
-    if (absl::Status s = CheckPhases(p, target, seed); !s.ok()) return s;
-    return CheckPhaseRules(p, target, seed);
-  };
-  if (!plan->generate.empty()) return ExpandGenerators(plan, target, seed, check);
-  return check(*plan);
-}
-
-absl::StatusOr<RunnablePlan> CheckRunnablePlan(Plan plan, TargetSpec target,
-                                               std::optional<uint64_t> seed) {
-  if (absl::Status s = CheckPlanAgainstTarget(&plan, target, seed.value_or(plan.seed)); !s.ok()) {
-    return s;
-  }
-  return RunnablePlan{std::move(plan), std::move(target)};
-}
 
 absl::StatusOr<std::vector<std::string>> PlanFiles(const std::vector<std::string>& paths) {
   std::vector<std::string> files;

@@ -1,4 +1,4 @@
-// The turncoat binary's own surface (harness/turncoat_main.cc): --version,
+// The turncoat binary's own surface (harness/commands/turncoat_main.cc): --version,
 // the usage it prints when given no command or an unknown one — once,
 // with every command and exit code — and `help COMMAND`.
 #include <string>

@@ -8,8 +8,8 @@
 // bad input; 3 if interrupted. With --first-finding a variant with ARGS
 // stops at the first plan that finds it, which is how CI keeps the matrix
 // short; without, every cell runs, for the README's table.
-#ifndef TURNCOAT_HARNESS_MATRIX_COMMAND_H_
-#define TURNCOAT_HARNESS_MATRIX_COMMAND_H_
+#ifndef TURNCOAT_HARNESS_COMMANDS_MATRIX_COMMAND_H_
+#define TURNCOAT_HARNESS_COMMANDS_MATRIX_COMMAND_H_
 
 #include <atomic>
 #include <cstdint>
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/command_line.h"
+#include "harness/commands/command_line.h"
 #include "harness/matrix.h"
 
 namespace turncoat {
@@ -42,4 +42,4 @@ int RunMatrix(const std::vector<std::string>& args, const std::atomic<bool>* int
 
 }  // namespace turncoat
 
-#endif  // TURNCOAT_HARNESS_MATRIX_COMMAND_H_
+#endif  // TURNCOAT_HARNESS_COMMANDS_MATRIX_COMMAND_H_

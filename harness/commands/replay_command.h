@@ -12,8 +12,8 @@
 // attempt did not; 2 bad input (RUN_DIR without a readable report or its
 // saved files, a bad option, a replica that will not start); 3 turncoat
 // failed or was interrupted before it could tell.
-#ifndef TURNCOAT_HARNESS_REPLAY_COMMAND_H_
-#define TURNCOAT_HARNESS_REPLAY_COMMAND_H_
+#ifndef TURNCOAT_HARNESS_COMMANDS_REPLAY_COMMAND_H_
+#define TURNCOAT_HARNESS_COMMANDS_REPLAY_COMMAND_H_
 
 #include <atomic>
 #include <optional>
@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/command_line.h"
+#include "harness/commands/command_line.h"
 
 namespace turncoat {
 
@@ -44,4 +44,4 @@ int RunReplay(const std::vector<std::string>& args, const std::atomic<bool>* int
 
 }  // namespace turncoat
 
-#endif  // TURNCOAT_HARNESS_REPLAY_COMMAND_H_
+#endif  // TURNCOAT_HARNESS_COMMANDS_REPLAY_COMMAND_H_

@@ -27,8 +27,8 @@
 // how far the search got).
 //
 // Runs one cluster at a time, on the calling thread.
-#ifndef TURNCOAT_HARNESS_SHRINK_COMMAND_H_
-#define TURNCOAT_HARNESS_SHRINK_COMMAND_H_
+#ifndef TURNCOAT_HARNESS_COMMANDS_SHRINK_COMMAND_H_
+#define TURNCOAT_HARNESS_COMMANDS_SHRINK_COMMAND_H_
 
 #include <atomic>
 #include <optional>
@@ -37,7 +37,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "harness/command_line.h"
+#include "harness/commands/command_line.h"
 
 namespace turncoat {
 
@@ -62,4 +62,4 @@ int RunShrink(const std::vector<std::string>& args, const std::atomic<bool>* int
 
 }  // namespace turncoat
 
-#endif  // TURNCOAT_HARNESS_SHRINK_COMMAND_H_
+#endif  // TURNCOAT_HARNESS_COMMANDS_SHRINK_COMMAND_H_

@@ -1,4 +1,4 @@
-#include "harness/shrink_command.h"
+#include "harness/commands/shrink_command.h"
 
 #include <unistd.h>
 
@@ -12,8 +12,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/file_io.h"
+#include "harness/commands/replay_command.h"
 #include "harness/replay.h"
-#include "harness/replay_command.h"
 #include "harness/shrink.h"
 #include "loaders/plan_loader.h"
 #include "loaders/plan_writer.h"

@@ -1,4 +1,4 @@
-#include "harness/validate_command.h"
+#include "harness/commands/validate_command.h"
 
 #include <sys/wait.h>
 

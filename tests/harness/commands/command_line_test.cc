@@ -1,7 +1,7 @@
-// Every command's command line (harness/command_line.h and each
+// Every command's command line (harness/commands/command_line.h and each
 // *_command.h's Parse*Args): both flag forms, repeated options, values
 // that start with "--", bad input and --help. In process: nothing runs.
-#include "harness/command_line.h"
+#include "harness/commands/command_line.h"
 
 #include <functional>
 #include <sstream>
@@ -11,13 +11,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "harness/campaign_command.h"
-#include "harness/list_command.h"
-#include "harness/matrix_command.h"
-#include "harness/replay_command.h"
-#include "harness/run_command.h"
-#include "harness/shrink_command.h"
-#include "harness/validate_command.h"
+#include "harness/commands/campaign_command.h"
+#include "harness/commands/list_command.h"
+#include "harness/commands/matrix_command.h"
+#include "harness/commands/replay_command.h"
+#include "harness/commands/run_command.h"
+#include "harness/commands/shrink_command.h"
+#include "harness/commands/validate_command.h"
 #include "model/exit_codes.h"
 
 namespace turncoat {

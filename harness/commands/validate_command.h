@@ -6,8 +6,8 @@
 // is every phase of a plan against that target. One line per file:
 // "ok: ..." on `out`, or the "file:line[:column]: ..." error on `err`; a
 // valid plan's notes follow its line on `out`, indented.
-#ifndef TURNCOAT_HARNESS_VALIDATE_COMMAND_H_
-#define TURNCOAT_HARNESS_VALIDATE_COMMAND_H_
+#ifndef TURNCOAT_HARNESS_COMMANDS_VALIDATE_COMMAND_H_
+#define TURNCOAT_HARNESS_COMMANDS_VALIDATE_COMMAND_H_
 
 #include <functional>
 #include <ostream>
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "harness/command_line.h"
+#include "harness/commands/command_line.h"
 #include "model/plan.h"
 #include "model/target_spec.h"
 
@@ -42,4 +42,4 @@ int RunValidate(const std::vector<std::string>& args, std::ostream& out, std::os
 
 }  // namespace turncoat
 
-#endif  // TURNCOAT_HARNESS_VALIDATE_COMMAND_H_
+#endif  // TURNCOAT_HARNESS_COMMANDS_VALIDATE_COMMAND_H_

@@ -1,4 +1,4 @@
-#include "harness/list_command.h"
+#include "harness/commands/list_command.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,6 +1,6 @@
-// `turncoat list` (harness/list_command.h) against the real registries
+// `turncoat list` (harness/commands/list_command.h) against the real registries
 // this binary links and the plans and targets the project ships.
-#include "harness/list_command.h"
+#include "harness/commands/list_command.h"
 
 #include <sstream>
 #include <string>

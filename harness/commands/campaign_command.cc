@@ -1,4 +1,4 @@
-#include "harness/campaign_command.h"
+#include "harness/commands/campaign_command.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -19,8 +19,8 @@
 #include "common/file_io.h"
 #include "common/subprocess.h"
 #include "harness/campaign.h"
-#include "harness/run_command.h"
-#include "harness/shrink_command.h"
+#include "harness/commands/run_command.h"
+#include "harness/commands/shrink_command.h"
 #include "model/exit_codes.h"
 #include "model/quantities.h"
 #include "nlohmann/json.hpp"

@@ -30,8 +30,8 @@
 //
 // Must be called from the main thread (or one that outlives the
 // campaign): the children's parent-death signal is tied to it.
-#ifndef TURNCOAT_HARNESS_CAMPAIGN_COMMAND_H_
-#define TURNCOAT_HARNESS_CAMPAIGN_COMMAND_H_
+#ifndef TURNCOAT_HARNESS_COMMANDS_CAMPAIGN_COMMAND_H_
+#define TURNCOAT_HARNESS_COMMANDS_CAMPAIGN_COMMAND_H_
 
 #include <atomic>
 #include <optional>
@@ -41,7 +41,7 @@
 
 #include "absl/time/time.h"
 #include "harness/campaign.h"
-#include "harness/command_line.h"
+#include "harness/commands/command_line.h"
 
 namespace turncoat {
 
@@ -71,4 +71,4 @@ int RunCampaign(const std::vector<std::string>& args, const std::atomic<bool>* i
 
 }  // namespace turncoat
 
-#endif  // TURNCOAT_HARNESS_CAMPAIGN_COMMAND_H_
+#endif  // TURNCOAT_HARNESS_COMMANDS_CAMPAIGN_COMMAND_H_

@@ -7,8 +7,8 @@
 // Only the *_command.cc files include CLI/CLI.hpp: this header names
 // CLI::App by declaration alone, so nothing that includes a command's
 // header compiles CLI11. Stateless; safe from any thread.
-#ifndef TURNCOAT_HARNESS_COMMAND_LINE_H_
-#define TURNCOAT_HARNESS_COMMAND_LINE_H_
+#ifndef TURNCOAT_HARNESS_COMMANDS_COMMAND_LINE_H_
+#define TURNCOAT_HARNESS_COMMANDS_COMMAND_LINE_H_
 
 #include <memory>
 #include <optional>
@@ -61,4 +61,4 @@ int BadCommandLine(const CommandDoc& doc, absl::string_view message, std::ostrea
 
 }  // namespace turncoat
 
-#endif  // TURNCOAT_HARNESS_COMMAND_LINE_H_
+#endif  // TURNCOAT_HARNESS_COMMANDS_COMMAND_LINE_H_

@@ -1,4 +1,4 @@
-#include "harness/matrix_command.h"
+#include "harness/commands/matrix_command.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -10,10 +10,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "harness/commands/run_command.h"
 #include "harness/controller.h"
 #include "harness/install_layout.h"
 #include "harness/matrix.h"
-#include "harness/run_command.h"
 #include "model/exit_codes.h"
 
 namespace turncoat {
