@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
+#include "tests/param_name.h"
 
 namespace turncoat {
 namespace {
@@ -261,6 +262,13 @@ struct BadPlan {
   const char* message;
 };
 
+void PrintTo(const BadPlan& b, std::ostream* os) { *os << testing::PrintToString(b.message); }
+
+// A case's name is the error it expects (All/PlanErrorTest.SaysWhereAndWhat/unknown_key_sede_0).
+std::string BadPlanName(const testing::TestParamInfo<BadPlan>& info) {
+  return ParamName(info.param.message, info.index);
+}
+
 class PlanErrorTest : public testing::TestWithParam<BadPlan> {};
 
 TEST_P(PlanErrorTest, SaysWhereAndWhat) {
@@ -439,7 +447,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "15:3: expect: unknown key 'min_commit'; expected one of: safety, liveness, "
                 "min_commits"},
         BadPlan{"name: p", "name: my plan",
-                "1:7: name: expected a name of letters, digits, '.', '_' and '-'"}));
+                "1:7: name: expected a name of letters, digits, '.', '_' and '-'"}),
+    BadPlanName);
 
 }  // namespace
 }  // namespace turncoat

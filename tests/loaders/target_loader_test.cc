@@ -9,6 +9,7 @@
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "tests/loaders/pointed_at.h"
+#include "tests/param_name.h"
 
 namespace turncoat {
 namespace {
@@ -149,6 +150,13 @@ struct BadTarget {
   const char* message;
 };
 
+void PrintTo(const BadTarget& b, std::ostream* os) { *os << testing::PrintToString(b.message); }
+
+// A case's name is the error it expects (All/TargetErrorTest.SaysWhereAndWhat/unknown_key_keyz_0).
+std::string BadTargetName(const testing::TestParamInfo<BadTarget>& info) {
+  return ParamName(info.param.message, info.index);
+}
+
 class TargetErrorTest : public testing::TestWithParam<BadTarget> {};
 
 TEST_P(TargetErrorTest, SaysWhereAndWhat) {
@@ -247,7 +255,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "refbft.SubmitReply"},
         BadTarget{"grpc: { method", "http: { method",
                   "17:3: client: unknown key 'http'; expected one of: grpc, program, deadline, "
-                  "in_flight"}));
+                  "in_flight"}),
+    BadTargetName);
 
 // The refbft target as the single-envelope form (kTarget) and as
 // protocol.messages (targets/refbft.yaml) describe the same messages; the
@@ -595,7 +604,8 @@ INSTANTIATE_TEST_SUITE_P(
                               "2:16: ids.client: unknown variable {{n}}; known: index, number"},
                     BadTarget{
                         "name: t\n", "name: t\nids: { replicas: \"r{{index}}\" }\n",
-                        "2:8: ids: unknown key 'replicas'; expected one of: replica, client"}));
+                        "2:8: ids: unknown key 'replicas'; expected one of: replica, client"}),
+    BadTargetName);
 
 INSTANTIATE_TEST_SUITE_P(
     Keys, TargetErrorTest,
@@ -639,7 +649,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "keys: { scheme: ed25519, generate: { command: [kg], private_file: "
                   "\"{{key}}\", public_file: b } }",
                   "5:67: keys.generate.private_file: unknown variable {{key}}; known: build_dir, "
-                  "dir, id, index, number, role, target_dir"}));
+                  "dir, id, index, number, role, target_dir"}),
+    BadTargetName);
 
 INSTANTIATE_TEST_SUITE_P(
     Replica, TargetErrorTest,
@@ -724,7 +735,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "5:20: replica.startup_timeout: expected a positive duration such as 30s"},
         BadTarget{"keys: ed25519", "  startup_timeout: soon\nkeys: ed25519",
                   "5:20: replica.startup_timeout: 'soon' is not a duration; expected a number with "
-                  "a unit (ns, us, ms, s, m, h), e.g. 40s, 500ms or 1m30s"}));
+                  "a unit (ns, us, ms, s, m, h), e.g. 40s, 500ms or 1m30s"}),
+    BadTargetName);
 
 INSTANTIATE_TEST_SUITE_P(
     Client, TargetErrorTest,
@@ -744,7 +756,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadTarget{"value: value }\n", "value: value }\n  in_flight: 0\n",
                   "18:14: client.in_flight: expected an integer from 1 to 1000; got '0'"},
         BadTarget{"value: value }\n", "value: value }\n  in_flight: 1001\n",
-                  "18:14: client.in_flight: expected an integer from 1 to 1000; got '1001'"}));
+                  "18:14: client.in_flight: expected an integer from 1 to 1000; got '1001'"}),
+    BadTargetName);
 
 constexpr char kProgram[] =
     "  program:\n"
@@ -818,7 +831,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "digits and _"},
         BadTarget{"    command: [cli, \"--id={{id}}\"]\n", "    command: [cli]\n    stdin: true\n",
                   "19:5: client.program: unknown key 'stdin'; expected one of: command, env, cwd, "
-                  "files, input, request, ack, fail"}));
+                  "files, input, request, ack, fail"}),
+    BadTargetName);
 
 INSTANTIATE_TEST_SUITE_P(
     Checks, TargetErrorTest,
@@ -845,7 +859,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "16:27: checks.pipeline_depth: expected an integer from 0 to 1000; got '1001'"},
         BadTarget{"client:\n", "checks: { safety: [agreement] }\nclient:\n",
                   "16:11: checks: unknown key 'safety'; expected one of: pipeline_depth, "
-                  "integrity, exit_ok"}));
+                  "integrity, exit_ok"}),
+    BadTargetName);
 
 INSTANTIATE_TEST_SUITE_P(
     Observe, TargetErrorTest,
@@ -855,7 +870,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "text, hex, base64"},
         BadTarget{"json: { seq: seq, value: value }", "json: { value: value, sequence: seq }",
                   "15:52: observe.commits.json: unknown key 'sequence'; expected one of: seq, "
-                  "value"}));
+                  "value"}),
+    BadTargetName);
 
 TEST(TargetLoaderTest, MissingFileSaysSo) {
   absl::StatusOr<TargetSpec> t = LoadTargetFile("/nonexistent/t.yaml");

@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "loaders/target_loader.h"
 #include "tests/loaders/pointed_at.h"
+#include "tests/param_name.h"
 
 namespace turncoat {
 namespace {
@@ -414,6 +415,13 @@ struct BadModel {
   const char* message;  // after "<testdata>/m.yaml:"
 };
 
+void PrintTo(const BadModel& b, std::ostream* os) { *os << testing::PrintToString(b.message); }
+
+// A case's name is the error it expects, without its line and column.
+std::string BadModelName(const testing::TestParamInfo<BadModel>& info) {
+  return ParamName(info.param.message, info.index);
+}
+
 class TargetMessagesErrorTest : public testing::TestWithParam<BadModel> {};
 
 TEST_P(TargetMessagesErrorTest, SaysWhereAndWhat) {
@@ -672,7 +680,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadModel{"payload: { field: body, codec: protobuf, type: model.Body }",
                  "payload: { field: body, codec: opaque }",
                  "20:22: protocol.messages[1].kind.oneof: 'body.kind' is inside an opaque "
-                 "payload, which turncoat cannot read; give the payload a codec"}));
+                 "payload, which turncoat cannot read; give the payload a codec"}),
+    BadModelName);
 
 INSTANTIATE_TEST_SUITE_P(
     Codecs, TargetMessagesErrorTest,
@@ -704,7 +713,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "8:11: protocol.codecs: expected a mapping of codec names to { command: [...] }; "
                  "got a list"},
         BadModel{", \"--log={{workdir}}/hs.log\"],", "], args: [],",
-                 "9:46: protocol.codecs.hs: unknown key 'args'; expected one of: command, env"}));
+                 "9:46: protocol.codecs.hs: unknown key 'args'; expected one of: command, env"}),
+    BadModelName);
 
 }  // namespace
 }  // namespace turncoat

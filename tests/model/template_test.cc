@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/param_name.h"
 
 namespace turncoat {
 namespace {
@@ -186,6 +187,11 @@ struct BadTemplate {
 
 void PrintTo(const BadTemplate& b, std::ostream* os) { *os << testing::PrintToString(b.text); }
 
+// A case's name is the error it expects.
+std::string BadTemplateName(const testing::TestParamInfo<BadTemplate>& info) {
+  return ParamName(info.param.message, info.index);
+}
+
 class TemplateErrorTest : public testing::TestWithParam<BadTemplate> {};
 
 TEST_P(TemplateErrorTest, NamesTheProblem) {
@@ -253,7 +259,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "template line 3: {{/peers}} closes {{#clients}} (line 2); expected "
                     "{{/clients}}"},
         BadTemplate{&kRich, "{{!\n\n}}  {{/tls}}",
-                    "template line 3: {{/tls}} closes a section never opened"}));
+                    "template line 3: {{/tls}} closes a section never opened"}),
+    BadTemplateName);
 
 TEST(TemplateTest, RenderReportsMissingValues) {
   absl::StatusOr<std::string> s = Template::Parse("{{id}}", kScope)->Render({});

@@ -1,0 +1,53 @@
+// ParamName: a readable name for one case of a parameterised test, so that
+// CTest and --gtest_list_tests print `All/PlanErrorTest.Rejects/
+// timeline_0_adversary_unknown_adversary_gremlin_12` rather than `/12` or
+// `16-byte object <D1-15 ...>`, and a failing case says what it was about.
+//
+// Made from a phrase the case already has (its own name, a fixture's file
+// name, the error it expects): a leading "line:column: " is dropped, the
+// rest up to the first ';' kept, every run of characters other than ASCII
+// letters and digits becomes one '_' (GoogleTest allows nothing else), and
+// the result is cut at a word boundary past 48 characters. With `index`,
+// the case's position is appended, which keeps two cases that expect the
+// same error distinct. Pure functions; thread-safe.
+#ifndef TURNCOAT_TESTS_PARAM_NAME_H_
+#define TURNCOAT_TESTS_PARAM_NAME_H_
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace turncoat {
+
+inline std::string ParamName(absl::string_view phrase,
+                             std::optional<size_t> index = std::nullopt) {
+  constexpr size_t kMaxLength = 48;
+  // "12:5: " and "file.yaml:12:5: " locate the error; they name nothing.
+  const size_t colon = phrase.find(": ");
+  if (colon != absl::string_view::npos && colon > 0 &&
+      absl::ascii_isdigit(static_cast<unsigned char>(phrase[colon - 1]))) {
+    phrase.remove_prefix(colon + 2);
+  }
+  phrase = phrase.substr(0, phrase.find(';'));
+  std::string name;
+  for (char c : phrase) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      if (name.size() >= kMaxLength && name.back() == '_') break;
+      name += c;
+    } else if (!name.empty() && name.back() != '_') {
+      name += '_';
+    }
+  }
+  while (!name.empty() && name.back() == '_') name.pop_back();
+  if (name.empty()) name = "case";
+  if (index.has_value()) absl::StrAppend(&name, "_", *index);
+  return name;
+}
+
+}  // namespace turncoat
+
+#endif  // TURNCOAT_TESTS_PARAM_NAME_H_
