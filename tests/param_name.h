@@ -9,7 +9,8 @@
 // letters and digits becomes one '_' (GoogleTest allows nothing else), and
 // the result is cut at a word boundary past 48 characters. With `index`,
 // the case's position is appended, which keeps two cases that expect the
-// same error distinct. Pure functions; thread-safe.
+// same error distinct. MessageParamName names cases that hold the error
+// they expect in `message`. Pure functions; thread-safe.
 #ifndef TURNCOAT_TESTS_PARAM_NAME_H_
 #define TURNCOAT_TESTS_PARAM_NAME_H_
 
@@ -20,6 +21,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "gtest/gtest.h"
 
 namespace turncoat {
 
@@ -47,6 +49,15 @@ inline std::string ParamName(absl::string_view phrase,
   if (index.has_value()) absl::StrAppend(&name, "_", *index);
   return name;
 }
+
+// INSTANTIATE_TEST_SUITE_P(..., MessageParamName()): each case named for
+// the error it expects and its position (unknown_key_sede_0).
+struct MessageParamName {
+  template <typename Case>
+  std::string operator()(const testing::TestParamInfo<Case>& info) const {
+    return ParamName(info.param.message, info.index);
+  }
+};
 
 }  // namespace turncoat
 

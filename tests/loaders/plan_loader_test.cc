@@ -264,11 +264,6 @@ struct BadPlan {
 
 void PrintTo(const BadPlan& b, std::ostream* os) { *os << testing::PrintToString(b.message); }
 
-// A case's name is the error it expects (All/PlanErrorTest.SaysWhereAndWhat/unknown_key_sede_0).
-std::string BadPlanName(const testing::TestParamInfo<BadPlan>& info) {
-  return ParamName(info.param.message, info.index);
-}
-
 class PlanErrorTest : public testing::TestWithParam<BadPlan> {};
 
 TEST_P(PlanErrorTest, SaysWhereAndWhat) {
@@ -448,7 +443,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "min_commits"},
         BadPlan{"name: p", "name: my plan",
                 "1:7: name: expected a name of letters, digits, '.', '_' and '-'"}),
-    BadPlanName);
+    MessageParamName());
 
 }  // namespace
 }  // namespace turncoat

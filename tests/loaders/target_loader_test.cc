@@ -152,11 +152,6 @@ struct BadTarget {
 
 void PrintTo(const BadTarget& b, std::ostream* os) { *os << testing::PrintToString(b.message); }
 
-// A case's name is the error it expects (All/TargetErrorTest.SaysWhereAndWhat/unknown_key_keyz_0).
-std::string BadTargetName(const testing::TestParamInfo<BadTarget>& info) {
-  return ParamName(info.param.message, info.index);
-}
-
 class TargetErrorTest : public testing::TestWithParam<BadTarget> {};
 
 TEST_P(TargetErrorTest, SaysWhereAndWhat) {
@@ -256,7 +251,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadTarget{"grpc: { method", "http: { method",
                   "17:3: client: unknown key 'http'; expected one of: grpc, program, deadline, "
                   "in_flight"}),
-    BadTargetName);
+    MessageParamName());
 
 // The refbft target as the single-envelope form (kTarget) and as
 // protocol.messages (targets/refbft.yaml) describe the same messages; the
@@ -605,7 +600,7 @@ INSTANTIATE_TEST_SUITE_P(
                     BadTarget{
                         "name: t\n", "name: t\nids: { replicas: \"r{{index}}\" }\n",
                         "2:8: ids: unknown key 'replicas'; expected one of: replica, client"}),
-    BadTargetName);
+    MessageParamName());
 
 INSTANTIATE_TEST_SUITE_P(
     Keys, TargetErrorTest,
@@ -650,7 +645,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "\"{{key}}\", public_file: b } }",
                   "5:67: keys.generate.private_file: unknown variable {{key}}; known: build_dir, "
                   "dir, id, index, number, role, target_dir"}),
-    BadTargetName);
+    MessageParamName());
 
 INSTANTIATE_TEST_SUITE_P(
     Replica, TargetErrorTest,
@@ -736,7 +731,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadTarget{"keys: ed25519", "  startup_timeout: soon\nkeys: ed25519",
                   "5:20: replica.startup_timeout: 'soon' is not a duration; expected a number with "
                   "a unit (ns, us, ms, s, m, h), e.g. 40s, 500ms or 1m30s"}),
-    BadTargetName);
+    MessageParamName());
 
 INSTANTIATE_TEST_SUITE_P(
     Client, TargetErrorTest,
@@ -757,7 +752,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "18:14: client.in_flight: expected an integer from 1 to 1000; got '0'"},
         BadTarget{"value: value }\n", "value: value }\n  in_flight: 1001\n",
                   "18:14: client.in_flight: expected an integer from 1 to 1000; got '1001'"}),
-    BadTargetName);
+    MessageParamName());
 
 constexpr char kProgram[] =
     "  program:\n"
@@ -832,7 +827,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadTarget{"    command: [cli, \"--id={{id}}\"]\n", "    command: [cli]\n    stdin: true\n",
                   "19:5: client.program: unknown key 'stdin'; expected one of: command, env, cwd, "
                   "files, input, request, ack, fail"}),
-    BadTargetName);
+    MessageParamName());
 
 INSTANTIATE_TEST_SUITE_P(
     Checks, TargetErrorTest,
@@ -860,7 +855,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadTarget{"client:\n", "checks: { safety: [agreement] }\nclient:\n",
                   "16:11: checks: unknown key 'safety'; expected one of: pipeline_depth, "
                   "integrity, exit_ok"}),
-    BadTargetName);
+    MessageParamName());
 
 INSTANTIATE_TEST_SUITE_P(
     Observe, TargetErrorTest,
@@ -871,7 +866,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadTarget{"json: { seq: seq, value: value }", "json: { value: value, sequence: seq }",
                   "15:52: observe.commits.json: unknown key 'sequence'; expected one of: seq, "
                   "value"}),
-    BadTargetName);
+    MessageParamName());
 
 TEST(TargetLoaderTest, MissingFileSaysSo) {
   absl::StatusOr<TargetSpec> t = LoadTargetFile("/nonexistent/t.yaml");

@@ -417,11 +417,6 @@ struct BadModel {
 
 void PrintTo(const BadModel& b, std::ostream* os) { *os << testing::PrintToString(b.message); }
 
-// A case's name is the error it expects, without its line and column.
-std::string BadModelName(const testing::TestParamInfo<BadModel>& info) {
-  return ParamName(info.param.message, info.index);
-}
-
 class TargetMessagesErrorTest : public testing::TestWithParam<BadModel> {};
 
 TEST_P(TargetMessagesErrorTest, SaysWhereAndWhat) {
@@ -681,7 +676,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "payload: { field: body, codec: opaque }",
                  "20:22: protocol.messages[1].kind.oneof: 'body.kind' is inside an opaque "
                  "payload, which turncoat cannot read; give the payload a codec"}),
-    BadModelName);
+    MessageParamName());
 
 INSTANTIATE_TEST_SUITE_P(
     Codecs, TargetMessagesErrorTest,
@@ -714,7 +709,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "got a list"},
         BadModel{", \"--log={{workdir}}/hs.log\"],", "], args: [],",
                  "9:46: protocol.codecs.hs: unknown key 'args'; expected one of: command, env"}),
-    BadModelName);
+    MessageParamName());
 
 }  // namespace
 }  // namespace turncoat

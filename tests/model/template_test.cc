@@ -187,11 +187,6 @@ struct BadTemplate {
 
 void PrintTo(const BadTemplate& b, std::ostream* os) { *os << testing::PrintToString(b.text); }
 
-// A case's name is the error it expects.
-std::string BadTemplateName(const testing::TestParamInfo<BadTemplate>& info) {
-  return ParamName(info.param.message, info.index);
-}
-
 class TemplateErrorTest : public testing::TestWithParam<BadTemplate> {};
 
 TEST_P(TemplateErrorTest, NamesTheProblem) {
@@ -260,7 +255,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "{{/clients}}"},
         BadTemplate{&kRich, "{{!\n\n}}  {{/tls}}",
                     "template line 3: {{/tls}} closes a section never opened"}),
-    BadTemplateName);
+    MessageParamName());
 
 TEST(TemplateTest, RenderReportsMissingValues) {
   absl::StatusOr<std::string> s = Template::Parse("{{id}}", kScope)->Render({});
