@@ -56,6 +56,8 @@ struct BadFile {
   const char* error;  // after "<testdata>/"
 };
 
+void PrintTo(const BadFile& b, std::ostream* os) { *os << b.file; }
+
 class ValidateErrorTest : public testing::TestWithParam<BadFile> {};
 
 TEST_P(ValidateErrorTest, ExitsTwoNamingFileLineAndColumn) {
