@@ -27,9 +27,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "harness/adversary_registry.h"
-#include "harness/plan.h"
-#include "harness/target_spec.h"
+#include "model/adversary_registry.h"
+#include "model/plan.h"
+#include "model/target_spec.h"
 #include "proto/agent.pb.h"
 
 namespace turncoat {

@@ -14,8 +14,8 @@
 
 #include "absl/status/status.h"
 #include "adversaries/adversary.h"
-#include "harness/plan.h"
-#include "harness/target_spec.h"
+#include "model/plan.h"
+#include "model/target_spec.h"
 
 namespace turncoat {
 

@@ -1,4 +1,4 @@
-// Round keying: a phase with `rounds` (harness/plan.h, RoundSpan) acts on the
+// Round keying: a phase with `rounds` (model/plan.h, RoundSpan) acts on the
 // messages of those protocol rounds only, whenever they are sent, as
 // ByzzFuzz keys its faults to the sender's round rather than to the clock.
 //

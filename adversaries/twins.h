@@ -39,8 +39,8 @@
 #include "absl/status/statusor.h"
 #include "adversaries/adversary.h"
 #include "adversaries/link_rules.h"
-#include "harness/plan.h"
-#include "harness/target_spec.h"
+#include "model/plan.h"
+#include "model/target_spec.h"
 
 namespace turncoat {
 

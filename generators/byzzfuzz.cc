@@ -17,7 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "generators/generate.h"
-#include "harness/generator_registry.h"
+#include "model/generator_registry.h"
 
 namespace turncoat {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
-#include "harness/proto_schema.h"
+#include "model/proto_schema.h"
 
 namespace turncoat {
 namespace {

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "harness/params.h"
-#include "harness/target_spec.h"
+#include "model/params.h"
+#include "model/target_spec.h"
 
 namespace turncoat {
 

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "harness/generator_registry.h"
+#include "model/generator_registry.h"
 
 namespace turncoat {
 namespace {

@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "harness/adversary_registry.h"
-#include "harness/plan.h"
-#include "harness/target_spec.h"
+#include "model/adversary_registry.h"
+#include "model/plan.h"
+#include "model/target_spec.h"
 
 namespace turncoat {
 

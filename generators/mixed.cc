@@ -28,8 +28,8 @@
 #include "absl/strings/str_join.h"
 #include "generators/content_fields.h"
 #include "generators/generate.h"
-#include "harness/adversary_registry.h"
-#include "harness/generator_registry.h"
+#include "model/adversary_registry.h"
+#include "model/generator_registry.h"
 
 namespace turncoat {
 namespace {

@@ -19,8 +19,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "harness/plan.h"
-#include "harness/target_spec.h"
+#include "model/plan.h"
+#include "model/target_spec.h"
 
 namespace turncoat {
 

@@ -14,7 +14,7 @@
 
 #include "absl/time/time.h"
 #include "generators/twins_space.h"
-#include "harness/plan.h"
+#include "model/plan.h"
 
 namespace turncoat {
 

@@ -1,6 +1,6 @@
 // What an agent needs of a target file, as the control API's
 // LoadTargetRequest: the .proto files to decode peer messages with, the
-// message model (harness/target_spec.h's MessageSpecs, the system's replica
+// message model (model/target_spec.h's MessageSpecs, the system's replica
 // ids for this run, the key scheme and encodings) and the external codec
 // commands, rendered.
 //
@@ -12,7 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "harness/target_spec.h"
+#include "model/target_spec.h"
 #include "proto/agent.pb.h"
 
 namespace turncoat {

@@ -7,8 +7,8 @@
 #ifndef TURNCOAT_HARNESS_ARCHIVE_USE_H_
 #define TURNCOAT_HARNESS_ARCHIVE_USE_H_
 
-#include "harness/adversary_registry.h"
-#include "harness/plan.h"
+#include "model/adversary_registry.h"
+#include "model/plan.h"
 
 namespace turncoat {
 

@@ -30,33 +30,10 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "model/campaign_plan.h"
 
 namespace turncoat {
-
-struct Plan;
-
-// What the schedule needs to know of a plan.
-struct CampaignPlan {
-  std::string name;
-  std::string path;
-  uint64_t seed = 0;       // the plan's own
-  absl::Duration length;   // planned: duration, plus the warm-up of `rate: auto`
-  bool corpus = false;     // from the regression corpus: runs first, once, with `seed`
-};
-
-CampaignPlan ToCampaignPlan(const Plan& plan, bool corpus);
-
-// Seeds from..to, both included.
-struct SeedRange {
-  uint64_t from = 0;
-  uint64_t to = 0;
-};
-
-// "FROM..TO" (from <= to), e.g. "1..200"; a single "N" is N..N.
-absl::StatusOr<SeedRange> ParseSeedRange(absl::string_view text);
 
 struct Scenario {
   int number = 0;   // 1, 2, ... in the order scenarios were started

@@ -30,11 +30,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "harness/checker.h"
+#include "checkers/checker.h"
 #include "harness/install_layout.h"
-#include "harness/plan.h"
-#include "harness/replay_spec.h"
-#include "harness/target_spec.h"
+#include "model/plan.h"
+#include "model/replay_spec.h"
+#include "model/target_spec.h"
 
 namespace turncoat {
 

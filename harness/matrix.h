@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "harness/checker.h"
+#include "checkers/checker.h"
 
 namespace turncoat {
 

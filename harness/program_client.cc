@@ -21,8 +21,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "common/file_io.h"
 #include "common/subprocess.h"
-#include "harness/file_io.h"
 
 namespace turncoat {
 namespace {

@@ -58,9 +58,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "harness/history.h"
 #include "harness/submitter.h"
-#include "harness/target_spec.h"
+#include "model/history.h"
+#include "model/target_spec.h"
 
 namespace turncoat {
 

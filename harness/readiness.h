@@ -15,7 +15,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "harness/target_spec.h"
+#include "model/target_spec.h"
 
 namespace re2 {
 class RE2;

@@ -4,12 +4,12 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_io.h"
 #include "common/sha256.h"
-#include "harness/file_io.h"
 #include "harness/install_layout.h"
-#include "harness/plan_loader.h"
-#include "harness/target_loader.h"
 #include "harness/version.h"
+#include "loaders/plan_loader.h"
+#include "loaders/target_loader.h"
 
 namespace turncoat {
 namespace {

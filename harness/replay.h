@@ -27,10 +27,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "harness/controller.h"
-#include "harness/plan.h"
-#include "harness/replay_spec.h"
-#include "harness/run_command.h"
-#include "harness/target_spec.h"
+#include "harness/runnable_plan.h"
+#include "model/plan.h"
+#include "model/replay_spec.h"
+#include "model/target_spec.h"
 
 namespace turncoat {
 

@@ -17,7 +17,7 @@
 #include <optional>
 #include <vector>
 
-#include "harness/plan.h"
+#include "model/plan.h"
 #include "proto/agent.pb.h"
 
 namespace turncoat {

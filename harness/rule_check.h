@@ -17,8 +17,8 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
-#include "harness/plan.h"
-#include "harness/target_spec.h"
+#include "model/plan.h"
+#include "model/target_spec.h"
 
 namespace turncoat {
 

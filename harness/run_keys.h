@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "harness/target_spec.h"
+#include "model/target_spec.h"
 
 namespace turncoat {
 

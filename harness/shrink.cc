@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "harness/params.h"
-#include "harness/plan_loader.h"
-#include "harness/plan_writer.h"
+#include "loaders/plan_loader.h"
+#include "loaders/plan_writer.h"
+#include "model/params.h"
 
 namespace turncoat {
 namespace {

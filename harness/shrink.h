@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "harness/plan.h"
+#include "model/plan.h"
 
 namespace turncoat {
 

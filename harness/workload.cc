@@ -22,8 +22,8 @@
 #include "absl/synchronization/notification.h"
 #include "harness/pacer.h"
 #include "harness/program_client.h"
-#include "harness/status_macros.h"
 #include "harness/submitter.h"
+#include "model/status_macros.h"
 
 namespace turncoat {
 namespace {

@@ -61,11 +61,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "harness/history.h"
-#include "harness/plan.h"
 #include "harness/program_client.h"
-#include "harness/proto_schema.h"
-#include "harness/target_spec.h"
+#include "model/history.h"
+#include "model/plan.h"
+#include "model/proto_schema.h"
+#include "model/target_spec.h"
 
 namespace turncoat {
 

@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "harness/exit_codes.h"
-#include "harness/value_text.h"
+#include "model/exit_codes.h"
+#include "model/value_text.h"
 #include "nlohmann/json.hpp"
 #include "reports/xml_text.h"
 

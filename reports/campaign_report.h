@@ -1,7 +1,7 @@
 // The campaign's record and its three files: summary.json for programs,
 // index.html for people, junit.xml for CI systems.
 //
-// A campaign (harness/campaign_command.h) runs many scenarios, each a
+// A campaign (harness/commands/campaign_command.h) runs many scenarios, each a
 // `turncoat run` of one plan with one seed that leaves its own reports.
 // CampaignSummary is what the campaign keeps of each — the verdict, the
 // invariants violated, the first finding, how long it took — read from how
@@ -23,7 +23,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "harness/campaign.h"
+#include "model/campaign_plan.h"
 
 namespace turncoat {
 

@@ -6,7 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "harness/event_log.h"
+#include "model/event_log.h"
 
 namespace turncoat {
 

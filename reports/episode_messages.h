@@ -15,7 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "harness/history.h"
+#include "model/history.h"
 #include "reports/episodes.h"
 
 namespace turncoat {

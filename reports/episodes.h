@@ -23,9 +23,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "harness/checker.h"
-#include "harness/history.h"
-#include "harness/plan.h"
+#include "checkers/checker.h"
+#include "model/history.h"
+#include "model/plan.h"
 
 namespace turncoat {
 

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "harness/value_text.h"
+#include "model/value_text.h"
 #include "reports/episode_messages.h"
 #include "reports/svg_chart.h"
 #include "reports/xml_text.h"

@@ -31,9 +31,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/checker.h"
-#include "harness/history.h"
-#include "harness/plan.h"
+#include "checkers/checker.h"
+#include "model/history.h"
+#include "model/plan.h"
 
 namespace turncoat {
 

@@ -2,8 +2,8 @@
 
 #include <set>
 
-#include "harness/overloaded.h"
-#include "harness/value_text.h"
+#include "model/overloaded.h"
+#include "model/value_text.h"
 #include "nlohmann/json.hpp"
 
 namespace turncoat {

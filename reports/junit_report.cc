@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "harness/value_text.h"
+#include "model/value_text.h"
 #include "reports/xml_text.h"
 
 namespace turncoat {

@@ -9,7 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "harness/exit_codes.h"
+#include "model/exit_codes.h"
 #include "reports/inconclusive.h"
 
 namespace turncoat {

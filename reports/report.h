@@ -15,11 +15,11 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "harness/checker.h"
-#include "harness/history.h"
-#include "harness/plan.h"
-#include "harness/replay_spec.h"
-#include "harness/target_spec.h"
+#include "checkers/checker.h"
+#include "model/history.h"
+#include "model/plan.h"
+#include "model/replay_spec.h"
+#include "model/target_spec.h"
 #include "reports/episodes.h"
 
 namespace turncoat {

@@ -1,7 +1,7 @@
 #include "reports/report_files.h"
 
 #include "absl/strings/str_cat.h"
-#include "harness/file_io.h"
+#include "common/file_io.h"
 #include "reports/html_report.h"
 #include "reports/json_report.h"
 #include "reports/junit_report.h"

@@ -1,6 +1,6 @@
 #include "reports/xml_text.h"
 
-#include "harness/value_text.h"
+#include "model/value_text.h"
 
 namespace turncoat {
 namespace {

@@ -9,7 +9,7 @@ packages=(
   libabsl-dev libyaml-cpp-dev libssl-dev libre2-dev nlohmann-json3-dev libnghttp2-dev
   libgtest-dev libgmock-dev
   libkainjow-mustache-dev  # target templates: full Mustache, header-only
-  libcli11-dev  # command lines (harness/command_line.h), header-only
+  libcli11-dev  # command lines (harness/commands/command_line.h), header-only
   # The second reference target, pbft (targets/pbft/), is Python 3 on
   # Debian's gRPC, protobuf and cryptography modules.
   python3-grpcio python3-protobuf python3-cryptography

@@ -28,6 +28,10 @@
 #include "gtest/gtest.h"
 
 namespace turncoat {
+
+// Test names and failures show a scheme by its name, not its bytes.
+void PrintTo(KeyScheme scheme, std::ostream* os) { *os << KeySchemeName(scheme); }
+
 namespace {
 
 constexpr KeyScheme kSchemes[] = {KeyScheme::kEd25519, KeyScheme::kEcdsaP256,

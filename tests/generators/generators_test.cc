@@ -8,10 +8,10 @@
 #include "adversaries/phase_check.h"
 #include "generators/generate.h"
 #include "gtest/gtest.h"
-#include "harness/adversary_registry.h"
-#include "harness/generator_registry.h"
-#include "harness/plan_loader.h"
-#include "harness/target_loader.h"
+#include "loaders/plan_loader.h"
+#include "loaders/target_loader.h"
+#include "model/adversary_registry.h"
+#include "model/generator_registry.h"
 #include "tests/generators/generator_test_util.h"
 
 namespace turncoat {

@@ -14,8 +14,8 @@
 #include "generators/content_fields.h"
 #include "generators/generate.h"
 #include "gtest/gtest.h"
-#include "harness/plan_loader.h"
-#include "harness/target_loader.h"
+#include "loaders/plan_loader.h"
+#include "loaders/target_loader.h"
 
 namespace turncoat {
 namespace {

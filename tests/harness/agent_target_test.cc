@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
-#include "harness/target_loader.h"
+#include "loaders/target_loader.h"
 
 namespace turncoat {
 namespace {

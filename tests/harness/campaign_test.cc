@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "harness/plan.h"
+#include "model/plan.h"
 
 namespace turncoat {
 namespace {

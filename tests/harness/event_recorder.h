@@ -15,7 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "harness/history.h"
+#include "model/history.h"
 
 namespace turncoat {
 

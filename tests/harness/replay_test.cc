@@ -15,11 +15,11 @@
 #include "absl/strings/str_cat.h"
 #include "common/sha256.h"
 #include "gtest/gtest.h"
-#include "harness/exit_codes.h"
-#include "harness/plan_loader.h"
-#include "harness/replay_command.h"
-#include "harness/target_loader.h"
+#include "harness/commands/replay_command.h"
 #include "harness/version.h"
+#include "loaders/plan_loader.h"
+#include "loaders/target_loader.h"
+#include "model/exit_codes.h"
 
 namespace turncoat {
 namespace {

@@ -11,8 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "adversaries/phase_check.h"
 #include "gtest/gtest.h"
-#include "harness/plan_loader.h"
-#include "harness/target_loader.h"
+#include "loaders/plan_loader.h"
+#include "loaders/target_loader.h"
 
 namespace turncoat {
 namespace {

@@ -17,7 +17,7 @@
 #include "absl/strings/str_replace.h"
 #include "common/signing_key.h"
 #include "gtest/gtest.h"
-#include "harness/target_loader.h"
+#include "loaders/target_loader.h"
 
 namespace turncoat {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
-#include "harness/plan_loader.h"
+#include "loaders/plan_loader.h"
 
 namespace turncoat {
 namespace {

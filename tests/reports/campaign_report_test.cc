@@ -3,7 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
-#include "harness/exit_codes.h"
+#include "model/exit_codes.h"
 #include "nlohmann/json.hpp"
 #include "reports/json_report.h"
 #include "tests/reports/sample_report.h"

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/harness/history_builder.h"
+#include "tests/checkers/history_builder.h"
 
 namespace turncoat {
 namespace {

@@ -1,7 +1,7 @@
 #include "tests/reports/sample_report.h"
 
 #include "absl/strings/str_cat.h"
-#include "harness/checker.h"
+#include "checkers/checker.h"
 
 namespace turncoat {
 namespace {
