@@ -31,6 +31,7 @@
 #include "harness/agent_handle.h"
 #include "harness/agent_target.h"
 #include "harness/archive_use.h"
+#include "harness/netns.h"
 #include "harness/parallel.h"
 #include "harness/readiness.h"
 #include "harness/replay.h"

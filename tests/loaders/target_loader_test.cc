@@ -169,7 +169,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadTarget{"keys: ed25519", "keyz: ed25519",
                   "5:1: unknown key 'keyz'; expected one of: name, ids, keys, replica, transport, "
-                  "protocol, observe, client, checks"},
+                  "links, protocol, observe, client, checks"},
         BadTarget{"keys: ed25519", "keys: rsa",
                   "5:7: keys: unknown key scheme 'rsa'; expected one of: ed25519, ecdsa-p256, "
                   "secp256k1"},
