@@ -20,35 +20,14 @@
 #include "absl/time/clock.h"
 #include "agents/rule_engine.h"
 #include "gtest/gtest.h"
+#include "tests/agents/sample_framing.h"
 
 namespace turncoat {
 namespace agent {
 namespace {
 
-std::string BigEndian(uint64_t v, int size) {
-  std::string out(size, '\0');
-  for (int i = size - 1; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xFF);
-  return out;
-}
 
-FramingSpec Spec() {
-  FramingSpec spec;
-  spec.header_bytes = 16;
-  spec.magic = {0, 4};
-  spec.magic_value = 0x54434246;
-  spec.type = {4, 1};
-  spec.length = {8, 4};
-  spec.checksum = {12, 4};
-  spec.types = {{3, "prepare"}, {4, "commit"}};
-  return spec;
-}
 
-std::string MakeFrame(uint8_t type, const std::string& payload) {
-  const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(payload.data()),
-                          static_cast<uInt>(payload.size()));
-  return BigEndian(0x54434246, 4) + std::string(1, static_cast<char>(type)) + std::string(3, '\0') +
-         BigEndian(payload.size(), 4) + BigEndian(crc, 4) + payload;
-}
 
 int ListenAny(int* port) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -140,7 +119,7 @@ struct TwoAgents {
   explicit TwoAgents(bool framed, int peer_port) {
     std::shared_ptr<const FrameFormat> format;
     if (framed) {
-      auto compiled = FrameFormat::Compile(Spec());
+      auto compiled = FrameFormat::Compile(SixteenByteHeader());
       format = std::make_shared<const FrameFormat>(*std::move(compiled));
       for (RuleEngine* e : {&engine0, &engine1}) e->SetFramedKinds({"prepare", "commit"});
     }
