@@ -1,5 +1,7 @@
 #include "common/read_file.h"
 
+#include <stdlib.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -12,9 +14,12 @@ namespace {
 
 class ReadFileTest : public ::testing::Test {
  protected:
+  // A directory of its own: ctest runs each test in its own process, side
+  // by side, and one test's TearDown must not remove another's files.
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/read_file_test";
-    std::filesystem::create_directories(dir_);
+    std::string tmpl = ::testing::TempDir() + "/read_file_test_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
