@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "harness/event_log.h"
+#include "model/event_log.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "harness/template.h"
+#include "model/template.h"
 
 namespace {
 
