@@ -27,8 +27,8 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 # made by turncoat's own (instrumented) code stay checked.
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1"
 
-ASAN_TARGETS=(common_test refbft_test agents_test agents_proxy_test)
-TSAN_TARGETS=(tsan_absl_sync_test agents_proxy_test)
+ASAN_TARGETS=(common_test refbft_test agents_test agents_proxy_test agents_tcp_test)
+TSAN_TARGETS=(tsan_absl_sync_test agents_proxy_test agents_tcp_test)
 if [[ ${1:-} == --full ]]; then
   ASAN_TARGETS+=(
     adversaries_test generators_test generators_twins_test reports_test harness_test
