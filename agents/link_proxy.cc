@@ -29,6 +29,7 @@
 #include "agents/burst_gauge.h"
 #include "agents/grpc_deframer.h"
 #include "agents/message_codec.h"
+#include "agents/socket_address.h"
 #include "common/ports.h"
 
 namespace turncoat {
@@ -102,53 +103,6 @@ Headers StatusHeaders(const char* code, const std::string& message, bool with_re
   return h;
 }
 
-struct Address {
-  sockaddr_storage addr{};
-  socklen_t len = 0;
-};
-
-// "host:port" or "[v6]:port", optionally with gRPC's "dns:///", "ipv4:" or
-// "ipv6:" scheme, as a target file may write a replica's address.
-absl::StatusOr<Address> Resolve(absl::string_view address) {
-  absl::string_view rest = address;
-  if (!absl::ConsumePrefix(&rest, "dns:///") && !absl::ConsumePrefix(&rest, "ipv4:")) {
-    absl::ConsumePrefix(&rest, "ipv6:");
-  }
-  std::string host;
-  std::string port;
-  if (absl::ConsumePrefix(&rest, "[")) {
-    const size_t close = rest.find(']');
-    if (close == absl::string_view::npos || rest.substr(close + 1, 1) != ":") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("address '", address, "' is not [host]:port"));
-    }
-    host = std::string(rest.substr(0, close));
-    port = std::string(rest.substr(close + 2));
-  } else {
-    const size_t colon = rest.rfind(':');
-    if (colon == absl::string_view::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("address '", address, "' is not host:port"));
-    }
-    host = std::string(rest.substr(0, colon));
-    port = std::string(rest.substr(colon + 1));
-  }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found);
-  if (rc != 0 || found == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot resolve '", address, "': ", gai_strerror(rc)));
-  }
-  Address out;
-  std::memcpy(&out.addr, found->ai_addr, found->ai_addrlen);
-  out.len = found->ai_addrlen;
-  freeaddrinfo(found);
-  return out;
-}
 
 std::string Errno(int err) { return std::strerror(err); }
 
@@ -836,9 +790,9 @@ absl::Status Core::Listen(const std::string& listen) {
   if (epoll_fd_ < 0 || wake_fd_ < 0) {
     return absl::InternalError(absl::StrCat(where, "cannot create an event loop: ", Errno(errno)));
   }
-  absl::StatusOr<Address> target = Resolve(target_);
+  absl::StatusOr<SocketAddress> target = ResolveAddress(target_);
   if (!target.ok()) return absl::InvalidArgumentError(absl::StrCat(where, target.status().message()));
-  absl::StatusOr<Address> address = Resolve(listen);
+  absl::StatusOr<SocketAddress> address = ResolveAddress(listen);
   if (!address.ok()) return absl::InvalidArgumentError(absl::StrCat(where, address.status().message()));
   auto* port = address->addr.ss_family == AF_INET6
                    ? &reinterpret_cast<sockaddr_in6*>(&address->addr)->sin6_port
@@ -1100,7 +1054,7 @@ void Core::Accept() {
 
 void Core::Connect() {
   const std::string cannot = absl::StrCat("cannot reach ", target_, ": ");
-  absl::StatusOr<Address> address = Resolve(target_);
+  absl::StatusOr<SocketAddress> address = ResolveAddress(target_);
   int fd = -1;
   int err = 0;
   if (address.ok()) {

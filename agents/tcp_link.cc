@@ -28,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "agents/frame.h"
 #include "agents/rule_engine.h"
+#include "agents/socket_address.h"
 
 namespace turncoat {
 namespace agent {
@@ -44,25 +45,6 @@ absl::Status Errno(absl::string_view what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
-absl::StatusOr<sockaddr_in> Resolve(const std::string& address) {
-  const size_t colon = address.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("'", address, "' is not host:port"));
-  }
-  std::string host = address.substr(0, colon);
-  if (host == "localhost") host = "127.0.0.1";
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", address, "': TCP links take IPv4 addresses"));
-  }
-  return addr;
-}
-
 std::string AddressText(const sockaddr_in& addr) {
   char host[INET_ADDRSTRLEN] = {};
   inet_ntop(AF_INET, &addr.sin_addr, host, sizeof(host));
@@ -70,13 +52,13 @@ std::string AddressText(const sockaddr_in& addr) {
 }
 
 absl::StatusOr<int> Listen(const std::string& address) {
-  auto addr = Resolve(address);
+  auto addr = ResolveAddress(address);
   if (!addr.ok()) return addr.status();
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int fd = socket(addr->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Errno("socket");
   const int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) != 0 ||
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&addr->addr), addr->len) != 0 ||
       listen(fd, 128) != 0) {
     absl::Status s = Errno(absl::StrCat("listen on ", address));
     close(fd);
@@ -86,18 +68,19 @@ absl::StatusOr<int> Listen(const std::string& address) {
 }
 
 int PortOf(int fd) {
-  sockaddr_in addr{};
+  sockaddr_storage addr{};
   socklen_t len = sizeof(addr);
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  return ntohs(addr.sin_port);
+  return ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                                          : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
 }
 
 absl::StatusOr<int> Dial(const std::string& address) {
-  auto addr = Resolve(address);
+  auto addr = ResolveAddress(address);
   if (!addr.ok()) return addr.status();
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  const int fd = socket(addr->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return Errno("socket");
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) != 0 &&
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&addr->addr), addr->len) != 0 &&
       errno != EINPROGRESS) {
     absl::Status s = Errno(absl::StrCat("connect to ", address));
     close(fd);
@@ -297,7 +280,7 @@ class TcpRelay {
       }
     }
     std::thread raw([&] { PassRaw(ruled_out, ruled_in); });
-    Ruled(ruled_in, route->link, writer.get(), writer);
+    Ruled(ruled_in, route->link, writer);
     writer->Finish();
     writer->Join();
     raw.join();
@@ -315,7 +298,7 @@ class TcpRelay {
     shutdown(to, SHUT_WR);
   }
 
-  void Ruled(int from, LinkId link, TimedWriter* writer, const std::shared_ptr<TimedWriter>& sink) {
+  void Ruled(int from, LinkId link, const std::shared_ptr<TimedWriter>& writer) {
     const FrameFormat* format = runtime_->format();
     bool parsing = format != nullptr;
     std::string pending;
@@ -330,7 +313,7 @@ class TcpRelay {
           runtime_->counters().unparsed_bytes += got.size();
           writer->Deliver(absl::ZeroDuration(), std::string(got), false);
         } else {
-          Process(link, std::string(got), "", sink);
+          Process(link, std::string(got), "", writer);
         }
         continue;
       }
@@ -351,7 +334,7 @@ class TcpRelay {
         std::string frame = pending.substr(at, **next);
         at += **next;
         const std::string kind = format->KindOf(frame);
-        Process(link, std::move(frame), kind, sink);
+        Process(link, std::move(frame), kind, writer);
       }
       pending.erase(0, at);
     }
