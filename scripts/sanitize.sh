@@ -24,8 +24,9 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 # ignore_noninstrumented_modules: gRPC, protobuf and Abseil are Debian's,
 # uninstrumented, and sync through lock-free structures TSan cannot see; the
 # memcpy/free/sendmsg it intercepts inside them would look raced. Accesses
-# made by turncoat's own (instrumented) code stay checked.
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1"
+# made by turncoat's own (instrumented) code stay checked. The suppressions
+# file names what is not turncoat's and why.
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1:suppressions=$PWD/tests/tsan/suppressions.txt"
 
 ASAN_TARGETS=(common_test refbft_test agents_test agents_proxy_test agents_tcp_test)
 TSAN_TARGETS=(tsan_absl_sync_test agents_proxy_test agents_tcp_test)
