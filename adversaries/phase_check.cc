@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "adversaries/link_rules.h"
 #include "adversaries/twins.h"
 
 namespace turncoat {
@@ -28,11 +29,27 @@ absl::Status CheckPhases(const Plan& plan, const TargetSpec& target, uint64_t ru
   for (size_t i = 0; i < plan.timeline.size(); ++i) {
     // Keys are made when the run starts; building an adversary only names
     // their files.
+    const Phase& phase = plan.timeline[i];
+    const std::string where =
+        absl::StrCat(plan.path, phase.line > 0 ? absl::StrCat(":", phase.line) : "", ": ");
     auto adversary = MakeAdversary(PhaseContext(plan, target, i, run_seed, "keys"));
     if (!adversary.ok()) {
-      const int line = plan.timeline[i].line;
+      return absl::InvalidArgumentError(absl::StrCat(where, adversary.status().message()));
+    }
+    // A network phase without a single rule would run, change nothing and
+    // leave nothing in the link counters for the report to find idle: the
+    // run could pass on no fault at all. A generator may draw such a phase
+    // (the report says when none of its draws acted); a person did not mean
+    // to write one.
+    const auto* on_links = dynamic_cast<const LinkRuleAdversary*>(adversary->get());
+    if (on_links != nullptr && on_links->rules().empty() && !phase.generated) {
       return absl::InvalidArgumentError(absl::StrCat(
-          plan.path, line > 0 ? absl::StrCat(":", line) : "", ": ", adversary.status().message()));
+          where, "phase ", i, " (", phase.adversary,
+          ") acts on no link: none of its nodes sends to a replica its `to` names, or no peer "
+          "message of ", target.path,
+          " can carry a kind its `messages` names (for a partition: every replica is in one "
+          "group); as written it would change nothing, so name other nodes, `to`, `messages` "
+          "or groups"));
     }
   }
   if (auto twins = TwinsOf(plan); !twins.ok()) {

@@ -28,6 +28,7 @@
 #include "adversaries/twins.h"
 #include "common/file_io.h"
 #include "common/ports.h"
+#include "common/untrusted_text.h"
 #include "harness/agent_handle.h"
 #include "harness/agent_target.h"
 #include "harness/archive_use.h"
@@ -259,16 +260,6 @@ KeyBinding PublicOnly(KeyBinding key) {
 // agent-2, or agent-2-twin for TwinId(n, 2).
 std::string AgentDirName(int id, int n) {
   return id < n ? absl::StrCat("agent-", id) : absl::StrCat("agent-", id - n, "-twin");
-}
-
-std::string LastLines(const std::string& path, int lines) {
-  std::ifstream in(path);
-  std::vector<std::string> tail;
-  for (std::string line; std::getline(in, line);) {
-    tail.push_back(line);
-    if (static_cast<int>(tail.size()) > lines) tail.erase(tail.begin());
-  }
-  return absl::StrJoin(tail, "\n");
 }
 
 // One run, from keys to reports. Members are torn down in reverse order, so
@@ -753,7 +744,7 @@ absl::Status Run::StartReplicas() {
                                   " (it waited for ", waiting[k]->Describe(),
                                   "; a slow system may need a longer replica.startup_timeout)"),
             " (its command is replica.command in ", target_.path, "); last lines of ",
-            stderr_path, ":\n", LastLines(stderr_path, 5)));
+            stderr_path, ":\n", UntrustedFileTail(stderr_path, 5)));
       }
       ++left;
     }
@@ -781,7 +772,8 @@ void Run::OnAgentEvent(int replica, const v1::Event& event) {
           exit.exit_code = p.exit_code();
         }
         if (!exit.requested) {
-          exit.detail = LastLines(absl::StrCat(options_.run_dir, "/replica-", replica, "/stderr.log"), 5);
+          exit.detail = UntrustedFileTail(
+              absl::StrCat(options_.run_dir, "/replica-", replica, "/stderr.log"), 5);
         }
         collector_->Record(std::move(exit));
       }

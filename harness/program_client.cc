@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/file_io.h"
 #include "common/subprocess.h"
+#include "common/untrusted_text.h"
 
 namespace turncoat {
 namespace {
@@ -71,7 +72,7 @@ absl::Status CheckExecutable(const RenderedProcess& process) {
                                                  path, "); name it by an absolute path"));
 }
 
-// The last non-empty line of `path` after byte `from`, or "".
+// The last non-empty line of `path` after byte `from`, printable, or "".
 std::string LastLine(const std::string& path, std::streamoff from = 0) {
   std::ifstream in(path, std::ios::binary);
   in.seekg(0, std::ios::end);
@@ -82,7 +83,8 @@ std::string LastLine(const std::string& path, std::streamoff from = 0) {
   in.seekg(start);
   in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
   std::vector<absl::string_view> lines = absl::StrSplit(tail, '\n', absl::SkipWhitespace());
-  return lines.empty() ? "" : std::string(absl::StripAsciiWhitespace(lines.back()));
+  // The program is the target's: what it printed may be anything.
+  return lines.empty() ? "" : PrintableText(absl::StripAsciiWhitespace(lines.back()));
 }
 
 std::streamoff FileSize(const std::string& path) {

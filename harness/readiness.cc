@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include <grpcpp/create_channel.h>
@@ -24,6 +25,8 @@ namespace {
 // Output beyond this without a newline is dropped: a replica that prints a
 // megabyte line must not make the probe buffer it.
 constexpr size_t kMaxLine = 1 << 20;
+// The most of a log read in one poll: a flood is followed, not swallowed whole.
+constexpr long long kMaxChunk = 4 << 20;
 
 // grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING.
 constexpr int kServing = 1;
@@ -154,7 +157,8 @@ bool ReadinessProbe::Poll() {
         partial_.clear();
       }
       in.seekg(offset_);
-      std::string chunk(static_cast<size_t>(size - offset_), '\0');
+      // A replica that floods its log is read a bounded slice per poll.
+      std::string chunk(static_cast<size_t>(std::min<long long>(size - offset_, kMaxChunk)), '\0');
       in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
       chunk.resize(static_cast<size_t>(in.gcount()));
       offset_ += static_cast<long long>(chunk.size());

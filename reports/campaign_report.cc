@@ -280,7 +280,9 @@ std::string RenderCampaignJson(const CampaignSummary& summary) {
                                           {"note", r.shrink_note}};
     j["scenarios"].push_back(std::move(s));
   }
-  return j.dump(2) + "\n";
+  // Errors and evidence quote the system under test, which may print
+  // anything: invalid UTF-8 becomes U+FFFD rather than an exception.
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 std::string RenderCampaignJunit(const CampaignSummary& summary) {

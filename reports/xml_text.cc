@@ -1,20 +1,11 @@
 #include "reports/xml_text.h"
 
-#include "model/value_text.h"
+#include "common/untrusted_text.h"
 
 namespace turncoat {
 namespace {
 
 constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
-
-// Length of the UTF-8 sequence a lead byte announces, 0 if it is not one.
-size_t SequenceLength(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead & 0xE0) == 0xC0) return 2;
-  if ((lead & 0xF0) == 0xE0) return 3;
-  if ((lead & 0xF8) == 0xF0) return 4;
-  return 0;
-}
 
 }  // namespace
 
@@ -24,8 +15,8 @@ std::string XmlEscape(absl::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    const size_t len = SequenceLength(c);
-    if (len == 0 || i + len > text.size() || !IsValidUtf8(text.substr(i, len))) {
+    const size_t len = Utf8CharLength(text.substr(i));
+    if (len == 0) {
       out.append(kReplacement);
       ++i;
       continue;

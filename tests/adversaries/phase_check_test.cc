@@ -56,6 +56,30 @@ TEST_F(PhaseCheckTest, AnAdversarysOwnErrorNamesThePlanAndThePhasesLine) {
   EXPECT_EQ(s.message(), "plans/p.yaml:12: phase 1 (random): round must be at least 200ms");
 }
 
+TEST_F(PhaseCheckTest, ANetworkPhaseThatActsOnNoLinkIsBadInput) {
+  AddPhase("omission", {1}, {{"to", std::vector<int>{1}}}, 14);
+  const absl::Status s = CheckPhases(plan_, target_, plan_.seed);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("plans/p.yaml:14: phase 0 (omission) acts on no link"),
+            absl::string_view::npos)
+      << s.message();
+  plan_.timeline[0].params["to"] = std::vector<int>{1, 2};
+  EXPECT_TRUE(CheckPhases(plan_, target_, plan_.seed).ok()) << "1 -> 2 is a link";
+}
+
+TEST_F(PhaseCheckTest, APartitionWithEveryReplicaInOneGroupIsBadInput) {
+  AddPhase("partition", {}, {{"groups", std::vector<std::vector<int>>{{0, 1, 2, 3}}}}, 11);
+  const absl::Status s = CheckPhases(plan_, target_, plan_.seed);
+  EXPECT_NE(s.message().find("phase 0 (partition) acts on no link"), absl::string_view::npos)
+      << s.message();
+}
+
+TEST_F(PhaseCheckTest, AGeneratedPhaseOnNoLinkIsLeftToTheReport) {
+  AddPhase("omission", {1}, {{"to", std::vector<int>{1}}}, 14);
+  plan_.timeline[0].generated = true;
+  EXPECT_TRUE(CheckPhases(plan_, target_, plan_.seed).ok());
+}
+
 TEST_F(PhaseCheckTest, BothNamingAnEquivocatorIsBadInputAtThePhasesLine) {
   AddPhase("equivocation", {3},
            {{"split", std::vector<std::vector<int>>{{0}, {1, 2}}}, {"both", std::vector<int>{2}}},

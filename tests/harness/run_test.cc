@@ -352,6 +352,35 @@ std::string WriteRefbftVariant(const std::string& dir, const std::string& name,
   return path;
 }
 
+// The system under test is untrusted: a replica that dies at start-up
+// printing a 3 MB line, terminal escapes, invalid UTF-8 and HTML must get
+// an error that is bounded, printable and escaped in the report.
+TEST_F(RunTest, AHostileReplicasLastWordsAreBoundedAndPrintable) {
+  const std::string target = WriteRefbftVariant(
+      dir_, "hostile",
+      {{R"(- "{{build_dir}}/targets/refbft/refbft")",
+        R"(- /bin/sh
+    - -c
+    - 'head -c 3000000 /dev/zero | tr "\000" x >&2; printf "\n\033]0;pwned\007\033[2J \377\376 <script>alert(1)</script>\n" >&2; exit 3')"}});
+  const std::string plan = absl::StrCat(dir_, "/hostile-plan.yaml");
+  std::ofstream(plan) << "name: hostile\ntarget: " << target
+                      << "\nreplicas: 4\nbyzantine: []\nseed: 3\nduration: 4s\n"
+                         "workload: { rate: 20/s }\n"
+                         "expect:\n  safety: [agreement, prefix, validity, integrity]\n";
+  EXPECT_EQ(RunToEnd({plan}), 2) << Output();
+  const std::string err = Slurp(dir_ + "/stderr");
+  EXPECT_TRUE(absl::StrContains(err, "exited during start-up")) << err;
+  EXPECT_TRUE(absl::StrContains(err, R"(\x1b]0;pwned\x07\x1b[2J \xff\xfe <script>)")) << err;
+  EXPECT_EQ(err.find('\x1b'), std::string::npos) << "no escape reaches the terminal";
+  EXPECT_EQ(err.find('\xff'), std::string::npos);
+  EXPECT_LT(err.size(), 8000u) << "the 3 MB line is cut";
+  EXPECT_TRUE(absl::StrContains(err, "xxx...")) << err;
+  const std::string html = Slurp(run_dir_ + "/report.html");
+  ASSERT_FALSE(html.empty());
+  EXPECT_FALSE(absl::StrContains(html, "<script>alert(1)")) << "escaped in the report";
+  EXPECT_NO_THROW(Report());
+}
+
 // A run whose fault never acted tested nothing. Here the target describes
 // refbft's payload as JSON, which it is not: every rewrite fails to decode
 // (and the frame passes intact), so the equivocation never happened, and

@@ -1,7 +1,8 @@
 // report.html as a person first sees it: rendered by headless Chromium at
 // 1280x800, the episode summary and the reproduce command must be within
 // the first screen, for the run the issue describes (the leader crashes at
-// 5 s and commits never resume: hundreds of liveness findings).
+// 5 s and commits never resume: hundreds of liveness findings); and markup
+// a hostile replica committed shows as text and runs nothing.
 //
 // The report is built from a synthetic history through the real checkers,
 // so no cluster runs; Chromium is the only process, started with its own
@@ -71,26 +72,16 @@ constexpr char kProbe[] = R"(<script>
 })();
 </script>)";
 
-TEST(ReportInBrowserTest, EpisodeSummaryAndReproduceCommandAreOnTheFirstScreen) {
+// Lays `html` out in headless Chromium at 1280x800 and returns the DOM it
+// ends with (--dump-dom), in `dir`; fails the test if Chromium does.
+std::string DumpDom(const std::string& dir, const std::string& html) {
   const std::string chromium = FindChromium();
-  ASSERT_FALSE(chromium.empty())
+  EXPECT_FALSE(chromium.empty())
       << "chromium is not installed (not found in PATH); run scripts/install-deps.sh, which "
          "installs Debian's chromium package";
-
-  const Report report = CrashedLeaderSampleReport();
-  ASSERT_EQ(report.verdict(), Verdict::kViolation);
-  ASSERT_EQ(report.episodes.size(), 1u);
-  ASSERT_GT(report.episodes[0].findings, 300);
-
-  std::string dir = ::testing::TempDir() + "/turncoat_report_browser_XXXXXX";
-  ASSERT_NE(mkdtemp(dir.data()), nullptr);
-  std::string html = RenderHtmlReport(report);
-  const size_t body_end = html.rfind("</body>");
-  ASSERT_NE(body_end, std::string::npos);
-  html.insert(body_end, kProbe);
+  if (chromium.empty()) return "";
   const std::string page = dir + "/report.html";
   std::ofstream(page) << html;
-
   // Its own profile: other Chromiums on the machine keep theirs.
   SpawnOptions options;
   options.stdout_path = dir + "/dom.html";
@@ -100,16 +91,39 @@ TEST(ReportInBrowserTest, EpisodeSummaryAndReproduceCommandAreOnTheFirstScreen) 
        "--disable-dev-shm-usage", absl::StrCat("--user-data-dir=", dir, "/profile"),
        "--window-size=1280,800", "--dump-dom", absl::StrCat("file://", page)},
       options);
-  ASSERT_TRUE(browser.ok()) << browser.status();
+  EXPECT_TRUE(browser.ok()) << browser.status();
+  if (!browser.ok()) return "";
   absl::StatusOr<ExitStatus> status = browser->Wait(kChromiumTimeout);
   if (!status.ok()) {
     (void)browser->Kill();
-    FAIL() << "chromium did not finish within " << kChromiumTimeout << ": " << status.status()
-           << "\n" << ReadFile(dir + "/chromium.log");
+    ADD_FAILURE() << "chromium did not finish within " << kChromiumTimeout << ": "
+                  << status.status() << "\n" << ReadFile(dir + "/chromium.log");
+    return "";
   }
-  ASSERT_TRUE(status->success()) << status->ToString() << "\n" << ReadFile(dir + "/chromium.log");
+  EXPECT_TRUE(status->success()) << status->ToString() << "\n" << ReadFile(dir + "/chromium.log");
+  return ReadFile(dir + "/dom.html");
+}
 
-  const std::string dom = ReadFile(dir + "/dom.html");
+std::string TempDir() {
+  std::string dir = ::testing::TempDir() + "/turncoat_report_browser_XXXXXX";
+  EXPECT_NE(mkdtemp(dir.data()), nullptr);
+  return dir;
+}
+
+TEST(ReportInBrowserTest, EpisodeSummaryAndReproduceCommandAreOnTheFirstScreen) {
+  const Report report = CrashedLeaderSampleReport();
+  ASSERT_EQ(report.verdict(), Verdict::kViolation);
+  ASSERT_EQ(report.episodes.size(), 1u);
+  ASSERT_GT(report.episodes[0].findings, 300);
+
+  const std::string dir = TempDir();
+  std::string html = RenderHtmlReport(report);
+  const size_t body_end = html.rfind("</body>");
+  ASSERT_NE(body_end, std::string::npos);
+  html.insert(body_end, kProbe);
+  const std::string dom = DumpDom(dir, html);
+  ASSERT_FALSE(dom.empty());
+
   const size_t open = dom.find("<pre id=\"layout\">");
   ASSERT_NE(open, std::string::npos) << "the probe did not run:\n" << dom.substr(0, 2000);
   const size_t start = open + std::string("<pre id=\"layout\">").size();
@@ -141,6 +155,34 @@ TEST(ReportInBrowserTest, EpisodeSummaryAndReproduceCommandAreOnTheFirstScreen) 
             "/home/user/src/turncoat/plans/crash-leader.yaml --seed=11 "
             "--replica-arg=--bug=no-view-change");
   EXPECT_LE(layout["command"]["bottom"].get<double>(), screen) << text;
+  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir);
+}
+
+// What a replica commits is the system under test's, and a Byzantine one
+// commits what it likes: markup in a committed value must show as text and
+// run nothing. Each payload would, if it ran, set a marker spelled in
+// pieces, so the marker's name appears in the DOM only if it executed.
+TEST(ReportInBrowserTest, MarkupInACommittedValueRunsNothing) {
+  const std::string hostile =
+      "<script>document.body.setAttribute('data-'+'owned','s')</script>"
+      "<img src=x onerror=\"document.body.setAttribute('data-'+'owned','i')\">"
+      "<svg onload=\"document.body.setAttribute('data-'+'owned','v')\"></svg>"
+      "\"><iframe srcdoc=\"<script>parent.document.body.setAttribute('data-'+'owned','f')"
+      "</script>\"></iframe></textarea></pre></table>";
+  const Report report = SampleReport(/*diverge=*/true, hostile);
+  ASSERT_EQ(report.verdict(), Verdict::kViolation);
+  const std::string html = RenderHtmlReport(report);
+  ASSERT_EQ(html.find("<script"), std::string::npos) << "the page itself has no script";
+
+  const std::string dir = TempDir();
+  const std::string dom = DumpDom(dir, html);
+  ASSERT_FALSE(dom.empty());
+  EXPECT_EQ(dom.find("data-owned"), std::string::npos) << "a payload ran";
+  EXPECT_EQ(dom.find("<iframe"), std::string::npos);
+  EXPECT_EQ(dom.find("<img"), std::string::npos);
+  // Shown as text (the DOM's serialisation escapes it again).
+  EXPECT_NE(dom.find("&lt;script&gt;document.body.setAttribute"), std::string::npos)
+      << dom.substr(0, 3000);
   if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir);
 }
 
