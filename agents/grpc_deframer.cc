@@ -18,13 +18,26 @@ std::string FrameGrpcMessage(absl::string_view message, uint8_t flags) {
   return framed;
 }
 
+namespace {
+
+// The length, prefix included, that a complete prefix declares.
+size_t DeclaredLength(absl::string_view prefix) {
+  const auto* u = reinterpret_cast<const uint8_t*>(prefix.data());
+  return kGrpcPrefix +
+         ((size_t{u[1]} << 24) | (size_t{u[2]} << 16) | (size_t{u[3]} << 8) | size_t{u[4]});
+}
+
+}  // namespace
+
 std::optional<size_t> GrpcFramedLength(absl::string_view bytes) {
   if (bytes.size() < kGrpcPrefix) return std::nullopt;
-  const auto* u = reinterpret_cast<const uint8_t*>(bytes.data());
-  const size_t n = kGrpcPrefix + ((size_t{u[1]} << 24) | (size_t{u[2]} << 16) |
-                                  (size_t{u[3]} << 8) | size_t{u[4]});
+  const size_t n = DeclaredLength(bytes);
   if (bytes.size() < n) return std::nullopt;
   return n;
+}
+
+size_t GrpcDeframer::declared() const {
+  return partial_.size() < kGrpcPrefix ? 0 : DeclaredLength(partial_);
 }
 
 void GrpcDeframer::Feed(absl::string_view data,

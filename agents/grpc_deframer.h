@@ -38,6 +38,9 @@ class GrpcDeframer {
   void Feed(absl::string_view data, absl::FunctionRef<void(std::string framed)> take);
   // Bytes of an incomplete message held for the next Feed.
   size_t buffered() const { return partial_.size(); }
+  // The length, prefix included, that the message still arriving declares;
+  // 0 before its prefix is complete.
+  size_t declared() const;
 
  private:
   std::string partial_;

@@ -77,6 +77,7 @@ constexpr absl::Duration kConnectTimeout = absl::Seconds(5);
 constexpr size_t kMaxHeld = 64;
 
 constexpr char kGrpcUnavailable[] = "14";
+constexpr char kGrpcResourceExhausted[] = "8";
 constexpr char kGrpcInternal[] = "13";
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -150,6 +151,7 @@ struct Lane {
   size_t front_taken = 0;         // bytes of queue.front() already taken
   GrpcDeframer deframer;         // holds the start of a message still arriving
   size_t unconsumed = 0;          // bytes received, stream window not yet returned
+  bool discarding = false;        // an oversized message ended the call: drop the rest
   int pending = 0;                // delayed or held messages not yet queued
   bool source_closed = false;     // no more messages will arrive
   bool deferred = false;          // the data provider waits to be resumed
@@ -192,6 +194,8 @@ class Core : public std::enable_shared_from_this<Core> {
   // One whole message arrived, either way, on any call.
   void CountMessage() { ++messages_this_turn_; }
   uint64_t yielded_turns() const { return yielded_turns_.load(std::memory_order_relaxed); }
+  void CountOversized() { oversized_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t oversized() const { return oversized_.load(std::memory_order_relaxed); }
 
  private:
   static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user);
@@ -255,6 +259,7 @@ class Core : public std::enable_shared_from_this<Core> {
   int messages_this_turn_ = 0;
   BurstGauge gauge_;
   std::atomic<uint64_t> yielded_turns_{0};
+  std::atomic<uint64_t> oversized_{0};
   std::vector<char> read_buf_ = std::vector<char>(kReadSize);
 
   absl::Mutex mu_;
@@ -348,9 +353,32 @@ class Call : public std::enable_shared_from_this<Call> {
   void OnData(Direction d, const uint8_t* data, size_t len) {
     Lane& lane = LaneOf(d);
     lane.unconsumed += len;
-    lane.deframer.Feed(absl::string_view(reinterpret_cast<const char*>(data), len),
-                       [&](std::string framed) { Take(d, std::move(framed)); });
+    if (!lane.discarding) {
+      lane.deframer.Feed(absl::string_view(reinterpret_cast<const char*>(data), len),
+                         [&](std::string framed) { Take(d, std::move(framed)); });
+      if (lane.deframer.declared() > kMaxGrpcMessageBytes + kGrpcPrefix) OnOversized(d);
+    }
     ReturnWindow(d);
+  }
+
+  // A message over kMaxGrpcMessageBytes: the call ends as a server over its
+  // receive limit would end it, and nothing more of the lane is kept.
+  void OnOversized(Direction d) {
+    Lane& lane = LaneOf(d);
+    const size_t declared = lane.deframer.declared();
+    lane.discarding = true;
+    lane.deframer = GrpcDeframer();
+    core_->CountOversized();
+    lanes_[0].queue.clear();
+    if (up_open_) ResetUpstream(NGHTTP2_CANCEL);
+    if (!upstream_ended_) {
+      upstream_ended_ = true;
+      Fail(kGrpcResourceExhausted,
+           absl::StrCat("link proxy ", core_->link().from, "->", core_->link().to, ": a ",
+                        d == Direction::kRequest ? "request" : "response", " of ", declared,
+                        " bytes is over the proxy's limit of ", kMaxGrpcMessageBytes));
+    }
+    MaybeRelease();
   }
 
   // The sender's stream closed: the call ended, or the sender cancelled it.
@@ -637,14 +665,15 @@ class Call : public std::enable_shared_from_this<Call> {
     core_->MarkDirty(down_);
   }
 
-  // Ends the sender's call with UNAVAILABLE: after the responses already
+  // Ends the sender's call with UNAVAILABLE (or `code`): after the responses already
   // queued when it has begun, else at once.
-  void Fail(const std::string& why) {
+  void Fail(const std::string& why) { Fail(kGrpcUnavailable, why); }
+  void Fail(const char* code, const std::string& why) {
     if (!response_started_) {
-      Respond(StatusHeaders(kGrpcUnavailable, why, true), false);
+      Respond(StatusHeaders(code, why, true), false);
       return;
     }
-    trailers_ = StatusHeaders(kGrpcUnavailable, why, false);
+    trailers_ = StatusHeaders(code, why, false);
     lanes_[1].source_closed = true;
     Resume(Direction::kResponse);
   }
@@ -1376,6 +1405,7 @@ LinkProxy::~LinkProxy() = default;
 LinkId LinkProxy::link() const { return impl_->core->link(); }
 int LinkProxy::port() const { return impl_->core->port(); }
 uint64_t LinkProxy::yielded_turns() const { return impl_->core->yielded_turns(); }
+uint64_t LinkProxy::oversized_messages() const { return impl_->core->oversized(); }
 const std::string& LinkProxy::target() const { return impl_->core->target(); }
 
 }  // namespace agent

@@ -31,6 +31,11 @@
 // makes itself (extra unary requests) end after 2 s; a connection to the
 // destination that does not open within 5 s counts as unreachable.
 //
+// A gRPC message longer than kMaxGrpcMessageBytes, declared or arrived,
+// ends its call as a server over its receive limit would (the sender sees
+// RESOURCE_EXHAUSTED, the destination's stream is cancelled) and is not
+// kept: a Byzantine sender cannot make its agent buffer without bound.
+//
 // ProxyRuntime is what an agent's proxies share: the engine, the timer thread
 // that sends delayed frames and flushes hold windows, and the trace hook.
 // Both classes are thread-safe. A LinkProxy's destructor stops accepting
@@ -63,6 +68,9 @@ struct TraceRecord {
   std::string rule_id;  // empty: no rule matched
 };
 using TraceFn = std::function<void(const TraceRecord&)>;
+
+// 64 MiB: sixteen times gRPC's default receive limit.
+inline constexpr size_t kMaxGrpcMessageBytes = size_t{64} << 20;
 
 class ProxyRuntime {
  public:
@@ -109,6 +117,8 @@ class LinkProxy {
   // (link_proxy.cc says why); never for ping-pong traffic. For tests and
   // diagnostics.
   uint64_t yielded_turns() const;
+  // Calls ended because a message exceeded kMaxGrpcMessageBytes.
+  uint64_t oversized_messages() const;
 
  private:
   struct Impl;

@@ -65,6 +65,18 @@ TEST(GrpcDeframerTest, AHugeAnnouncedLengthIsHeldNotTrusted) {
   const std::string prefix("\x00\xff\xff\xff\xff", 5);
   EXPECT_TRUE(FeedAll(deframer, {prefix + "tiny"}).empty());
   EXPECT_EQ(deframer.buffered(), prefix.size() + 4);
+  EXPECT_EQ(deframer.declared(), size_t{0xffffffff} + 5) << "what the proxy's limit checks";
+}
+
+TEST(GrpcDeframerTest, DeclaredIsZeroUntilAPrefixIsWhole) {
+  GrpcDeframer deframer;
+  EXPECT_EQ(deframer.declared(), 0u);
+  FeedAll(deframer, {std::string("\x00\x00\x00", 3)});
+  EXPECT_EQ(deframer.declared(), 0u);
+  FeedAll(deframer, {std::string("\x01\x00", 2)});
+  EXPECT_EQ(deframer.declared(), 256u + 5);
+  FeedAll(deframer, {std::string(256, 'm')});
+  EXPECT_EQ(deframer.declared(), 0u) << "taken whole, nothing held";
 }
 
 }  // namespace

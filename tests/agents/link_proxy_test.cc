@@ -686,6 +686,23 @@ TEST_F(LinkProxyTest, LargeMessagesPassBothWays) {
   }
 }
 
+// A Byzantine sender may declare, or send, a message of any size: past the
+// proxy's limit the call ends as an over-limit server would end it, the
+// bytes are not kept, and the link goes on working.
+TEST_F(LinkProxyTest, AnOversizedMessageEndsItsCallAndTheLinkGoesOn) {
+  EchoReply reply;
+  const grpc::Status status =
+      CallUnary(std::string(kMaxGrpcMessageBytes + (1 << 20), 'x'), &reply, absl::Seconds(20));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  EXPECT_NE(status.error_message().find("over the proxy's limit of 67108864"), std::string::npos)
+      << status.error_message();
+  EXPECT_EQ(proxy_->oversized_messages(), 1u);
+
+  ASSERT_TRUE(CallUnary("after", &reply).ok());
+  EXPECT_EQ(reply.text(), "after");
+  EXPECT_EQ(proxy_->oversized_messages(), 1u);
+}
+
 // One connection carries every call of a link: hundreds of calls and tens
 // of streams in flight at once must each complete, with their own replies,
 // none crossed with another's.
