@@ -296,6 +296,13 @@ class Run {
   // agent ends the run within one round rather than leaving its replica's
   // silence to be blamed on the system under test.
   absl::Status CheckAgents();
+  // OK while the history is still being written; otherwise the harness
+  // failure that says why and what to do.
+  absl::Status HistoryError();
+  // HistoryError, then CheckAgents: a run whose events no longer reach the
+  // disk (the disk is full) stops at once rather than going on with its
+  // data only in memory.
+  absl::Status CheckHarness();
   // With `ready: first_commit`, waits for the first commit at a replica;
   // returns at once otherwise.
   absl::Status AwaitFirstCommit();
@@ -499,6 +506,22 @@ absl::Status Run::CheckAgents() {
         "the system's; the reports are partial"));
   }
   return absl::OkStatus();
+}
+
+absl::Status Run::HistoryError() {
+  if (absl::Status s = collector_->log_error(); !s.ok()) {
+    const absl::Duration at = absl::Trunc(collector_->Now(), absl::Milliseconds(100));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "history.jsonl: ", s.message(), ". turncoat stopped the run ", absl::FormatDuration(at),
+        " after it began, since what happened next could not be kept; the history up to then "
+        "is readable. Free space there, or give the run a directory elsewhere (--out=DIR)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Run::CheckHarness() {
+  if (absl::Status s = HistoryError(); !s.ok()) return s;
+  return CheckAgents();
 }
 
 absl::Status Run::StartReplicas() {
@@ -720,7 +743,7 @@ absl::Status Run::StartReplicas() {
         absl::StrCat(options_.run_dir, "/", instances[k].dir));
   }
   for (size_t left = instances.size(); left > 0;) {
-    if (absl::Status s = CheckAgents(); !s.ok()) return s;
+    if (absl::Status s = CheckHarness(); !s.ok()) return s;
     std::set<int> exits;
     const History history = collector_->Snapshot();
     for (const ProcessExit& e : history.process_exits()) exits.insert(e.replica);
@@ -908,7 +931,7 @@ absl::Status Run::Calibrate() {
       was_interrupted_ = true;
       return absl::CancelledError("interrupted");
     }
-    if (absl::Status s = CheckAgents(); !s.ok()) return s;
+    if (absl::Status s = CheckHarness(); !s.ok()) return s;
     absl::SleepFor(absl::Milliseconds(50));
   }
   const absl::Duration from = begin + half;
@@ -972,7 +995,7 @@ absl::Status Run::AwaitFirstCommit() {
       was_interrupted_ = true;
       return absl::CancelledError("interrupted");
     }
-    if (absl::Status s = CheckAgents(); !s.ok()) return s;
+    if (absl::Status s = CheckHarness(); !s.ok()) return s;
     if (absl::Now() > deadline) {
       bad_input_ = true;
       return absl::FailedPreconditionError(absl::StrCat(
@@ -1018,7 +1041,7 @@ absl::Status Run::DriveTimeline() {
         was_interrupted_ = true;
         return absl::CancelledError("interrupted");
       }
-      if (absl::Status s = CheckAgents(); !s.ok()) return s;
+      if (absl::Status s = CheckHarness(); !s.ok()) return s;
       for (auto& [i, adversary] : active_) {
         absl::Status s =
             adversary->Tick(*control_, collector_->Now() - ready_at_ - plan_.timeline[i].at);
@@ -1266,8 +1289,8 @@ RunOutcome Run::Execute() {
   if (!status.ok() && !was_interrupted_ && failure_.empty()) failure_ = std::string(status.message());
   Teardown();
   if (options_.progress) PrintProgress(was_interrupted_ ? "interrupted" : "done", true);
-  if (absl::Status s = collector_->log_error(); !s.ok() && failure_.empty()) {
-    failure_ = absl::StrCat("history.jsonl: ", s.message());
+  if (absl::Status s = HistoryError(); !s.ok() && failure_.empty()) {
+    failure_ = std::string(s.message());
   }
 
   const History history = collector_->Snapshot();

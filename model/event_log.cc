@@ -418,14 +418,19 @@ EventLog::~EventLog() { ::close(fd_); }
 absl::Status EventLog::Append(const Event& event) {
   const std::string line = EventToJson(event) + "\n";
   absl::MutexLock lock(&mu_);
+  if (!error_.ok()) return error_;
+  // The file only grows by whole lines, so where this one starts is its end.
+  const off_t start = ::lseek(fd_, 0, SEEK_END);
   // One write(2) per line normally; the loop only matters for a short write.
   size_t done = 0;
   while (done < line.size()) {
     const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return absl::InternalError(
+      error_ = absl::ResourceExhaustedError(
           absl::StrCat("cannot append to ", path_, ": ", std::strerror(errno)));
+      if (done > 0 && start >= 0) (void)::ftruncate(fd_, start);
+      return error_;
     }
     done += static_cast<size_t>(n);
   }

@@ -38,6 +38,10 @@ class EventLog {
   // Appends one line. Once this returns OK the line is in the kernel's page
   // cache, so it survives the process being killed (not a power cut: there is
   // no fsync per event, which would cap the event rate at the disk's).
+  // After an append fails (a full disk, a file size limit), the part of its
+  // line that was written is cut off again and nothing more is written:
+  // every later call returns the same error, so the file holds whole lines
+  // only and stays readable.
   absl::Status Append(const Event& event);
 
  private:
@@ -46,6 +50,7 @@ class EventLog {
   const std::string path_;
   absl::Mutex mu_;
   const int fd_;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
 };
 
 struct LoadedHistory {

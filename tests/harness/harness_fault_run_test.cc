@@ -2,13 +2,21 @@
 // replicas on 127.0.0.1, with one of turncoat's own processes killed
 // mid-run. A lost agent must end the run as a harness failure (exit 3) that
 // names it, not as a finding against the system under test; a killed
-// controller must take every agent and replica with it.
+// controller must take every agent and replica with it; a run directory
+// whose disk fills up stops the run with an error that says so, leaving a
+// readable history.
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/types.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -16,6 +24,7 @@
 #include "common/read_file.h"
 #include "common/subprocess.h"
 #include "gtest/gtest.h"
+#include "model/event_log.h"
 #include "nlohmann/json.hpp"
 #include "tests/harness/run_fixture.h"
 
@@ -113,6 +122,34 @@ TEST_F(HarnessFaultTest, KilledControllerLeavesNoProcess) {
   EXPECT_EQ(exit->signal, SIGKILL);
   // The agents die with the controller's thread that forked them
   // (PR_SET_PDEATHSIG), the replicas with their agents' supervisor threads.
+  EXPECT_EQ(AwaitNoneMentioning(run_dir_, absl::Seconds(10)), std::vector<int>{});
+}
+
+// The run directory on a 512 KiB tmpfs of the test's own: the replicas'
+// logs and the history fill it within seconds of the first commits. Needs
+// root (mount), like the namespace tests.
+TEST_F(HarnessFaultTest, AFullDiskStopsTheRunWithAReadableHistory) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";
+  const std::string disk = dir_ + "/disk";
+  ASSERT_TRUE(std::filesystem::create_directory(disk));
+  ASSERT_EQ(::mount("turncoat-test", disk.c_str(), "tmpfs", 0, "size=512k"), 0)
+      << std::strerror(errno);
+  const auto unmount = absl::MakeCleanup([&] { ::umount2(disk.c_str(), MNT_DETACH); });
+  run_dir_ = disk + "/run";
+  const std::string plan = WritePlan("long-smoke", kLongSmoke);
+  Subprocess process = StartTurncoat({"run", plan, "--out=disk/run"});
+  auto exit = process.Wait(absl::Seconds(80));
+  ASSERT_TRUE(exit.ok()) << exit.status() << "\n" << Output();
+  EXPECT_EQ(exit->code, 3) << Output();
+  const std::string err = Slurp(dir_ + "/stderr");
+  EXPECT_TRUE(absl::StrContains(err, "No space left on device")) << err;
+  EXPECT_TRUE(absl::StrContains(err, "turncoat stopped the run")) << err;
+  EXPECT_TRUE(absl::StrContains(err, "--out=DIR")) << err;
+  const absl::StatusOr<LoadedHistory> history = ReadEventLog(run_dir_ + "/history.jsonl");
+  ASSERT_TRUE(history.ok()) << history.status();
+  EXPECT_FALSE(history->truncated_tail);
+  EXPECT_GT(history->history.commits().size(), 0u) << "it ran before the disk filled";
+  EXPECT_LT(absl::ToDoubleSeconds(history->history.end()), 60.0) << "it stopped, not ran out";
   EXPECT_EQ(AwaitNoneMentioning(run_dir_, absl::Seconds(10)), std::vector<int>{});
 }
 

@@ -1,5 +1,7 @@
 #include "model/event_log.h"
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -209,6 +211,43 @@ TEST(EventLogTest, CutOffLastLineIsSkipped) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_TRUE(loaded->truncated_tail);
   EXPECT_EQ(loaded->history.commits().size(), 1u);
+  std::remove(path.c_str());
+}
+
+// Appends to a new log at `path` until the disk is "full": a file size
+// limit of 1000 bytes stands in for it (a write past it fails with EFBIG
+// once SIGXFSZ is ignored). Exits 0 if the failure was as promised.
+[[noreturn]] void AppendUntilTheDiskIsFull(const std::string& path) {
+  signal(SIGXFSZ, SIG_IGN);
+  const rlimit limit{1000, 1000};
+  setrlimit(RLIMIT_FSIZE, &limit);
+  absl::StatusOr<std::unique_ptr<EventLog>> log = EventLog::Create(path);
+  if (!log.ok()) std::_Exit(2);
+  int written = 0;
+  absl::Status failed;
+  for (int i = 0; i < 100 && failed.ok(); ++i) {
+    failed = (*log)->Append(
+        Commit{absl::Milliseconds(i), 1, static_cast<uint64_t>(i), std::string(40, 'v')});
+    if (failed.ok()) ++written;
+  }
+  const absl::Status again = (*log)->Append(RunEnd{absl::Seconds(1)});
+  std::fprintf(stderr, "written=%d: %s\n", written, std::string(failed.message()).c_str());
+  std::_Exit(failed.code() == absl::StatusCode::kResourceExhausted && again == failed ? 0 : 1);
+}
+
+// A full disk mid-run: the line being written when space ran out is cut
+// off again and nothing more is written, so what the file holds reads
+// back. In a child process, which the file size limit is set for.
+TEST(EventLogDeathTest, AFullDiskLeavesWholeLinesAndStopsWriting) {
+  const std::string path = TempPath("full.jsonl");
+  std::remove(path.c_str());
+  EXPECT_EXIT(AppendUntilTheDiskIsFull(path), ::testing::ExitedWithCode(0),
+              "written=[1-9][0-9]*: cannot append to .*full\\.jsonl\\.[0-9]+: File too large");
+  absl::StatusOr<LoadedHistory> loaded = ReadEventLog(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_FALSE(loaded->truncated_tail) << "the cut-short line was removed";
+  EXPECT_GT(loaded->history.commits().size(), 5u);
+  EXPECT_FALSE(loaded->history.run_end().has_value()) << "nothing written after the failure";
   std::remove(path.c_str());
 }
 
