@@ -395,7 +395,8 @@ struct AgentServer::Impl final : public v1::Agent::Service {
                          v1::OpenLinkReply* reply) override {
     std::map<std::string, TcpInterceptor::Peer> peers;
     for (const auto& [address, peer] : req->peers()) {
-      peers[address] = TcpInterceptor::Peer{peer.index(), peer.inbound(), peer.target()};
+      peers[address] =
+          TcpInterceptor::Peer{peer.index(), peer.inbound(), peer.target(), peer.proxy()};
     }
     absl::MutexLock lock(&mu);
     if (tcp.interceptor != nullptr) {

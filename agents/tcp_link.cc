@@ -233,6 +233,9 @@ class TcpRelay {
     int upstream = -1;     // connected socket towards the destination
     LinkId link;           // the link of the bytes the rules see
     bool rules_forward;    // true: the dialler's bytes; false: the answers
+    // False: no rule here sees either direction (a gRPC link proxy
+    // further on runs them).
+    bool ruled = true;
   };
   using Setup = std::function<absl::StatusOr<Route>(int dialler)>;
 
@@ -267,6 +270,18 @@ class TcpRelay {
     }
     ++runtime_->counters().connections;
     const int up = route->upstream;
+    if (!route->ruled) {
+      {
+        absl::MutexLock lock(&mu_);
+        upstream_ = up;
+        if (stopping_) shutdown(up, SHUT_RDWR);
+      }
+      std::thread back([&] { PassRaw(up, dialler_); });
+      PassRaw(dialler_, up);
+      back.join();
+      done_ = true;
+      return;
+    }
     const int ruled_in = route->rules_forward ? dialler_ : up;
     const int ruled_out = route->rules_forward ? up : dialler_;
     auto writer = std::make_shared<TimedWriter>(ruled_out, runtime_->format() == nullptr);
@@ -563,6 +578,11 @@ absl::StatusOr<std::unique_ptr<TcpInterceptor>> TcpInterceptor::Start(
         return absl::NotFoundError(absl::StrCat(host, " is no replica's address"));
       }
       const LinkId link{from, it->second.index};
+      if (!it->second.proxy.empty()) {
+        auto up = Dial(it->second.proxy);
+        if (!up.ok()) return up.status();
+        return TcpRelay::Route{*up, link, /*rules_forward=*/true, /*ruled=*/false};
+      }
       const std::string& target =
           it->second.target.empty() ? AddressText(original) : it->second.target;
       auto up = DialThroughInbound(it->second.inbound, link, target);

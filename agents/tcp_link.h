@@ -111,7 +111,10 @@ class TcpOutbound {
 
 // Every outgoing connection of replica `from`, redirected here by netfilter:
 // the original destination's IPv4 address names the peer (`peers`: address
-// -> replica index and that replica's agent's inbound proxy).
+// -> replica index and that replica's agent's inbound proxy). For a gRPC
+// target the peer is reached through this agent's gRPC link proxy instead
+// (`proxy`): the connection's bytes go there untouched, and the rules act
+// in that proxy, on decoded messages, as on a link on a port of its own.
 class TcpInterceptor {
  public:
   struct Peer {
@@ -119,6 +122,9 @@ class TcpInterceptor {
     std::string inbound;  // host:port
     // Where to go instead of the address dialled (a twin's); empty: there.
     std::string target;
+    // host:port of the link proxy from -> index; set: inbound and target
+    // are unused.
+    std::string proxy;
   };
   static absl::StatusOr<std::unique_ptr<TcpInterceptor>> Start(
       std::shared_ptr<TcpLinkRuntime> runtime, int from, const std::string& listen,

@@ -401,13 +401,7 @@ absl::Status Run::Prepare() {
     return absl::InvalidArgumentError(absl::StrCat(target_.path, ": ", schema.status().message()));
   }
   schema_ = *std::move(schema);
-  if (target_.links == LinkMode::kNetns && !options_.direct_links) {
-    if (target_.transport != Transport::kTcp) {
-      bad_input_ = true;
-      return absl::InvalidArgumentError(absl::StrCat(
-          target_.path, ": links: netns takes targets on TCP (transport: tcp) so far; a gRPC "
-                        "target uses links: ports"));
-    }
+  if (options_.links.value_or(target_.links) == LinkMode::kNetns && !options_.direct_links) {
     auto netns = NetnsCluster::Create(plan_.n + static_cast<int>(twins_.size()));
     if (!netns.ok()) return netns.status();
     netns_ = *std::move(netns);
@@ -548,7 +542,8 @@ absl::Status Run::StartReplicas() {
   }
 
   // Replica i reaches replica j through the proxy of link i -> j, which its
-  // own agent opens; only the target's listen address is real. An honest
+  // own agent opens; on proxy ports only the target's listen address is
+  // real, in network namespaces every address a replica is given. An honest
   // replica in group 1 of a twinned j reaches j's twin; everyone else,
   // twins included, reaches the original.
   const auto reaches_twin = [this](int from, int to) {
@@ -579,13 +574,38 @@ absl::Status Run::StartReplicas() {
     }
     return size_t{0};
   };
+  // The proxies of an instance's links on loopback, one per peer (gRPC, or
+  // TCP on ports of their own), each dialling the peer's listen address or
+  // its twin's: by peer, the port each takes connections on.
+  const auto open_proxies = [&](const Instance& self) -> absl::StatusOr<std::map<int, int>> {
+    std::vector<AgentHandle::LinkOpening> proxied;
+    for (int j = 0; j < plan_.n; ++j) {
+      if (j == self.replica || options_.direct_links) continue;
+      const bool to_twin = !self.twin && reaches_twin(self.replica, j);
+      proxied.push_back({j, ListenAddress(j, to_twin), inbound[instance_of(j, to_twin)]});
+    }
+    std::map<int, int> ports;
+    if (proxied.empty()) return ports;
+    auto opened = self.agent->OpenLinks(proxied);
+    if (!opened.ok()) return opened.status();
+    for (size_t p = 0; p < proxied.size(); ++p) ports[proxied[p].to] = (*opened)[p];
+    return ports;
+  };
   // Each agent opens its own links, all in one call; the agents work side
   // by side.
   const auto open_links = [&](size_t k) -> absl::Status {
     Instance& self = instances[k];
     if (netns_ != nullptr) {
       // Replicas dial their peers' real addresses; netfilter brings every
-      // such connection to this agent's interceptor.
+      // such connection to this agent's interceptor. A gRPC target's
+      // connections go on to the links' gRPC proxies, where the rules read
+      // decoded messages; a TCP target's to the destination's agent.
+      std::map<int, int> grpc_ports;
+      if (target_.transport == Transport::kGrpc) {
+        auto ports = open_proxies(self);
+        if (!ports.ok()) return ports.status();
+        grpc_ports = *std::move(ports);
+      }
       const int process = NetnsIndex(self.replica, self.twin);
       v1::InterceptRequest intercept;
       intercept.set_from(self.replica);
@@ -597,10 +617,14 @@ absl::Status Run::StartReplicas() {
         peer.addr = ListenAddress(j, false);
         self.peers.push_back(std::move(peer));
         if (j == self.replica) continue;
-        const bool to_twin = !self.twin && reaches_twin(self.replica, j);
         v1::InterceptRequest::Peer& route =
             (*intercept.mutable_peers())[netns_->Address(NetnsIndex(j, false))];
         route.set_index(j);
+        if (target_.transport == Transport::kGrpc) {
+          route.set_proxy(absl::StrCat("127.0.0.1:", grpc_ports.at(j)));
+          continue;
+        }
+        const bool to_twin = !self.twin && reaches_twin(self.replica, j);
         route.set_inbound(inbound[instance_of(j, to_twin)]);
         if (to_twin) route.set_target(ListenAddress(j, true));
       }
@@ -608,20 +632,9 @@ absl::Status Run::StartReplicas() {
       if (!port.ok()) return port.status();
       return netns_->Redirect(process, *port);
     }
-    std::vector<AgentHandle::LinkOpening> proxied;
+    auto ports = open_proxies(self);
+    if (!ports.ok()) return ports.status();
     for (int j = 0; j < plan_.n; ++j) {
-      if (j == self.replica || options_.direct_links) continue;
-      const bool to_twin = !self.twin && reaches_twin(self.replica, j);
-      const int target_port = to_twin ? twin_listen_ports_.at(j) : listen_ports_[j];
-      proxied.push_back({j, absl::StrCat("127.0.0.1:", target_port), inbound[instance_of(j, to_twin)]});
-    }
-    std::vector<int> ports;
-    if (!proxied.empty()) {
-      auto opened = self.agent->OpenLinks(proxied);
-      if (!opened.ok()) return opened.status();
-      ports = *std::move(opened);
-    }
-    for (int j = 0, next = 0; j < plan_.n; ++j) {
       PeerBinding peer;
       peer.index = j;
       peer.key = PublicOnly(keys_.replicas[j]);
@@ -630,7 +643,7 @@ absl::Status Run::StartReplicas() {
       } else if (options_.direct_links) {
         peer.addr = absl::StrCat("127.0.0.1:", listen_ports_[j]);
       } else {
-        peer.addr = absl::StrCat("127.0.0.1:", ports[next++]);
+        peer.addr = absl::StrCat("127.0.0.1:", ports->at(j));
       }
       self.peers.push_back(std::move(peer));
     }

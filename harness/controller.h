@@ -56,6 +56,10 @@ struct RunOptions {
   // the path — what the transparency benchmark compares against. No link
   // fault can act then, so only plans without a timeline run this way.
   bool direct_links = false;
+  // Overrides the target's `links` (`turncoat run --links=netns`), so that
+  // a target and its plans run in network namespaces without a copy of
+  // either.
+  std::optional<LinkMode> links;
   // Set asynchronously (a signal handler) to end the run early; the run
   // still stops everything and writes a partial report.
   const std::atomic<bool>* interrupted = nullptr;

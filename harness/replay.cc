@@ -119,6 +119,7 @@ ReplaySpec ReplaySpecFor(const Plan& plan, const TargetSpec& target, const RunOp
   spec.replica_args = options.replica_args;
   spec.trace = options.trace_sample_every;
   spec.direct_links = options.direct_links;
+  spec.links = options.links;
   return spec;
 }
 
@@ -207,6 +208,7 @@ absl::StatusOr<ReplayAttempt> ReplayOnce(const RecordedRun& run, const std::stri
   options.replica_args = run.spec.replica_args;
   options.trace_sample_every = run.spec.trace;
   options.direct_links = run.spec.direct_links;
+  options.links = run.spec.links;
   options.interrupted = interrupted;
   options.progress = progress;
   absl::StatusOr<RunOutcome> outcome =

@@ -57,6 +57,7 @@ std::vector<std::string> ReplayArgv(const ReplaySpec& spec) {
   for (const std::string& arg : spec.replica_args) argv.push_back("--replica-arg=" + arg);
   if (spec.trace.has_value()) argv.push_back(absl::StrCat("--trace=", *spec.trace));
   if (spec.direct_links) argv.push_back("--direct-links");
+  if (spec.links.has_value()) argv.push_back(absl::StrCat("--links=", LinkModeName(*spec.links)));
   return argv;
 }
 
@@ -87,7 +88,8 @@ json ReplaySpecToJson(const ReplaySpec& spec) {
           {"seed", spec.seed},
           {"replica_args", spec.replica_args},
           {"trace", spec.trace.has_value() ? json(*spec.trace) : json(nullptr)},
-          {"direct_links", spec.direct_links}};
+          {"direct_links", spec.direct_links},
+          {"links", spec.links.has_value() ? json(LinkModeName(*spec.links)) : json(nullptr)}};
 }
 
 absl::StatusOr<ReplaySpec> ReplaySpecFromJson(const json& replay, const std::string& where) {
@@ -124,6 +126,16 @@ absl::StatusOr<ReplaySpec> ReplaySpecFromJson(const json& replay, const std::str
   const json direct = replay.value("direct_links", json());
   if (!direct.is_boolean()) return FieldError(where, "replay.direct_links", "true or false", direct);
   spec.direct_links = direct.get<bool>();
+  // Absent from reports written before --links existed: the target's own.
+  const json links = replay.value("links", json());
+  if (!links.is_null()) {
+    std::optional<LinkMode> mode =
+        links.is_string() ? ParseLinkMode(links.get<std::string>()) : std::nullopt;
+    if (!mode.has_value()) {
+      return FieldError(where, "replay.links", "null, \"ports\" or \"netns\"", links);
+    }
+    spec.links = mode;
+  }
   return spec;
 }
 

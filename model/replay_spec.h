@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "model/target_spec.h"
 #include "nlohmann/json.hpp"
 
 namespace turncoat {
@@ -31,10 +32,11 @@ struct ReplaySpec {
   std::vector<std::string> replica_args;
   std::optional<uint32_t> trace;  // --trace as given; unset: the plan's own
   bool direct_links = false;
+  std::optional<LinkMode> links;  // --links as given; unset: the target's own
 };
 
 // `turncoat run PLAN --seed=N [--replica-arg=ARG]... [--trace=N]
-// [--direct-links]`, starting with the binary. No --out: a new run
+// [--direct-links] [--links=MODE]`, starting with the binary. No --out: a new run
 // directory each time.
 std::vector<std::string> ReplayArgv(const ReplaySpec& spec);
 

@@ -7,6 +7,15 @@
 #include "absl/strings/str_cat.h"
 
 namespace turncoat {
+
+const char* LinkModeName(LinkMode mode) { return mode == LinkMode::kNetns ? "netns" : "ports"; }
+
+std::optional<LinkMode> ParseLinkMode(absl::string_view name) {
+  if (name == "ports") return LinkMode::kPorts;
+  if (name == "netns") return LinkMode::kNetns;
+  return std::nullopt;
+}
+
 namespace {
 
 // The names every element of a list of replicas has.

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/signing_key.h"
 #include "model/template.h"
@@ -70,6 +71,9 @@ enum class Transport { kGrpc, kTcp };
 // namespaces whose traffic netfilter redirects to the proxies while each
 // replica dials its peers' real addresses.
 enum class LinkMode { kPorts, kNetns };
+// As target files and `turncoat run --links` spell them: "ports", "netns".
+const char* LinkModeName(LinkMode mode);
+std::optional<LinkMode> ParseLinkMode(absl::string_view name);
 
 // `{{peers}}` in a command is one entry per peer joined by a separator.
 struct PeerListSpec {

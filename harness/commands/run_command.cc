@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 const CommandDoc kRunCommand = {
     "run", "run a plan against its target and write the reports",
     "usage: turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]\n"
-    "                         [--direct-links]\n",
+    "                         [--direct-links] [--links=ports|netns]\n",
     "turncoat run plans/crash-leader.yaml --out runs/crash --replica-arg=--bug=no-view-change"};
 
 absl::StatusOr<std::vector<std::string>> PlanFiles(const std::vector<std::string>& paths) {
@@ -52,7 +52,7 @@ absl::StatusOr<std::vector<std::string>> PlanFiles(const std::vector<std::string
 std::optional<int> ParseRunArgs(const std::vector<std::string>& args, RunArgs* parsed,
                                 std::ostream& out, std::ostream& err) {
   std::unique_ptr<CLI::App> app = NewCommandApp(kRunCommand);
-  std::string seed, trace;
+  std::string seed, trace, links;
   app->add_option("PLAN", parsed->plan, "the plan file (docs/plan-format.md)")->type_name("");
   app->add_option("--seed", seed, "override the plan's seed")->type_name("N");
   app->add_option("--out", parsed->out, "the run directory to create (default runs/<plan>-<time>)")
@@ -63,6 +63,10 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, RunArgs* p
       ->type_name("N");
   app->add_flag("--direct-links", parsed->direct_links,
                 "run without turncoat's link proxies (a plan without a timeline only)");
+  app->add_option("--links", links,
+                  "override the target's links: ports, or netns (each replica in a network "
+                  "namespace of its own, dialling its peers' real addresses; needs root)")
+      ->type_name("MODE");
   if (std::optional<int> exit = ParseCommandLine(app.get(), kRunCommand, args, out, err)) {
     return exit;
   }
@@ -87,6 +91,20 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, RunArgs* p
     }
     parsed->trace = every;
   }
+  if (!links.empty()) {
+    parsed->links = ParseLinkMode(links);
+    if (!parsed->links.has_value()) {
+      return BadCommandLine(
+          kRunCommand, absl::StrCat("--links: '", links, "' is not a kind of links; expected ports or netns"),
+          err);
+    }
+    if (parsed->direct_links) {
+      return BadCommandLine(kRunCommand,
+                            "--links chooses turncoat's links and --direct-links runs without "
+                            "them; give one of the two",
+                            err);
+    }
+  }
   if (parsed->plan.empty()) return BadCommandLine(kRunCommand, "no plan given", err);
   return std::nullopt;
 }
@@ -101,6 +119,7 @@ int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interr
   options.run_dir = parsed.out;
   options.trace_sample_every = parsed.trace;
   options.direct_links = parsed.direct_links;
+  options.links = parsed.links;
 
   absl::StatusOr<RunnablePlan> loaded = LoadRunnablePlan(plan_path, options.seed);
   if (!loaded.ok()) {

@@ -42,6 +42,7 @@ struct RunArgs {
   std::vector<std::string> replica_args;
   std::optional<uint32_t> trace;
   bool direct_links = false;
+  std::optional<LinkMode> links;  // --links; unset: the target's own
 };
 // Fills `parsed` from `args` (command_line.h's contract: nullopt when the
 // command should go on, else its exit code, with help or the error

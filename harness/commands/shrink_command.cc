@@ -19,6 +19,7 @@
 #include "loaders/plan_writer.h"
 #include "model/exit_codes.h"
 #include "model/quantities.h"
+#include "model/target_spec.h"
 #include "nlohmann/json.hpp"
 
 namespace turncoat {
@@ -286,6 +287,9 @@ class Shrinker {
     std::string run_it = "turncoat run shrunk.yaml";
     for (const std::string& arg : run_.spec.replica_args) {
       run_it += " " + ShellCommand({absl::StrCat("--replica-arg=", arg)});
+    }
+    if (run_.spec.links.has_value()) {
+      run_it += absl::StrCat(" --links=", LinkModeName(*run_.spec.links));
     }
     header.push_back(absl::StrCat("Run it: ", run_it));
     log_["final"] = {{"plan", "shrunk.yaml"},

@@ -1,14 +1,18 @@
-// tcpbft through transparent TCP links (links: netns) end to end: the
-// system whose handshake refuses per-port proxies runs, a partition finds
-// its planted bug and passes the correct build, and nothing of the run's
-// namespaces and netfilter rules outlives it — not even a controller
-// killed outright, after which `turncoat cleanup` removes the leftovers.
+// Transparent links (links: netns) end to end. tcpbft: the system whose
+// handshake refuses per-port proxies runs, a partition finds its planted
+// bug and passes the correct build, and nothing of the run's namespaces
+// and netfilter rules outlives it — not even a controller killed outright,
+// after which `turncoat cleanup` removes the leftovers. refbft (gRPC),
+// switched to netns with `--links=netns`: twins, routed by namespace,
+// find its small-quorum bug and the correct build passes the same plan.
 // Needs root (or CAP_NET_ADMIN), iproute2 and nftables; skips, saying why,
 // without them.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -80,6 +84,66 @@ TEST_F(NetnsRunTest, OmittedCommitFramesAreDroppedAndTheClusterKeepsCommitting) 
   EXPECT_EQ(RunToEnd({Plan("tcpbft/omission.yaml")}), 0) << Output();
   const nlohmann::json report = Report();
   EXPECT_GT(report["statistics"]["links"]["p0-omission-commit applied"].get<int64_t>(), 0);
+  for (const nlohmann::json& r : report["statistics"]["replicas"]) {
+    EXPECT_GT(r["commits"].get<int64_t>(), 100) << r.dump();
+  }
+}
+
+// The largest value of a link counter in the run's history (counters are
+// cumulative; 0 if never recorded).
+int64_t LinkCounter(const std::string& run_dir, int from, int to, const std::string& counter) {
+  int64_t best = 0;
+  std::ifstream in(run_dir + "/history.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json e = nlohmann::json::parse(line);
+    if (e["type"] != "link_stats" || e["from"] != from || e["to"] != to) continue;
+    if (e["counters"].contains(counter)) best = std::max(best, e["counters"][counter].get<int64_t>());
+  }
+  return best;
+}
+
+// plans/twins.yaml in namespaces: the twin of replica 2 ran in a namespace
+// of its own and was reached at its own address by group 1 (replicas 0 and
+// 3), whose gRPC link proxies dial it; the rules of the gRPC links acted
+// on every side.
+void ExpectTwinsActedInNamespaces(const std::string& run_dir) {
+  // Replicas listened, and so were dialled, at their namespaces' addresses.
+  EXPECT_TRUE(absl::StrContains(Slurp(run_dir + "/replica-0/stderr.log"), "serving on 10.213."))
+      << Slurp(run_dir + "/replica-0/stderr.log");
+  // The twin committed blocks: it heard group 1 through their links.
+  EXPECT_TRUE(absl::StrContains(Slurp(run_dir + "/replica-2-twin/stdout.log"), "\"replica\":2"));
+  // The twin is FaultControl id n + 2 = 6: dormant towards group 0 all
+  // along, its messages to group 1 let through during the phase.
+  EXPECT_GT(LinkCounter(run_dir, 6, 1, "twin-dormant-m0 applied"), 0);
+  EXPECT_GT(LinkCounter(run_dir, 6, 0, "p0-twin-wake-m0 applied"), 0);
+  EXPECT_GT(LinkCounter(run_dir, 6, 3, "p0-twin-wake-m0 applied"), 0);
+  // The original was silenced towards group 1 only.
+  EXPECT_GT(LinkCounter(run_dir, 2, 0, "p0-twins-m0 applied"), 0);
+  EXPECT_EQ(LinkCounter(run_dir, 2, 1, "p0-twins-m0 applied"), 0);
+  // The delay phase acted on decoded gRPC messages of 0 -> 1.
+  EXPECT_GT(LinkCounter(run_dir, 0, 1, "p1-delay-m0 applied"), 0);
+}
+
+TEST_F(NetnsRunTest, RefbftOnGrpcTwinsFindSmallQuorum) {
+  Subprocess run = Start({Plan("twins.yaml"), "--links=netns", "--replica-arg=--bug=small-quorum"});
+  const int pid = run.pid();
+  EXPECT_EQ(Finish(run), 1) << Output();
+  EXPECT_EQ(LeftBehind(pid), "");
+  const nlohmann::json report = Report();
+  const std::vector<std::string> violated = Violated(report);
+  EXPECT_NE(std::find(violated.begin(), violated.end(), "agreement"), violated.end()) << Output();
+  EXPECT_EQ(report["replay"]["links"], "netns");
+  ExpectTwinsActedInNamespaces(run_dir_);
+}
+
+TEST_F(NetnsRunTest, RefbftOnGrpcPassesTwinsWhenCorrect) {
+  Subprocess run = Start({Plan("twins.yaml"), "--links=netns"});
+  const int pid = run.pid();
+  EXPECT_EQ(Finish(run), 0) << Output();
+  EXPECT_EQ(LeftBehind(pid), "");
+  const nlohmann::json report = Report();
+  EXPECT_EQ(report["verdict"], "pass") << Output();
+  ExpectTwinsActedInNamespaces(run_dir_);
   for (const nlohmann::json& r : report["statistics"]["replicas"]) {
     EXPECT_GT(r["commits"].get<int64_t>(), 100) << r.dump();
   }

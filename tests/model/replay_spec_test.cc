@@ -27,6 +27,7 @@ ReplaySpec FullSpec() {
   spec.replica_args = {"--bug=small-quorum", "--log level"};
   spec.trace = 10;
   spec.direct_links = true;
+  spec.links = LinkMode::kNetns;
   return spec;
 }
 
@@ -34,13 +35,15 @@ TEST(ReplaySpecTest, ArgvNamesEveryPartThatDecidesTheRun) {
   EXPECT_EQ(ReplayArgv(FullSpec()),
             (Strings{"/opt/turncoat/build/harness/turncoat", "run", "/home/me/plans/my plan.yaml",
                      "--seed=104", "--replica-arg=--bug=small-quorum",
-                     "--replica-arg=--log level", "--trace=10", "--direct-links"}));
+                     "--replica-arg=--log level", "--trace=10", "--direct-links",
+                     "--links=netns"}));
 }
 
 TEST(ReplaySpecTest, ArgvLeavesTraceToThePlanWhenTheRunDidNotOverrideIt) {
   ReplaySpec spec = FullSpec();
   spec.trace.reset();
   spec.direct_links = false;
+  spec.links.reset();
   spec.replica_args.clear();
   EXPECT_EQ(ReplayArgv(spec), (Strings{"/opt/turncoat/build/harness/turncoat", "run",
                                        "/home/me/plans/my plan.yaml", "--seed=104"}));
@@ -81,6 +84,26 @@ TEST(ReplaySpecTest, JsonCarriesArgvCommandAndPartsAndReadsBack) {
   back = ReplaySpecFromJson(ReplaySpecToJson(untraced), "r.json");
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_FALSE(back->trace.has_value());
+}
+
+TEST(ReplaySpecTest, LinksReadBackAndAReportWithoutThemLeavesTheTargetsOwn) {
+  json j = ReplaySpecToJson(FullSpec());
+  EXPECT_EQ(j["links"], "netns");
+  auto back = ReplaySpecFromJson(j, "r.json");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->links, LinkMode::kNetns);
+
+  j.erase("links");  // a report from before --links
+  back = ReplaySpecFromJson(j, "r.json");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_FALSE(back->links.has_value());
+
+  j["links"] = "bridge";
+  back = ReplaySpecFromJson(j, "r.json");
+  ASSERT_FALSE(back.ok());
+  EXPECT_TRUE(absl::StrContains(back.status().message(),
+                                R"(replay.links: expected null, "ports" or "netns", got "bridge")"))
+      << back.status();
 }
 
 TEST(ReplaySpecTest, AWrongFieldIsNamedWithWhereAndWhatItMustBe) {

@@ -57,6 +57,31 @@ TEST(RunArgsTest, BothFlagFormsGiveTheSameOptions) {
   }
 }
 
+TEST(RunArgsTest, LinksOverrideTheTargetsAndOnlyWithAKnownKindAndProxiedLinks) {
+  RunArgs a;
+  Parsed p = ParseWith(ParseRunArgs, {"p.yaml", "--links=netns"}, &a);
+  ASSERT_EQ(p.exit, std::nullopt) << p.err;
+  EXPECT_EQ(a.links, LinkMode::kNetns);
+  RunArgs b;
+  p = ParseWith(ParseRunArgs, {"p.yaml", "--links", "ports"}, &b);
+  ASSERT_EQ(p.exit, std::nullopt) << p.err;
+  EXPECT_EQ(b.links, LinkMode::kPorts);
+  RunArgs unset;
+  p = ParseWith(ParseRunArgs, {"p.yaml"}, &unset);
+  EXPECT_FALSE(unset.links.has_value());
+
+  RunArgs bad;
+  p = ParseWith(ParseRunArgs, {"p.yaml", "--links=namespaces"}, &bad);
+  EXPECT_EQ(p.exit, 2);
+  EXPECT_TRUE(absl::StrContains(p.err, "--links: 'namespaces' is not a kind of links; expected "
+                                       "ports or netns"))
+      << p.err;
+  RunArgs both;
+  p = ParseWith(ParseRunArgs, {"p.yaml", "--links=netns", "--direct-links"}, &both);
+  EXPECT_EQ(p.exit, 2);
+  EXPECT_TRUE(absl::StrContains(p.err, "give one of the two")) << p.err;
+}
+
 TEST(RunArgsTest, ReplicaArgsRepeatAndMayStartWithDashes) {
   RunArgs a;
   const Parsed p = ParseWith(
