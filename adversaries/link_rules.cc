@@ -139,6 +139,27 @@ absl::Status NeedsDecodedMessages(const AdversaryContext& context, absl::string_
       "duplicate or reorder"));
 }
 
+absl::Status NeedsTcpLinks(const AdversaryContext& context, absl::string_view adversary) {
+  if (context.target->transport == Transport::kTcp) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "phase ", context.phase_index, " (", adversary, "): target ", context.target->name,
+      " is on gRPC, and ", adversary,
+      " acts on TCP connections, which only TCP links relay one by one (a target with "
+      "`transport: tcp`); on gRPC use partition, omission or delay"));
+}
+
+std::vector<PlacedRule> RulesOnOutgoingLinks(const AdversaryContext& context,
+                                             const std::string& name,
+                                             const agent::v1::Action& action) {
+  std::vector<PlacedRule> rules;
+  for (const auto& link : OutgoingLinks(context)) {
+    for (PlacedRule& r : RulesOnLink(context, link, name, action, 1.0)) {
+      rules.push_back(std::move(r));
+    }
+  }
+  return rules;
+}
+
 bool CarriesValues(const AdversaryContext& context) {
   for (const MessageSpec& m : context.target->protocol.messages) {
     if (!m.values.empty() && m.payload.codec != PayloadSpec::Codec::kOpaque) return true;

@@ -85,6 +85,17 @@ bool CarriesValues(const AdversaryContext& context);
 // peer messages, which needs gRPC links so far.
 absl::Status NeedsDecodedMessages(const AdversaryContext& context, absl::string_view adversary);
 
+// Fails for a target on gRPC: `adversary` acts on TCP connections (cuts,
+// resets, refuses or paces them), which only TCP links (`transport: tcp`)
+// relay one by one; a gRPC link proxy multiplexes many calls on its own.
+absl::Status NeedsTcpLinks(const AdversaryContext& context, absl::string_view adversary);
+
+// `action` on every outgoing link of the phase (OutgoingLinks), the rules
+// named `name` (ids "p<phase>-<name>").
+std::vector<PlacedRule> RulesOnOutgoingLinks(const AdversaryContext& context,
+                                             const std::string& name,
+                                             const agent::v1::Action& action);
+
 // The kind names a message can have.
 std::vector<std::string> KindsOf(const MessageSpec& message);
 

@@ -13,6 +13,10 @@
 namespace turncoat {
 namespace agent {
 
+static_assert(static_cast<int>(ActionKind::kRewrite) == v1::Action::REWRITE &&
+                  static_cast<int>(ActionKind::kPace) == v1::Action::PACE,
+              "ActionKind converts from Action.Kind by number");
+
 absl::StatusOr<RuleSpec> ToRuleSpec(const v1::Rule& r) {
   RuleSpec spec;
   spec.id = r.id();
@@ -52,6 +56,11 @@ absl::StatusOr<RuleSpec> ToRuleSpec(const v1::Rule& r) {
   }
   const v1::Action& a = r.action();
   ActionSpec& act = spec.action;
+  if (a.kind() < v1::Action::PASS || a.kind() > v1::Action::PACE) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "rule '", r.id(), "': unknown action ", a.kind(),
+        " (is this agent older than the controller?)"));
+  }
   act.kind = static_cast<ActionKind>(a.kind());
   act.delay = absl::Milliseconds(a.delay_ms());
   act.jitter = absl::Milliseconds(a.jitter_ms());
@@ -62,6 +71,7 @@ absl::StatusOr<RuleSpec> ToRuleSpec(const v1::Rule& r) {
   act.payload = a.payload();
   act.rewriter = a.rewriter();
   act.params.insert(a.params().begin(), a.params().end());
+  act.bytes_per_second = a.bytes_per_second();
   return spec;
 }
 

@@ -51,6 +51,24 @@ absl::Status ValidateAction(const RuleSpec& spec) {
     case ActionKind::kRewrite:
       if (a.rewriter.empty()) return Invalid(spec, "rewrite needs a rewriter name");
       break;
+    case ActionKind::kPace:
+      if (!(a.bytes_per_second >= 1)) {
+        return Invalid(spec, absl::StrCat("pace needs at least 1 byte per second, got ",
+                                          a.bytes_per_second));
+      }
+      break;
+    case ActionKind::kCut:
+    case ActionKind::kReset:
+    case ActionKind::kRefuse:
+      // A connection carries no message: nothing but its link to match.
+      if (!spec.method.empty() || !spec.method_regex.empty() || !spec.message_type.empty() ||
+          !spec.kinds.empty() || !spec.fields.empty() || spec.rounds.has_value() ||
+          spec.leader != LeaderCondition::kAny) {
+        return Invalid(spec, absl::StrCat(ActionName(a.kind),
+                                          " acts on connections, which carry no one message: "
+                                          "it matches only from and to"));
+      }
+      break;
     case ActionKind::kPass:
     case ActionKind::kDrop:
     case ActionKind::kReplace:
@@ -91,8 +109,16 @@ absl::string_view ActionName(ActionKind kind) {
     case ActionKind::kHold: return "hold";
     case ActionKind::kReplace: return "replace";
     case ActionKind::kRewrite: return "rewrite";
+    case ActionKind::kCut: return "cut";
+    case ActionKind::kReset: return "reset";
+    case ActionKind::kRefuse: return "refuse";
+    case ActionKind::kPace: return "pace";
   }
   return "unknown";
+}
+
+bool ActsOnConnections(ActionKind kind) {
+  return kind == ActionKind::kCut || kind == ActionKind::kReset || kind == ActionKind::kRefuse;
 }
 
 FaultRule::FaultRule(RuleSpec spec, std::shared_ptr<const MessageCodec> codec,
@@ -226,6 +252,7 @@ absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
 
 bool FaultRule::Matches(const Frame& frame) const {
   const RuleSpec& s = spec_;
+  if (ActsOnConnections(s.action.kind)) return false;
   if (s.from >= 0 && frame.link().from != s.from) return false;
   if (s.to >= 0 && frame.link().to != s.to) return false;
   if (s.direction.has_value() && frame.direction() != *s.direction) return false;
@@ -244,6 +271,14 @@ bool FaultRule::Matches(const Frame& frame) const {
   if (!RoundMatches(frame)) return false;
   if (!LeaderMatches(frame)) return false;
   if (!FieldsMatch(frame)) return false;
+  matched_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+bool FaultRule::MatchesConnection(LinkId link) const {
+  if (!ActsOnConnections(spec_.action.kind)) return false;
+  if (spec_.from >= 0 && link.from != spec_.from) return false;
+  if (spec_.to >= 0 && link.to != spec_.to) return false;
   matched_.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
@@ -360,6 +395,29 @@ void FaultRule::Apply(Frame frame, absl::Time now, HoldBudget* budget,
       }
       break;
     }
+    case ActionKind::kPace: {
+      // The frame leaves when the budget has had the time to send it: after
+      // everything paced before it, bytes / rate later. Release times only
+      // grow, so paced frames keep their order.
+      const absl::Duration cost =
+          absl::Seconds(static_cast<double>(frame.bytes().size()) / a.bytes_per_second);
+      absl::Time release;
+      {
+        absl::MutexLock lock(&mu_);
+        paced_until_ = std::max(paced_until_, now) + cost;
+        release = paced_until_;
+      }
+      decision->emits.push_back(MakeEmit(frame, release - now, frame.TakeBytes(), false));
+      break;
+    }
+    case ActionKind::kCut:
+    case ActionKind::kReset:
+    case ActionKind::kRefuse:
+      // Never matches a frame (Matches); passed should one be applied anyway.
+      decision->action = ActionKind::kPass;
+      decision->emits.push_back(
+          MakeEmit(frame, absl::ZeroDuration(), frame.TakeBytes(), false));
+      return;
     case ActionKind::kHold: {
       absl::MutexLock lock(&mu_);
       if (retired_ || budget->held.load(std::memory_order_relaxed) >= budget->max_held) {

@@ -37,8 +37,26 @@ class RE2;
 namespace turncoat {
 namespace agent {
 
-enum class ActionKind { kPass, kDrop, kDelay, kDuplicate, kHold, kReplace, kRewrite };
+// In the order of agent.proto's Action.Kind, which converts by number.
+enum class ActionKind {
+  kPass,
+  kDrop,
+  kDelay,
+  kDuplicate,
+  kHold,
+  kReplace,
+  kRewrite,
+  kCut,
+  kReset,
+  kRefuse,
+  kPace,
+};
 absl::string_view ActionName(ActionKind kind);
+
+// Whether `kind` acts on connections rather than messages (kCut, kReset,
+// kRefuse): such a rule matches no frame, only links (see
+// FaultRule::MatchesConnection), and only TCP links act on it.
+bool ActsOnConnections(ActionKind kind);
 
 // A condition on the values a field path reaches in the decoded message.
 struct FieldMatch {
@@ -68,6 +86,9 @@ struct ActionSpec {
   // kRewrite: a registered MessageRewriter and its parameters.
   std::string rewriter;
   RewriterParams params;
+  // kPace: what the rule's frames may use of their link, together: each
+  // frame is sent once the link's budget has room for it, in order.
+  double bytes_per_second = 0;
 };
 
 // Major rounds [first, last], both inclusive (see MessageView::major_round).
@@ -162,8 +183,15 @@ class FaultRule {
   const RuleSpec& spec() const { return spec_; }
   const std::string& id() const { return spec_.id; }
 
-  // True if `frame` meets every condition; counts it as matched.
+  // True if `frame` meets every condition; counts it as matched. Never
+  // for a rule that acts on connections.
   bool Matches(const Frame& frame) const;
+  // For a rule that acts on connections (ActsOnConnections): true if a
+  // connection carrying `link`'s bytes is one it acts on; counts it as
+  // matched. Always false for other rules.
+  bool MatchesConnection(LinkId link) const;
+  // Counts one connection the rule cut, reset or refused.
+  void CountApplied() const { applied_.fetch_add(1, std::memory_order_relaxed); }
   // Tosses the rule's coin; true with the rule's probability.
   bool Roll() const;
   // Applies the action to `frame` (which matched and won the toss).
@@ -214,6 +242,8 @@ class FaultRule {
   mutable std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
   mutable std::vector<Frame> held_ ABSL_GUARDED_BY(mu_);
   mutable absl::Time hold_started_ ABSL_GUARDED_BY(mu_);
+  // kPace: when the link's budget has sent everything paced so far.
+  mutable absl::Time paced_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   mutable bool retired_ ABSL_GUARDED_BY(mu_) = false;
 };
 

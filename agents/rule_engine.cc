@@ -74,6 +74,7 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
   // Everything is checked and compiled before anything is retired, so a
   // change that fails leaves the published rules (and held frames) alone.
   std::vector<std::shared_ptr<FaultRule>> removed;
+  std::vector<std::shared_ptr<FaultRule>> cutting;  // installed cut and reset rules
   for (const std::string& id : change.remove) {
     auto it = std::find_if(rules.begin(), rules.end(),
                            [&](const auto& rule) { return rule->id() == id; });
@@ -95,9 +96,12 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
                                               "' before unknown rule '", install.before, "'"));
     }
     track_leaders = track_leaders || install.spec.leader != LeaderCondition::kAny;
+    const bool cuts = install.spec.action.kind == ActionKind::kCut ||
+                      install.spec.action.kind == ActionKind::kReset;
     auto rule = FaultRule::Compile(std::move(install.spec), codec, model, options_.seed, archive,
                                    proposals_, framed_kinds.get());
     if (!rule.ok()) return rule.status();
+    if (cuts) cutting.push_back(*rule);
     rules.insert(position, std::move(*rule));
   }
   // Retire before unpublishing: a Process() still on the old snapshot then
@@ -107,10 +111,40 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
     rule->Retire(&budget_, &released);
     if (removed_stats != nullptr) removed_stats->push_back(rule->Stats());
   }
-  absl::MutexLock lock(&mu_);
-  track_leaders_ = track_leaders;
-  Publish(std::move(rules));
+  {
+    absl::MutexLock lock(&mu_);
+    track_leaders_ = track_leaders;
+    Publish(std::move(rules));
+  }
+  if (!cutting.empty()) {
+    absl::MutexLock lock(&watchers_mu_);
+    for (const auto& rule : cutting) {
+      for (const auto& [id, watcher] : watchers_) watcher(*rule);
+    }
+  }
   return released;
+}
+
+bool RuleEngine::Refuses(LinkId link) const {
+  for (const auto& rule : Snapshot()->rules_) {
+    if (rule->spec().action.kind == ActionKind::kRefuse && rule->MatchesConnection(link) &&
+        rule->Roll()) {
+      rule->CountApplied();
+      return true;
+    }
+  }
+  return false;
+}
+
+int RuleEngine::WatchConnections(ConnectionWatcher watcher) {
+  absl::MutexLock lock(&watchers_mu_);
+  watchers_[next_watcher_] = std::move(watcher);
+  return next_watcher_++;
+}
+
+void RuleEngine::UnwatchConnections(int id) {
+  absl::MutexLock lock(&watchers_mu_);
+  watchers_.erase(id);
 }
 
 std::vector<Emit> RuleEngine::Clear() {

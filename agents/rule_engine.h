@@ -17,6 +17,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -144,6 +146,19 @@ class RuleEngine {
 
   std::vector<RuleStats> Stats() const;
 
+  // Connection faults (ActsOnConnections). A connection that opens on
+  // `link` (the link of the bytes this agent's rules see on it) is refused
+  // when a refuse rule matches it and its coin lands; the rule counts it.
+  bool Refuses(LinkId link) const;
+  // Who holds live connections: once per installed cut or reset rule,
+  // right after the change that installs it is published (so a rule acts
+  // on the connections open at that moment, and once), every watcher is
+  // called with it and counts on it what it cut. Returns an id for
+  // Unwatch; the watcher must be thread-safe and must not change rules.
+  using ConnectionWatcher = std::function<void(const FaultRule& rule)>;
+  int WatchConnections(ConnectionWatcher watcher);
+  void UnwatchConnections(int id);
+
  private:
   void Publish(std::vector<std::shared_ptr<FaultRule>> rules)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -163,6 +178,10 @@ class RuleEngine {
   std::shared_ptr<MessageArchive> archive_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const std::vector<std::string>> framed_kinds_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> max_round_{INT64_MIN};  // INT64_MIN: none seen
+  // Called under change_mu_, so watchers see cut rules in install order.
+  absl::Mutex watchers_mu_ ABSL_ACQUIRED_AFTER(change_mu_);
+  std::map<int, ConnectionWatcher> watchers_ ABSL_GUARDED_BY(watchers_mu_);
+  int next_watcher_ ABSL_GUARDED_BY(watchers_mu_) = 0;
 };
 
 // Hands each emit to its frame's sink (emits without one are dropped).

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <functional>
 #include <list>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -102,14 +104,31 @@ absl::StatusOr<int> Dial(const std::string& address) {
   return fd;
 }
 
-bool SendAll(int fd, absl::string_view bytes) {
+// Sends everything unless `fd` fails or, while it waits for room, `wake`
+// (an eventfd, or -1: none) becomes readable.
+bool SendAll(int fd, absl::string_view bytes, int wake = -1) {
   while (!bytes.empty()) {
-    const ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    const ssize_t n =
+        send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | (wake >= 0 ? MSG_DONTWAIT : 0));
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wake >= 0) {
+      pollfd p[2] = {{fd, POLLOUT, 0}, {wake, POLLIN, 0}};
+      if (poll(p, 2, -1) < 0 && errno != EINTR) return false;
+      if (p[1].revents != 0) return false;
+      continue;
+    }
     if (n <= 0) return false;
     bytes.remove_prefix(static_cast<size_t>(n));
   }
   return true;
+}
+
+// Closes `fd` with a TCP RST instead of a FIN: the peer's next read or
+// write fails with ECONNRESET.
+void CloseWithReset(int fd) {
+  const linger abort{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, sizeof(abort));
+  close(fd);
 }
 
 // The preamble line, read byte by byte so nothing of the stream after it
@@ -138,7 +157,9 @@ std::string Preamble(LinkId link, const std::string& target) {
 // reorder: a frame is released no earlier than the one before it.
 class TimedWriter : public FrameSink {
  public:
-  TimedWriter(int fd, bool keep_order) : fd_(fd), keep_order_(keep_order) {
+  // A send waiting for room gives up once `wake` is readable (-1: never).
+  TimedWriter(int fd, bool keep_order, int wake = -1)
+      : fd_(fd), wake_(wake), keep_order_(keep_order) {
     thread_ = std::thread([this] { Loop(); });
   }
   ~TimedWriter() override {
@@ -201,7 +222,7 @@ class TimedWriter : public FrameSink {
       std::string bytes = std::move(queue_.begin()->second);
       queue_.erase(queue_.begin());
       mu_.Unlock();
-      const bool sent = SendAll(fd_, bytes);
+      const bool sent = SendAll(fd_, bytes, wake_);
       mu_.Lock();
       if (!sent) {
         failed_ = true;
@@ -213,6 +234,7 @@ class TimedWriter : public FrameSink {
   }
 
   const int fd_;
+  const int wake_;
   absl::Mutex mu_;
   std::map<std::pair<absl::Time, uint64_t>, std::string> queue_ ABSL_GUARDED_BY(mu_);
   uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
@@ -226,13 +248,16 @@ class TimedWriter : public FrameSink {
 
 // One relayed connection: the dialler's socket and the one towards the
 // destination. `setup` runs on the relay's own thread (dialling may take
-// seconds) and says where to go and which direction this agent's rules see.
+// seconds) and says where the connection goes and which direction this
+// agent's rules see; the destination is dialled only once the rules let
+// the connection open (RuleEngine::Refuses).
 class TcpRelay {
  public:
   struct Route {
-    int upstream = -1;     // connected socket towards the destination
-    LinkId link;           // the link of the bytes the rules see
-    bool rules_forward;    // true: the dialler's bytes; false: the answers
+    LinkId link;         // the link of the bytes the rules see
+    bool rules_forward;  // true: the dialler's bytes; false: the answers
+    // A connected socket towards the destination.
+    std::function<absl::StatusOr<int>()> dial;
     // False: no rule here sees either direction (a gRPC link proxy
     // further on runs them).
     bool ruled = true;
@@ -240,7 +265,7 @@ class TcpRelay {
   using Setup = std::function<absl::StatusOr<Route>(int dialler)>;
 
   TcpRelay(TcpLinkRuntime* runtime, int dialler, Setup setup)
-      : runtime_(runtime), dialler_(dialler) {
+      : runtime_(runtime), wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), dialler_(dialler) {
     main_ = std::thread([this, setup = std::move(setup)] { Run(setup); });
   }
   ~TcpRelay() {
@@ -248,20 +273,72 @@ class TcpRelay {
       absl::MutexLock lock(&mu_);
       stopping_ = true;
       if (writer_ != nullptr) writer_->Close();
+      for (int fd : {dialler_, upstream_}) {
+        if (fd >= 0) shutdown(fd, SHUT_RDWR);
+      }
     }
-    shutdown(dialler_, SHUT_RDWR);
-    const int up = upstream_.load();
-    if (up >= 0) shutdown(up, SHUT_RDWR);
     if (main_.joinable()) main_.join();
-    close(dialler_);
-    if (up >= 0) close(up);
+    absl::MutexLock lock(&mu_);
+    for (int fd : {dialler_, upstream_}) {
+      if (fd >= 0) close(fd);
+    }
+    if (wake_ >= 0) close(wake_);
   }
   bool done() const { return done_.load(); }
 
+  // The link whose bytes the rules see, once the connection is relayed.
+  std::optional<LinkId> link() const {
+    absl::MutexLock lock(&mu_);
+    return link_;
+  }
+
+  // Ends a relayed connection on both sides, dropping what waits to be
+  // sent: with a FIN each way, or (`reset`) with an RST each way, which the
+  // agent at the other end passes on as an RST too. Returns false if the
+  // connection was already ending.
+  bool Cut(bool reset) {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ || cut_ != Ending::kNone || upstream_ < 0) return false;
+    cut_ = reset ? Ending::kReset : Ending::kClose;
+    if (writer_ != nullptr) writer_->Close();  // none when no rule sees the bytes
+    if (wake_ >= 0) {
+      const uint64_t one = 1;
+      (void)!write(wake_, &one, sizeof(one));
+    }
+    // A reset must send no FIN before its RST: shutting down only the
+    // reading side wakes the readers without a packet; the sockets close
+    // with the RST once the relay's threads let go of them.
+    for (int fd : {dialler_, upstream_}) shutdown(fd, reset ? SHUT_RD : SHUT_RDWR);
+    return true;
+  }
+
  private:
+  enum class Ending { kNone, kClose, kReset };
+
+  bool resetting() const {
+    absl::MutexLock lock(&mu_);
+    return cut_ == Ending::kReset;
+  }
+
+  // The dialler's connection ends at once with an RST, as a refused
+  // connect would (the replica's connect itself succeeded: the proxy
+  // accepted it).
+  void Refuse() {
+    absl::MutexLock lock(&mu_);
+    CloseWithReset(dialler_);
+    dialler_ = -1;
+  }
+
   void Run(const Setup& setup) {
     auto route = setup(dialler_);
-    if (!route.ok()) {
+    if (route.ok() && runtime_->proxy()->engine()->Refuses(route->link)) {
+      Refuse();
+      done_ = true;
+      return;
+    }
+    absl::StatusOr<int> up =
+        route.ok() ? route->dial() : absl::StatusOr<int>(route.status());
+    if (!up.ok()) {
       ++runtime_->counters().refused;
       // As a refused connection would be: the dialler sees it close.
       shutdown(dialler_, SHUT_RDWR);
@@ -269,37 +346,50 @@ class TcpRelay {
       return;
     }
     ++runtime_->counters().connections;
-    const int up = route->upstream;
     if (!route->ruled) {
       {
         absl::MutexLock lock(&mu_);
-        upstream_ = up;
-        if (stopping_) shutdown(up, SHUT_RDWR);
+        upstream_ = *up;
+        link_ = route->link;
+        if (stopping_) shutdown(*up, SHUT_RDWR);
       }
-      std::thread back([&] { PassRaw(up, dialler_); });
-      PassRaw(dialler_, up);
+      std::thread back([&] { PassRaw(*up, dialler_); });
+      PassRaw(dialler_, *up);
       back.join();
-      done_ = true;
-      return;
-    }
-    const int ruled_in = route->rules_forward ? dialler_ : up;
-    const int ruled_out = route->rules_forward ? up : dialler_;
-    auto writer = std::make_shared<TimedWriter>(ruled_out, runtime_->format() == nullptr);
-    {
-      absl::MutexLock lock(&mu_);
-      upstream_ = up;
-      writer_ = writer;
-      if (stopping_) {
-        shutdown(up, SHUT_RDWR);
-        writer->Close();
+    } else {
+      const int ruled_in = route->rules_forward ? dialler_ : *up;
+      const int ruled_out = route->rules_forward ? *up : dialler_;
+      auto writer =
+          std::make_shared<TimedWriter>(ruled_out, runtime_->format() == nullptr, wake_);
+      {
+        absl::MutexLock lock(&mu_);
+        upstream_ = *up;
+        writer_ = writer;
+        link_ = route->link;
+        if (stopping_) {
+          shutdown(*up, SHUT_RDWR);
+          writer->Close();
+        }
       }
+      std::thread raw([&] { PassRaw(ruled_out, ruled_in); });
+      Ruled(ruled_in, route->link, writer);
+      writer->Finish();
+      writer->Join();
+      raw.join();
     }
-    std::thread raw([&] { PassRaw(ruled_out, ruled_in); });
-    Ruled(ruled_in, route->link, writer);
-    writer->Finish();
-    writer->Join();
-    raw.join();
+    if (resetting()) {
+      absl::MutexLock lock(&mu_);
+      CloseWithReset(dialler_);
+      CloseWithReset(upstream_);
+      dialler_ = upstream_ = -1;
+    }
     done_ = true;
+  }
+
+  // A read that failed with ECONNRESET: the other side is reset too, so
+  // a reset crosses both agents as one.
+  void OnReadError() {
+    if (errno == ECONNRESET) Cut(/*reset=*/true);
   }
 
   // The direction no rule here sees: bytes as they come.
@@ -308,9 +398,13 @@ class TcpRelay {
     while (true) {
       const ssize_t n = recv(from, buffer.data(), buffer.size(), 0);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0 || !SendAll(to, absl::string_view(buffer.data(), static_cast<size_t>(n)))) break;
+      if (n < 0) OnReadError();
+      if (n <= 0 ||
+          !SendAll(to, absl::string_view(buffer.data(), static_cast<size_t>(n)), wake_)) {
+        break;
+      }
     }
-    shutdown(to, SHUT_WR);
+    if (!resetting()) shutdown(to, SHUT_WR);
   }
 
   void Ruled(int from, LinkId link, const std::shared_ptr<TimedWriter>& writer) {
@@ -321,6 +415,7 @@ class TcpRelay {
     while (true) {
       const ssize_t n = recv(from, buffer.data(), buffer.size(), 0);
       if (n < 0 && errno == EINTR) continue;
+      if (n < 0) OnReadError();
       if (n <= 0 || writer->failed()) break;
       absl::string_view got(buffer.data(), static_cast<size_t>(n));
       if (!parsing) {
@@ -378,10 +473,15 @@ class TcpRelay {
   }
 
   TcpLinkRuntime* const runtime_;
-  const int dialler_;
-  std::atomic<int> upstream_{-1};
-  absl::Mutex mu_;
+  // Set when a connection is cut: a send waiting for room gives up.
+  const int wake_;
+  mutable absl::Mutex mu_;
+  // -1 once closed (or not dialled yet).
+  int dialler_ ABSL_GUARDED_BY(mu_);
+  int upstream_ ABSL_GUARDED_BY(mu_) = -1;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  Ending cut_ ABSL_GUARDED_BY(mu_) = Ending::kNone;
+  std::optional<LinkId> link_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<TimedWriter> writer_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> done_{false};
   std::thread main_;
@@ -402,6 +502,19 @@ class TcpRelaySet {
       }
     }
     relays_.push_back(std::make_unique<TcpRelay>(runtime, dialler, std::move(setup)));
+  }
+  // Cuts (or resets) every relayed connection on `rule`'s links, counting
+  // each on the rule.
+  void Cut(const FaultRule& rule) {
+    const bool reset = rule.spec().action.kind == ActionKind::kReset;
+    absl::MutexLock lock(&mu_);
+    for (const auto& relay : relays_) {
+      const std::optional<LinkId> link = relay->link();
+      if (relay->done() || !link.has_value() || !rule.MatchesConnection(*link) || !rule.Roll()) {
+        continue;
+      }
+      if (relay->Cut(reset)) rule.CountApplied();
+    }
   }
   void Clear() {
     std::list<std::unique_ptr<TcpRelay>> all;
@@ -473,9 +586,16 @@ TcpLinkRuntime::TcpLinkRuntime(std::shared_ptr<ProxyRuntime> proxy,
                                std::shared_ptr<const FrameFormat> format)
     : proxy_(std::move(proxy)),
       format_(std::move(format)),
-      relays_(std::make_unique<TcpRelaySet>()) {}
+      relays_(std::make_unique<TcpRelaySet>()) {
+  TcpRelaySet* relays = relays_.get();
+  watcher_ = proxy_->engine()->WatchConnections(
+      [relays](const FaultRule& rule) { relays->Cut(rule); });
+}
 
-TcpLinkRuntime::~TcpLinkRuntime() { relays_->Clear(); }
+TcpLinkRuntime::~TcpLinkRuntime() {
+  proxy_->engine()->UnwatchConnections(watcher_);
+  relays_->Clear();
+}
 
 TcpLinkStats TcpLinkRuntime::Stats() const {
   TcpLinkStats s;
@@ -508,10 +628,9 @@ absl::StatusOr<std::unique_ptr<TcpInbound>> TcpInbound::Start(
           !absl::SimpleAtoi(parts[2], &link.to)) {
         return absl::InvalidArgumentError("bad preamble");
       }
-      auto up = Dial(parts[3]);
-      if (!up.ok()) return up.status();
       // The answers travel from the destination (this agent's replica) back.
-      return TcpRelay::Route{*up, LinkId{link.to, link.from}, /*rules_forward=*/false};
+      return TcpRelay::Route{LinkId{link.to, link.from}, /*rules_forward=*/false,
+                             [target = parts[3]] { return Dial(target); }};
     });
   });
   return std::unique_ptr<TcpInbound>(new TcpInbound(std::move(impl)));
@@ -538,9 +657,8 @@ absl::StatusOr<std::unique_ptr<TcpOutbound>> TcpOutbound::Start(
   TcpLinkRuntime* rt = impl->runtime.get();
   impl->acceptor = std::make_unique<Acceptor>(*fd, [rt, link, inbound, target](int conn) {
     rt->relays()->Add(rt, conn, [link, inbound, target](int) -> absl::StatusOr<TcpRelay::Route> {
-      auto up = DialThroughInbound(inbound, link, target);
-      if (!up.ok()) return up.status();
-      return TcpRelay::Route{*up, link, /*rules_forward=*/true};
+      return TcpRelay::Route{link, /*rules_forward=*/true,
+                             [=] { return DialThroughInbound(inbound, link, target); }};
     });
   });
   return std::unique_ptr<TcpOutbound>(new TcpOutbound(std::move(impl)));
@@ -579,15 +697,16 @@ absl::StatusOr<std::unique_ptr<TcpInterceptor>> TcpInterceptor::Start(
       }
       const LinkId link{from, it->second.index};
       if (!it->second.proxy.empty()) {
-        auto up = Dial(it->second.proxy);
-        if (!up.ok()) return up.status();
-        return TcpRelay::Route{*up, link, /*rules_forward=*/true, /*ruled=*/false};
+        return TcpRelay::Route{link, /*rules_forward=*/true,
+                               [proxy = it->second.proxy] { return Dial(proxy); },
+                               /*ruled=*/false};
       }
-      const std::string& target =
+      const std::string target =
           it->second.target.empty() ? AddressText(original) : it->second.target;
-      auto up = DialThroughInbound(it->second.inbound, link, target);
-      if (!up.ok()) return up.status();
-      return TcpRelay::Route{*up, link, /*rules_forward=*/true};
+      return TcpRelay::Route{link, /*rules_forward=*/true,
+                             [inbound = it->second.inbound, link, target] {
+                               return DialThroughInbound(inbound, link, target);
+                             }};
     });
   });
   return std::unique_ptr<TcpInterceptor>(new TcpInterceptor(std::move(impl)));

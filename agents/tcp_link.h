@@ -73,6 +73,7 @@ class TcpLinkRuntime {
   std::shared_ptr<ProxyRuntime> proxy_;
   std::shared_ptr<const FrameFormat> format_;
   std::unique_ptr<TcpRelaySet> relays_;
+  int watcher_ = -1;  // the engine calls on to cut connections
 };
 
 // The agent's one inbound proxy: takes connections from other agents'

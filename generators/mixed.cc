@@ -96,7 +96,12 @@ class MixedDraw {
     for (const char* param : {"adversaries", "exclude"}) {
       if (absl::Status s = CheckAdversaryNames(*in_.params, param); !s.ok()) return s;
     }
-    std::vector<std::string> names = registry.Names();
+    std::vector<std::string> names;
+    for (const std::string& name : registry.Names()) {
+      if (!registry.Find(name)->tcp_only || in_.target->transport == Transport::kTcp) {
+        names.push_back(name);
+      }
+    }
     if (const auto* only = FindParam<std::vector<std::string>>(*in_.params, "adversaries")) {
       names = *only;
     }
@@ -296,6 +301,12 @@ class MixedDraw {
         const double exponent = std::log(20.0) + (std::log(3000.0) - std::log(20.0)) *
                                                      (static_cast<double>(rng_() % 10001) / 1e4);
         return absl::Milliseconds(static_cast<int64_t>(std::exp(exponent)));
+      }
+      case ParamKind::kByteRate: {
+        // Log-uniform from 1 KiB/s to 1 MiB/s, whole bytes.
+        const double exponent = std::log(1024.0) + (std::log(1048576.0) - std::log(1024.0)) *
+                                                        (static_cast<double>(rng_() % 10001) / 1e4);
+        return std::floor(std::exp(exponent));
       }
       case ParamKind::kNodes:
         if (others.empty()) return std::nullopt;

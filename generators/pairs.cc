@@ -178,6 +178,11 @@ Phase CompletePair(const PairVariant& variant, const std::vector<int>& nodes, in
       case ParamKind::kDuration:
         phase.params[spec.name] = by;
         break;
+      case ParamKind::kByteRate:
+        // Slow enough to hold back a replica's traffic, fast enough to
+        // carry its messages one by one.
+        phase.params[spec.name] = 16.0 * 1024;
+        break;
       case ParamKind::kNodes:
         if (!others.empty()) phase.params[spec.name] = others;
         break;

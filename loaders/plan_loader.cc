@@ -429,6 +429,8 @@ class PlanParser {
         return r_.DistinctIntList(at, 0, plan_.n - 1);
       case ParamKind::kNodeGroups:
         return ParseNodeGroups(at);
+      case ParamKind::kByteRate:
+        return r_.ByteRate(at);
     }
     return r_.Error(at, "parameter of unknown kind");
   }

@@ -192,6 +192,14 @@ absl::StatusOr<absl::Duration> YamlReader::Duration(const YamlField& at) const {
   return d;
 }
 
+absl::StatusOr<double> YamlReader::ByteRate(const YamlField& at) const {
+  absl::StatusOr<std::string> s = Scalar(at, "bytes per second such as 16KiB or 2048");
+  if (!s.ok()) return s.status();
+  absl::StatusOr<double> r = ParseByteRate(*s);
+  if (!r.ok()) return Error(at, r.status().message());
+  return r;
+}
+
 absl::StatusOr<double> YamlReader::Rate(const YamlField& at) const {
   absl::StatusOr<std::string> s = Scalar(at, "a rate such as 50/s");
   if (!s.ok()) return s.status();

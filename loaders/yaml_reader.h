@@ -82,6 +82,7 @@ class YamlReader {
   // See quantities.h for the accepted forms.
   absl::StatusOr<absl::Duration> Duration(const YamlField& at) const;
   absl::StatusOr<double> Rate(const YamlField& at) const;
+  absl::StatusOr<double> ByteRate(const YamlField& at) const;
   absl::StatusOr<std::vector<std::string>> StringList(const YamlField& at) const;
   // Integers in [min, max], no value twice.
   absl::StatusOr<std::vector<int>> DistinctIntList(const YamlField& at, int min, int max) const;

@@ -53,6 +53,10 @@ struct AdversaryInfo {
   bool round_keyed = false;
   // What a phase with these params needs of the archive; null: nothing.
   std::function<ArchiveUse(const Params&)> archive_use = nullptr;
+  // It acts on TCP connections, which only targets on TCP links have (its
+  // factory refuses others); generators leave it out for them unless asked
+  // for it by name, so that their draws for other targets stay as they were.
+  bool tcp_only = false;
 
   const ParamSpec* FindParam(absl::string_view param) const;
 };

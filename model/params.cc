@@ -24,6 +24,8 @@ absl::string_view ParamKindName(ParamKind kind) {
       return "a list of replica ids such as [1, 2]";
     case ParamKind::kNodeGroups:
       return "a list of disjoint replica lists such as [[0, 1], [2, 3]]";
+    case ParamKind::kByteRate:
+      return "bytes per second such as 16KiB or 2048";
   }
   return "a value";
 }

@@ -26,6 +26,7 @@ enum class ParamKind {
   kDuration,    // absl::Duration
   kNodes,       // std::vector<int>: distinct replica ids
   kNodeGroups,  // std::vector<std::vector<int>>: disjoint lists of replica ids
+  kByteRate,    // double: bytes per second, written "16KiB" or "2048" (quantities.h)
 };
 
 // How the kind is written in messages and docs: "a duration such as 200ms".

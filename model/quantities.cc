@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace turncoat {
 
@@ -48,6 +49,32 @@ absl::StatusOr<double> ParseRate(absl::string_view text) {
     return bad();
   }
   return count / absl::ToDoubleSeconds(period);
+}
+
+absl::StatusOr<double> ParseByteRate(absl::string_view text) {
+  absl::string_view rest = absl::StripAsciiWhitespace(text);
+  const auto bad = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text,
+                     "' is not a byte rate; expected a positive number of bytes per second, "
+                     "alone or with a unit (B, KB, MB, KiB, MiB), e.g. 2048, 16KiB or 1.5MB/s"));
+  };
+  absl::ConsumeSuffix(&rest, "/s");
+  static const std::pair<absl::string_view, double> kUnits[] = {
+      {"KiB", 1024.0}, {"MiB", 1024.0 * 1024}, {"KB", 1e3}, {"MB", 1e6}, {"B", 1.0}};
+  double scale = 1;
+  for (const auto& [unit, factor] : kUnits) {
+    if (absl::ConsumeSuffix(&rest, unit)) {
+      scale = factor;
+      break;
+    }
+  }
+  double number = 0;
+  if (!absl::SimpleAtod(absl::StripAsciiWhitespace(rest), &number) || !std::isfinite(number) ||
+      number <= 0 || number * scale < 1) {
+    return bad();
+  }
+  return number * scale;
 }
 
 }  // namespace turncoat

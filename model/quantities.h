@@ -1,5 +1,5 @@
 // Quantities written in plan and target files: durations ("40s", "500ms",
-// "1m30s") and rates ("50/s", "3/100ms").
+// "1m30s"), rates ("50/s", "3/100ms") and byte rates ("16KiB", "2048").
 //
 // Both parsers accept exactly what the format docs promise and nothing more:
 // a bare number is rejected because a duration without a unit is a guess.
@@ -21,6 +21,11 @@ absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text);
 // optional leading number: "50/s", "3000/m", "5/100ms". Returns events per
 // second.
 absl::StatusOr<double> ParseRate(absl::string_view text);
+
+// A positive number of bytes per second: a number alone, or with a unit B,
+// KB, MB (powers of 1000), KiB, MiB (powers of 1024), optionally followed
+// by "/s": "2048", "16KiB", "1.5MB/s". Returns bytes per second.
+absl::StatusOr<double> ParseByteRate(absl::string_view text);
 
 }  // namespace turncoat
 

@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "agents/message_codec.h"
 #include "agents/message_rewriter.h"
@@ -616,6 +617,74 @@ TEST_F(RuleEngineTest, ClearReleasesEverythingAndRestoresPassThrough) {
   EXPECT_EQ(engine_.Clear().size(), 1u);
   EXPECT_TRUE(engine_.Snapshot()->empty());
   EXPECT_EQ(Run({0, 1}, "b").emits.size(), 1u);
+}
+
+TEST_F(RuleEngineTest, ConnectionRulesMatchNoFrameOnlyTheirLinks) {
+  for (ActionKind kind : {ActionKind::kCut, ActionKind::kReset, ActionKind::kRefuse}) {
+    RuleSpec spec = Rule(absl::StrCat("conn-", ActionName(kind)), kind);
+    spec.from = 0;
+    spec.to = 1;
+    ASSERT_TRUE(engine_.Install(spec).ok());
+  }
+  const Decision d = Run({0, 1}, "hello");
+  EXPECT_EQ(d.action, ActionKind::kPass);
+  EXPECT_TRUE(d.rule_id.empty());
+  ASSERT_EQ(d.emits.size(), 1u);
+  EXPECT_TRUE(engine_.Refuses({0, 1}));
+  EXPECT_FALSE(engine_.Refuses({0, 2}));
+  EXPECT_FALSE(engine_.Refuses({1, 0}));
+  for (const RuleStats& s : engine_.Stats()) {
+    EXPECT_EQ(s.applied, s.id == "conn-refuse" ? 1u : 0u) << s.id;
+  }
+}
+
+TEST_F(RuleEngineTest, ConnectionRulesTakeNothingButTheirLinks) {
+  RuleSpec spec = Rule("cut-votes", ActionKind::kCut);
+  spec.kinds = {"vote"};
+  const absl::Status s = engine_.Install(spec);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "rule 'cut-votes': cut acts on connections, which carry no one message: it matches "
+            "only from and to");
+}
+
+TEST_F(RuleEngineTest, WatchersSeeEachCutOrResetRuleOnceWhenItIsInstalled) {
+  std::vector<std::string> seen;
+  const int id = engine_.WatchConnections([&](const FaultRule& rule) { seen.push_back(rule.id()); });
+  ASSERT_TRUE(engine_.Install(Rule("drop", ActionKind::kDrop)).ok());
+  ASSERT_TRUE(engine_.Install(Rule("refuse", ActionKind::kRefuse)).ok());
+  RuleChange change;
+  change.install.push_back({Rule("cut", ActionKind::kCut), ""});
+  change.install.push_back({Rule("reset", ActionKind::kReset), ""});
+  ASSERT_TRUE(engine_.Change(change).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"cut", "reset"}));
+  // Later changes do not cut again.
+  ASSERT_TRUE(engine_.Remove("drop").ok());
+  EXPECT_EQ(seen.size(), 2u);
+  engine_.UnwatchConnections(id);
+  ASSERT_TRUE(engine_.Install(Rule("cut-2", ActionKind::kCut)).ok());
+  EXPECT_EQ(seen.size(), 2u);
+}
+
+TEST_F(RuleEngineTest, PaceSpacesFramesByTheirSizeAtTheRateInOrder) {
+  RuleSpec spec = Rule("pace", ActionKind::kPace);
+  spec.action.bytes_per_second = 1000;
+  ASSERT_TRUE(engine_.Install(spec).ok());
+  // 500 bytes at 1000 B/s: each leaves half a second after the one before.
+  const Decision first = Run({0, 1}, std::string(500, 'a'));
+  const Decision second = Run({0, 1}, std::string(500, 'b'));
+  ASSERT_EQ(first.emits.size(), 1u);
+  ASSERT_EQ(second.emits.size(), 1u);
+  EXPECT_EQ(first.action, ActionKind::kPace);
+  EXPECT_EQ(first.emits[0].delay, absl::Milliseconds(500));
+  EXPECT_EQ(second.emits[0].delay, absl::Milliseconds(1000));
+  // Once the budget has caught up, a frame waits only for itself.
+  const Decision later = engine_.Process(MakeFrame({0, 1}, std::string(100, 'c')),
+                                         kT0 + absl::Seconds(5));
+  ASSERT_EQ(later.emits.size(), 1u);
+  EXPECT_EQ(later.emits[0].delay, absl::Milliseconds(100));
+  RuleSpec zero = Rule("pace-0", ActionKind::kPace);
+  EXPECT_FALSE(engine_.Install(zero).ok());
 }
 
 }  // namespace

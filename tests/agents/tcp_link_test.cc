@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include <atomic>
+#include <cerrno>
 #include <memory>
 #include <string>
 #include <thread>
@@ -25,9 +26,6 @@
 namespace turncoat {
 namespace agent {
 namespace {
-
-
-
 
 int ListenAny(int* port) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -113,6 +111,121 @@ class EchoPeer {
   std::string received_;
   std::thread thread_;
 };
+
+// A peer replica that takes any number of connections and echoes each,
+// recording how many it accepted and how each ended (0: a FIN, else the
+// errno of the failed read).
+class EchoServer {
+ public:
+  EchoServer() {
+    listen_fd_ = ListenAny(&port_);
+    acceptor_ = std::thread([this] {
+      while (!stopping_.load()) {
+        pollfd p{listen_fd_, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0) continue;
+        const int conn = accept(listen_fd_, nullptr, nullptr);
+        if (conn < 0) continue;
+        absl::MutexLock lock(&mu_);
+        conns_.push_back(conn);
+        threads_.emplace_back([this, conn] { Echo(conn); });
+      }
+    });
+  }
+  ~EchoServer() {
+    stopping_ = true;
+    acceptor_.join();
+    {
+      absl::MutexLock lock(&mu_);
+      for (int fd : conns_) shutdown(fd, SHUT_RDWR);
+    }
+    for (std::thread& t : threads_) t.join();
+    for (int fd : conns_) close(fd);
+    close(listen_fd_);
+  }
+  int port() const { return port_; }
+  int accepted() {
+    absl::MutexLock lock(&mu_);
+    return static_cast<int>(conns_.size());
+  }
+  // How the connections ended so far, in the order they ended.
+  std::vector<int> endings() {
+    absl::MutexLock lock(&mu_);
+    return endings_;
+  }
+  // Waits (bounded) until `count` connections ended.
+  std::vector<int> AwaitEndings(size_t count) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (endings().size() < count && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return endings();
+  }
+
+ private:
+  void Echo(int conn) {
+    char buffer[4096];
+    int ending = 0;
+    while (true) {
+      const ssize_t n = recv(conn, buffer, sizeof(buffer), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ending = n < 0 ? errno : 0;
+        break;
+      }
+      if (send(conn, buffer, static_cast<size_t>(n), MSG_NOSIGNAL) < 0) break;
+    }
+    absl::MutexLock lock(&mu_);
+    endings_.push_back(ending);
+  }
+
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
+  absl::Mutex mu_;
+  std::vector<int> conns_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::thread> threads_;  // added under mu_, joined once the acceptor stopped
+  std::vector<int> endings_ ABSL_GUARDED_BY(mu_);
+};
+
+// How the dialler's connection ends within a bounded wait: 0 for a FIN,
+// the errno of a failed read, or -1 if it stays open.
+int EndingOf(int fd) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  char buffer[4096];
+  while (absl::Now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 20) <= 0) continue;
+    const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n == 0) return 0;
+    if (n < 0) return errno;
+  }
+  return -1;
+}
+
+// Sends `text` and expects it back within a bounded wait.
+bool Echoes(int fd, const std::string& text) {
+  if (send(fd, text.data(), text.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(text.size())) {
+    return false;
+  }
+  return ReadFor(fd, absl::Seconds(10), text.size()) == text;
+}
+
+RuleSpec OnConnections(const std::string& id, int from, int to, ActionKind kind) {
+  RuleSpec rule;
+  rule.id = id;
+  rule.from = from;
+  rule.to = to;
+  rule.action.kind = kind;
+  return rule;
+}
+
+uint64_t Applied(const RuleEngine& engine, const std::string& id) {
+  for (const RuleStats& s : engine.Stats()) {
+    if (s.id == id) return s.applied;
+  }
+  return 0;
+}
 
 // Two agents: replica 0's (outbound link 0 -> 1) and replica 1's (inbound).
 struct TwoAgents {
@@ -265,6 +378,102 @@ TEST(TcpLinkTest, ADestinationThatRefusesClosesTheDiallersConnection) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   EXPECT_EQ(agents.runtime1->Stats().refused, 1u);
+}
+
+TEST(TcpLinkTest, ACutClosesLiveConnectionsBothWaysAndLaterOnesWork) {
+  EchoServer peer;
+  TwoAgents agents(/*framed=*/false, peer.port());
+  const int live = DialPort(agents.outbound->port());
+  ASSERT_GE(live, 0);
+  ASSERT_TRUE(Echoes(live, "before"));
+  ASSERT_TRUE(agents.engine0.Install(OnConnections("cut", 0, 1, ActionKind::kCut)).ok());
+  EXPECT_EQ(EndingOf(live), 0) << "the dialler reads a FIN";
+  EXPECT_EQ(peer.AwaitEndings(1), std::vector<int>{0}) << "and so does the peer";
+  EXPECT_EQ(Applied(agents.engine0, "cut"), 1u);
+  close(live);
+  // The cut acted once: a new connection works while the rule stays.
+  const int later = DialPort(agents.outbound->port());
+  ASSERT_GE(later, 0);
+  EXPECT_TRUE(Echoes(later, "after"));
+  EXPECT_EQ(Applied(agents.engine0, "cut"), 1u);
+  close(later);
+}
+
+TEST(TcpLinkTest, AResetGivesBothEndsECONNRESET) {
+  EchoServer peer;
+  TwoAgents agents(/*framed=*/true, peer.port());
+  const int live = DialPort(agents.outbound->port());
+  ASSERT_GE(live, 0);
+  ASSERT_TRUE(Echoes(live, MakeFrame(3, "p1")));
+  // At the peer's agent, on what the peer answers: the same connection.
+  ASSERT_TRUE(agents.engine1.Install(OnConnections("reset", 1, 0, ActionKind::kReset)).ok());
+  EXPECT_EQ(EndingOf(live), ECONNRESET) << "the reset crossed the dialler's agent as a reset";
+  EXPECT_EQ(peer.AwaitEndings(1), std::vector<int>{ECONNRESET});
+  EXPECT_EQ(Applied(agents.engine1, "reset"), 1u);
+  close(live);
+}
+
+TEST(TcpLinkTest, RefusedConnectionsAreResetAtOnceWhileLiveOnesPassUntilTheRuleGoes) {
+  EchoServer peer;
+  TwoAgents agents(/*framed=*/false, peer.port());
+  const int live = DialPort(agents.outbound->port());
+  ASSERT_GE(live, 0);
+  ASSERT_TRUE(Echoes(live, "first"));
+  ASSERT_TRUE(agents.engine0.Install(OnConnections("refuse", 0, 1, ActionKind::kRefuse)).ok());
+  const int refused = DialPort(agents.outbound->port());
+  ASSERT_GE(refused, 0) << "the proxy accepts, then resets";
+  EXPECT_EQ(EndingOf(refused), ECONNRESET);
+  close(refused);
+  EXPECT_TRUE(Echoes(live, "still")) << "a live connection is not refused";
+  EXPECT_EQ(peer.accepted(), 1) << "a refused connection never reaches the peer";
+  EXPECT_EQ(Applied(agents.engine0, "refuse"), 1u);
+  ASSERT_TRUE(agents.engine0.Remove("refuse").ok());
+  const int healed = DialPort(agents.outbound->port());
+  ASSERT_GE(healed, 0);
+  EXPECT_TRUE(Echoes(healed, "healed"));
+  close(healed);
+  close(live);
+}
+
+TEST(TcpLinkTest, AConnectionTheAcceptorsAgentRefusesIsResetForTheDialler) {
+  EchoServer peer;
+  TwoAgents agents(/*framed=*/false, peer.port());
+  // Replica 1 would answer on this connection: its agent refuses it.
+  ASSERT_TRUE(agents.engine1.Install(OnConnections("refuse", 1, 0, ActionKind::kRefuse)).ok());
+  const int refused = DialPort(agents.outbound->port());
+  ASSERT_GE(refused, 0);
+  EXPECT_EQ(EndingOf(refused), ECONNRESET);
+  close(refused);
+  EXPECT_EQ(peer.accepted(), 0);
+  EXPECT_EQ(Applied(agents.engine1, "refuse"), 1u);
+}
+
+TEST(TcpLinkTest, PacingCapsThroughputInOrderAndHealingLiftsIt) {
+  EchoServer peer;
+  TwoAgents agents(/*framed=*/false, peer.port());
+  RuleSpec pace;
+  pace.id = "pace";
+  pace.from = 0;
+  pace.action.kind = ActionKind::kPace;
+  pace.action.bytes_per_second = 16 * 1024;
+  ASSERT_TRUE(agents.engine0.Install(pace).ok());
+  const int fd = DialPort(agents.outbound->port());
+  ASSERT_GE(fd, 0);
+  std::string sent(64 * 1024, '\0');
+  for (size_t i = 0; i < sent.size(); ++i) sent[i] = static_cast<char>('a' + i * 7 % 26);
+  absl::Time start = absl::Now();
+  ASSERT_EQ(send(fd, sent.data(), sent.size(), MSG_NOSIGNAL), static_cast<ssize_t>(sent.size()));
+  EXPECT_EQ(ReadFor(fd, absl::Seconds(9), sent.size()), sent);
+  const absl::Duration paced = absl::Now() - start;
+  EXPECT_GE(paced, absl::Seconds(3)) << "64 KiB at 16 KiB/s";
+  EXPECT_LT(paced, absl::Seconds(8));
+  EXPECT_GT(Applied(agents.engine0, "pace"), 0u);
+  ASSERT_TRUE(agents.engine0.Remove("pace").ok());
+  start = absl::Now();
+  ASSERT_EQ(send(fd, sent.data(), sent.size(), MSG_NOSIGNAL), static_cast<ssize_t>(sent.size()));
+  EXPECT_EQ(ReadFor(fd, absl::Seconds(9), sent.size()), sent);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+  close(fd);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Transparent links (links: netns) end to end. tcpbft: the system whose
 // handshake refuses per-port proxies runs, a partition finds its planted
-// bug and passes the correct build, and nothing of the run's namespaces
-// and netfilter rules outlives it — not even a controller killed outright,
+// bug and passes the correct build, faults on connections (reset, refuse,
+// cut, bandwidth) act and heal, and nothing of the run's namespaces and
+// netfilter rules outlives it — not even a controller killed outright,
 // after which `turncoat cleanup` removes the leftovers. refbft (gRPC),
 // switched to netns with `--links=netns`: twins, routed by namespace,
 // find its small-quorum bug and the correct build passes the same plan.
@@ -144,6 +145,23 @@ TEST_F(NetnsRunTest, RefbftOnGrpcPassesTwinsWhenCorrect) {
   const nlohmann::json report = Report();
   EXPECT_EQ(report["verdict"], "pass") << Output();
   ExpectTwinsActedInNamespaces(run_dir_);
+  for (const nlohmann::json& r : report["statistics"]["replicas"]) {
+    EXPECT_GT(r["commits"].get<int64_t>(), 100) << r.dump();
+  }
+}
+
+TEST_F(NetnsRunTest, ConnectionsResetRefusedCutAndThrottledActAndTheClusterRecovers) {
+  EXPECT_EQ(RunToEnd({Plan("tcpbft/connections.yaml")}), 0) << Output();
+  const nlohmann::json report = Report();
+  EXPECT_TRUE(Violated(report).empty()) << Output();
+  const nlohmann::json& links = report["statistics"]["links"];
+  // Each phase acted: live connections reset, new ones refused, bytes
+  // paced, connections cut (at least on the first of the repeated cuts).
+  EXPECT_GT(links["p0-connection-reset applied"].get<int64_t>(), 0) << links.dump();
+  EXPECT_GT(links["p0-connection-refuse applied"].get<int64_t>(), 0) << links.dump();
+  EXPECT_GT(links["p1-bandwidth applied"].get<int64_t>(), 0) << links.dump();
+  EXPECT_GT(links["p2-connection-cut applied"].get<int64_t>(), 0) << links.dump();
+  // Every replica, replica 1 included, committed through it all.
   for (const nlohmann::json& r : report["statistics"]["replicas"]) {
     EXPECT_GT(r["commits"].get<int64_t>(), 100) << r.dump();
   }

@@ -1,6 +1,8 @@
 #include "loaders/plan_loader.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -65,6 +67,17 @@ TEST(PlanLoaderTest, EveryFieldIsConverted) {
   EXPECT_EQ(std::get<absl::Duration>(delay.params.at("by")), absl::Milliseconds(200));
   EXPECT_EQ(std::get<std::vector<int>>(delay.params.at("to")), std::vector<int>{3});
   EXPECT_EQ(plan->source_text, kPlan);
+}
+
+TEST(PlanLoaderTest, ByteRatesAreBytesPerSecond) {
+  for (const auto& [written, bytes] :
+       std::vector<std::pair<std::string, double>>{{"16KiB", 16384}, {"2048", 2048}, {"1MB/s", 1e6}}) {
+    absl::StatusOr<Plan> plan = ParsePlan(
+        absl::StrReplaceAll(kPlan, {{"by: 200ms", absl::StrCat("by: 200ms, rate: ", written)}}),
+        kPath);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    EXPECT_DOUBLE_EQ(std::get<double>(plan->timeline[2].params.at("rate")), bytes) << written;
+  }
 }
 
 TEST(PlanLoaderTest, DefaultsApply) {
@@ -380,7 +393,12 @@ INSTANTIATE_TEST_SUITE_P(
                 "11:68: timeline[2].params: adversary 'delay' needs parameter 'by' (a duration "
                 "such as 200ms)"},
         BadPlan{"by: 200ms", "by: 200ms, jiter: 1ms",
-                "11:81: timeline[2].params: unknown key 'jiter'; expected one of: by, jitter, to"},
+                "11:81: timeline[2].params: unknown key 'jiter'; expected one of: by, jitter, to, "
+                "rate"},
+        BadPlan{"by: 200ms", "by: 200ms, rate: fast",
+                "11:87: timeline[2].params.rate: 'fast' is not a byte rate; expected a positive "
+                "number of bytes per second, alone or with a unit (B, KB, MB, KiB, MiB), e.g. "
+                "2048, 16KiB or 1.5MB/s"},
         BadPlan{"by: 200ms", "by: fast",
                 "11:74: timeline[2].params.by: 'fast' is not a duration; expected a number with "
                 "a unit (ns, us, ms, s, m, h), e.g. 40s, 500ms or 1m30s"},

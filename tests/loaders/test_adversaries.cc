@@ -13,7 +13,8 @@ const AdversaryRegistration kDelay({"delay",
                                     NodeRule::kAny,
                                     {{"by", ParamKind::kDuration, true, ""},
                                      {"jitter", ParamKind::kDuration, false, ""},
-                                     {"to", ParamKind::kNodes, false, ""}}});
+                                     {"to", ParamKind::kNodes, false, ""},
+                                     {"rate", ParamKind::kByteRate, false, ""}}});
 const AdversaryRegistration kPartition({"partition",
                                         "test: cuts links",
                                         NodeRule::kNone,

@@ -39,5 +39,23 @@ TEST(ParseRateTest, RejectsMalformedAndNonPositiveRates) {
             "3000/m or 5/100ms");
 }
 
+TEST(ParseByteRateTest, AcceptsNumbersAndUnits) {
+  EXPECT_DOUBLE_EQ(*ParseByteRate("2048"), 2048);
+  EXPECT_DOUBLE_EQ(*ParseByteRate("16KiB"), 16384);
+  EXPECT_DOUBLE_EQ(*ParseByteRate("16KB"), 16000);
+  EXPECT_DOUBLE_EQ(*ParseByteRate("1.5MB/s"), 1.5e6);
+  EXPECT_DOUBLE_EQ(*ParseByteRate("2 MiB"), 2.0 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(*ParseByteRate("100B/s"), 100);
+}
+
+TEST(ParseByteRateTest, RejectsMalformedAndNonPositiveRates) {
+  for (const char* bad : {"", "KiB", "0", "-5KiB", "16kib", "16GiB", "16KiB/m", "nan", "0.5"}) {
+    EXPECT_FALSE(ParseByteRate(bad).ok()) << bad;
+  }
+  EXPECT_EQ(ParseByteRate("fast").status().message(),
+            "'fast' is not a byte rate; expected a positive number of bytes per second, alone or "
+            "with a unit (B, KB, MB, KiB, MiB), e.g. 2048, 16KiB or 1.5MB/s");
+}
+
 }  // namespace
 }  // namespace turncoat
