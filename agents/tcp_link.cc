@@ -16,6 +16,7 @@
 #include <cstring>
 #include <functional>
 #include <list>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -131,6 +132,15 @@ std::string Preamble(LinkId link, const std::string& target) {
   return absl::StrCat(kPreambleTag, " ", link.from, " ", link.to, " ", target, "\n");
 }
 
+// A framed frame's kind for the traffic counts: its name, or its type's
+// number when the framing names none.
+std::string TrafficLabel(const FrameFormat& format, absl::string_view frame,
+                         const std::string& kind) {
+  if (!kind.empty()) return kind;
+  const std::optional<uint64_t> type = format.TypeOf(frame);
+  return type.has_value() ? absl::StrCat("type ", *type) : "untyped";
+}
+
 }  // namespace
 
 // Sends one direction's surviving frames at their release times, in order of
@@ -234,7 +244,9 @@ class TcpRelay {
     LinkId link;           // the link of the bytes the rules see
     bool rules_forward;    // true: the dialler's bytes; false: the answers
   };
-  using Setup = std::function<absl::StatusOr<Route>(int dialler)>;
+  // Sets `*dialled` to the link the dialler's bytes would travel as soon
+  // as it is known, so a connection that fails later is counted on it.
+  using Setup = std::function<absl::StatusOr<Route>(int dialler, LinkId* dialled)>;
 
   TcpRelay(TcpLinkRuntime* runtime, int dialler, Setup setup)
       : runtime_(runtime), dialler_(dialler) {
@@ -257,15 +269,18 @@ class TcpRelay {
 
  private:
   void Run(const Setup& setup) {
-    auto route = setup(dialler_);
+    LinkId dialled;
+    auto route = setup(dialler_, &dialled);
     if (!route.ok()) {
       ++runtime_->counters().refused;
+      if (dialled.from >= 0) runtime_->traffic().Refused(dialled);
       // As a refused connection would be: the dialler sees it close.
       shutdown(dialler_, SHUT_RDWR);
       done_ = true;
       return;
     }
     ++runtime_->counters().connections;
+    runtime_->traffic().Connection(route->link);
     const int up = route->upstream;
     const int ruled_in = route->rules_forward ? dialler_ : up;
     const int ruled_out = route->rules_forward ? up : dialler_;
@@ -311,9 +326,10 @@ class TcpRelay {
       if (!parsing) {
         if (format != nullptr) {
           runtime_->counters().unparsed_bytes += got.size();
+          runtime_->traffic().Unparsed(link, got.size());
           writer->Deliver(absl::ZeroDuration(), std::string(got), false);
         } else {
-          Process(link, std::string(got), "", writer);
+          Process(link, std::string(got), "", kUnframedKind, writer);
         }
         continue;
       }
@@ -326,6 +342,7 @@ class TcpRelay {
           parsing = false;
           writer->KeepOrder();
           runtime_->counters().unparsed_bytes += pending.size() - at;
+          runtime_->traffic().Unparsed(link, pending.size() - at);
           writer->Deliver(absl::ZeroDuration(), pending.substr(at), false);
           at = pending.size();
           break;
@@ -334,15 +351,18 @@ class TcpRelay {
         std::string frame = pending.substr(at, **next);
         at += **next;
         const std::string kind = format->KindOf(frame);
-        Process(link, std::move(frame), kind, writer);
+        const std::string label = TrafficLabel(*format, frame, kind);
+        Process(link, std::move(frame), kind, label, writer);
       }
       pending.erase(0, at);
     }
   }
 
-  void Process(LinkId link, std::string bytes, const std::string& kind,
+  // `label` names the frame's kind in the traffic counts (link_traffic.h).
+  void Process(LinkId link, std::string bytes, const std::string& kind, absl::string_view label,
                const std::shared_ptr<TimedWriter>& sink) {
     ++runtime_->counters().frames;
+    runtime_->traffic().Frame(link, label, bytes.size());
     ProxyRuntime& proxy = *runtime_->proxy();
     const size_t size = bytes.size();
     Frame frame(proxy.NextFrameId(), link, "", Direction::kRequest, std::move(bytes), nullptr, sink);
@@ -484,7 +504,7 @@ absl::StatusOr<std::unique_ptr<TcpInbound>> TcpInbound::Start(
   impl->runtime = std::move(runtime);
   TcpLinkRuntime* rt = impl->runtime.get();
   impl->acceptor = std::make_unique<Acceptor>(*fd, [rt](int conn) {
-    rt->relays()->Add(rt, conn, [](int dialler) -> absl::StatusOr<TcpRelay::Route> {
+    rt->relays()->Add(rt, conn, [](int dialler, LinkId* dialled) -> absl::StatusOr<TcpRelay::Route> {
       auto line = ReadPreamble(dialler);
       if (!line.ok()) return line.status();
       std::vector<std::string> parts = absl::StrSplit(*line, ' ');
@@ -493,6 +513,7 @@ absl::StatusOr<std::unique_ptr<TcpInbound>> TcpInbound::Start(
           !absl::SimpleAtoi(parts[2], &link.to)) {
         return absl::InvalidArgumentError("bad preamble");
       }
+      *dialled = link;
       auto up = Dial(parts[3]);
       if (!up.ok()) return up.status();
       // The answers travel from the destination (this agent's replica) back.
@@ -522,7 +543,9 @@ absl::StatusOr<std::unique_ptr<TcpOutbound>> TcpOutbound::Start(
   impl->link = link;
   TcpLinkRuntime* rt = impl->runtime.get();
   impl->acceptor = std::make_unique<Acceptor>(*fd, [rt, link, inbound, target](int conn) {
-    rt->relays()->Add(rt, conn, [link, inbound, target](int) -> absl::StatusOr<TcpRelay::Route> {
+    rt->relays()->Add(rt, conn, [link, inbound, target](int, LinkId* dialled)
+                                    -> absl::StatusOr<TcpRelay::Route> {
+      *dialled = link;
       auto up = DialThroughInbound(inbound, link, target);
       if (!up.ok()) return up.status();
       return TcpRelay::Route{*up, link, /*rules_forward=*/true};
@@ -550,7 +573,8 @@ absl::StatusOr<std::unique_ptr<TcpInterceptor>> TcpInterceptor::Start(
   impl->runtime = std::move(runtime);
   TcpLinkRuntime* rt = impl->runtime.get();
   impl->acceptor = std::make_unique<Acceptor>(*fd, [rt, from, peers](int conn) {
-    rt->relays()->Add(rt, conn, [from, peers](int dialler) -> absl::StatusOr<TcpRelay::Route> {
+    rt->relays()->Add(rt, conn, [from, peers](int dialler, LinkId* dialled)
+                                    -> absl::StatusOr<TcpRelay::Route> {
       sockaddr_in original{};
       socklen_t len = sizeof(original);
       if (getsockopt(dialler, SOL_IP, SO_ORIGINAL_DST, &original, &len) != 0) {
@@ -563,6 +587,7 @@ absl::StatusOr<std::unique_ptr<TcpInterceptor>> TcpInterceptor::Start(
         return absl::NotFoundError(absl::StrCat(host, " is no replica's address"));
       }
       const LinkId link{from, it->second.index};
+      *dialled = link;
       const std::string& target =
           it->second.target.empty() ? AddressText(original) : it->second.target;
       auto up = DialThroughInbound(it->second.inbound, link, target);

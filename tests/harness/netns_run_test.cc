@@ -85,6 +85,26 @@ TEST_F(NetnsRunTest, OmittedCommitFramesAreDroppedAndTheClusterKeepsCommitting) 
   }
 }
 
+TEST_F(NetnsRunTest, CorruptedFramesAreRejectedAndTheReportCountsFramesByType) {
+  EXPECT_EQ(RunToEnd({Plan("tcpbft/corrupt.yaml")}), 0) << Output();
+  const nlohmann::json report = Report();
+  EXPECT_TRUE(Violated(report).empty()) << Output();
+  const nlohmann::json& links = report["statistics"]["links"];
+  EXPECT_GT(links["p0-corrupt-prepare+commit applied"].get<int64_t>(), 0) << links.dump();
+  EXPECT_GT(links["p1-corrupt-prepare+commit applied"].get<int64_t>(), 0) << links.dump();
+  for (const nlohmann::json& r : report["statistics"]["replicas"]) {
+    EXPECT_GT(r["commits"].get<int64_t>(), 100) << r.dump();
+  }
+  const nlohmann::json& kinds = report["traffic"]["kinds"];
+  for (const char* kind : {"hello", "pre-prepare", "prepare", "commit"}) {
+    ASSERT_TRUE(kinds.contains(kind)) << kind << " in " << kinds.dump();
+    EXPECT_GT(kinds[kind]["frames"].get<int64_t>(), 0) << kind;
+    EXPECT_GT(kinds[kind]["bytes"].get<int64_t>(), kinds[kind]["frames"].get<int64_t>()) << kind;
+  }
+  // Every directed link between the four replicas carried frames.
+  EXPECT_EQ(report["traffic"]["links"].size(), 12u) << report["traffic"].dump();
+}
+
 TEST_F(NetnsRunTest, AKilledControllerLeavesWhatCleanupRemovesAndARunRefusesToStartOverIt) {
   Subprocess run = Start({Plan("tcpbft/smoke.yaml")});
   const int pid = run.pid();
