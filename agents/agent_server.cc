@@ -107,7 +107,7 @@ void ToProto(const RuleStats& s, v1::RuleStat* out) {
                                            s.rewriter_counters.end());
 }
 
-absl::void ToProto(const LinkTrafficStats& s, v1::LinkTraffic* out) {
+void ToProto(const LinkTrafficStats& s, v1::LinkTraffic* out) {
   out->set_from(s.link.from);
   out->set_to(s.link.to);
   for (const auto& [kind, counts] : s.kinds) {
