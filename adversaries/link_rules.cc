@@ -136,7 +136,20 @@ absl::Status NeedsDecodedMessages(const AdversaryContext& context, absl::string_
       "phase ", context.phase_index, " (", adversary, "): target ", context.target->name,
       " is on TCP, whose messages turncoat passes as bytes, and ", adversary,
       " needs decoded peer messages (gRPC links); on TCP use omission, delay, partition, "
-      "duplicate or reorder"));
+      "duplicate, reorder, corrupt, or replay (with protocol.framing)"));
+}
+
+absl::Status NeedsFramingOnTcp(const AdversaryContext& context, absl::string_view adversary,
+                               absl::string_view what) {
+  if (context.target->transport != Transport::kTcp || context.target->protocol.framing.has_value()) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "phase ", context.phase_index, " (", adversary, "): target ", context.target->name,
+      " is on TCP without protocol.framing, so turncoat sees its links as bytes read in "
+      "arbitrary pieces, and ", adversary, " ", what,
+      ", which would break the stream rather than repeat a message; declare the target's "
+      "framing (docs/target-format.md, \"TCP targets\")"));
 }
 
 absl::Status NeedsTcpLinks(const AdversaryContext& context, absl::string_view adversary) {

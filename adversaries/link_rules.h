@@ -96,6 +96,13 @@ std::vector<PlacedRule> RulesOnOutgoingLinks(const AdversaryContext& context,
                                              const std::string& name,
                                              const agent::v1::Action& action);
 
+// Fails for a target on TCP that declares no `protocol.framing`: without
+// it a link is a byte stream read in arbitrary pieces, and `adversary`
+// would re-send or reorder pieces, breaking the stream rather than
+// repeating messages. `what` says what the adversary does to messages.
+absl::Status NeedsFramingOnTcp(const AdversaryContext& context, absl::string_view adversary,
+                               absl::string_view what);
+
 // The kind names a message can have.
 std::vector<std::string> KindsOf(const MessageSpec& message);
 

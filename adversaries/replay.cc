@@ -15,6 +15,12 @@
 // old and `rounds_ago` rounds below the highest the replica has sent.
 // Every combination of the params is valid, so generators may draw each
 // on its own.
+//
+// On a TCP target with framing, messages are the frames its header
+// delimits, replayed whole between two frames of the stream (with `after`:
+// the archive is kept for gRPC targets only). On a TCP target without
+// framing there are no messages to replay, only pieces of a byte stream:
+// refused.
 #include <string>
 #include <vector>
 
@@ -61,9 +67,18 @@ std::string HowOld(const Phase& phase) {
 }
 
 absl::StatusOr<std::unique_ptr<Adversary>> MakeReplay(const AdversaryContext& context) {
-  if (absl::Status s = NeedsDecodedMessages(context, "replay"); !s.ok()) return s;
   const Phase& phase = *context.phase;
   const std::string where = absl::StrCat("phase ", context.phase_index, " (replay)");
+  if (absl::Status s = NeedsFramingOnTcp(context, "replay", "re-sends what a link carried");
+      !s.ok()) {
+    return s;
+  }
+  if (context.target->transport == Transport::kTcp && FromArchive(phase.params)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        where, ": target ", context.target->name,
+        " is on TCP, where replay re-sends frames its phase recorded: give `after`, not "
+        "`older_than` or `rounds_ago` (the run-long archive is kept for gRPC targets)"));
+  }
   const std::string peers = ParamOr(phase, "peers", std::string("same"));
   if (peers != "same" && peers != "any") {
     return absl::InvalidArgumentError(

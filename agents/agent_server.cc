@@ -107,6 +107,20 @@ void ToProto(const RuleStats& s, v1::RuleStat* out) {
                                            s.rewriter_counters.end());
 }
 
+void ToProto(const LinkTrafficStats& s, v1::LinkTraffic* out) {
+  out->set_from(s.link.from);
+  out->set_to(s.link.to);
+  for (const auto& [kind, counts] : s.kinds) {
+    v1::KindTraffic* k = out->add_kinds();
+    k->set_kind(kind);
+    k->set_frames(counts.frames);
+    k->set_bytes(counts.bytes);
+  }
+  out->set_unparsed_bytes(s.unparsed_bytes);
+  out->set_connections(s.connections);
+  out->set_refused(s.refused);
+}
+
 absl::Duration Grace(const v1::StopReplicaRequest& r) {
   return absl::Milliseconds(r.grace_ms() == 0 ? 2000 : r.grace_ms());
 }
@@ -438,9 +452,7 @@ struct AgentServer::Impl final : public v1::Agent::Service {
     if (!loaded.ok()) return ToGrpc(loaded.status());
     engine.SetCodec(loaded->schema, loaded->model);
     if (loaded->framing != nullptr) {
-      std::vector<std::string> kinds;
-      for (const auto& [type, kind] : loaded->framing->spec().types) kinds.push_back(kind);
-      engine.SetFramedKinds(std::move(kinds));
+      engine.SetFrameFormat(loaded->framing);
       absl::MutexLock lock(&mu);
       if (tcp.runtime != nullptr) {
         return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
@@ -495,6 +507,16 @@ struct AgentServer::Impl final : public v1::Agent::Service {
     if (std::optional<int64_t> round = engine.MaxRound()) {
       reply->set_round_seen(true);
       reply->set_max_round(*round);
+    }
+    std::shared_ptr<TcpLinkRuntime> tcp_runtime;
+    {
+      absl::MutexLock lock(&mu);
+      tcp_runtime = tcp.runtime;
+    }
+    if (tcp_runtime != nullptr) {
+      for (const LinkTrafficStats& s : tcp_runtime->traffic().Snapshot()) {
+        ToProto(s, reply->add_traffic());
+      }
     }
     return grpc::Status::OK;
   }

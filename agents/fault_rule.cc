@@ -131,7 +131,7 @@ absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
     RuleSpec spec, std::shared_ptr<const MessageCodec> codec,
     std::shared_ptr<const MessageModel> model, uint64_t seed,
     std::shared_ptr<MessageArchive> archive, std::shared_ptr<const ProposalLog> proposals,
-    const std::vector<std::string>* framed_kinds) {
+    std::shared_ptr<const FrameFormat> framing) {
   if (spec.id.empty()) return absl::InvalidArgumentError("rule without an id");
   if (!(spec.probability >= 0.0 && spec.probability <= 1.0)) {
     return Invalid(spec, absl::StrCat("probability must be in [0, 1], got ",
@@ -144,12 +144,14 @@ absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
                    ".proto files; load them first");
   }
   if (!spec.kinds.empty() && model == nullptr) {
-    if (framed_kinds == nullptr) {
+    if (framing == nullptr) {
       return Invalid(spec,
                      "matching on kinds of message needs the target's message model; load it first");
     }
+    const auto& types = framing->spec().types;
     for (const std::string& kind : spec.kinds) {
-      if (std::find(framed_kinds->begin(), framed_kinds->end(), kind) == framed_kinds->end()) {
+      if (std::none_of(types.begin(), types.end(),
+                       [&](const auto& type) { return type.second == kind; })) {
         return Invalid(spec, absl::StrCat("kind '", kind,
                                           "' is none of the message types the target's framing names"));
       }
@@ -242,7 +244,7 @@ absl::StatusOr<std::shared_ptr<FaultRule>> FaultRule::Compile(
   }
   if (s.action.kind == ActionKind::kRewrite) {
     RewriterContext context{&s.action.params, rule->codec_.get(), root, rule->model_.get(), kind,
-                            std::move(archive)};
+                            std::move(archive), std::move(framing)};
     auto rewriter = RewriterRegistry::Create(s.action.rewriter, context);
     if (!rewriter.ok()) return Invalid(s, rewriter.status().message());
     rule->rewriter_ = std::move(*rewriter);

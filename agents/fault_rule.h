@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "agents/field_path.h"
 #include "agents/frame.h"
+#include "agents/frame_format.h"
 #include "agents/message_rewriter.h"
 #include "agents/proposal_log.h"
 
@@ -169,15 +170,15 @@ class FaultRule {
   // params; `seed` drives this rule's coin, jitter and shuffles; `archive`
   // (may be null) is the agent's run-long archive, for rewriters;
   // `proposals` (may be null: no replica leads any round) is the engine's
-  // record of who led which round, for `leader`. `framed_kinds` (may be
-  // null) are the kinds a TCP target's framing names (agents/frame_format.h),
-  // which rules may match without a message model.
+  // record of who led which round, for `leader`. `framing` (may be null)
+  // is a TCP target's framing (agents/frame_format.h): rules may match the
+  // kinds it names without a message model, and rewriters get it.
   static absl::StatusOr<std::shared_ptr<FaultRule>> Compile(
       RuleSpec spec, std::shared_ptr<const MessageCodec> codec,
       std::shared_ptr<const MessageModel> model, uint64_t seed,
       std::shared_ptr<MessageArchive> archive = nullptr,
       std::shared_ptr<const ProposalLog> proposals = nullptr,
-      const std::vector<std::string>* framed_kinds = nullptr);
+      std::shared_ptr<const FrameFormat> framing = nullptr);
   ~FaultRule();
 
   const RuleSpec& spec() const { return spec_; }

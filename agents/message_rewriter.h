@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "agents/frame.h"
+#include "agents/frame_format.h"
 
 namespace turncoat {
 namespace agent {
@@ -53,7 +54,9 @@ class MessageRewriter {
 // `kind` the kind of peer message the rule's method carries (nullptr if the
 // rule pins none), so a factory can validate params before the run starts.
 // `archive` is the agent's run-long message archive, null unless the
-// controller asked the agent to keep one.
+// controller asked the agent to keep one. `framing` is a TCP target's
+// framing (null for gRPC targets and unframed streams): then each frame is
+// one whole message of that format, header included.
 struct RewriterContext {
   const RewriterParams* params = nullptr;
   const MessageCodec* codec = nullptr;
@@ -61,6 +64,7 @@ struct RewriterContext {
   const MessageModel* model = nullptr;
   const MessageModel::Kind* kind = nullptr;
   std::shared_ptr<MessageArchive> archive = nullptr;
+  std::shared_ptr<const FrameFormat> framing = nullptr;
 };
 using RewriterFactory = std::function<absl::StatusOr<std::unique_ptr<MessageRewriter>>(
     const RewriterContext&)>;

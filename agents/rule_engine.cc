@@ -59,11 +59,11 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
   std::shared_ptr<const MessageCodec> codec;
   std::shared_ptr<const MessageModel> model;
   std::shared_ptr<MessageArchive> archive;
-  std::shared_ptr<const std::vector<std::string>> framed_kinds;
+  std::shared_ptr<const FrameFormat> framing;
   bool track_leaders = false;
   {
     absl::MutexLock lock(&mu_);
-    framed_kinds = framed_kinds_;
+    framing = framing_;
     track_leaders = track_leaders_;
     current = current_;
     codec = codec_;
@@ -99,7 +99,7 @@ absl::StatusOr<std::vector<Emit>> RuleEngine::Change(RuleChange change,
     const bool cuts = install.spec.action.kind == ActionKind::kCut ||
                       install.spec.action.kind == ActionKind::kReset;
     auto rule = FaultRule::Compile(std::move(install.spec), codec, model, options_.seed, archive,
-                                   proposals_, framed_kinds.get());
+                                   proposals_, framing);
     if (!rule.ok()) return rule.status();
     if (cuts) cutting.push_back(*rule);
     rules.insert(position, std::move(*rule));
@@ -156,9 +156,9 @@ std::vector<Emit> RuleEngine::Clear() {
   return released;
 }
 
-void RuleEngine::SetFramedKinds(std::vector<std::string> kinds) {
+void RuleEngine::SetFrameFormat(std::shared_ptr<const FrameFormat> framing) {
   absl::MutexLock lock(&mu_);
-  framed_kinds_ = std::make_shared<const std::vector<std::string>>(std::move(kinds));
+  framing_ = std::move(framing);
 }
 
 void RuleEngine::TrackRounds(bool on) {

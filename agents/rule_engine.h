@@ -121,9 +121,10 @@ class RuleEngine {
   // with a `leader` condition consult.
   const ProposalLog& proposals() const { return *proposals_; }
 
-  // The kinds a TCP target's framing names (agents/frame_format.h): rules
-  // compiled from now on may match them without a message model.
-  void SetFramedKinds(std::vector<std::string> kinds);
+  // A TCP target's framing (agents/frame_format.h): rules compiled from
+  // now on may match the kinds it names without a message model, and their
+  // rewriters may cut and reseal frames with it.
+  void SetFrameFormat(std::shared_ptr<const FrameFormat> framing);
 
   // Starts a run-long archive of every request Process() sees (with its
   // major round while rounds are tracked), which rules compiled from now
@@ -176,7 +177,7 @@ class RuleEngine {
   bool track_leaders_ ABSL_GUARDED_BY(mu_) = false;
   const std::shared_ptr<ProposalLog> proposals_ = std::make_shared<ProposalLog>();
   std::shared_ptr<MessageArchive> archive_ ABSL_GUARDED_BY(mu_);
-  std::shared_ptr<const std::vector<std::string>> framed_kinds_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const FrameFormat> framing_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> max_round_{INT64_MIN};  // INT64_MIN: none seen
   // Called under change_mu_, so watchers see cut rules in install order.
   absl::Mutex watchers_mu_ ABSL_ACQUIRED_AFTER(change_mu_);

@@ -150,6 +150,15 @@ std::string Preamble(LinkId link, const std::string& target) {
   return absl::StrCat(kPreambleTag, " ", link.from, " ", link.to, " ", target, "\n");
 }
 
+// A framed frame's kind for the traffic counts: its name, or its type's
+// number when the framing names none.
+std::string TrafficLabel(const FrameFormat& format, absl::string_view frame,
+                         const std::string& kind) {
+  if (!kind.empty()) return kind;
+  const std::optional<uint64_t> type = format.TypeOf(frame);
+  return type.has_value() ? absl::StrCat("type ", *type) : "untyped";
+}
+
 }  // namespace
 
 // Sends one direction's surviving frames at their release times, in order of
@@ -340,12 +349,19 @@ class TcpRelay {
         route.ok() ? route->dial() : absl::StatusOr<int>(route.status());
     if (!up.ok()) {
       ++runtime_->counters().refused;
+      // Counted on the dialler's link, whichever direction the rules see.
+      if (route.ok()) {
+        runtime_->traffic().Refused(route->rules_forward
+                                        ? route->link
+                                        : LinkId{route->link.to, route->link.from});
+      }
       // As a refused connection would be: the dialler sees it close.
       shutdown(dialler_, SHUT_RDWR);
       done_ = true;
       return;
     }
     ++runtime_->counters().connections;
+    runtime_->traffic().Connection(route->link);
     if (!route->ruled) {
       {
         absl::MutexLock lock(&mu_);
@@ -421,9 +437,10 @@ class TcpRelay {
       if (!parsing) {
         if (format != nullptr) {
           runtime_->counters().unparsed_bytes += got.size();
+          runtime_->traffic().Unparsed(link, got.size());
           writer->Deliver(absl::ZeroDuration(), std::string(got), false);
         } else {
-          Process(link, std::string(got), "", writer);
+          Process(link, std::string(got), "", kUnframedKind, writer);
         }
         continue;
       }
@@ -436,6 +453,7 @@ class TcpRelay {
           parsing = false;
           writer->KeepOrder();
           runtime_->counters().unparsed_bytes += pending.size() - at;
+          runtime_->traffic().Unparsed(link, pending.size() - at);
           writer->Deliver(absl::ZeroDuration(), pending.substr(at), false);
           at = pending.size();
           break;
@@ -444,15 +462,18 @@ class TcpRelay {
         std::string frame = pending.substr(at, **next);
         at += **next;
         const std::string kind = format->KindOf(frame);
-        Process(link, std::move(frame), kind, writer);
+        const std::string label = TrafficLabel(*format, frame, kind);
+        Process(link, std::move(frame), kind, label, writer);
       }
       pending.erase(0, at);
     }
   }
 
-  void Process(LinkId link, std::string bytes, const std::string& kind,
+  // `label` names the frame's kind in the traffic counts (link_traffic.h).
+  void Process(LinkId link, std::string bytes, const std::string& kind, absl::string_view label,
                const std::shared_ptr<TimedWriter>& sink) {
     ++runtime_->counters().frames;
+    runtime_->traffic().Frame(link, label, bytes.size());
     ProxyRuntime& proxy = *runtime_->proxy();
     const size_t size = bytes.size();
     Frame frame(proxy.NextFrameId(), link, "", Direction::kRequest, std::move(bytes), nullptr, sink);

@@ -36,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "agents/frame_format.h"
 #include "agents/link_proxy.h"
+#include "agents/link_traffic.h"
 
 namespace turncoat {
 namespace agent {
@@ -61,6 +62,9 @@ class TcpLinkRuntime {
   ProxyRuntime* proxy() const { return proxy_.get(); }
   const FrameFormat* format() const { return format_.get(); }
   TcpLinkStats Stats() const;
+  // The same per link and per kind of frame.
+  LinkTraffic& traffic() { return traffic_; }
+  const LinkTraffic& traffic() const { return traffic_; }
   TcpRelaySet* relays() const { return relays_.get(); }
 
   struct Counters {
@@ -70,6 +74,7 @@ class TcpLinkRuntime {
 
  private:
   Counters counters_;
+  LinkTraffic traffic_;
   std::shared_ptr<ProxyRuntime> proxy_;
   std::shared_ptr<const FrameFormat> format_;
   std::unique_ptr<TcpRelaySet> relays_;

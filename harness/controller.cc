@@ -323,6 +323,8 @@ class Run {
   void StopPhase(size_t phase, FaultControl& control);
   // Records the counters of rules of the agent `from`, as of their removal.
   void RecordRuleCounters(int from, const RepeatedPtrField<v1::RuleStat>& rules);
+  // What an agent's TCP proxies carried per link and kind of frame.
+  void RecordTraffic(const RepeatedPtrField<v1::LinkTraffic>& links);
   // Records the phase's adversary's current step if it is new.
   void RecordStep(size_t phase);
   void Teardown();
@@ -1192,6 +1194,22 @@ void Run::RecordRuleCounters(int from, const RepeatedPtrField<v1::RuleStat>& rul
   }
 }
 
+void Run::RecordTraffic(const RepeatedPtrField<v1::LinkTraffic>& links) {
+  for (const v1::LinkTraffic& link : links) {
+    LinkTraffic e;
+    e.t = collector_->Now();
+    e.from = link.from();
+    e.to = link.to();
+    for (const v1::KindTraffic& kind : link.kinds()) {
+      e.kinds[kind.kind()] = {static_cast<int64_t>(kind.frames()), static_cast<int64_t>(kind.bytes())};
+    }
+    e.unparsed_bytes = static_cast<int64_t>(link.unparsed_bytes());
+    e.connections = static_cast<int64_t>(link.connections());
+    e.refused = static_cast<int64_t>(link.refused());
+    collector_->Record(std::move(e));
+  }
+}
+
 void Run::StopPhase(size_t phase, FaultControl& control) {
   auto it = active_.find(phase);
   if (it == active_.end()) return;
@@ -1212,7 +1230,9 @@ void Run::Teardown() {
     // Rules that outlive every phase (a dormant twin's) report at the end.
     for (const auto& [id, agent] : AllAgents()) {
       auto stats = agent->RuleStats();
-      if (stats.ok() && stats->stats_size() > 0) RecordRuleCounters(id, stats->stats());
+      if (!stats.ok()) continue;
+      if (stats->stats_size() > 0) RecordRuleCounters(id, stats->stats());
+      RecordTraffic(stats->traffic());
     }
     collector_->Record(RunEnd{collector_->Now()});
   }

@@ -113,7 +113,7 @@ absl::Status CheckPhaseRules(const Plan& plan, const TargetSpec& target, uint64_
       auto spec = agent::ToRuleSpec(placed.rule);
       if (!spec.ok()) return where(spec.status().message());
       auto rule = agent::FaultRule::Compile(*std::move(spec), loaded->schema, loaded->model, 1,
-                                            archive);
+                                            archive, nullptr, loaded->framing);
       if (!rule.ok()) {
         return where(absl::StrCat("the agents would refuse its rule on link ", placed.from, " -> ",
                                   placed.to, ": ", rule.status().message()));

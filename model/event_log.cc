@@ -159,6 +159,30 @@ class FieldReader {
     }
     return out;
   }
+  // {"kind": {"frames": n, "bytes": m}, ...}
+  std::map<std::string, LinkTraffic::Count> KindCounts(const char* name) {
+    std::map<std::string, LinkTraffic::Count> out;
+    const json* v = Find(name);
+    if (v == nullptr) return out;
+    const auto count_of = [](const json& c, const char* field) -> const json* {
+      auto it = c.find(field);
+      return it != c.end() && it->is_number_integer() ? &*it : nullptr;
+    };
+    if (!v->is_object()) {
+      Fail(name, "an object of {frames, bytes} per kind");
+      return out;
+    }
+    for (const auto& [kind, c] : v->items()) {
+      const json* frames = c.is_object() ? count_of(c, "frames") : nullptr;
+      const json* bytes = c.is_object() ? count_of(c, "bytes") : nullptr;
+      if (frames == nullptr || bytes == nullptr) {
+        Fail(name, "an object of {frames, bytes} per kind");
+        return out;
+      }
+      out[kind] = {frames->get<int64_t>(), bytes->get<int64_t>()};
+    }
+    return out;
+  }
 
  private:
   const json* Find(const char* name) {
@@ -263,6 +287,20 @@ std::string EventToJson(const Event& event) {
                             j["from"] = e.from;
                             j["to"] = e.to;
                             j["counters"] = e.counters;
+                            return j;
+                          },
+                          [](const LinkTraffic& e) {
+                            json j = Header("link_traffic", e.t);
+                            j["from"] = e.from;
+                            j["to"] = e.to;
+                            json kinds = json::object();
+                            for (const auto& [kind, count] : e.kinds) {
+                              kinds[kind] = {{"frames", count.frames}, {"bytes", count.bytes}};
+                            }
+                            j["kinds"] = std::move(kinds);
+                            j["unparsed_bytes"] = e.unparsed_bytes;
+                            j["connections"] = e.connections;
+                            j["refused"] = e.refused;
                             return j;
                           },
                           [](const TraceStart& e) {
@@ -375,6 +413,16 @@ absl::StatusOr<Event> EventFromJson(absl::string_view line) {
     e.from = r.SmallInt("from");
     e.to = r.SmallInt("to");
     e.counters = r.Counters("counters");
+    event = std::move(e);
+  } else if (type == "link_traffic") {
+    LinkTraffic e;
+    e.t = t;
+    e.from = r.SmallInt("from");
+    e.to = r.SmallInt("to");
+    e.kinds = r.KindCounts("kinds");
+    e.unparsed_bytes = r.Int("unparsed_bytes");
+    e.connections = r.Int("connections");
+    e.refused = r.Int("refused");
     event = std::move(e);
   } else if (type == "trace_start") {
     const uint64_t every = r.Uint("sample_every");

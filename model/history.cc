@@ -28,6 +28,7 @@ void History::Add(Event event) {
                  [&](ProcessStart& e) { process_starts_.push_back(e); },
                  [&](ProcessExit& e) { process_exits_.push_back(std::move(e)); },
                  [&](LinkStats& e) { link_stats_.push_back(std::move(e)); },
+                 [&](LinkTraffic& e) { link_traffic_.push_back(std::move(e)); },
                  [&](TraceStart& e) { trace_sample_every_ = e.sample_every; },
                  [&](MessageFate& e) { ++message_counts_[{e.from, e.to}][e.action]; },
              },

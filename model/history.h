@@ -147,6 +147,28 @@ struct LinkStats {
   std::map<std::string, int64_t> counters;
 };
 
+// What the proxies of a TCP target carried on the directed link from -> to,
+// as of t (cumulative over the run): frames and bytes per kind of frame
+// (the kind its framing names, "type N" for a type it does not name,
+// "unframed" for raw reads of a stream without framing), bytes passed raw
+// after the stream stopped parsing, connections that carried the link's
+// bytes, and connections its source dialled that did not reach the
+// destination. Recorded once per link at the end of the run.
+struct LinkTraffic {
+  struct Count {
+    int64_t frames = 0;
+    int64_t bytes = 0;
+    bool operator==(const Count& o) const { return frames == o.frames && bytes == o.bytes; }
+  };
+  absl::Duration t;
+  int from = 0;
+  int to = 0;
+  std::map<std::string, Count> kinds;
+  int64_t unparsed_bytes = 0;
+  int64_t connections = 0;
+  int64_t refused = 0;
+};
+
 // The agents began tracing message fates: one message in `sample_every` of
 // each agent's, so a reader scales the counts by it.
 struct TraceStart {
@@ -176,8 +198,8 @@ struct MessageFate {
 using MessageCounts = std::map<std::pair<int, int>, std::map<std::string, int64_t>>;
 
 using Event = std::variant<RunStart, ClusterReady, Calibration, RunEnd, Submit, Ack, Commit, FaultStart, FaultEnd,
-                           FaultStep, ProcessStart, ProcessExit, LinkStats, TraceStart,
-                           MessageFate>;
+                           FaultStep, ProcessStart, ProcessExit, LinkStats, LinkTraffic,
+                           TraceStart, MessageFate>;
 
 absl::Duration EventTime(const Event& event);
 
@@ -222,6 +244,7 @@ class History {
   const std::vector<ProcessStart>& process_starts() const { return process_starts_; }
   const std::vector<ProcessExit>& process_exits() const { return process_exits_; }
   const std::vector<LinkStats>& link_stats() const { return link_stats_; }
+  const std::vector<LinkTraffic>& link_traffic() const { return link_traffic_; }
   // The sampling rate of the message trace; unset when nothing was traced.
   const std::optional<uint32_t>& trace_sample_every() const { return trace_sample_every_; }
   const MessageCounts& message_counts() const { return message_counts_; }
@@ -246,6 +269,7 @@ class History {
   std::vector<ProcessStart> process_starts_;
   std::vector<ProcessExit> process_exits_;
   std::vector<LinkStats> link_stats_;
+  std::vector<LinkTraffic> link_traffic_;
   std::optional<uint32_t> trace_sample_every_;
   MessageCounts message_counts_;
 };

@@ -541,6 +541,39 @@ std::string Messages(const Report& report) {
   return out;
 }
 
+// What a TCP target's links carried, as a table of directed links by kind
+// of frame; shown only when agents reported any.
+std::string Traffic(const Report& report) {
+  const TrafficCounts& traffic = report.traffic;
+  if (traffic.links.empty()) return "";
+  std::string out =
+      "<section id=\"traffic\"><h2>Traffic</h2><p class=\"muted\">Frames (and bytes) each "
+      "directed TCP link carried, by the kind its framing names, as the sending replica's "
+      "agent saw them before its fault rules; raw bytes passed after a stream stopped parsing, "
+      "connections, and connections that could not reach their destination.</p>"
+      "<table><tr><th>link</th>";
+  for (const auto& [kind, total] : traffic.kinds) absl::StrAppend(&out, "<th>", E(kind), "</th>");
+  absl::StrAppend(&out, "<th>unparsed bytes</th><th>connections</th><th>refused</th></tr>");
+  const auto cell = [](const LinkTraffic::Count& c) {
+    return absl::StrCat("<td class=\"num\">", c.frames, " <span class=\"muted\">(", c.bytes,
+                        " B)</span></td>");
+  };
+  for (const auto& [key, link] : traffic.links) {
+    absl::StrAppend(&out, "<tr><td>", Sender(link.from, report.plan.n), " &#8594; ", link.to,
+                    "</td>");
+    for (const auto& [kind, total] : traffic.kinds) {
+      auto it = link.kinds.find(kind);
+      absl::StrAppend(&out, cell(it == link.kinds.end() ? LinkTraffic::Count{} : it->second));
+    }
+    absl::StrAppend(&out, "<td class=\"num\">", link.unparsed_bytes, "</td><td class=\"num\">",
+                    link.connections, "</td><td class=\"num\">", link.refused, "</td></tr>");
+  }
+  absl::StrAppend(&out, "<tr><th>all links</th>");
+  for (const auto& [kind, total] : traffic.kinds) absl::StrAppend(&out, cell(total));
+  absl::StrAppend(&out, "<td></td><td></td><td></td></tr></table></section>");
+  return out;
+}
+
 std::string AsRun(const Report& report) {
   std::string out = "<section id=\"run\"><h2>As run</h2>";
   if (!report.versions.empty()) {
@@ -566,7 +599,7 @@ std::string RenderHtmlReport(const Report& report) {
       E(report.plan.name), ": ", VerdictName(report.verdict()), "</title><style>", kStyle,
       "</style></head><body>", Header(report), Replay(report), Timeline(report),
       Episodes(report), Warnings(report), Invariants(report), PhaseTable(report), Plots(report),
-      StatisticsSection(report), Messages(report), AsRun(report), "</body></html>\n");
+      StatisticsSection(report), Messages(report), Traffic(report), AsRun(report), "</body></html>\n");
 }
 
 }  // namespace turncoat

@@ -164,6 +164,27 @@ json TraceToJson(const TraceCounts& trace) {
           {"links", links}};
 }
 
+json KindsToJson(const std::map<std::string, LinkTraffic::Count>& kinds) {
+  json out = json::object();
+  for (const auto& [kind, count] : kinds) {
+    out[kind] = {{"frames", count.frames}, {"bytes", count.bytes}};
+  }
+  return out;
+}
+
+json TrafficToJson(const TrafficCounts& traffic) {
+  json links = json::array();
+  for (const auto& [key, link] : traffic.links) {
+    links.push_back({{"from", link.from},
+                     {"to", link.to},
+                     {"kinds", KindsToJson(link.kinds)},
+                     {"unparsed_bytes", link.unparsed_bytes},
+                     {"connections", link.connections},
+                     {"refused", link.refused}});
+  }
+  return {{"kinds", KindsToJson(traffic.kinds)}, {"links", links}};
+}
+
 json FindingToJson(const std::string& invariant, const Finding& finding) {
   std::set<int> replicas;
   std::set<uint64_t> seqs;
@@ -284,6 +305,7 @@ json ReportToJson(const Report& report) {
               {"timeline", TimelineToJson(report)},
               {"statistics", StatisticsToJson(report.statistics)},
               {"trace", TraceToJson(report.trace)},
+              {"traffic", TrafficToJson(report.traffic)},
               {"invariants", invariants},
               {"findings", findings}};
   json episodes = json::array();

@@ -217,6 +217,21 @@ Report BuildReport(const ReportInputs& in) {
     }
   }
 
+  for (const LinkTraffic& l : history.link_traffic()) {
+    LinkTraffic& link = report.traffic.links[{l.from, l.to}];
+    link.from = l.from;
+    link.to = l.to;
+    for (const auto& [kind, count] : l.kinds) {
+      for (LinkTraffic::Count* sum : {&link.kinds[kind], &report.traffic.kinds[kind]}) {
+        sum->frames += count.frames;
+        sum->bytes += count.bytes;
+      }
+    }
+    link.unparsed_bytes += l.unparsed_bytes;
+    link.connections += l.connections;
+    link.refused += l.refused;
+  }
+
   // The plots' buckets.
   Series& series = report.series;
   series.bucket =

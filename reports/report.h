@@ -77,6 +77,15 @@ struct TraceCounts {
   MessageCounts links;                     // by (from, to), then by action
 };
 
+// What a TCP target's links carried (history "link_traffic" events): per
+// directed link, the counts of every agent that reported it, summed (each
+// frame is counted by one agent only, the sender's), and per kind of frame
+// over all links. Empty for gRPC targets.
+struct TrafficCounts {
+  std::map<std::pair<int, int>, LinkTraffic> links;  // by (from, to); `t` unused
+  std::map<std::string, LinkTraffic::Count> kinds;
+};
+
 // The run cut into equal buckets for the plots.
 struct Series {
   absl::Duration bucket;
@@ -126,6 +135,7 @@ struct Report {
   std::vector<std::vector<absl::Duration>> commit_times;
   Statistics statistics;
   TraceCounts trace;
+  TrafficCounts traffic;
   Series series;
   std::vector<CheckResult> results;
   // The results' findings grouped into the stories the page opens with.

@@ -234,7 +234,7 @@ struct TwoAgents {
     if (framed) {
       auto compiled = FrameFormat::Compile(SixteenByteHeader());
       format = std::make_shared<const FrameFormat>(*std::move(compiled));
-      for (RuleEngine* e : {&engine0, &engine1}) e->SetFramedKinds({"prepare", "commit"});
+      for (RuleEngine* e : {&engine0, &engine1}) e->SetFrameFormat(format);
     }
     runtime0 = std::make_shared<TcpLinkRuntime>(std::make_shared<ProxyRuntime>(&engine0, nullptr),
                                                 format);
@@ -474,6 +474,183 @@ TEST(TcpLinkTest, PacingCapsThroughputInOrderAndHealingLiftsIt) {
   EXPECT_EQ(ReadFor(fd, absl::Seconds(9), sent.size()), sent);
   EXPECT_LT(absl::Now() - start, absl::Seconds(1));
   close(fd);
+}
+
+// The frames of a framed stream, cut by the format (the test fails if the
+// stream does not cut into whole frames).
+std::vector<std::string> Frames(const std::string& stream) {
+  auto format = FrameFormat::Compile(SixteenByteHeader());
+  std::vector<std::string> frames;
+  absl::string_view rest = stream;
+  while (!rest.empty()) {
+    auto next = format->NextFrame(rest);
+    EXPECT_TRUE(next.ok() && next->has_value()) << "not whole frames at byte "
+                                                << stream.size() - rest.size();
+    if (!next.ok() || !next->has_value()) break;
+    frames.emplace_back(rest.substr(0, **next));
+    rest.remove_prefix(**next);
+  }
+  return frames;
+}
+
+// Waits (bounded) until the peer has received `size` bytes.
+std::string AwaitReceived(EchoPeer& peer, size_t size) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (peer.received().size() < size && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return peer.received();
+}
+
+RuleSpec Rewrite(const std::string& id, const std::string& rewriter, RewriterParams params,
+                 std::vector<std::string> kinds) {
+  RuleSpec rule;
+  rule.id = id;
+  rule.from = 0;
+  rule.kinds = std::move(kinds);
+  rule.action.kind = ActionKind::kRewrite;
+  rule.action.rewriter = rewriter;
+  rule.action.params = std::move(params);
+  return rule;
+}
+
+TEST(TcpLinkTest, CorruptedResealedFramesArriveValidWithAnotherPayload) {
+  EchoPeer peer;
+  TwoAgents agents(/*framed=*/true, peer.port());
+  ASSERT_TRUE(agents.engine0
+                  .Install(Rewrite("corrupt", "corrupt", {{"bytes", "2"}, {"seed", "5"}},
+                                   {"prepare"}))
+                  .ok());
+  const int fd = DialPort(agents.outbound->port());
+  ASSERT_GE(fd, 0);
+  const std::string p1 = MakeFrame(3, "prepare-one"), c1 = MakeFrame(4, "commit-one");
+  const std::string sent = p1 + c1;
+  send(fd, sent.data(), sent.size(), MSG_NOSIGNAL);
+  const std::vector<std::string> got = Frames(AwaitReceived(peer, sent.size()));
+  close(fd);
+  ASSERT_EQ(got.size(), 2u);
+  auto format = FrameFormat::Compile(SixteenByteHeader());
+  EXPECT_NE(got[0], p1);
+  EXPECT_EQ(got[0].size(), p1.size());
+  EXPECT_TRUE(format->ChecksumValid(got[0])) << "resealed";
+  EXPECT_EQ(format->KindOf(got[0]), "prepare");
+  EXPECT_EQ(got[1], c1) << "commits are not the rule's";
+}
+
+TEST(TcpLinkTest, CorruptedFramesWithoutResealFailTheirChecksum) {
+  EchoPeer peer;
+  TwoAgents agents(/*framed=*/true, peer.port());
+  ASSERT_TRUE(
+      agents.engine0.Install(Rewrite("corrupt", "corrupt", {{"reseal", "false"}}, {})).ok());
+  const int fd = DialPort(agents.outbound->port());
+  ASSERT_GE(fd, 0);
+  const std::string p1 = MakeFrame(3, "prepare-one");
+  send(fd, p1.data(), p1.size(), MSG_NOSIGNAL);
+  const std::vector<std::string> got = Frames(AwaitReceived(peer, p1.size()));
+  close(fd);
+  ASSERT_EQ(got.size(), 1u);
+  auto format = FrameFormat::Compile(SixteenByteHeader());
+  EXPECT_NE(got[0], p1);
+  EXPECT_FALSE(format->ChecksumValid(got[0]));
+}
+
+TEST(TcpLinkTest, ReplayedFramesArriveAgainWholeBetweenFrames) {
+  EchoPeer peer;
+  TwoAgents agents(/*framed=*/true, peer.port());
+  // Every frame carries the oldest recorded one not replayed yet.
+  ASSERT_TRUE(agents.engine0.Install(Rewrite("replay", "replay", {{"after", "0s"}}, {})).ok());
+  const int fd = DialPort(agents.outbound->port());
+  ASSERT_GE(fd, 0);
+  const std::string p1 = MakeFrame(3, "prepare-one"), c1 = MakeFrame(4, "commit-one"),
+                    p2 = MakeFrame(3, "prepare-two");
+  const std::string sent = p1 + c1 + p2;
+  send(fd, sent.data(), sent.size(), MSG_NOSIGNAL);
+  const std::vector<std::string> got =
+      Frames(AwaitReceived(peer, sent.size() + p1.size() + c1.size()));
+  close(fd);
+  EXPECT_EQ(got, (std::vector<std::string>{p1, c1, p1, p2, c1}));
+}
+
+TEST(TcpLinkTest, DuplicatedFramesFollowTheirOriginals) {
+  EchoPeer peer;
+  TwoAgents agents(/*framed=*/true, peer.port());
+  RuleSpec twice;
+  twice.id = "twice";
+  twice.from = 0;
+  twice.kinds = {"commit"};
+  twice.action.kind = ActionKind::kDuplicate;
+  ASSERT_TRUE(agents.engine0.Install(twice).ok());
+  const int fd = DialPort(agents.outbound->port());
+  ASSERT_GE(fd, 0);
+  const std::string p1 = MakeFrame(3, "p1"), c1 = MakeFrame(4, "c1"), p2 = MakeFrame(3, "p2");
+  const std::string sent = p1 + c1 + p2;
+  send(fd, sent.data(), sent.size(), MSG_NOSIGNAL);
+  const std::vector<std::string> got = Frames(AwaitReceived(peer, sent.size() + c1.size()));
+  close(fd);
+  EXPECT_EQ(got, (std::vector<std::string>{p1, c1, c1, p2}));
+}
+
+TEST(TcpLinkTest, TrafficIsCountedPerLinkAndKind) {
+  EchoPeer peer;
+  TwoAgents agents(/*framed=*/true, peer.port());
+  const int fd = DialPort(agents.outbound->port());
+  ASSERT_GE(fd, 0);
+  const std::string p1 = MakeFrame(3, "p1"), c1 = MakeFrame(4, "c1-long"),
+                    p2 = MakeFrame(3, "p2"), other = MakeFrame(9, "?");
+  const std::string sent = p1 + c1 + p2 + other;
+  send(fd, sent.data(), sent.size(), MSG_NOSIGNAL);
+  EXPECT_EQ(ReadFor(fd, absl::Seconds(10), sent.size()), sent);
+  close(fd);
+  // The sender's agent counts link 0 -> 1, the peer's agent the echoes on 1 -> 0.
+  for (const auto& [runtime, link] :
+       {std::make_pair(agents.runtime0.get(), LinkId{0, 1}),
+        std::make_pair(agents.runtime1.get(), LinkId{1, 0})}) {
+    const std::vector<LinkTrafficStats> links = runtime->traffic().Snapshot();
+    ASSERT_EQ(links.size(), 1u);
+    EXPECT_EQ(links[0].link, link);
+    ASSERT_EQ(links[0].kinds.size(), 3u);
+    EXPECT_EQ(links[0].kinds.at("prepare").frames, 2u);
+    EXPECT_EQ(links[0].kinds.at("prepare").bytes, p1.size() + p2.size());
+    EXPECT_EQ(links[0].kinds.at("commit").frames, 1u);
+    EXPECT_EQ(links[0].kinds.at("commit").bytes, c1.size());
+    EXPECT_EQ(links[0].kinds.at("type 9").frames, 1u);
+    EXPECT_EQ(links[0].connections, 1u);
+    EXPECT_EQ(links[0].unparsed_bytes, 0u);
+  }
+}
+
+TEST(TcpLinkTest, UnframedReadsAndRefusedConnectionsAreCountedOnTheirLink) {
+  {
+    EchoPeer peer;
+    TwoAgents agents(/*framed=*/false, peer.port());
+    const int fd = DialPort(agents.outbound->port());
+    ASSERT_GE(fd, 0);
+    send(fd, "raw bytes", 9, MSG_NOSIGNAL);
+    EXPECT_EQ(ReadFor(fd, absl::Seconds(10), 9), "raw bytes");
+    close(fd);
+    const std::vector<LinkTrafficStats> links = agents.runtime0->traffic().Snapshot();
+    ASSERT_EQ(links.size(), 1u);
+    EXPECT_EQ(links[0].kinds.at("unframed").bytes, 9u);
+  }
+  int port = 0;
+  const int closed = ListenAny(&port);
+  close(closed);
+  TwoAgents agents(/*framed=*/false, port);
+  const int fd = DialPort(agents.outbound->port());
+  ASSERT_GE(fd, 0);
+  char c;
+  pollfd p{fd, POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 10000), 1);
+  EXPECT_LE(recv(fd, &c, 1, 0), 0);
+  close(fd);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (agents.runtime1->traffic().Snapshot().empty() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const std::vector<LinkTrafficStats> links = agents.runtime1->traffic().Snapshot();
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].link, (LinkId{0, 1})) << "the dialler's link";
+  EXPECT_EQ(links[0].refused, 1u);
 }
 
 }  // namespace

@@ -225,7 +225,8 @@ TEST_F(TargetDrawsTest, APairedLieGetsANetworkFaultOnOneKindFromTheHonestOverIts
   // Every link adversary that can single out a kind, every kind, both
   // directions, both node choices.
   EXPECT_EQ(companions,
-            (std::set<std::string>{"delay", "duplicate", "omission", "reorder", "replay"}));
+            (std::set<std::string>{"corrupt", "delay", "duplicate", "omission", "reorder",
+                                   "replay"}));
   EXPECT_EQ(companion_kinds.size(), kinds.size());
   EXPECT_GT(towards_byzantine, 40);
   EXPECT_LT(towards_byzantine, 160);

@@ -77,6 +77,7 @@ TEST(EventJsonTest, EveryEventTypeRoundTrips) {
       ProcessStart{absl::Milliseconds(6), 2, 4242},
       exit,
       stats,
+      LinkTraffic{absl::Seconds(2), 3, 0, {{"prepare", {12, 1400}}, {"type 99", {1, 16}}}, 5, 2, 1},
       TraceStart{absl::Milliseconds(7), 3},
       MessageFate{absl::Milliseconds(8), 1, 2, "/m", MessageDirection::kResponse, 12, "delay",
                   "delay-1"},
@@ -95,6 +96,23 @@ TEST(EventJsonTest, EveryEventTypeRoundTrips) {
   const ProcessExit& parsed = std::get<ProcessExit>(*exit_back);
   EXPECT_FALSE(parsed.exit_code.has_value());
   EXPECT_EQ(parsed.signal, 11);
+}
+
+TEST(EventJsonTest, LinkTrafficKeepsItsCountsPerKind) {
+  const std::string line = EventToJson(
+      LinkTraffic{absl::Seconds(1), 0, 1, {{"commit", {3, 300}}}, 7, 2, 1});
+  EXPECT_EQ(line,
+            R"({"connections":2,"from":0,"kinds":{"commit":{"bytes":300,"frames":3}},)"
+            R"("refused":1,"t_us":1000000,"to":1,"type":"link_traffic","unparsed_bytes":7})");
+  absl::StatusOr<Event> back = EventFromJson(line);
+  ASSERT_TRUE(back.ok()) << back.status();
+  const LinkTraffic& parsed = std::get<LinkTraffic>(*back);
+  EXPECT_EQ(parsed.kinds.at("commit"), (LinkTraffic::Count{3, 300}));
+  EXPECT_EQ(parsed.refused, 1);
+  EXPECT_FALSE(EventFromJson(R"({"connections":2,"from":0,"kinds":{"commit":{"frames":3}},)"
+                             R"("refused":1,"t_us":1,"to":1,"type":"link_traffic","unparsed_bytes":7})")
+                   .ok())
+      << "a kind without its bytes";
 }
 
 TEST(EventJsonTest, SubmissionsThroughTheClientProgramKeepReplicaMinusOne) {

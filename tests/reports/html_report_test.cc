@@ -138,6 +138,27 @@ TEST(HtmlReportTest, UntracedRunHasNoMessagesSection) {
   EXPECT_EQ(RenderHtmlReport(r).find("id=\"messages\""), std::string::npos);
 }
 
+TEST(HtmlReportTest, TrafficTableHasLinksByKindWithNamesEscaped) {
+  EXPECT_EQ(RenderHtmlReport(SampleReport(false)).find("id=\"traffic\""), std::string::npos)
+      << "no traffic, no section";
+  Report r = SampleReport(false);
+  r.traffic.links[{0, 1}] = LinkTraffic{
+      absl::ZeroDuration(), 0, 1, {{"PREPARE", {3, 300}}, {"<vote & co>", {1, 50}}}, 7, 2, 0};
+  r.traffic.links[{7, 0}] = LinkTraffic{absl::ZeroDuration(), 7, 0, {{"PREPARE", {2, 200}}}, 0, 2, 1};
+  r.traffic.kinds = {{"PREPARE", {5, 500}}, {"<vote & co>", {1, 50}}};
+  const std::string html = RenderHtmlReport(r);
+  EXPECT_EQ(html.find("<vote"), std::string::npos) << "kind names are escaped";
+  const XmlElement doc = ParseHtml(html);
+  ExpectSelfContained(doc);
+  const std::vector<std::vector<std::string>> expected = {
+      {"link", "<vote & co>", "PREPARE", "unparsed bytes", "connections", "refused"},
+      {"0 \u2192 1", "1 (50 B)", "3 (300 B)", "7", "2", "0"},
+      {"twin of 3 \u2192 0", "0 (0 B)", "2 (200 B)", "0", "2", "1"},
+      {"all links", "1 (50 B)", "5 (500 B)", "", "", ""},
+  };
+  EXPECT_EQ(TableRows(doc, "traffic"), expected);
+}
+
 TEST(HtmlReportTest, FindingsAndEvidenceAreShownEscaped) {
   const std::string hostile = "<img src=\"https://evil.example/x.png\"/><script>alert(1)</script>";
   const Report report = SampleReport(true, hostile);

@@ -118,6 +118,36 @@ TEST(JsonReportTest, UntracedRunHasAnEmptyTrace) {
                      {"links", json::array()}}));
 }
 
+// Two links of a TCP target, by kind of frame.
+TrafficCounts SampleTraffic() {
+  TrafficCounts traffic;
+  traffic.links[{0, 1}] = LinkTraffic{
+      absl::ZeroDuration(), 0, 1, {{"PREPARE", {3, 300}}, {"<vote & co>", {1, 50}}}, 7, 2, 0};
+  traffic.links[{1, 0}] = LinkTraffic{absl::ZeroDuration(), 1, 0, {{"PREPARE", {2, 200}}}, 0, 2, 1};
+  traffic.kinds = {{"PREPARE", {5, 500}}, {"<vote & co>", {1, 50}}};
+  return traffic;
+}
+
+TEST(JsonReportTest, TrafficPerLinkAndKind) {
+  EXPECT_EQ(Parse(SampleReport(false))["traffic"],
+            json({{"kinds", json::object()}, {"links", json::array()}}))
+      << "a gRPC target's report has an empty table";
+  Report r = SampleReport(false);
+  r.traffic = SampleTraffic();
+  const json t = Parse(r)["traffic"];
+  EXPECT_EQ(t["kinds"]["PREPARE"], json({{"frames", 5}, {"bytes", 500}}));
+  ASSERT_EQ(t["links"].size(), 2u);
+  EXPECT_EQ(t["links"][0], json({{"from", 0},
+                                 {"to", 1},
+                                 {"kinds",
+                                  {{"PREPARE", {{"frames", 3}, {"bytes", 300}}},
+                                   {"<vote & co>", {{"frames", 1}, {"bytes", 50}}}}},
+                                 {"unparsed_bytes", 7},
+                                 {"connections", 2},
+                                 {"refused", 0}}));
+  EXPECT_EQ(t["links"][1]["refused"], 1);
+}
+
 TEST(JsonReportTest, FindingsCarryTheirEvidence) {
   const json j = Parse(SampleReport(true));
   EXPECT_EQ(j["verdict"], "fail");

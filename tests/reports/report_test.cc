@@ -85,6 +85,33 @@ TEST(ReportTest, LinkCountersAddUpExceptExtremes) {
   EXPECT_EQ(counters.at("age ms max"), 40'000);
 }
 
+TEST(ReportTest, TrafficAddsUpTheAgentsReportsPerLinkAndKind) {
+  Plan plan;
+  plan.n = 2;
+  TargetSpec target;
+  History h;
+  // The sender's agent counts the frames of 0 -> 1, the destination's the
+  // connection it could not pass on.
+  LinkTraffic sender{absl::Seconds(5), 0, 1, {{"PREPARE", {3, 300}}, {"COMMIT", {2, 180}}}, 10, 4, 0};
+  LinkTraffic destination{absl::Seconds(5), 0, 1, {}, 0, 0, 1};
+  LinkTraffic back{absl::Seconds(5), 1, 0, {{"PREPARE", {1, 100}}}, 0, 4, 0};
+  for (const LinkTraffic& l : {sender, destination, back}) h.Add(l);
+  h.Add(RunEnd{absl::Seconds(6)});
+  ReportInputs in;
+  in.plan = &plan;
+  in.target = &target;
+  in.history = &h;
+  const TrafficCounts traffic = BuildReport(in).traffic;
+  ASSERT_EQ(traffic.links.size(), 2u);
+  const LinkTraffic& forward = traffic.links.at({0, 1});
+  EXPECT_EQ(forward.kinds.at("PREPARE"), (LinkTraffic::Count{3, 300}));
+  EXPECT_EQ(forward.unparsed_bytes, 10);
+  EXPECT_EQ(forward.connections, 4);
+  EXPECT_EQ(forward.refused, 1);
+  EXPECT_EQ(traffic.kinds.at("PREPARE"), (LinkTraffic::Count{4, 400}));
+  EXPECT_EQ(traffic.kinds.at("COMMIT"), (LinkTraffic::Count{2, 180}));
+}
+
 TEST(ReportTest, SeriesBucketTheRun) {
   const Report r = SampleReport(false);
   EXPECT_EQ(r.series.bucket, absl::Seconds(1));
