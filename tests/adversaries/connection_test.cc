@@ -13,9 +13,9 @@
 namespace turncoat {
 namespace {
 
-class TcpAdversaryTest : public AdversaryTest {
+class ConnectionAdversaryTest : public AdversaryTest {
  protected:
-  TcpAdversaryTest() {
+  ConnectionAdversaryTest() {
     target_.transport = Transport::kTcp;
     target_.name = "tcpish";
     target_.protocol.messages.clear();
@@ -30,7 +30,7 @@ class TcpAdversaryTest : public AdversaryTest {
 
 using Links = std::set<std::pair<int, int>>;
 
-TEST_F(TcpAdversaryTest, CutPlusRefuseCutsAndRefusesOnEveryOutgoingLinkAndHeals) {
+TEST_F(ConnectionAdversaryTest, CutPlusRefuseCutsAndRefusesOnEveryOutgoingLinkAndHeals) {
   auto fault = Make("connection", {1}, {{"fault", std::string("cut+refuse")}});
   ASSERT_NE(fault, nullptr);
   ASSERT_TRUE(fault->Start(control_).ok());
@@ -47,7 +47,7 @@ TEST_F(TcpAdversaryTest, CutPlusRefuseCutsAndRefusesOnEveryOutgoingLinkAndHeals)
   EXPECT_TRUE(control_.rules.empty());
 }
 
-TEST_F(TcpAdversaryTest, ResetAloneLeavesNewConnectionsAndRefuseAloneLiveOnes) {
+TEST_F(ConnectionAdversaryTest, ResetAloneLeavesNewConnectionsAndRefuseAloneLiveOnes) {
   auto reset = Make("connection", {2}, {{"fault", std::string("reset")}, {"to", std::vector<int>{0}}});
   ASSERT_NE(reset, nullptr);
   ASSERT_TRUE(reset->Start(control_).ok());
@@ -64,7 +64,7 @@ TEST_F(TcpAdversaryTest, ResetAloneLeavesNewConnectionsAndRefuseAloneLiveOnes) {
   EXPECT_TRUE(control_.rules.empty());
 }
 
-TEST_F(TcpAdversaryTest, EveryCutsAgainWithANewRuleEachTime) {
+TEST_F(ConnectionAdversaryTest, EveryCutsAgainWithANewRuleEachTime) {
   auto fault = Make("connection", {0},
                     {{"fault", std::string("cut+refuse")}, {"every", absl::Seconds(2)},
                      {"to", std::vector<int>{1}}});
@@ -82,7 +82,7 @@ TEST_F(TcpAdversaryTest, EveryCutsAgainWithANewRuleEachTime) {
   EXPECT_TRUE(control_.rules.empty());
 }
 
-TEST_F(TcpAdversaryTest, EveryWithoutACutIsRefused) {
+TEST_F(ConnectionAdversaryTest, EveryWithoutACutIsRefused) {
   auto fault = TryMake("connection", {0},
                        {{"fault", std::string("refuse")}, {"every", absl::Seconds(2)}});
   ASSERT_FALSE(fault.ok());
@@ -90,7 +90,7 @@ TEST_F(TcpAdversaryTest, EveryWithoutACutIsRefused) {
       << fault.status();
 }
 
-TEST_F(TcpAdversaryTest, BandwidthPacesEveryOutgoingLinkAtItsRate) {
+TEST_F(ConnectionAdversaryTest, BandwidthPacesEveryOutgoingLinkAtItsRate) {
   auto limit = Make("bandwidth", {3}, {{"rate", 16.0 * 1024}, {"to", std::vector<int>{0, 1}}});
   ASSERT_NE(limit, nullptr);
   ASSERT_TRUE(limit->Start(control_).ok());

@@ -93,19 +93,6 @@ TEST_F(NetnsRunTest, OmittedCommitFramesAreDroppedAndTheClusterKeepsCommitting) 
   }
 }
 
-// The largest value of a link counter in the run's history (counters are
-// cumulative; 0 if never recorded).
-int64_t LinkCounter(const std::string& run_dir, int from, int to, const std::string& counter) {
-  int64_t best = 0;
-  std::ifstream in(run_dir + "/history.jsonl");
-  for (std::string line; std::getline(in, line);) {
-    const nlohmann::json e = nlohmann::json::parse(line);
-    if (e["type"] != "link_stats" || e["from"] != from || e["to"] != to) continue;
-    if (e["counters"].contains(counter)) best = std::max(best, e["counters"][counter].get<int64_t>());
-  }
-  return best;
-}
-
 // plans/twins.yaml in namespaces: the twin of replica 2 ran in a namespace
 // of its own and was reached at its own address by group 1 (replicas 0 and
 // 3), whose gRPC link proxies dial it; the rules of the gRPC links acted
@@ -118,14 +105,14 @@ void ExpectTwinsActedInNamespaces(const std::string& run_dir) {
   EXPECT_TRUE(absl::StrContains(Slurp(run_dir + "/replica-2-twin/stdout.log"), "\"replica\":2"));
   // The twin is FaultControl id n + 2 = 6: dormant towards group 0 all
   // along, its messages to group 1 let through during the phase.
-  EXPECT_GT(LinkCounter(run_dir, 6, 1, "twin-dormant-m0 applied"), 0);
-  EXPECT_GT(LinkCounter(run_dir, 6, 0, "p0-twin-wake-m0 applied"), 0);
-  EXPECT_GT(LinkCounter(run_dir, 6, 3, "p0-twin-wake-m0 applied"), 0);
+  EXPECT_GT(turncoat::LinkCounter(run_dir, 6, 1, "twin-dormant-m0 applied"), 0);
+  EXPECT_GT(turncoat::LinkCounter(run_dir, 6, 0, "p0-twin-wake-m0 applied"), 0);
+  EXPECT_GT(turncoat::LinkCounter(run_dir, 6, 3, "p0-twin-wake-m0 applied"), 0);
   // The original was silenced towards group 1 only.
-  EXPECT_GT(LinkCounter(run_dir, 2, 0, "p0-twins-m0 applied"), 0);
-  EXPECT_EQ(LinkCounter(run_dir, 2, 1, "p0-twins-m0 applied"), 0);
+  EXPECT_GT(turncoat::LinkCounter(run_dir, 2, 0, "p0-twins-m0 applied"), 0);
+  EXPECT_EQ(turncoat::LinkCounter(run_dir, 2, 1, "p0-twins-m0 applied"), 0);
   // The delay phase acted on decoded gRPC messages of 0 -> 1.
-  EXPECT_GT(LinkCounter(run_dir, 0, 1, "p1-delay-m0 applied"), 0);
+  EXPECT_GT(turncoat::LinkCounter(run_dir, 0, 1, "p1-delay-m0 applied"), 0);
 }
 
 TEST_F(NetnsRunTest, RefbftOnGrpcTwinsFindSmallQuorum) {

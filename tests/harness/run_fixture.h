@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -22,6 +23,22 @@
 #include "nlohmann/json.hpp"
 
 namespace turncoat {
+
+// The largest value of a link counter in `run_dir`'s history.jsonl
+// (counters are cumulative; 0 if never recorded).
+inline int64_t LinkCounter(const std::string& run_dir, int from, int to,
+                           const std::string& counter) {
+  int64_t best = 0;
+  std::ifstream in(run_dir + "/history.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    const nlohmann::json e = nlohmann::json::parse(line);
+    if (e["type"] != "link_stats" || e["from"] != from || e["to"] != to) continue;
+    if (e["counters"].contains(counter)) {
+      best = std::max(best, e["counters"][counter].get<int64_t>());
+    }
+  }
+  return best;
+}
 
 class TurncoatRunTest : public ::testing::Test {
  protected:

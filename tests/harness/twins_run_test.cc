@@ -31,17 +31,8 @@ namespace fs = std::filesystem;
 
 class TwinsRunTest : public TurncoatRunTest {
  protected:
-  // The largest value of a link counter in history.jsonl (counters are
-  // cumulative; 0 if never recorded).
   int64_t LinkCounter(int from, int to, const std::string& counter) {
-    int64_t best = 0;
-    std::ifstream in(run_dir_ + "/history.jsonl");
-    for (std::string line; std::getline(in, line);) {
-      const nlohmann::json e = nlohmann::json::parse(line);
-      if (e["type"] != "link_stats" || e["from"] != from || e["to"] != to) continue;
-      if (e["counters"].contains(counter)) best = std::max(best, e["counters"][counter].get<int64_t>());
-    }
-    return best;
+    return turncoat::LinkCounter(run_dir_, from, to, counter);
   }
 
   // The twin of replica 2 ran as its own process, with its own agent and
