@@ -47,9 +47,10 @@ absl::Status CheckHost(const std::string& host) {
   if (host.empty()) return absl::InvalidArgumentError("a host name is empty");
   for (const char c : host) {
     if (c == ',' || c == ' ' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "host '", host, "' is not a host name or IP address (it holds a comma, a space or a "
-          "control character)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("host '", host,
+                       "' is not a host name or IP address (it holds a comma, a space or a "
+                       "control character)"));
     }
   }
   return absl::OkStatus();
@@ -112,7 +113,8 @@ absl::StatusOr<std::string> ToPem(T* object, Write write) {
 // existed (open's mode only applies to a file it creates).
 absl::Status WriteWithMode(const std::string& path, const std::string& text, mode_t mode) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", strerror(errno)));
+  if (fd < 0)
+    return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", strerror(errno)));
   bool ok = fchmod(fd, mode) == 0;
   for (size_t done = 0; ok && done < text.size();) {
     const ssize_t n = write(fd, text.data() + done, text.size() - done);
@@ -121,8 +123,10 @@ absl::Status WriteWithMode(const std::string& path, const std::string& text, mod
     if (ok) done += static_cast<size_t>(n);
   }
   const int saved = errno;
-  if (close(fd) != 0 && ok) return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", strerror(errno)));
-  if (!ok) return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", strerror(saved)));
+  if (close(fd) != 0 && ok)
+    return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", strerror(errno)));
+  if (!ok)
+    return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", strerror(saved)));
   return absl::OkStatus();
 }
 

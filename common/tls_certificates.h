@@ -63,8 +63,7 @@ class TlsIdentity {
 
  private:
   TlsIdentity() = default;
-  static absl::StatusOr<TlsIdentity> Make(const TlsIdentity* issuer,
-                                          const std::string& common_name,
+  static absl::StatusOr<TlsIdentity> Make(const TlsIdentity* issuer, const std::string& common_name,
                                           const std::vector<std::string>& hosts, bool ca,
                                           TlsUsage usage, absl::Duration valid_for);
 

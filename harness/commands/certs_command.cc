@@ -79,7 +79,8 @@ int RunCerts(const std::vector<std::string>& args, std::ostream& out, std::ostre
   std::vector<std::string> existing;
   for (const CertsFile& f : kFiles) {
     std::error_code ec;
-    if (fs::exists(fs::path(dir) / f.name, ec)) existing.push_back((fs::path(dir) / f.name).string());
+    if (fs::exists(fs::path(dir) / f.name, ec))
+      existing.push_back((fs::path(dir) / f.name).string());
   }
   if (!existing.empty()) {
     err << "turncoat certs: " << absl::StrJoin(existing, ", ")

@@ -24,8 +24,7 @@ namespace {
 // X509_verify_cert of `leaf` against a store holding only `ca`, for
 // `purpose` (X509_PURPOSE_SSL_SERVER, ...); the verifier's error otherwise.
 std::string Verify(const TlsIdentity& ca, const TlsIdentity& leaf, int purpose) {
-  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(),
-                                                                 X509_STORE_free);
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
   std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
                                                                       X509_STORE_CTX_free);
   if (X509_STORE_add_cert(store.get(), ca.cert()) != 1 ||
@@ -40,8 +39,8 @@ std::string Verify(const TlsIdentity& ca, const TlsIdentity& leaf, int purpose) 
 // The subjectAltName entries as "IP:a.b.c.d" / "DNS:name".
 std::vector<std::string> AltNames(X509* cert) {
   std::vector<std::string> out;
-  auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
     if (name->type == GEN_DNS) {
@@ -117,7 +116,8 @@ TEST(TlsCertificatesTest, WritesPemWhoseKeyMatchesAndIsPrivate) {
   ASSERT_TRUE(ca.ok());
   auto client = TlsIdentity::MakeSigned(*ca, "controller", {"controller"}, TlsUsage::kClient);
   ASSERT_TRUE(client.ok());
-  const std::string dir = ::testing::TempDir() + "/tls_certificates_test_" + std::to_string(getpid());
+  const std::string dir =
+      ::testing::TempDir() + "/tls_certificates_test_" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
   // A key file that existed with a wider mode is narrowed too.
   std::ofstream(dir + "/c.key") << "old";

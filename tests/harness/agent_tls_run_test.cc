@@ -3,13 +3,13 @@
 // its control API on mutual TLS, and while it runs an agent must refuse a
 // client that presents no certificate (or speaks plaintext) and serve one
 // that presents the controller's.
+#include <grpcpp/grpcpp.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
