@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -35,8 +36,15 @@ class AgentHandle::Impl {
     port_ = port;
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
-    channel_ = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
-                                         grpc::InsecureChannelCredentials(), args);
+    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+    if (options_.tls != nullptr) {
+      grpc::SslCredentialsOptions ssl;
+      ssl.pem_root_certs = options_.tls->ca_pem;
+      ssl.pem_cert_chain = options_.tls->controller_cert_pem;
+      ssl.pem_private_key = options_.tls->controller_key_pem;
+      credentials = grpc::SslCredentials(ssl);
+    }
+    channel_ = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port), credentials, args);
     channel_->GetState(/*try_to_connect=*/true);
   }
 
@@ -145,10 +153,13 @@ absl::StatusOr<Starting> Fork(int replica, const AgentSpawnOptions& options) {
   spawn.stdout_path = absl::StrCat(options.workdir, "/agent.stdout");
   spawn.stderr_path = agent.stderr_path;
   spawn.workdir = options.workdir;
-  auto process = Subprocess::Spawn({options.binary, "--listen=127.0.0.1:0",
-                                    absl::StrCat("--port_file=", agent.port_file),
-                                    absl::StrCat("--seed=", options.seed)},
-                                   spawn);
+  std::vector<std::string> argv = {options.binary, "--listen=127.0.0.1:0",
+                                   absl::StrCat("--port_file=", agent.port_file),
+                                   absl::StrCat("--seed=", options.seed)};
+  if (options.tls != nullptr) {
+    for (std::string& flag : options.tls->AgentFlags()) argv.push_back(std::move(flag));
+  }
+  auto process = Subprocess::Spawn(argv, spawn);
   if (!process.ok()) {
     return absl::Status(process.status().code(),
                         absl::StrCat("cannot start the agent of ", agent.label, " (",

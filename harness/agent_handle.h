@@ -2,7 +2,8 @@
 //
 // SpawnAll() starts turncoat-agent processes (each in its own process
 // group, dying with the controller), waits for each to publish its control
-// port and connects to it on 127.0.0.1: every process is forked first, then
+// port and connects to it on 127.0.0.1 (over mutual TLS when given
+// certificates, harness/agent_tls.h): every process is forked first, then
 // all are awaited together, so a cluster of n agents starts in about the
 // time of one rather than n. Every control call is a blocking unary RPC
 // with a deadline, returning a Status whose message names the agent and the
@@ -28,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "harness/agent_tls.h"
 #include "proto/agent.pb.h"
 
 namespace turncoat {
@@ -41,6 +43,9 @@ struct AgentSpawnOptions {
   std::string label;
   absl::Duration start_timeout = absl::Seconds(10);
   absl::Duration call_timeout = absl::Seconds(10);
+  // Mutual TLS on the control API (`turncoat run --agent-tls`); null: plain
+  // gRPC, which the agent serves on loopback only.
+  std::shared_ptr<const AgentTls> tls;
 };
 
 class AgentHandle {

@@ -428,6 +428,7 @@ absl::Status Run::StartAgents() {
     spawn.workdir = absl::StrCat(options_.run_dir, "/", AgentDir(id));
     spawn.seed = seed_ * 1000003 + static_cast<uint64_t>(id);
     spawn.label = std::move(label);
+    spawn.tls = options_.agent_tls;
     fs::create_directories(spawn.workdir);
     spawns.emplace_back(replica, std::move(spawn));
   };

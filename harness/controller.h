@@ -25,12 +25,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "checkers/checker.h"
+#include "harness/agent_tls.h"
 #include "harness/install_layout.h"
 #include "model/plan.h"
 #include "model/replay_spec.h"
@@ -60,6 +62,9 @@ struct RunOptions {
   // a target and its plans run in network namespaces without a copy of
   // either.
   std::optional<LinkMode> links;
+  // Mutual TLS between the controller and its agents (`turncoat run
+  // --agent-tls=DIR`); null: plain gRPC on loopback.
+  std::shared_ptr<const AgentTls> agent_tls;
   // Set asynchronously (a signal handler) to end the run early; the run
   // still stops everything and writes a partial report.
   const std::atomic<bool>* interrupted = nullptr;

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "harness/agent_tls.h"
 #include "harness/controller.h"
 #include "harness/install_layout.h"
 #include "model/exit_codes.h"
@@ -25,7 +27,7 @@ namespace fs = std::filesystem;
 const CommandDoc kRunCommand = {
     "run", "run a plan against its target and write the reports",
     "usage: turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]\n"
-    "                         [--direct-links] [--links=ports|netns]\n",
+    "                         [--direct-links] [--links=ports|netns] [--agent-tls=DIR]\n",
     "turncoat run plans/crash-leader.yaml --out runs/crash --replica-arg=--bug=no-view-change"};
 
 absl::StatusOr<std::vector<std::string>> PlanFiles(const std::vector<std::string>& paths) {
@@ -67,6 +69,10 @@ std::optional<int> ParseRunArgs(const std::vector<std::string>& args, RunArgs* p
                   "override the target's links: ports, or netns (each replica in a network "
                   "namespace of its own, dialling its peers' real addresses; needs root)")
       ->type_name("MODE");
+  app->add_option("--agent-tls", parsed->agent_tls,
+                  "talk to the agents over mutual TLS with the certificates `turncoat certs DIR` "
+                  "made")
+      ->type_name("DIR");
   if (std::optional<int> exit = ParseCommandLine(app.get(), kRunCommand, args, out, err)) {
     return exit;
   }
@@ -120,6 +126,14 @@ int RunRun(const std::vector<std::string>& args, const std::atomic<bool>* interr
   options.trace_sample_every = parsed.trace;
   options.direct_links = parsed.direct_links;
   options.links = parsed.links;
+  if (!parsed.agent_tls.empty()) {
+    absl::StatusOr<AgentTls> tls = AgentTls::Load(parsed.agent_tls);
+    if (!tls.ok()) {
+      err << "turncoat run: " << tls.status().message() << "\n";
+      return kExitBadInput;
+    }
+    options.agent_tls = std::make_shared<const AgentTls>(*std::move(tls));
+  }
 
   absl::StatusOr<RunnablePlan> loaded = LoadRunnablePlan(plan_path, options.seed);
   if (!loaded.ok()) {

@@ -1,5 +1,5 @@
 // `turncoat run PLAN [--seed=N] [--out=DIR] [--replica-arg=ARG]... [--trace=N]
-// [--direct-links]`: the main job. Loads and checks the plan and its target
+// [--direct-links] [--links=MODE] [--agent-tls=DIR]`: the main job. Loads and checks the plan and its target
 // (bad input exits 2 before anything starts), runs it (controller.h), prints
 // the verdict, where the reports are and the command that re-runs it, and
 // exits 0 when every invariant holds, 1 on a violation, 2 on bad input, 3
@@ -12,6 +12,11 @@
 // --trace=N overrides the plan's `trace`: one proxied message in N is
 // recorded in the history with its fate, and counted in the reports;
 // --trace=0 turns a plan's trace off.
+//
+// --agent-tls=DIR (certificates from `turncoat certs DIR`) runs the control
+// API between the controller and its agents over mutual TLS
+// (harness/agent_tls.h); a file missing from DIR is bad input. The agents
+// still run on this host.
 #ifndef TURNCOAT_HARNESS_COMMANDS_RUN_COMMAND_H_
 #define TURNCOAT_HARNESS_COMMANDS_RUN_COMMAND_H_
 
@@ -43,6 +48,7 @@ struct RunArgs {
   std::optional<uint32_t> trace;
   bool direct_links = false;
   std::optional<LinkMode> links;  // --links; unset: the target's own
+  std::string agent_tls;          // --agent-tls DIR; empty: plain gRPC on loopback
 };
 // Fills `parsed` from `args` (command_line.h's contract: nullopt when the
 // command should go on, else its exit code, with help or the error

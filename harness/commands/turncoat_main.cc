@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "adversaries/phase_check.h"
 #include "harness/commands/campaign_command.h"
+#include "harness/commands/certs_command.h"
 #include "harness/commands/cleanup_command.h"
 #include "harness/commands/list_command.h"
 #include "harness/commands/matrix_command.h"
@@ -69,6 +70,8 @@ const std::vector<Command>& Commands() {
        [](const Args& a) { return turncoat::RunList(a, std::cout, std::cerr); }},
       {&turncoat::kCleanupCommand, false,
        [](const Args& a) { return turncoat::RunCleanup(a, std::cout, std::cerr); }},
+      {&turncoat::kCertsCommand, false,
+       [](const Args& a) { return turncoat::RunCerts(a, std::cout, std::cerr); }},
   };
   return *commands;
 }
