@@ -34,6 +34,8 @@ RewriterParams ParamsFor(const std::string& name, const std::string& key) {
     return {{"key", key}, {"n", "4"}, {"f", "1"}, {"mutations", "swap,drop,repeat,relabel"},
             {"seed", "1"}, {"pool", "fuzz-certificate"}};
   }
+  // refbft's links are gRPC: the corruption of a serialized message, no framing.
+  if (name == "corrupt") return {{"bytes", "3"}, {"seed", "1"}};
   if (name == "equivocate") return {{"key", key}, {"variant", "1"}, {"clear", "proposal.justify"}};
   if (name == "forge") {
     return {{"key", key}, {"signature", "random"}, {"as", "0"}, {"set", "vote.phase=COMMIT"}};
