@@ -362,37 +362,32 @@ class TcpRelay {
     }
     ++runtime_->counters().connections;
     runtime_->traffic().Connection(route->link);
-    if (!route->ruled) {
-      {
-        absl::MutexLock lock(&mu_);
-        upstream_ = *up;
-        link_ = route->link;
-        if (stopping_) shutdown(*up, SHUT_RDWR);
+    const int ruled_in = route->rules_forward ? dialler_ : *up;
+    const int ruled_out = route->rules_forward ? *up : dialler_;
+    // None when no rule here sees the bytes.
+    const std::shared_ptr<TimedWriter> writer =
+        route->ruled
+            ? std::make_shared<TimedWriter>(ruled_out, runtime_->format() == nullptr, wake_)
+            : nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      upstream_ = *up;
+      writer_ = writer;
+      link_ = route->link;
+      if (stopping_) {
+        shutdown(*up, SHUT_RDWR);
+        if (writer != nullptr) writer->Close();
       }
-      std::thread back([&] { PassRaw(*up, dialler_); });
-      PassRaw(dialler_, *up);
-      back.join();
+    }
+    std::thread raw([&] { PassRaw(ruled_out, ruled_in); });
+    if (writer == nullptr) {
+      PassRaw(ruled_in, ruled_out);
     } else {
-      const int ruled_in = route->rules_forward ? dialler_ : *up;
-      const int ruled_out = route->rules_forward ? *up : dialler_;
-      auto writer =
-          std::make_shared<TimedWriter>(ruled_out, runtime_->format() == nullptr, wake_);
-      {
-        absl::MutexLock lock(&mu_);
-        upstream_ = *up;
-        writer_ = writer;
-        link_ = route->link;
-        if (stopping_) {
-          shutdown(*up, SHUT_RDWR);
-          writer->Close();
-        }
-      }
-      std::thread raw([&] { PassRaw(ruled_out, ruled_in); });
       Ruled(ruled_in, route->link, writer);
       writer->Finish();
       writer->Join();
-      raw.join();
     }
+    raw.join();
     if (resetting()) {
       absl::MutexLock lock(&mu_);
       CloseWithReset(dialler_);
