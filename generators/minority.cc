@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "generators/content_fields.h"
 #include "generators/generate.h"
+#include "model/adversary_registry.h"
 #include "model/generator_registry.h"
 
 namespace turncoat {
@@ -65,13 +66,46 @@ std::vector<std::string> ProposalCertificates(const TargetSpec& target,
   return out;
 }
 
+// Every (i, j, k) below (a, b, c), by the sum i + j + k and then in order:
+// the first scenarios try the first of each list rather than all of the
+// last list for the first of the others.
+std::vector<std::tuple<size_t, size_t, size_t>> Diagonally(size_t a, size_t b, size_t c) {
+  std::vector<std::tuple<size_t, size_t, size_t, size_t>> order;
+  for (size_t i = 0; i < a; ++i) {
+    for (size_t j = 0; j < b; ++j) {
+      for (size_t k = 0; k < c; ++k) order.emplace_back(i + j + k, i, j, k);
+    }
+  }
+  std::sort(order.begin(), order.end());
+  std::vector<std::tuple<size_t, size_t, size_t>> out;
+  for (const auto& [sum, i, j, k] : order) out.emplace_back(i, j, k);
+  return out;
+}
+
+// The certificate adversary's mutations, a certificate's claim about itself
+// (its round relabelled) before changes to the votes it embeds.
+std::vector<std::string> CertificateMutations() {
+  const AdversaryInfo* info = AdversaryRegistry::Global().Find("certificate");
+  std::vector<std::string> mutations;
+  if (info == nullptr) return mutations;
+  for (const ParamSpec& spec : info->params) {
+    if (spec.name == "mutations") mutations = spec.choices;
+  }
+  std::stable_partition(mutations.begin(), mutations.end(),
+                        [](const std::string& m) { return m == "relabel"; });
+  return mutations;
+}
+
 }  // namespace
 
 const MinorityScenario& MinoritySpace::At(uint64_t seed) const {
+  std::vector<const std::vector<MinorityScenario>*> shapes;
+  for (const auto* list : {&sides, &steps, &alone}) {
+    if (!list->empty()) shapes.push_back(list);
+  }
   const uint64_t k = seed == 0 ? 0 : seed - 1;
-  if (sides.empty()) return steps[k % steps.size()];
-  if (k % 2 == 0) return sides[(k / 2) % sides.size()];
-  return steps[(k / 2) % steps.size()];
+  const std::vector<MinorityScenario>& list = *shapes[k % shapes.size()];
+  return list[(k / shapes.size()) % list.size()];
 }
 
 absl::StatusOr<MinoritySpace> BuildMinoritySpace(const Plan& plan, const TargetSpec& target) {
@@ -121,16 +155,7 @@ absl::StatusOr<MinoritySpace> BuildMinoritySpace(const Plan& plan, const TargetS
     clears.push_back({path});
   }
   clears.push_back({});
-  // Diagonally, by the sum of the three ranks, so that the first scenarios
-  // try the first of each rather than every kind for the first v.
-  std::vector<std::tuple<size_t, size_t, size_t, size_t>> order;
-  for (size_t i = 0; i < by_turn.size(); ++i) {
-    for (size_t j = 0; j < by_proof.size(); ++j) {
-      for (size_t c = 0; c < clears.size(); ++c) order.emplace_back(i + j + c, i, j, c);
-    }
-  }
-  std::sort(order.begin(), order.end());
-  for (const auto& [sum, i, j, c] : order) {
+  for (const auto& [i, j, c] : Diagonally(by_turn.size(), by_proof.size(), clears.size())) {
     MinorityScenario s;
     s.shape = MinorityScenario::Shape::kUnseenStep;
     s.honest = by_turn[i];
@@ -138,40 +163,66 @@ absl::StatusOr<MinoritySpace> BuildMinoritySpace(const Plan& plan, const TargetS
     s.clear = clears[c];
     space.steps.push_back(std::move(s));
   }
+
+  std::vector<std::string> carriers;
+  for (const std::string& kind : by_proof) {
+    if (CarriesCertificate(kind, target, certificate_paths)) carriers.push_back(kind);
+  }
+  std::vector<std::string> mutations = CertificateMutations();
+  for (const auto& [i, j, m] : Diagonally(by_turn.size(), carriers.size(), mutations.size())) {
+    MinorityScenario s;
+    s.shape = MinorityScenario::Shape::kToldAlone;
+    s.honest = by_turn[i];
+    s.kind = carriers[j];
+    s.mutation = mutations[m];
+    space.alone.push_back(std::move(s));
+  }
   return space;
 }
 
 std::vector<Phase> MinorityPhases(const MinorityScenario& scenario, int n,
                                   const std::vector<int>& byzantine, int64_t copies) {
-  std::vector<Phase> phases(2);
-  for (Phase& phase : phases) phase.generated = true;
-  Phase& lost = phases[0];
-  lost.adversary = "omission";
-  lost.params["drop"] = 1.0;
-  if (scenario.shape == MinorityScenario::Shape::kUnheardSide) {
-    lost.nodes = {std::min(scenario.honest, scenario.byzantine),
-                  std::max(scenario.honest, scenario.byzantine)};
-    std::vector<int> rest;
-    for (int r : AllReplicas(n)) {
-      if (r != scenario.honest && r != scenario.byzantine) rest.push_back(r);
+  auto phase = [](const std::string& adversary, std::vector<int> nodes) {
+    Phase p;
+    p.generated = true;
+    p.adversary = adversary;
+    p.nodes = std::move(nodes);
+    return p;
+  };
+  switch (scenario.shape) {
+    case MinorityScenario::Shape::kUnheardSide: {
+      Phase cut = phase("omission", {std::min(scenario.honest, scenario.byzantine),
+                                     std::max(scenario.honest, scenario.byzantine)});
+      cut.params["drop"] = 1.0;
+      std::vector<int> rest;
+      for (int r : AllReplicas(n)) {
+        if (r != scenario.honest && r != scenario.byzantine) rest.push_back(r);
+      }
+      cut.params["to"] = rest;
+      Phase echo = phase("duplicate", {scenario.honest});
+      echo.params["probability"] = 1.0;
+      echo.params["copies"] = static_cast<double>(copies);
+      echo.params["to"] = std::vector<int>{scenario.byzantine};
+      return {cut, echo};
     }
-    lost.params["to"] = rest;
-    Phase& echo = phases[1];
-    echo.adversary = "duplicate";
-    echo.nodes = {scenario.honest};
-    echo.params["probability"] = 1.0;
-    echo.params["copies"] = static_cast<double>(copies);
-    echo.params["to"] = std::vector<int>{scenario.byzantine};
-    return phases;
+    case MinorityScenario::Shape::kUnseenStep: {
+      Phase lost = phase("omission", {scenario.honest});
+      lost.params["drop"] = 1.0;
+      lost.params["messages"] = std::vector<std::string>{scenario.kind};
+      Phase lie = phase("collusion", byzantine);
+      lie.params["strategy"] = std::string("conflicting-proposal");
+      if (!scenario.clear.empty()) lie.params["clear"] = scenario.clear;
+      return {lost, lie};
+    }
+    case MinorityScenario::Shape::kToldAlone: {
+      Phase changed = phase("certificate", byzantine);
+      changed.params["mutations"] = std::vector<std::string>{scenario.mutation};
+      changed.params["messages"] = std::vector<std::string>{scenario.kind};
+      changed.params["to"] = std::vector<int>{scenario.honest};
+      return {changed};
+    }
   }
-  lost.nodes = {scenario.honest};
-  lost.params["messages"] = std::vector<std::string>{scenario.kind};
-  Phase& lie = phases[1];
-  lie.adversary = "collusion";
-  lie.nodes = byzantine;
-  lie.params["strategy"] = std::string("conflicting-proposal");
-  if (!scenario.clear.empty()) lie.params["clear"] = scenario.clear;
-  return phases;
+  return {};
 }
 
 namespace {
@@ -199,8 +250,9 @@ absl::StatusOr<std::vector<Phase>> GenerateMinority(const GeneratorInput& in) {
 
 const GeneratorRegistration kMinority({
     "minority",
-    "a few replicas' progress unseen by the rest (one side cut one way, or one kind lost) "
-    "against duplicated votes or conflicting proposals, by seed",
+    "a few replicas' progress unseen by the rest (one side cut one way, one kind lost, or "
+    "certificates changed for one replica) against duplicated votes or conflicting proposals, "
+    "by seed",
     {{"copies", ParamKind::kWhole, false,
       "unheard side: extra copies of each message the honest replica sends the Byzantine one "
       "(default 3)"}},

@@ -1,7 +1,8 @@
 // The minority generator: its space holds every side of one honest and one
-// Byzantine replica and every (honest replica, kind, cleared certificate)
-// step, in the order it promises; seeds alternate between the two shapes and
-// walk each; each scenario is the two phases its shape says, over one window.
+// Byzantine replica, every (honest replica, kind, cleared certificate) step
+// and every (honest replica, certificate-carrying kind, mutation) told
+// alone, in the order it promises; seeds take the shapes in turn and walk
+// each; each scenario is the phases its shape says, over one window.
 #include "generators/minority.h"
 
 #include <set>
@@ -83,59 +84,95 @@ TEST_F(MinorityTest, StepsWalkEveryHonestReplicaKindAndClearDiagonally) {
   EXPECT_EQ(early_clear.size(), 2u);
 }
 
-TEST_F(MinorityTest, SeedsAlternateShapesAndDrawTheirPhasesOverOneWindow) {
+TEST_F(MinorityTest, ToldAloneWalksEveryReplicaCarrierAndMutationRelabelFirst) {
   absl::StatusOr<MinoritySpace> space = Space(7, "[5, 6]");
   ASSERT_TRUE(space.ok()) << space.status();
-  for (uint64_t seed = 1; seed <= 8; ++seed) {
+  // refbft's proposals, phase certificates, NEW-VIEWs and decisions carry
+  // certificates; votes, forwards and sync requests do not.
+  const std::set<std::string> carriers = {"decide", "new_view", "phase_cert", "proposal"};
+  ASSERT_EQ(space->alone.size(), 5 * carriers.size() * 4);
+  std::set<std::tuple<int, std::string, std::string>> seen;
+  for (const MinorityScenario& s : space->alone) {
+    EXPECT_EQ(s.shape, MinorityScenario::Shape::kToldAlone);
+    EXPECT_EQ(carriers.count(s.kind), 1u) << s.kind;
+    seen.insert({s.honest, s.kind, s.mutation});
+  }
+  EXPECT_EQ(seen.size(), space->alone.size());
+  EXPECT_EQ(space->alone[0].honest, 4);
+  EXPECT_EQ(space->alone[0].mutation, "relabel");
+  EXPECT_EQ(space->alone[0].kind, "decide");
+}
+
+TEST_F(MinorityTest, SeedsTakeTheShapesInTurnAndDrawTheirPhasesOverOneWindow) {
+  absl::StatusOr<MinoritySpace> space = Space(7, "[5, 6]");
+  ASSERT_TRUE(space.ok()) << space.status();
+  for (uint64_t seed = 1; seed <= 9; ++seed) {
     absl::StatusOr<Plan> plan = Expand(MinorityPlan(7, "[5, 6]", "{ copies: 2 }"), seed);
     ASSERT_TRUE(plan.ok()) << plan.status();
-    ASSERT_EQ(plan->timeline.size(), 2u);
-    const Phase& lost = plan->timeline[0];
-    const Phase& other = plan->timeline[1];
-    EXPECT_EQ(lost.adversary, "omission");
-    EXPECT_EQ(std::get<double>(lost.params.at("drop")), 1.0);
-    EXPECT_EQ(lost.at, absl::Milliseconds(1400));
-    EXPECT_EQ(lost.end(), absl::Seconds(14));
-    EXPECT_EQ(other.at, lost.at);
-    EXPECT_EQ(other.length, lost.length);
     const MinorityScenario& s = space->At(seed);
-    if (seed % 2 == 1) {
+    const size_t turn = (seed - 1) / 3;
+    for (const Phase& phase : plan->timeline) {
+      EXPECT_EQ(phase.at, absl::Milliseconds(1400));
+      EXPECT_EQ(phase.end(), absl::Seconds(14));
+    }
+    if (seed % 3 == 1) {
       ASSERT_EQ(s.shape, MinorityScenario::Shape::kUnheardSide);
-      EXPECT_EQ(s.honest, space->sides[(seed - 1) / 2].honest);
+      EXPECT_EQ(s.honest, space->sides[turn].honest);
+      ASSERT_EQ(plan->timeline.size(), 2u);
+      const Phase& cut = plan->timeline[0];
+      const Phase& echo = plan->timeline[1];
       // The side's messages reach none of the other five; the rest is a quorum.
-      std::vector<int> side = lost.nodes;
-      EXPECT_EQ(side.size(), 2u);
-      EXPECT_EQ(std::get<std::vector<int>>(lost.params.at("to")).size(), 5u);
-      EXPECT_EQ(other.adversary, "duplicate");
-      EXPECT_EQ(other.nodes, std::vector<int>{s.honest});
-      EXPECT_EQ(std::get<std::vector<int>>(other.params.at("to")), std::vector<int>{s.byzantine});
-      EXPECT_EQ(std::get<double>(other.params.at("copies")), 2.0);
-    } else {
+      EXPECT_EQ(cut.adversary, "omission");
+      EXPECT_EQ(std::get<double>(cut.params.at("drop")), 1.0);
+      EXPECT_EQ(cut.nodes.size(), 2u);
+      EXPECT_EQ(std::get<std::vector<int>>(cut.params.at("to")).size(), 5u);
+      EXPECT_EQ(echo.adversary, "duplicate");
+      EXPECT_EQ(echo.nodes, std::vector<int>{s.honest});
+      EXPECT_EQ(std::get<std::vector<int>>(echo.params.at("to")), std::vector<int>{s.byzantine});
+      EXPECT_EQ(std::get<double>(echo.params.at("copies")), 2.0);
+    } else if (seed % 3 == 2) {
       ASSERT_EQ(s.shape, MinorityScenario::Shape::kUnseenStep);
-      EXPECT_EQ(s.kind, space->steps[seed / 2 - 1].kind);
+      EXPECT_EQ(s.kind, space->steps[turn].kind);
+      ASSERT_EQ(plan->timeline.size(), 2u);
+      const Phase& lost = plan->timeline[0];
+      const Phase& lie = plan->timeline[1];
+      EXPECT_EQ(lost.adversary, "omission");
       EXPECT_EQ(lost.nodes, std::vector<int>{s.honest});
       EXPECT_EQ(std::get<std::vector<std::string>>(lost.params.at("messages")),
                 std::vector<std::string>{s.kind});
-      EXPECT_EQ(other.adversary, "collusion");
-      EXPECT_EQ(other.nodes, (std::vector<int>{5, 6}));
-      EXPECT_EQ(std::get<std::string>(other.params.at("strategy")), "conflicting-proposal");
+      EXPECT_EQ(lie.adversary, "collusion");
+      EXPECT_EQ(lie.nodes, (std::vector<int>{5, 6}));
+      EXPECT_EQ(std::get<std::string>(lie.params.at("strategy")), "conflicting-proposal");
+    } else {
+      ASSERT_EQ(s.shape, MinorityScenario::Shape::kToldAlone);
+      EXPECT_EQ(s.mutation, space->alone[turn].mutation);
+      ASSERT_EQ(plan->timeline.size(), 1u);
+      const Phase& changed = plan->timeline[0];
+      EXPECT_EQ(changed.adversary, "certificate");
+      EXPECT_EQ(changed.nodes, (std::vector<int>{5, 6}));
+      EXPECT_EQ(std::get<std::vector<int>>(changed.params.at("to")), std::vector<int>{s.honest});
+      EXPECT_EQ(std::get<std::vector<std::string>>(changed.params.at("mutations")),
+                std::vector<std::string>{s.mutation});
     }
   }
   // The same seed draws the same scenario; past the space, seeds wrap.
-  const uint64_t wrap = 2 * space->sides.size() + 1;
+  const uint64_t wrap = 3 * space->sides.size() + 1;
   EXPECT_EQ(space->At(wrap).honest, space->At(1).honest);
   EXPECT_EQ(space->At(wrap).byzantine, space->At(1).byzantine);
 }
 
-TEST_F(MinorityTest, WithOneFaultyReplicaEverySeedIsAStep) {
+TEST_F(MinorityTest, WithOneFaultyReplicaThereIsNoSide) {
   absl::StatusOr<MinoritySpace> space = Space(4, "[3]");
   ASSERT_TRUE(space.ok()) << space.status();
   EXPECT_TRUE(space->sides.empty());
   EXPECT_EQ(space->At(1).shape, MinorityScenario::Shape::kUnseenStep);
-  EXPECT_EQ(space->At(2).shape, MinorityScenario::Shape::kUnseenStep);
+  EXPECT_EQ(space->At(2).shape, MinorityScenario::Shape::kToldAlone);
+  EXPECT_EQ(space->At(3).shape, MinorityScenario::Shape::kUnseenStep);
   EXPECT_EQ(space->At(1).honest, 2);  // 3 leads after 2
-  absl::StatusOr<Plan> plan = Expand(MinorityPlan(4, "[3]"), 1);
-  ASSERT_TRUE(plan.ok()) << plan.status();
+  for (uint64_t seed : {1, 2}) {
+    absl::StatusOr<Plan> plan = Expand(MinorityPlan(4, "[3]"), seed);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+  }
 }
 
 TEST_F(MinorityTest, WhatItIsAskedForIsChecked) {

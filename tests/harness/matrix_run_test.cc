@@ -106,11 +106,12 @@ TEST_F(MatrixTest, CorrectRefbftPassesEveryNightlyPlan) { ExpectEveryCellPasses(
 
 TEST_F(MatrixTest, CorrectPbftPassesEveryNightlyPlan) { ExpectEveryCellPasses("pbft/nightly", 4); }
 
-// The two scenarios that find count-duplicate-votes and ignore-lock below
-// accuse nothing in the correct refbft: a side cut off one way whose votes
-// are repeated, and a lost kind against conflicting proposals.
-TEST_F(MatrixTest, CorrectRefbftPassesTheMinoritysFirstSideAndStep) {
-  for (const char* seed : {"1", "2"}) {
+// The three scenarios that find count-duplicate-votes, ignore-lock and
+// qc-any-round below accuse nothing in the correct refbft: a side cut off
+// one way whose votes are repeated, a lost kind against conflicting
+// proposals, and certificates relabelled for one replica.
+TEST_F(MatrixTest, CorrectRefbftPassesTheMinoritysFirstOfEachShape) {
+  for (const char* seed : {"1", "2", "3"}) {
     const int code = Matrix({Nightly("generated", "minority"), "--variant=correct",
                              absl::StrCat("--seed=", seed)},
                             absl::StrCat("seed", seed));
@@ -189,6 +190,7 @@ INSTANTIATE_TEST_SUITE_P(
         // first side and first step (docs/generators.md).
         Detection{"generated", "count-duplicate-votes", "minority", {"agreement"}, 1},
         Detection{"generated", "ignore-lock", "minority", {"agreement"}, 2},
+        Detection{"generated", "qc-any-round", "minority", {"agreement", "prefix"}, 3},
         Detection{"pbft/nightly", "no-view-change", "primary-crash", {"liveness"}},
         Detection{"pbft/nightly", "no-digest-check", "equivocating-primary", {"agreement"}},
         Detection{"pbft/nightly", "weak-commit-quorum", "lost-prepares", {"agreement"}}),
