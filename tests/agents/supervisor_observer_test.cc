@@ -1,10 +1,14 @@
 // Supervisor and observer tests: real child processes (sh, sleep), no sockets.
 #include <signal.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/numbers.h"
 #include "absl/synchronization/mutex.h"
 #include "agents/observer.h"
 #include "agents/supervisor.h"
@@ -127,6 +131,112 @@ TEST(SupervisorTest, DestructorKillsTheReplica) {
     pid = *started;
   }
   EXPECT_FALSE(Alive(pid));
+}
+
+// Pids of live (not zombie) processes in process group `pgid`, from /proc.
+std::vector<int> GroupMembers(int pgid) {
+  std::vector<int> members;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    if (getpgid(pid) == pgid && Alive(pid)) members.push_back(pid);
+  }
+  return members;
+}
+
+// Reads the pid a replica wrote to `path` (bounded wait for it to appear).
+int ReadPid(const std::string& path) {
+  int pid = 0;
+  WaitFor([&] {
+    std::ifstream in(path);
+    return static_cast<bool>(in >> pid) && pid > 0;
+  });
+  return pid;
+}
+
+// A replica that closes its stdout and stderr and runs on: nothing of the
+// supervisor waits on its output, so it stops as any other, and the
+// observer on its (now silent) log keeps polling without spinning.
+TEST(SupervisorTest, ReplicaThatClosesItsOutputIsStillStopped) {
+  const std::string dir = TempDir("closed");
+  Events events;
+  Supervisor sup([&](const ProcessStatus& s) { events.Add(s); });
+  auto parser = CommitParser::Create({"seq", "value", ""});
+  ASSERT_TRUE(parser.ok());
+  std::atomic<int> commits{0};
+  Observer observer(dir + "/stdout.log", std::move(*parser), [&](const Commit&) { ++commits; });
+  auto pid = sup.Start({{"sh", "-c",
+                         "echo '{\"seq\":1,\"value\":\"a\"}'; exec 1>&- 2>&-; "
+                         "exec sleep 30"},
+                        {}, dir, ""});
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  ASSERT_TRUE(WaitFor([&] { return commits.load() == 1; }));
+  // Its output is closed (fd 1 is gone), it still runs.
+  ASSERT_TRUE(WaitFor([&] {
+    return !std::filesystem::exists("/proc/" + std::to_string(*pid) + "/fd/1");
+  }));
+  EXPECT_TRUE(Alive(*pid));
+
+  const absl::Time start = absl::Now();
+  auto stopped = sup.Stop(absl::Seconds(2));
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_EQ(stopped->signal, SIGTERM);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_FALSE(Alive(*pid));
+  EXPECT_EQ(GroupMembers(*pid), std::vector<int>{});
+  EXPECT_EQ(commits.load(), 1);
+}
+
+// A replica whose child inherits the log and outlives the replica's own
+// exit: the group dies with its leader, so the log's last writer goes too.
+TEST(SupervisorTest, ChildKeepingTheLogOpenDiesWithTheReplica) {
+  const std::string dir = TempDir("forked");
+  Events events;
+  Supervisor sup([&](const ProcessStatus& s) { events.Add(s); });
+  auto pid = sup.Start({{"sh", "-c",
+                         "sh -c 'echo $$ > child.pid; trap \"\" TERM; "
+                         "while :; do echo tick; sleep 0.05; done' & "
+                         "sleep 30"},
+                        {}, dir, ""});
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  const int child = ReadPid(dir + "/child.pid");
+  ASSERT_GT(child, 0);
+  ASSERT_TRUE(Alive(child));
+
+  auto stopped = sup.Stop(absl::Milliseconds(500));
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_FALSE(Alive(*pid));
+  EXPECT_TRUE(WaitFor([&] { return !Alive(child); }, absl::Seconds(2)));
+  EXPECT_EQ(GroupMembers(*pid), std::vector<int>{});
+  // Nothing writes the log any more.
+  const auto size = std::filesystem::file_size(dir + "/stdout.log");
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(std::filesystem::file_size(dir + "/stdout.log"), size);
+}
+
+// A replica whose child leaves the process group (setsid, as a daemon
+// does) and keeps the log open: the stop reaches it all the same.
+TEST(SupervisorTest, ChildThatLeftTheGroupIsStoppedWithTheReplica) {
+  const std::string dir = TempDir("setsid");
+  Supervisor sup([](const ProcessStatus&) {});
+  auto pid = sup.Start({{"sh", "-c",
+                         "setsid sh -c 'echo $$ > child.pid; "
+                         "while :; do echo tick; sleep 0.05; done' & "
+                         "sleep 30"},
+                        {}, dir, ""});
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  const int child = ReadPid(dir + "/child.pid");
+  ASSERT_GT(child, 0);
+  ASSERT_NE(getpgid(child), *pid) << "the child should have left the group";
+  absl::Cleanup reap_leak = [child] {
+    if (Alive(child)) kill(child, SIGKILL);
+  };
+
+  auto stopped = sup.Stop(absl::Milliseconds(500));
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_FALSE(Alive(*pid));
+  EXPECT_TRUE(WaitFor([&] { return !Alive(child); }, absl::Seconds(2)))
+      << "pid " << child << " outlived its replica";
 }
 
 TEST(CommitParserTest, JsonLines) {
