@@ -1,11 +1,14 @@
 // Supervisor and observer tests: real child processes (sh, sleep), no sockets.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
@@ -292,6 +295,26 @@ TEST(ObserverTest, TailsAppendsAndFollowsTruncation) {
   absl::MutexLock lock(&mu);
   EXPECT_EQ(commits[1].value, "b");
   EXPECT_EQ(commits[2].value, "c");
+}
+
+// A replica may put a FIFO where its commit log should be; opening one with
+// no writer blocks. The observer ignores it, and stops at once when asked.
+TEST(ObserverTest, AFifoInPlaceOfTheLogBlocksNothing) {
+  const std::string path = TempDir("fifo") + "/commits.log";
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  auto parser = CommitParser::Create({"seq", "value", ""});
+  ASSERT_TRUE(parser.ok());
+  auto observer = std::make_unique<Observer>(path, std::move(*parser), [](const Commit&) {});
+  absl::SleepFor(absl::Milliseconds(100));  // several turns of its loop
+  auto stopped = std::async(std::launch::async, [&] { observer.reset(); });
+  const bool in_time = stopped.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+  if (!in_time) {
+    // Unblock the observer's open so the test can end, then fail.
+    const int fd = open(path.c_str(), O_WRONLY | O_NONBLOCK);
+    stopped.wait();
+    if (fd >= 0) close(fd);
+  }
+  EXPECT_TRUE(in_time) << "the observer blocked on a FIFO";
 }
 
 }  // namespace
