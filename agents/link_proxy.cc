@@ -125,6 +125,7 @@ struct Conn {
   bool connecting = false;  // upstream: the TCP connect is in progress
   bool draining = false;    // upstream: the destination said GOAWAY
   bool dead = false;
+  bool malformed = false;  // the peer broke HTTP/2: the connection ends, counted once
   bool dirty = false;      // has frames to send, or bytes waiting for the socket
   bool out_armed = false;  // waits for the socket to take more
   std::string out;
@@ -196,6 +197,13 @@ class Core : public std::enable_shared_from_this<Core> {
   uint64_t yielded_turns() const { return yielded_turns_.load(std::memory_order_relaxed); }
   void CountOversized() { oversized_.fetch_add(1, std::memory_order_relaxed); }
   uint64_t oversized() const { return oversized_.load(std::memory_order_relaxed); }
+  // `conn`'s peer broke the protocol, so the connection ends.
+  void CountMalformed(Conn* conn) {
+    if (conn->malformed) return;
+    conn->malformed = true;
+    malformed_.fetch_add(1, std::memory_order_relaxed);
+  }
+  uint64_t malformed() const { return malformed_.load(std::memory_order_relaxed); }
 
  private:
   static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user);
@@ -208,6 +216,7 @@ class Core : public std::enable_shared_from_this<Core> {
   static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t error_code,
                            void* user);
   static int OnFrameNotSend(nghttp2_session*, const nghttp2_frame* frame, int, void* user);
+  static int OnFrameSend(nghttp2_session*, const nghttp2_frame* frame, void* user);
 
   Conn* NewConn(int fd, bool upstream);
   void StartSession(Conn* conn);
@@ -260,6 +269,7 @@ class Core : public std::enable_shared_from_this<Core> {
   BurstGauge gauge_;
   std::atomic<uint64_t> yielded_turns_{0};
   std::atomic<uint64_t> oversized_{0};
+  std::atomic<uint64_t> malformed_{0};
   std::vector<char> read_buf_ = std::vector<char>(kReadSize);
 
   absl::Mutex mu_;
@@ -794,6 +804,7 @@ Core::Core(std::shared_ptr<ProxyRuntime> runtime, LinkId link, std::string targe
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks_, &Core::OnDataChunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks_, &Core::OnStreamClose);
   nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks_, &Core::OnFrameNotSend);
+  nghttp2_session_callbacks_set_on_frame_send_callback(callbacks_, &Core::OnFrameSend);
   nghttp2_option_new(&options_);
   // Window is returned as the other side takes what arrived (Lane).
   nghttp2_option_set_no_auto_window_update(options_, 1);
@@ -1159,6 +1170,8 @@ void Core::Read(Conn* conn) {
     const ssize_t used = nghttp2_session_mem_recv(
         conn->session, reinterpret_cast<const uint8_t*>(read_buf_.data()), n);
     if (used < 0) {
+      // Not HTTP/2 at all (a bad preface), or a flood nghttp2 refuses.
+      CountMalformed(conn);
       Close(conn, absl::StrCat("HTTP/2 error: ", nghttp2_strerror(static_cast<int>(used))));
       return;
     }
@@ -1331,6 +1344,17 @@ int Core::OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id, cons
   return 0;
 }
 
+int Core::OnFrameSend(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+  // nghttp2 answers a connection error of the peer's (a malformed frame,
+  // broken header compression) with a GOAWAY that names it, then ends the
+  // connection once it is sent; the proxy's own GOAWAYs say NO_ERROR.
+  if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
+    auto* conn = static_cast<Conn*>(user);
+    conn->core->CountMalformed(conn);
+  }
+  return 0;
+}
+
 int Core::OnStreamClose(nghttp2_session* session, int32_t stream_id, uint32_t error_code,
                         void* user) {
   auto* conn = static_cast<Conn*>(user);
@@ -1406,6 +1430,7 @@ LinkId LinkProxy::link() const { return impl_->core->link(); }
 int LinkProxy::port() const { return impl_->core->port(); }
 uint64_t LinkProxy::yielded_turns() const { return impl_->core->yielded_turns(); }
 uint64_t LinkProxy::oversized_messages() const { return impl_->core->oversized(); }
+uint64_t LinkProxy::malformed_connections() const { return impl_->core->malformed(); }
 const std::string& LinkProxy::target() const { return impl_->core->target(); }
 
 }  // namespace agent

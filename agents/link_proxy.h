@@ -35,6 +35,9 @@
 // ends its call as a server over its receive limit would (the sender sees
 // RESOURCE_EXHAUSTED, the destination's stream is cancelled) and is not
 // kept: a Byzantine sender cannot make its agent buffer without bound.
+// A peer that breaks HTTP/2 itself loses its own connection (GOAWAY with the
+// error, then close; counted); one that stalls mid-frame holds only its own
+// connection, which the loop never waits on.
 //
 // ProxyRuntime is what an agent's proxies share: the engine, the timer thread
 // that sends delayed frames and flushes hold windows, and the trace hook.
@@ -119,6 +122,11 @@ class LinkProxy {
   uint64_t yielded_turns() const;
   // Calls ended because a message exceeded kMaxGrpcMessageBytes.
   uint64_t oversized_messages() const;
+  // Connections, from the sender or to the destination, ended because the
+  // peer broke HTTP/2 (a bad preface, a malformed or misplaced frame, broken
+  // header compression): nghttp2 answers with GOAWAY and the proxy closes
+  // that connection alone.
+  uint64_t malformed_connections() const;
 
  private:
   struct Impl;

@@ -1,6 +1,10 @@
 #include "agents/observer.h"
 
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +22,8 @@ namespace {
 constexpr absl::Duration kPollEvery = absl::Milliseconds(20);
 // A line longer than this is not a commit line; it is skipped in pieces.
 constexpr size_t kMaxLine = 1 << 20;
+// Bytes read at a time.
+constexpr off_t kSlice = 1 << 20;
 
 std::optional<uint64_t> AsSeq(const nlohmann::json& v) {
   if (v.is_number_unsigned()) return v.get<uint64_t>();
@@ -107,37 +113,47 @@ struct Observer::Impl {
   std::thread thread;
 
   void Loop() {
-    std::streamoff offset = 0;
+    off_t offset = 0;
     std::string partial;
+    std::string chunk;
     // Commits of a log without sequence numbers, numbered in order.
     uint64_t count = 0;
     while (!stop.WaitForNotificationWithTimeout(kPollEvery)) {
-      std::ifstream in(path, std::ios::binary);
-      if (!in) continue;  // not created yet
-      in.seekg(0, std::ios::end);
-      const std::streamoff size = in.tellg();
-      if (size < offset) {  // truncated: the replica restarted
+      // Non-blocking, and regular files only: the replica chooses what is at
+      // `path`, and opening or reading a FIFO with no writer would block
+      // this thread, and the agent that joins it, for good.
+      const int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0) continue;  // not created yet
+      struct stat st;
+      if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        continue;
+      }
+      if (st.st_size < offset) {  // truncated: the replica restarted
         offset = 0;
         partial.clear();
         count = 0;
       }
-      if (size == offset) continue;
-      in.seekg(offset);
-      std::string chunk(static_cast<size_t>(size - offset), '\0');
-      in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      chunk.resize(static_cast<size_t>(in.gcount()));
-      offset += static_cast<std::streamoff>(chunk.size());
-      partial += chunk;
-      size_t start = 0;
-      for (size_t nl; (nl = partial.find('\n', start)) != std::string::npos; start = nl + 1) {
-        if (auto c = parser.Parse(absl::string_view(partial).substr(start, nl - start))) {
-          ++count;
-          if (!parser.numbered()) c->seq = count;
-          on_commit(*c);
+      // In slices, so that a log that grew by gigabytes since the last turn
+      // does not have to fit in memory.
+      while (offset < st.st_size && !stop.HasBeenNotified()) {
+        chunk.resize(static_cast<size_t>(std::min<off_t>(st.st_size - offset, kSlice)));
+        const ssize_t n = pread(fd, chunk.data(), chunk.size(), offset);
+        if (n <= 0) break;
+        offset += n;
+        partial.append(chunk.data(), static_cast<size_t>(n));
+        size_t start = 0;
+        for (size_t nl; (nl = partial.find('\n', start)) != std::string::npos; start = nl + 1) {
+          if (auto c = parser.Parse(absl::string_view(partial).substr(start, nl - start))) {
+            ++count;
+            if (!parser.numbered()) c->seq = count;
+            on_commit(*c);
+          }
         }
+        partial.erase(0, start);
+        if (partial.size() > kMaxLine) partial.clear();
       }
-      partial.erase(0, start);
-      if (partial.size() > kMaxLine) partial.clear();
+      close(fd);
     }
   }
 };

@@ -8,7 +8,8 @@
 // truncation of the log, starts again at 1). CommitParser is the pure rule
 // (one line in, maybe a commit out); Observer tails the file on its own
 // thread, follows truncation (a restarted replica rewrites its logs) and
-// reports each commit.
+// reports each commit. It reads regular files only, in bounded slices, and
+// never blocks: a FIFO or device the replica put at the path is ignored.
 //
 // CommitParser is immutable and thread-safe. Observer's callback runs on its
 // thread; destroying the Observer stops and joins it.

@@ -81,6 +81,9 @@ struct Supervisor::Impl {
     const std::string dir = command.workdir.empty() ? "." : command.workdir;
     options.stdout_path = dir + "/stdout.log";
     options.stderr_path = dir + "/stderr.log";
+    // A replica's helpers are the replica's: one that left its group (a
+    // daemon) is stopped with it all the same.
+    options.signal_descendants = true;
     for (const auto& [k, v] : command.env) options.env.emplace_back(k, v);
     auto spawned = Subprocess::Spawn(command.argv, options);
     if (!spawned.ok()) return spawned.status();

@@ -3,7 +3,8 @@
 // started and ended.
 //
 // The replica leads its own process group (common/subprocess.h), so signals
-// reach whatever it forked, and it dies with the agent. Linux ties the
+// reach whatever it forked, and it dies with the agent; what it forked that
+// left the group (setsid) is signalled with it when found under it. Linux ties the
 // parent-death signal to the forking *thread*, so every spawn happens on the
 // supervisor's own long-lived thread; callers on gRPC threads post commands
 // to it. stdout and stderr go to stdout.log and stderr.log in the workdir.

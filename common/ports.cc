@@ -45,10 +45,13 @@ Range PickRange() {
   return {kLowest, 65535};  // no room outside: take the chance
 }
 
-// Whether `port` can be bound on 127.0.0.1 now.
-absl::StatusOr<bool> Bindable(int port) {
+// Whether `port` can be bound on 127.0.0.1 now; with `reuse_address`,
+// connections in TIME_WAIT on it do not count.
+absl::StatusOr<bool> Bindable(int port, bool reuse_address = false) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+  int one = 1;
+  if (reuse_address) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in addr;
   std::memset(&addr, 0, sizeof(addr));
   addr.sin_family = AF_INET;
@@ -117,8 +120,8 @@ Leases& TheLeases() {
 
 bool LeasePort(int port) { return TheLeases().Take(port); }
 
-absl::StatusOr<int> PickFreePort() {
-  static const Range range = PickRange();
+absl::StatusOr<int> PickFreePortIn(int low, int high) {
+  const Range range{low, high};
   for (int i = 0; i < kAttempts; ++i) {
     const int port = TheLeases().Random(range);
     absl::StatusOr<bool> bindable = Bindable(port);
@@ -126,8 +129,20 @@ absl::StatusOr<int> PickFreePort() {
     if (*bindable && LeasePort(port)) return port;
   }
   return absl::ResourceExhaustedError(absl::StrCat(
-      "no free port on 127.0.0.1 in ", range.low, "-", range.high,
-      " that another turncoat process has not leased, after ", kAttempts, " picks"));
+      "no free port on 127.0.0.1 in ", range.low, "-", range.high, " after ", kAttempts,
+      " random picks: each was in use or leased by a turncoat process (runs, tests and "
+      "benchmarks running now); `ss -ltn` lists the listeners. Wait for other runs to end, "
+      "or stop what holds the ports"));
+}
+
+absl::StatusOr<int> PickFreePort() {
+  static const Range range = PickRange();
+  return PickFreePortIn(range.low, range.high);
+}
+
+bool PortInUse(int port) {
+  absl::StatusOr<bool> bindable = Bindable(port, /*reuse_address=*/true);
+  return bindable.ok() && !*bindable;
 }
 
 }  // namespace turncoat

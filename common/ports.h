@@ -20,7 +20,18 @@
 namespace turncoat {
 
 // A TCP port that was free on 127.0.0.1 a moment ago, leased to this process.
+// ResourceExhausted, at once, when none is to be found: every port tried is
+// in use or leased (the message names the range and what to do).
 absl::StatusOr<int> PickFreePort();
+
+// PickFreePort over the ports low..high only, for tests of a narrow range.
+absl::StatusOr<int> PickFreePortIn(int low, int high);
+
+// Whether some socket other than a closing connection holds 127.0.0.1:`port`
+// now, so that a listener could not bind it: how a replica that did not
+// start is told from one whose port a program outside turncoat took after
+// it was picked (leases exclude only turncoat processes).
+bool PortInUse(int port);
 
 // Leases `port` to this process; false if this or another turncoat process
 // already holds it.

@@ -181,7 +181,7 @@ absl::StatusOr<Subprocess> Subprocess::Spawn(const std::vector<std::string>& arg
   do {
     n = read(error_read.get(), &failure, sizeof(failure));
   } while (n < 0 && errno == EINTR);
-  Subprocess child(pid, parent_end.Release());
+  Subprocess child(pid, parent_end.Release(), options.signal_descendants);
   if (n == 0) return child;
 
   (void)child.Wait();
@@ -195,7 +195,9 @@ absl::StatusOr<Subprocess> Subprocess::Spawn(const std::vector<std::string>& arg
 Subprocess::Subprocess(Subprocess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       stdio_fd_(std::exchange(other.stdio_fd_, -1)),
-      exit_(std::move(other.exit_)) {}
+      exit_(std::move(other.exit_)),
+      signal_descendants_(other.signal_descendants_),
+      escaped_(std::move(other.escaped_)) {}
 
 Subprocess& Subprocess::operator=(Subprocess&& other) noexcept {
   if (this != &other) {
@@ -203,6 +205,8 @@ Subprocess& Subprocess::operator=(Subprocess&& other) noexcept {
     pid_ = std::exchange(other.pid_, -1);
     stdio_fd_ = std::exchange(other.stdio_fd_, -1);
     exit_ = std::move(other.exit_);
+    signal_descendants_ = other.signal_descendants_;
+    escaped_ = std::move(other.escaped_);
   }
   return *this;
 }
@@ -226,10 +230,30 @@ absl::Status Subprocess::CloseStdin() {
 
 absl::Status Subprocess::Signal(int sig) {
   if (!running()) return absl::FailedPreconditionError("process has ended");
+  // Found before the group is signalled: once the child dies, what it forked
+  // is adopted elsewhere and no longer descends from it.
+  if (signal_descendants_) {
+    for (const ProcessIdentity& p : DescendantsOf(pid_)) {
+      const bool known =
+          std::any_of(escaped_.begin(), escaped_.end(), [&](const ProcessIdentity& e) {
+            return e.pid == p.pid && e.start_time == p.start_time;
+          });
+      if (p.pgid != pid_ && !known) escaped_.push_back(p);
+    }
+  }
   if (kill(-pid_, sig) < 0 && errno != ESRCH) {
     return ErrnoStatus(absl::StrCat("kill(-", pid_, ", ", sig, ")"), errno);
   }
+  KillEscaped(sig);
   return absl::OkStatus();
+}
+
+void Subprocess::KillEscaped(int sig) {
+  // A process that ended is forgotten, so its pid, if reused, is never hit.
+  escaped_.erase(std::remove_if(escaped_.begin(), escaped_.end(),
+                                [](const ProcessIdentity& e) { return !StillRunning(e); }),
+                 escaped_.end());
+  for (const ProcessIdentity& e : escaped_) kill(e.pid, sig);
 }
 
 absl::StatusOr<std::optional<ExitStatus>> Subprocess::Reap(bool block) {
@@ -245,6 +269,7 @@ absl::StatusOr<std::optional<ExitStatus>> Subprocess::Reap(bool block) {
   }
   if (info.si_pid == 0) return std::nullopt;
   kill(-pid_, SIGKILL);
+  KillEscaped(SIGKILL);
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0) {
     if (errno != EINTR) return ErrnoStatus(absl::StrCat("waitpid(", pid_, ")"), errno);

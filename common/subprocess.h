@@ -7,7 +7,13 @@
 // and PR_SET_PDEATHSIG kills the child when its parent goes away, so a crashed
 // harness or test leaves no replica behind. When the group leader exits, any
 // process still in its group is killed before the leader is reaped: a group
-// lives and dies with its leader.
+// lives and dies with its leader. With SpawnOptions::signal_descendants, a
+// descendant that left the group (setsid, as daemons do) is signalled on its
+// own, along with the group, when found under the child at the time of a
+// signal, and killed with the group when the child is reaped (DescendantsOf
+// in common/process_table.h). One that left it and whose parent exited
+// before any signal (a double fork) has been adopted by another process and
+// is out of reach.
 //
 // Note that Linux delivers the parent-death signal when the *thread* that
 // forked exits, not the process: spawn from a thread that lives as long as the
@@ -32,6 +38,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/process_table.h"
 
 namespace turncoat {
 
@@ -54,6 +61,12 @@ struct SpawnOptions {
   std::string workdir;
   // Variables set in the child on top of the parent's environment.
   std::vector<std::pair<std::string, std::string>> env;
+  // Signals reach the child's descendants that left its process group too,
+  // and they are killed with the group: for a child that is not meant to
+  // lead groups of its own (a replica). Off for one that does on purpose
+  // (an agent's replica leads its own group, and the agent's orderly stop
+  // must be what ends it), and it costs a read of /proc per signal.
+  bool signal_descendants = false;
 };
 
 // How a child ended: exited with `code`, or killed by `signal` (then > 0).
@@ -90,7 +103,8 @@ class Subprocess {
   // True until the child has been reaped by Wait, TryWait, Stop or Kill.
   bool running() const { return pid_ > 0 && !exit_.has_value(); }
 
-  // Sends `sig` to every process in the child's group.
+  // Sends `sig` to every process in the child's group (and, with
+  // signal_descendants, to its descendants that left the group).
   absl::Status Signal(int sig);
   // The exit status if the child has ended, std::nullopt if it still runs.
   absl::StatusOr<std::optional<ExitStatus>> TryWait();
@@ -104,16 +118,22 @@ class Subprocess {
   absl::StatusOr<ExitStatus> Kill();
 
  private:
-  Subprocess(pid_t pid, int stdio_fd) : pid_(pid), stdio_fd_(stdio_fd) {}
+  Subprocess(pid_t pid, int stdio_fd, bool signal_descendants)
+      : pid_(pid), stdio_fd_(stdio_fd), signal_descendants_(signal_descendants) {}
   // Reaps the child if it has ended, after killing what is left of its group.
   absl::StatusOr<std::optional<ExitStatus>> Reap(bool block);
 
+  // Sends `sig` to the escaped descendants that still run.
+  void KillEscaped(int sig);
   // Kills and reaps a running child, then closes stdio_fd_.
   void Release();
 
   pid_t pid_ = -1;
   int stdio_fd_ = -1;
   std::optional<ExitStatus> exit_;
+  bool signal_descendants_ = false;
+  // Descendants found outside the group when it was signalled; killed with it.
+  std::vector<ProcessIdentity> escaped_;
 };
 
 }  // namespace turncoat

@@ -287,6 +287,11 @@ class Run {
   // Where replica `replica` (or its twin) listens: on 127.0.0.1, or at its
   // address in its network namespace.
   std::string ListenAddress(int replica, bool twin) const;
+  // Unavailable, naming the port, when replica `name`'s listen `port` is
+  // held by some other program now: checked before the replicas start, and
+  // again for one that exits during start-up (the program may have bound
+  // the port in between), so that neither is blamed on its command.
+  absl::Status PortTaken(const std::string& name, int port) const;
   int NetnsIndex(int replica, bool twin) const;
   // Every agent with the FaultControl id it answers to.
   std::vector<std::pair<int, AgentHandle*>> AllAgents();
@@ -390,6 +395,7 @@ absl::Status Run::Prepare() {
     if (!port.ok()) return port.status();
     listen_ports_.push_back(*port);
   }
+  if (options_.ports_picked) options_.ports_picked(listen_ports_);
   auto keys = MakeRunKeys(target_, plan_.n, plan_.workload.clients, keys_dir_,
                           options_.layout.build_dir);
   if (!keys.ok()) {
@@ -726,6 +732,13 @@ absl::Status Run::StartReplicas() {
     start.set_cwd(rendered->process.cwd);
     starts.push_back(std::move(start));
   }
+  // Ports were picked free before the agents and links started, seconds
+  // ago; a program outside turncoat may have taken one since. Its replica
+  // would fail to bind, and a readiness probe that waits for the port to
+  // open would take the intruder's listener for the replica.
+  for (const Instance& self : instances) {
+    if (absl::Status taken = PortTaken(self.name, self.port); !taken.ok()) return taken;
+  }
   // Which start failures are the target's (its command does not run) rather
   // than the harness's; each task writes only its own element.
   std::vector<char> refused(instances.size(), 0);
@@ -775,6 +788,13 @@ absl::Status Run::StartReplicas() {
       if (exited || absl::Now() > deadline) {
         const std::string stderr_path =
             absl::StrCat(options_.run_dir, "/", self.dir, "/stderr.log");
+        if (exited) {
+          if (absl::Status taken = PortTaken(self.name, self.port); !taken.ok()) {
+            return absl::UnavailableError(absl::StrCat(taken.message(), "; last lines of ",
+                                                       stderr_path, ":\n",
+                                                       UntrustedFileTail(stderr_path, 5)));
+          }
+        }
         bad_input_ = true;
         return absl::FailedPreconditionError(absl::StrCat(
             self.name,
@@ -878,6 +898,17 @@ void Run::OnTwinEvent(int replica, const v1::Event& event) {
 int Run::NetnsIndex(int replica, bool twin) const {
   if (!twin) return replica;
   return plan_.n + static_cast<int>(std::distance(twins_.begin(), twins_.find(replica)));
+}
+
+absl::Status Run::PortTaken(const std::string& name, int port) const {
+  // In namespaces each replica has an address of its own, which no program
+  // outside the run shares.
+  if (netns_ != nullptr || !PortInUse(port)) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      name, " did not start: its port 127.0.0.1:", port,
+      " was free when turncoat picked it, but a program outside turncoat took it before the "
+      "replica could listen on it (`ss -ltnp 'sport = :", port,
+      "'` names the program); this is no fault of the target: run again"));
 }
 
 std::string Run::ListenAddress(int replica, bool twin) const {

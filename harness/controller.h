@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,6 +69,10 @@ struct RunOptions {
   // Set asynchronously (a signal handler) to end the run early; the run
   // still stops everything and writes a partial report.
   const std::atomic<bool>* interrupted = nullptr;
+  // For tests: called with the replicas' listen ports once they are picked,
+  // before any agent or replica starts, so that a test can take one as a
+  // program outside turncoat may.
+  std::function<void(const std::vector<int>& replica_ports)> ports_picked;
 };
 
 enum class RunStatus {

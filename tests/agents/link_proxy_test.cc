@@ -11,9 +11,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,6 +55,133 @@ std::string Filler(size_t size, uint32_t seed) {
   }
   return out;
 }
+
+// Raw HTTP/2, for what no gRPC client would send: frames built by hand
+// (RFC 9113 section 4.1), header blocks of HPACK literals without indexing
+// or Huffman coding (RFC 7541 section 6.2.2).
+constexpr absl::string_view kPreface("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+constexpr uint8_t kData = 0, kHeaders = 1, kRstStream = 3, kSettings = 4, kPing = 6,
+                  kGoAway = 7;
+constexpr uint8_t kEndStream = 0x1, kAck = 0x1, kEndHeaders = 0x4;
+
+// A frame whose header declares `declared` bytes (default: the payload's).
+std::string Frame(uint8_t type, uint8_t flags, uint32_t stream, absl::string_view payload,
+                  std::optional<uint32_t> declared = std::nullopt) {
+  const uint32_t length = declared.value_or(static_cast<uint32_t>(payload.size()));
+  std::string out;
+  out.push_back(static_cast<char>(length >> 16));
+  out.push_back(static_cast<char>(length >> 8));
+  out.push_back(static_cast<char>(length));
+  out.push_back(static_cast<char>(type));
+  out.push_back(static_cast<char>(flags));
+  for (int shift : {24, 16, 8, 0}) out.push_back(static_cast<char>(stream >> shift));
+  out.append(payload.data(), payload.size());
+  return out;
+}
+
+std::string Literal(absl::string_view name, absl::string_view value) {
+  return absl::StrCat(std::string(1, '\0'), std::string(1, static_cast<char>(name.size())), name,
+                      std::string(1, static_cast<char>(value.size())), value);
+}
+
+// The header block of a gRPC request for `path`.
+std::string RequestBlock(absl::string_view path) {
+  return absl::StrCat(Literal(":method", "POST"), Literal(":scheme", "http"),
+                      Literal(":path", path), Literal(":authority", "peer"),
+                      Literal("content-type", "application/grpc"), Literal("te", "trailers"));
+}
+
+// A gRPC length prefix that declares `declared` bytes, then `body`.
+std::string GrpcMessage(uint32_t declared, absl::string_view body) {
+  std::string out(1, '\0');
+  for (int shift : {24, 16, 8, 0}) out.push_back(static_cast<char>(declared >> shift));
+  out.append(body.data(), body.size());
+  return out;
+}
+
+struct RawFrame {
+  uint8_t type = 0;
+  uint8_t flags = 0;
+  uint32_t stream = 0;
+};
+
+// A TCP connection to a proxy's port that speaks whatever bytes a test
+// gives it, as a Byzantine peer may.
+class RawPeer {
+ public:
+  explicit RawPeer(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    connected_ = fd_ >= 0 && connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    timeval tick{0, 50 * 1000};  // reads wake up to check their deadline
+    if (connected_) setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
+  }
+  ~RawPeer() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool connected() const { return connected_; }
+
+  bool Send(absl::string_view bytes) {
+    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+
+  // Reads frames for at most `limit`, until `done` holds for what arrived
+  // or the proxy closes the connection. Returns whether `done` held.
+  template <typename Done>
+  bool ReadUntil(absl::Duration limit, Done done) {
+    for (absl::Time end = absl::Now() + limit; absl::Now() < end;) {
+      if (done()) return true;
+      char buf[4096];
+      const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        closed_ = true;
+        break;
+      }
+      if (n > 0) bytes_.append(buf, static_cast<size_t>(n));
+      Parse();
+    }
+    return done();
+  }
+
+  // Whether the proxy closed the connection within `limit`.
+  bool AwaitClose(absl::Duration limit) {
+    return ReadUntil(limit, [this] { return closed_; });
+  }
+  bool Got(uint8_t type, uint32_t stream = 0, uint8_t flags = 0) const {
+    return std::any_of(frames_.begin(), frames_.end(), [&](const RawFrame& f) {
+      return f.type == type && f.stream == stream && (f.flags & flags) == flags;
+    });
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  // Moves whole frames from bytes_ to frames_ (a server's preface is a
+  // SETTINGS frame, so everything the proxy sends is frames).
+  void Parse() {
+    while (bytes_.size() >= 9) {
+      const auto* b = reinterpret_cast<const uint8_t*>(bytes_.data());
+      const size_t length = (size_t{b[0]} << 16) | (size_t{b[1]} << 8) | b[2];
+      if (bytes_.size() < 9 + length) return;
+      RawFrame frame;
+      frame.type = b[3];
+      frame.flags = b[4];
+      frame.stream = ((uint32_t{b[5]} << 24) | (uint32_t{b[6]} << 16) | (uint32_t{b[7]} << 8) |
+                      b[8]) & 0x7fffffffu;
+      frames_.push_back(frame);
+      bytes_.erase(0, 9 + length);
+    }
+  }
+
+  int fd_ = -1;
+  bool connected_ = false;
+  bool closed_ = false;
+  std::string bytes_;
+  std::vector<RawFrame> frames_;
+};
 
 class EchoService final : public test::Echo::Service {
  public:
@@ -1049,6 +1178,131 @@ TEST_F(LinkProxyTest, DestinationThatNeverAcceptsIsUnavailableAfterTheConnectTim
   EXPECT_LT(took, absl::Seconds(12));
   for (int fd : fillers) close(fd);
   close(listener);
+}
+
+// A peer that does not speak HTTP/2 at all: its connection is closed and
+// counted; the link's other connections go on.
+TEST_F(LinkProxyTest, AConnectionWithoutThePrefaceIsClosedAndCounted) {
+  WarmUp();  // the destination's connection is open, so senders are answered
+  RawPeer peer(proxy_->port());
+  ASSERT_TRUE(peer.connected());
+  ASSERT_TRUE(peer.Send("GET / HTTP/1.1\r\nHost: peer\r\n\r\n"));
+  EXPECT_TRUE(peer.AwaitClose(absl::Seconds(5)));
+  EXPECT_EQ(proxy_->malformed_connections(), 1u);
+
+  EchoReply reply;
+  ASSERT_TRUE(CallUnary("after", &reply).ok());
+  EXPECT_EQ(reply.text(), "after");
+  EXPECT_EQ(proxy_->malformed_connections(), 1u);
+}
+
+// Frames that break the protocol after a valid preface: each ends its own
+// connection (GOAWAY, then close) and is counted, and calls on the link's
+// other connections pass as before.
+TEST_F(LinkProxyTest, MalformedFramesEndTheirConnectionAndTheLinkGoesOn) {
+  WarmUp();
+  const std::string settings = Frame(kSettings, 0, 0, "");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"a frame longer than the proxy's maximum frame size",
+       Frame(kData, 0, 1, std::string(64, 'x'), 1u << 20)},
+      {"a SETTINGS frame whose length is not a multiple of 6", Frame(kSettings, 0, 0, "12345")},
+      {"HEADERS whose HPACK block refers to index 0",
+       Frame(kHeaders, kEndHeaders | kEndStream, 1, std::string(1, '\x80'))},
+      {"HEADERS whose HPACK integer overflows",
+       Frame(kHeaders, kEndHeaders, 1, std::string(8, '\xff'))},
+      {"DATA on a stream that was never opened", Frame(kData, 0, 7, "abcd")},
+      {"a PING of the wrong length", Frame(kPing, 0, 0, "123")},
+  };
+  uint64_t expected = 0;
+  for (const auto& [what, frames] : cases) {
+    SCOPED_TRACE(what);
+    RawPeer peer(proxy_->port());
+    ASSERT_TRUE(peer.connected());
+    ASSERT_TRUE(peer.Send(absl::StrCat(kPreface, settings, frames)));
+    EXPECT_TRUE(peer.AwaitClose(absl::Seconds(5)));
+    EXPECT_TRUE(peer.Got(kGoAway));
+    EXPECT_EQ(proxy_->malformed_connections(), ++expected);
+    EchoReply reply;
+    grpc::Status status = CallUnary(what, &reply);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(reply.text(), what);
+  }
+  EXPECT_EQ(service_.unary_calls.load(), 1 + static_cast<int>(cases.size()));
+}
+
+// A frame of a type HTTP/2 does not define is ignored, as RFC 9113 asks:
+// the connection stays open and answers a PING after it.
+TEST_F(LinkProxyTest, UnknownFrameTypesAreIgnored) {
+  WarmUp();
+  RawPeer peer(proxy_->port());
+  ASSERT_TRUE(peer.connected());
+  ASSERT_TRUE(peer.Send(absl::StrCat(kPreface, Frame(kSettings, 0, 0, ""),
+                                     Frame(0xfa, 0xff, 0, "not a frame turncoat knows"),
+                                     Frame(0xfb, 0, 3, std::string(100, '\0')),
+                                     Frame(kPing, 0, 0, "12345678"))));
+  EXPECT_TRUE(peer.ReadUntil(absl::Seconds(5), [&] { return peer.Got(kPing, 0, kAck); }));
+  EXPECT_FALSE(peer.closed());
+  EXPECT_EQ(proxy_->malformed_connections(), 0u);
+}
+
+// A gRPC length prefix that lies about its message: one that declares more
+// than arrives before the stream ends delivers nothing (the destination's
+// method never runs, the call still ends); one that declares more than the
+// proxy keeps ends the call at once and is counted as oversized. Neither
+// ends the connection.
+TEST_F(LinkProxyTest, ALyingGrpcLengthPrefixDeliversNothingAndEndsOnlyItsCall) {
+  WarmUp();
+  const int before = service_.unary_calls.load();
+  RawPeer peer(proxy_->port());
+  ASSERT_TRUE(peer.connected());
+  const std::string block = RequestBlock("/turncoat.test.Echo/Unary");
+  ASSERT_TRUE(peer.Send(absl::StrCat(kPreface, Frame(kSettings, 0, 0, ""),
+                                     Frame(kHeaders, kEndHeaders, 1, block),
+                                     Frame(kData, kEndStream, 1, GrpcMessage(100, "abc")))));
+  // The call ends: a status in trailers (or trailers only), or a reset.
+  auto ended = [&](uint32_t stream) {
+    return peer.Got(kHeaders, stream, kEndStream) || peer.Got(kRstStream, stream);
+  };
+  EXPECT_TRUE(peer.ReadUntil(absl::Seconds(5), [&] { return ended(1); }));
+
+  ASSERT_TRUE(peer.Send(absl::StrCat(Frame(kHeaders, kEndHeaders, 3, block),
+                                     Frame(kData, 0, 3, GrpcMessage(0x7fffffff, "abc")))));
+  EXPECT_TRUE(peer.ReadUntil(absl::Seconds(5), [&] { return ended(3); }));
+  EXPECT_EQ(proxy_->oversized_messages(), 1u);
+  EXPECT_FALSE(peer.closed());
+  EXPECT_EQ(service_.unary_calls.load(), before);
+  EXPECT_EQ(proxy_->malformed_connections(), 0u);
+
+  EchoReply reply;
+  ASSERT_TRUE(CallUnary("after", &reply).ok());
+  EXPECT_EQ(service_.unary_calls.load(), before + 1);
+}
+
+// Peers that stall mid-preface or mid-frame hold up neither the link's
+// other calls nor the proxy's shutdown.
+TEST_F(LinkProxyTest, StalledPartialFramesHoldNothingUp) {
+  WarmUp();
+  std::vector<std::unique_ptr<RawPeer>> peers;
+  const std::string start = absl::StrCat(kPreface, Frame(kSettings, 0, 0, ""));
+  for (const std::string& bytes :
+       {std::string(), std::string(kPreface.substr(0, 10)), start + Frame(kHeaders, 0, 1, "").substr(0, 5),
+        start + Frame(kHeaders, kEndHeaders, 1, RequestBlock("/turncoat.test.Echo/Unary")) +
+            Frame(kData, 0, 1, GrpcMessage(100, "abc"))}) {
+    peers.push_back(std::make_unique<RawPeer>(proxy_->port()));
+    ASSERT_TRUE(peers.back()->connected());
+    if (!bytes.empty()) {
+      ASSERT_TRUE(peers.back()->Send(bytes));
+    }
+  }
+  EchoReply reply;
+  const absl::Time start_call = absl::Now();
+  ASSERT_TRUE(CallUnary("through", &reply).ok());
+  EXPECT_LT(absl::Now() - start_call, absl::Seconds(3));
+
+  // The stalled peers still hold their connections open while it stops.
+  const absl::Time stop = absl::Now();
+  proxy_.reset();
+  EXPECT_LT(absl::Now() - stop, absl::Seconds(3));
 }
 
 }  // namespace

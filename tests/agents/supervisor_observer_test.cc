@@ -1,10 +1,17 @@
 // Supervisor and observer tests: real child processes (sh, sleep), no sockets.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/numbers.h"
 #include "absl/synchronization/mutex.h"
 #include "agents/observer.h"
 #include "agents/supervisor.h"
@@ -129,6 +136,114 @@ TEST(SupervisorTest, DestructorKillsTheReplica) {
   EXPECT_FALSE(Alive(pid));
 }
 
+// Pids of live (not zombie) processes in process group `pgid`, from /proc.
+std::vector<int> GroupMembers(int pgid) {
+  std::vector<int> members;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    if (getpgid(pid) == pgid && Alive(pid)) members.push_back(pid);
+  }
+  return members;
+}
+
+// Reads the pid a replica wrote to `path` (bounded wait for it to appear).
+int ReadPid(const std::string& path) {
+  int pid = 0;
+  WaitFor([&] {
+    std::ifstream in(path);
+    return static_cast<bool>(in >> pid) && pid > 0;
+  });
+  return pid;
+}
+
+// A replica that closes its stdout and stderr and runs on: nothing of the
+// supervisor waits on its output, so it stops as any other, and the
+// observer on its (now silent) log keeps polling without spinning.
+TEST(SupervisorTest, ReplicaThatClosesItsOutputIsStillStopped) {
+  const std::string dir = TempDir("closed");
+  Events events;
+  Supervisor sup([&](const ProcessStatus& s) { events.Add(s); });
+  auto parser = CommitParser::Create({"seq", "value", ""});
+  ASSERT_TRUE(parser.ok());
+  std::atomic<int> commits{0};
+  Observer observer(dir + "/stdout.log", std::move(*parser), [&](const Commit&) { ++commits; });
+  auto pid = sup.Start({{"sh", "-c",
+                         "echo '{\"seq\":1,\"value\":\"a\"}'; exec 1>&- 2>&-; "
+                         "exec sleep 30"},
+                        {}, dir, ""});
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  ASSERT_TRUE(WaitFor([&] { return commits.load() == 1; }));
+  // Its output is closed (fd 1 is gone), it still runs.
+  ASSERT_TRUE(WaitFor([&] {
+    return !std::filesystem::exists("/proc/" + std::to_string(*pid) + "/fd/1");
+  }));
+  EXPECT_TRUE(Alive(*pid));
+
+  const absl::Time start = absl::Now();
+  auto stopped = sup.Stop(absl::Seconds(2));
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_EQ(stopped->signal, SIGTERM);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_FALSE(Alive(*pid));
+  // SIGKILL to the group was sent; its members may take a moment to go.
+  EXPECT_TRUE(WaitFor([&] { return GroupMembers(*pid).empty(); }, absl::Seconds(2)));
+  EXPECT_EQ(commits.load(), 1);
+}
+
+// A replica whose child inherits the log and outlives the replica's own
+// exit: the group dies with its leader, so the log's last writer goes too.
+TEST(SupervisorTest, ChildKeepingTheLogOpenDiesWithTheReplica) {
+  const std::string dir = TempDir("forked");
+  Events events;
+  Supervisor sup([&](const ProcessStatus& s) { events.Add(s); });
+  auto pid = sup.Start({{"sh", "-c",
+                         "sh -c 'echo $$ > child.pid; trap \"\" TERM; "
+                         "while :; do echo tick; sleep 0.05; done' & "
+                         "sleep 30"},
+                        {}, dir, ""});
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  const int child = ReadPid(dir + "/child.pid");
+  ASSERT_GT(child, 0);
+  ASSERT_TRUE(Alive(child));
+
+  auto stopped = sup.Stop(absl::Milliseconds(500));
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_FALSE(Alive(*pid));
+  EXPECT_TRUE(WaitFor([&] { return !Alive(child); }, absl::Seconds(2)));
+  // SIGKILL to the group was sent; its members may take a moment to go.
+  EXPECT_TRUE(WaitFor([&] { return GroupMembers(*pid).empty(); }, absl::Seconds(2)));
+  // Nothing writes the log any more.
+  const auto size = std::filesystem::file_size(dir + "/stdout.log");
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(std::filesystem::file_size(dir + "/stdout.log"), size);
+}
+
+// A replica whose child leaves the process group (setsid, as a daemon
+// does) and keeps the log open: the stop reaches it all the same.
+TEST(SupervisorTest, ChildThatLeftTheGroupIsStoppedWithTheReplica) {
+  const std::string dir = TempDir("setsid");
+  Supervisor sup([](const ProcessStatus&) {});
+  auto pid = sup.Start({{"sh", "-c",
+                         "setsid sh -c 'echo $$ > child.pid; "
+                         "while :; do echo tick; sleep 0.05; done' & "
+                         "sleep 30"},
+                        {}, dir, ""});
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  const int child = ReadPid(dir + "/child.pid");
+  ASSERT_GT(child, 0);
+  ASSERT_NE(getpgid(child), *pid) << "the child should have left the group";
+  absl::Cleanup reap_leak = [child] {
+    if (Alive(child)) kill(child, SIGKILL);
+  };
+
+  auto stopped = sup.Stop(absl::Milliseconds(500));
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_FALSE(Alive(*pid));
+  EXPECT_TRUE(WaitFor([&] { return !Alive(child); }, absl::Seconds(2)))
+      << "pid " << child << " outlived its replica";
+}
+
 TEST(CommitParserTest, JsonLines) {
   auto p = CommitParser::Create({"seq", "value", ""});
   ASSERT_TRUE(p.ok()) << p.status();
@@ -180,6 +295,26 @@ TEST(ObserverTest, TailsAppendsAndFollowsTruncation) {
   absl::MutexLock lock(&mu);
   EXPECT_EQ(commits[1].value, "b");
   EXPECT_EQ(commits[2].value, "c");
+}
+
+// A replica may put a FIFO where its commit log should be; opening one with
+// no writer blocks. The observer ignores it, and stops at once when asked.
+TEST(ObserverTest, AFifoInPlaceOfTheLogBlocksNothing) {
+  const std::string path = TempDir("fifo") + "/commits.log";
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  auto parser = CommitParser::Create({"seq", "value", ""});
+  ASSERT_TRUE(parser.ok());
+  auto observer = std::make_unique<Observer>(path, std::move(*parser), [](const Commit&) {});
+  absl::SleepFor(absl::Milliseconds(100));  // several turns of its loop
+  auto stopped = std::async(std::launch::async, [&] { observer.reset(); });
+  const bool in_time = stopped.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+  if (!in_time) {
+    // Unblock the observer's open so the test can end, then fail.
+    const int fd = open(path.c_str(), O_WRONLY | O_NONBLOCK);
+    stopped.wait();
+    if (fd >= 0) close(fd);
+  }
+  EXPECT_TRUE(in_time) << "the observer blocked on a FIFO";
 }
 
 }  // namespace

@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include <set>
+#include <string>
+
+#include "absl/time/clock.h"
 
 #include "gtest/gtest.h"
 
@@ -70,6 +73,57 @@ TEST(PortsTest, AnotherProcessesLeaseHoldsUntilItExits) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_TRUE(LeasePort(port)) << "free once the child exited";
   for (int fd : {to_parent[0], to_parent[1], to_child[0], to_child[1]}) close(fd);
+}
+
+// A listening socket on 127.0.0.1:`port` that does not go through turncoat's
+// leases, as another program's would; -1 if it cannot bind.
+int Listen(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(fd, 1) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Exhaustion is an error that says what to do, at once, never a hang:
+// here the range is one port, taken by a plain listener, then one this
+// process leased.
+TEST(PortsTest, ARangeWithNoFreePortIsAnErrorNotAHang) {
+  auto taken = PickFreePort();
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  const int fd = Listen(*taken);
+  ASSERT_GE(fd, 0);
+  const absl::Time start = absl::Now();
+  auto none = PickFreePortIn(*taken, *taken);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kResourceExhausted);
+  const std::string range = std::to_string(*taken) + "-" + std::to_string(*taken);
+  EXPECT_NE(none.status().message().find(range), std::string::npos) << none.status();
+  EXPECT_NE(none.status().message().find("ss -ltn"), std::string::npos) << none.status();
+  close(fd);
+
+  auto leased = PickFreePort();
+  ASSERT_TRUE(leased.ok());
+  EXPECT_EQ(PickFreePortIn(*leased, *leased).status().code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+TEST(PortsTest, PortInUseSeesAListenerButNotAClosedOne) {
+  auto port = PickFreePort();
+  ASSERT_TRUE(port.ok());
+  EXPECT_FALSE(PortInUse(*port));
+  const int fd = Listen(*port);
+  ASSERT_GE(fd, 0);
+  EXPECT_TRUE(PortInUse(*port));
+  close(fd);
+  EXPECT_FALSE(PortInUse(*port));
 }
 
 }  // namespace

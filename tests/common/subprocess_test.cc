@@ -183,6 +183,43 @@ TEST_F(SubprocessTest, GroupDiesWithItsLeader) {
   EXPECT_TRUE(GoneWithin(grandchild, absl::Seconds(5)));
 }
 
+// A grandchild that left the group (setsid) escapes a group signal; with
+// signal_descendants it is signalled on its own and killed with the group,
+// even when it ignores the first signal and outlives its parent's exit.
+TEST_F(SubprocessTest, SignalDescendantsReachesAGrandchildThatLeftTheGroup) {
+  const std::string script = absl::StrCat("setsid sh -c 'trap \"\" TERM; echo $$ > ",
+                                          Path("pid"), "; while :; do sleep 0.05; done' & wait");
+  SpawnOptions options;
+  options.signal_descendants = true;
+  auto child = Shell(script, options);
+  ASSERT_TRUE(child.ok()) << child.status();
+  const pid_t escaped = ReadPidFile(Path("pid"));
+  ASSERT_GT(escaped, 0);
+  ASSERT_NE(getpgid(escaped), child->pid());
+  auto exit = child->Stop(absl::Milliseconds(300));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_TRUE(GoneWithin(escaped, absl::Seconds(5)));
+}
+
+// Without it (the default, for children that lead groups of their own on
+// purpose) such a grandchild is left to its parent.
+TEST_F(SubprocessTest, WithoutSignalDescendantsAGrandchildOutsideTheGroupIsLeftAlone) {
+  auto child = Shell(absl::StrCat("setsid sleep 30 & echo $! > ", Path("pid"), "; wait"));
+  ASSERT_TRUE(child.ok()) << child.status();
+  const pid_t escaped = ReadPidFile(Path("pid"));
+  ASSERT_GT(escaped, 0);
+  // $! is known before the background process has run setsid.
+  for (int i = 0; i < 500 && getpgid(escaped) == child->pid(); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_NE(getpgid(escaped), child->pid());
+  auto exit = child->Kill();
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_TRUE(Alive(escaped));
+  kill(escaped, SIGKILL);
+}
+
 TEST_F(SubprocessTest, DestructorKillsTheGroup) {
   pid_t pid = -1;
   {
