@@ -788,7 +788,7 @@ TEST_F(LinkProxyTest, ManyConcurrentCallsAllComplete) {
 // its unary calls is an HTTP/2 stream of that one connection. nghttp2, as a
 // server, keeps closed streams for RFC 7540 priorities up to the maximum of
 // concurrent streams, which is unbounded unless announced: an hour-long soak
-// grew every honest agent by about 40 MB. Calls after warm-up must leave
+// grew every honest agent by about 26 MB. Calls after warm-up must leave
 // the heap where it was.
 TEST_F(LinkProxyTest, FinishedCallsLeaveNoMemoryBehind) {
   constexpr int kWarmUp = 500;
