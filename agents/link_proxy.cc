@@ -808,6 +808,11 @@ Core::Core(std::shared_ptr<ProxyRuntime> runtime, LinkId link, std::string targe
   nghttp2_option_new(&options_);
   // Window is returned as the other side takes what arrived (Lane).
   nghttp2_option_set_no_auto_window_update(options_, 1);
+  // A server session otherwise keeps every closed stream for RFC 7540
+  // priorities (bounded only by a SETTINGS_MAX_CONCURRENT_STREAMS we do not
+  // send): one per finished call, for as long as the sender's connection
+  // lives, which is the whole run. The proxy forwards no priorities.
+  nghttp2_option_set_no_closed_streams(options_, 1);
 }
 
 Core::~Core() {

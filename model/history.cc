@@ -27,12 +27,21 @@ void History::Add(Event event) {
                  [&](FaultStep& e) { fault_steps_.push_back(std::move(e)); },
                  [&](ProcessStart& e) { process_starts_.push_back(e); },
                  [&](ProcessExit& e) { process_exits_.push_back(std::move(e)); },
-                 [&](LinkStats& e) { link_stats_.push_back(std::move(e)); },
+                 [&](LinkStats& e) { AddLinkStats(std::move(e)); },
                  [&](LinkTraffic& e) { link_traffic_.push_back(std::move(e)); },
                  [&](TraceStart& e) { trace_sample_every_ = e.sample_every; },
                  [&](MessageFate& e) { ++message_counts_[{e.from, e.to}][e.action]; },
              },
              event);
+}
+
+void History::AddLinkStats(LinkStats e) {
+  for (LinkStats& kept : link_stats_) {
+    if (kept.from != e.from || kept.to != e.to) continue;
+    if (e.t >= kept.t) kept = std::move(e);
+    return;
+  }
+  link_stats_.push_back(std::move(e));
 }
 
 absl::Duration History::end() const { return run_end_.has_value() ? run_end_->t : latest_; }

@@ -243,6 +243,11 @@ class History {
   const std::vector<FaultStep>& fault_steps() const { return fault_steps_; }
   const std::vector<ProcessStart>& process_starts() const { return process_starts_; }
   const std::vector<ProcessExit>& process_exits() const { return process_exits_; }
+  // Each link's latest counters only (the latest t; of equal ones, the last
+  // added), in the order links first reported: LinkStats are cumulative,
+  // and the controller records a link's after every phase that touched it,
+  // so keeping them all would grow with phases times rules (history.jsonl
+  // keeps every record).
   const std::vector<LinkStats>& link_stats() const { return link_stats_; }
   const std::vector<LinkTraffic>& link_traffic() const { return link_traffic_; }
   // The sampling rate of the message trace; unset when nothing was traced.
@@ -255,6 +260,8 @@ class History {
   std::vector<FaultInterval> FaultIntervals() const;
 
  private:
+  void AddLinkStats(LinkStats e);
+
   std::optional<RunStart> run_start_;
   std::optional<ClusterReady> cluster_ready_;
   std::optional<Calibration> calibration_;
