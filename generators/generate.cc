@@ -22,6 +22,12 @@ std::string CallText(const GeneratorCall& call) {
 
 }  // namespace
 
+void SpanMostOfTheFaultWindow(const Plan& plan, Phase* phase) {
+  const absl::Duration window = FaultWindow(plan);
+  phase->at = absl::Milliseconds(100 * (absl::ToInt64Milliseconds(window) / 1000));
+  phase->length = window - phase->at;
+}
+
 std::vector<int> AllReplicas(int n) {
   std::vector<int> all;
   for (int r = 0; r < n; ++r) all.push_back(r);

@@ -48,6 +48,10 @@ std::vector<int> DrawSubset(const std::vector<int>& nodes, std::mt19937_64& rng)
 std::vector<int64_t> DrawDistinct(int64_t count, int64_t last, std::mt19937_64& rng);
 // 0..n-1.
 std::vector<int> AllReplicas(int n);
+// Times `phase` by the clock from a tenth of `plan`'s fault window (whole
+// 100 ms) to the window's end, as generators whose faults must meet at
+// every height in between time them.
+void SpanMostOfTheFaultWindow(const Plan& plan, Phase* phase);
 // The replicas of `plan` that are not Byzantine.
 std::vector<int> HonestReplicas(const Plan& plan);
 

@@ -14,16 +14,17 @@
 namespace turncoat {
 namespace {
 
-// How many ids after `from` the next Byzantine replica comes, cyclically
-// (1: right after it).
+// How many ids after `from` replica `to` comes, cyclically (1: right after).
+int TurnsAfter(int from, int to, int n) { return ((to - from) % n + n) % n; }
+
+// How many ids after `from` the next Byzantine replica comes.
 int DistanceToNextByzantine(int from, int n, const std::vector<int>& byzantine) {
   int best = n;
-  for (int b : byzantine) best = std::min(best, ((b - from) % n + n) % n);
+  for (int b : byzantine) best = std::min(best, TurnsAfter(from, b, n));
   return best;
 }
 
-// Paths of the certificates the target names in its messages, and the kinds
-// whose messages carry one (a kind is a segment of some path).
+// Paths of the certificates the target names in its messages.
 std::vector<std::string> CertificatePaths(const TargetSpec& target) {
   std::vector<std::string> paths;
   for (const MessageSpec& m : target.protocol.messages) {
@@ -126,7 +127,7 @@ absl::StatusOr<MinoritySpace> BuildMinoritySpace(const Plan& plan, const TargetS
   if (plan.f >= 2) {
     std::vector<std::tuple<int, int, int>> sides;  // distance, v, b
     for (int v : honest) {
-      for (int b : plan.byzantine) sides.emplace_back(((b - v) % plan.n + plan.n) % plan.n, v, b);
+      for (int b : plan.byzantine) sides.emplace_back(TurnsAfter(v, b, plan.n), v, b);
     }
     std::sort(sides.begin(), sides.end());
     for (const auto& [distance, v, b] : sides) {
@@ -144,10 +145,13 @@ absl::StatusOr<MinoritySpace> BuildMinoritySpace(const Plan& plan, const TargetS
            DistanceToNextByzantine(b, plan.n, plan.byzantine);
   });
   const std::vector<std::string> certificate_paths = CertificatePaths(target);
-  std::vector<std::string> by_proof = kinds;
-  std::stable_partition(by_proof.begin(), by_proof.end(), [&](const std::string& kind) {
-    return CarriesCertificate(kind, target, certificate_paths);
-  });
+  // Kinds carrying a certificate (proof of progress) first.
+  std::vector<std::string> carriers;
+  std::vector<std::string> by_proof;
+  for (const std::string& kind : kinds) {
+    (CarriesCertificate(kind, target, certificate_paths) ? carriers : by_proof).push_back(kind);
+  }
+  by_proof.insert(by_proof.begin(), carriers.begin(), carriers.end());
   // Conflicting proposals without their certificate first, then as they
   // are (whose certificate may itself reveal the conflict).
   std::vector<std::vector<std::string>> clears;
@@ -164,10 +168,6 @@ absl::StatusOr<MinoritySpace> BuildMinoritySpace(const Plan& plan, const TargetS
     space.steps.push_back(std::move(s));
   }
 
-  std::vector<std::string> carriers;
-  for (const std::string& kind : by_proof) {
-    if (CarriesCertificate(kind, target, certificate_paths)) carriers.push_back(kind);
-  }
   std::vector<std::string> mutations = CertificateMutations();
   for (const auto& [i, j, m] : Diagonally(by_turn.size(), carriers.size(), mutations.size())) {
     MinorityScenario s;
@@ -235,13 +235,9 @@ absl::StatusOr<std::vector<Phase>> GenerateMinority(const GeneratorInput& in) {
   if (copies < 1) return absl::InvalidArgumentError("copies must be at least 1");
   std::vector<Phase> phases =
       MinorityPhases(space->At(in.seed), plan.n, plan.byzantine, copies);
-  // As pairs times its phases: from a tenth of the fault window to its end.
-  const absl::Duration window = FaultWindow(plan);
-  const absl::Duration at = absl::Milliseconds(100 * (absl::ToInt64Milliseconds(window) / 1000));
   std::vector<Phase> drawn;
   for (Phase& phase : phases) {
-    phase.at = at;
-    phase.length = window - at;
+    SpanMostOfTheFaultWindow(plan, &phase);
     if (absl::Status s = in.check(drawn, phase); !s.ok()) return s;
     drawn.push_back(phase);
   }

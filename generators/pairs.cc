@@ -271,16 +271,10 @@ absl::StatusOr<std::vector<Phase>> DrawPair(const GeneratorInput& in) {
   const int64_t index = static_cast<int64_t>((in.seed == 0 ? 0 : in.seed - 1) %
                                              static_cast<uint64_t>(space->size()));
   const auto [lie, fault] = space->At(index);
-  // From a tenth of the fault window to its end: the lie and the fault meet
-  // at every height in between.
-  const absl::Duration window = FaultWindow(plan);
-  const absl::Duration at = absl::Milliseconds(100 * (absl::ToInt64Milliseconds(window) / 1000));
   std::vector<Phase> phases = {CompletePair(*lie, plan.byzantine, plan.n, delay, *in.rng),
                                CompletePair(*fault, HonestReplicas(plan), plan.n, delay, *in.rng)};
-  for (Phase& phase : phases) {
-    phase.at = at;
-    phase.length = window - at;
-  }
+  // The lie and the fault meet at every height of most of the window.
+  for (Phase& phase : phases) SpanMostOfTheFaultWindow(plan, &phase);
   if (absl::Status s = in.check({}, phases[0]); !s.ok()) return s;
   if (absl::Status s = in.check({phases[0]}, phases[1]); !s.ok()) return s;
   return phases;
