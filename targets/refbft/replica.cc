@@ -41,8 +41,7 @@ Replica::Replica(ReplicaConfig config, turncoat::Ed25519PrivateKey key,
     : config_(std::move(config)),
       key_(std::move(key)),
       rules_(config_.n, config_.f, config_.bugs, std::move(keys)),
-      out_(out),
-      current_timeout_(config_.view_timeout) {}
+      out_(out) {}
 
 Envelope Replica::Seal(const Message& message) const {
   Envelope env;
@@ -82,9 +81,6 @@ bool Replica::Submit(const std::string& value, absl::Time now) {
 void Replica::Tick(absl::Time now) {
   if (now >= view_deadline_) {
     ReforwardPending();
-    if (!config_.bugs.Has(Bug::kNoTimeoutBackoff)) {
-      current_timeout_ = std::min(current_timeout_ * 1.5, config_.max_view_timeout);
-    }
     EnterView(view_ + 1, now);
   }
   if (now >= propose_at_) {
@@ -92,6 +88,13 @@ void Replica::Tick(absl::Time now) {
     MaybePropose(now);
   }
   DrainSelfQueue(now);
+}
+
+absl::Duration Replica::ViewTimeout(uint64_t view) const {
+  absl::Duration timeout = config_.view_timeout;
+  if (config_.bugs.Has(Bug::kNoTimeoutBackoff)) return timeout;
+  for (uint64_t v = 0; v < view && timeout < config_.max_view_timeout; ++v) timeout *= 1.5;
+  return std::min(timeout, config_.max_view_timeout);
 }
 
 absl::Time Replica::NextDeadline() const {
@@ -107,7 +110,6 @@ void Replica::EnterHeight(uint64_t height, absl::Time now) {
   new_views_.clear();
   later_views_.clear();
   waiting_proposal_.reset();
-  current_timeout_ = config_.view_timeout;
   EnterView(0, now);
   // Messages of this height that overtook our decision are handled now.
   std::vector<Envelope> early = std::move(next_height_);
@@ -124,7 +126,7 @@ void Replica::EnterView(uint64_t view, absl::Time now) {
   votes_.emplace(&rules_, height_, view_);
   new_views_.erase(new_views_.begin(), new_views_.lower_bound(view_));
   view_deadline_ = config_.bugs.Has(Bug::kNoViewChange) ? absl::InfiniteFuture()
-                                                         : now + current_timeout_;
+                                                         : now + ViewTimeout(view_);
   Message m;
   NewView* nv = m.mutable_new_view();
   nv->set_height(height_);

@@ -37,8 +37,8 @@ struct ReplicaConfig {
   uint32_t id = 0;
   uint32_t n = 4;
   uint32_t f = 1;
-  // First view timeout at a height; each failed view multiplies it by 1.5,
-  // up to max_view_timeout, and a decision resets it.
+  // The timeout of a height's first view; each later view's is 1.5 times
+  // its predecessor's, up to max_view_timeout (ViewTimeout).
   absl::Duration view_timeout = absl::Milliseconds(1000);
   absl::Duration max_view_timeout = absl::Seconds(8);
   // A leader with no pending values waits this long before proposing an
@@ -120,6 +120,12 @@ class Replica {
   Envelope Seal(const Message& message) const;
 
  private:
+  // How long view `view` of any height lasts before this replica gives up
+  // on it. A function of the view alone, not of how many views this
+  // replica saw fail: one that joins a view late (on f + 1 NEW-VIEWs) must
+  // time out with the replicas already there, or it runs ahead of them
+  // view after view, and once every timeout is at its cap the gap stays.
+  absl::Duration ViewTimeout(uint64_t view) const;
   void EnterView(uint64_t view, absl::Time now);
   void EnterHeight(uint64_t height, absl::Time now);
   void Broadcast(const Message& message, absl::Time now);
@@ -160,7 +166,6 @@ class Replica {
   uint64_t view_ = 0;
   uint64_t next_seq_ = 1;
   absl::Time view_deadline_ = absl::InfiniteFuture();
-  absl::Duration current_timeout_;
   absl::Time view_entered_ = absl::InfinitePast();
   // Leader with nothing to propose: when it proposes an empty block.
   absl::Time propose_at_ = absl::InfiniteFuture();
