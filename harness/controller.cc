@@ -63,27 +63,45 @@ constexpr int kProgressCostFactor = 20;
 // the round trips of a few dozen agents, few enough to stay a small pool.
 constexpr size_t kControlThreads = 16;
 
-// Everything recorded during the run: appended to history.jsonl as it
-// arrives (so a killed run leaves its history) and kept in memory for the
-// checkers, traced messages only as counts (history.h).
+// Everything recorded during the run, appended to history.jsonl as it
+// arrives (so a killed run leaves its history). The run itself needs little
+// of it while it lasts — commits per replica, which replicas exited — so
+// that is all the collector keeps: the controller's memory does not grow
+// with the history, over an hour's run as over twenty seconds. Whoever
+// needs whole events (calibration, the live line's findings, the checkers
+// and reports at the end) reads the file back (ReadBack).
 class Collector {
  public:
-  Collector(std::unique_ptr<EventLog> log, absl::Time start) : log_(std::move(log)), start_(start) {}
+  Collector(std::unique_ptr<EventLog> log, std::string path, absl::Time start)
+      : log_(std::move(log)), path_(std::move(path)), start_(start) {}
 
   absl::Duration Now() const { return absl::Now() - start_; }
   absl::Duration Since(int64_t unix_micros) const {
     return absl::FromUnixMicros(unix_micros) - start_;
   }
 
-  void Record(Event event) {
+  void Record(const Event& event) {
     std::lock_guard<std::mutex> lock(mu_);
     if (absl::Status s = log_->Append(event); !s.ok() && log_error_.ok()) log_error_ = s;
-    history_.Add(std::move(event));
+    if (const auto* commit = std::get_if<Commit>(&event)) ++commits_[commit->replica];
+    if (const auto* exit = std::get_if<ProcessExit>(&event)) exited_.insert(exit->replica);
   }
 
-  History Snapshot() const {
+  // Every event written so far. After an append failed (a full disk) that
+  // is what the file holds, the history the run can still vouch for.
+  absl::StatusOr<History> ReadBack() const {
+    absl::StatusOr<LoadedHistory> loaded = ReadEventLog(path_);
+    if (!loaded.ok()) return loaded.status();
+    return std::move(loaded->history);
+  }
+
+  std::map<int, int64_t> CommitsByReplica() const {
     std::lock_guard<std::mutex> lock(mu_);
-    return history_;
+    return commits_;
+  }
+  std::set<int> ExitedReplicas() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return exited_;
   }
 
   absl::Status log_error() const {
@@ -94,8 +112,10 @@ class Collector {
  private:
   mutable std::mutex mu_;
   std::unique_ptr<EventLog> log_;
+  const std::string path_;
   const absl::Time start_;
-  History history_;
+  std::map<int, int64_t> commits_;
+  std::set<int> exited_;
   absl::Status log_error_;
 };
 
@@ -773,9 +793,7 @@ absl::Status Run::StartReplicas() {
   }
   for (size_t left = instances.size(); left > 0;) {
     if (absl::Status s = CheckHarness(); !s.ok()) return s;
-    std::set<int> exits;
-    const History history = collector_->Snapshot();
-    for (const ProcessExit& e : history.process_exits()) exits.insert(e.replica);
+    const std::set<int> exits = collector_->ExitedReplicas();
     left = 0;
     for (size_t k = 0; k < instances.size(); ++k) {
       if (waiting[k] == nullptr) continue;
@@ -983,12 +1001,13 @@ absl::Status Run::Calibrate() {
   }
   const absl::Duration from = begin + half;
   const absl::Duration to = collector_->Now();
-  const History history = collector_->Snapshot();
+  absl::StatusOr<History> history = collector_->ReadBack();
+  if (!history.ok()) return history.status();
   // Commit rate: distinct values committed in the window at the replica
   // that committed the most (a lagging replica is not the target's pace).
   std::map<int, std::set<std::string>> committed;
   std::map<std::string, absl::Duration> first_commit;
-  for (const Commit& c : history.commits()) {
+  for (const Commit& c : history->commits()) {
     if (plan_.IsByzantine(c.replica)) continue;
     if (c.t >= from && c.t <= to) committed[c.replica].insert(c.value);
     auto [it, inserted] = first_commit.emplace(c.value, c.t);
@@ -1000,7 +1019,7 @@ absl::Status Run::Calibrate() {
   // Latency: from a value's first submission to its first commit, for the
   // values first submitted in the window.
   std::map<std::string, absl::Duration> first_submit;
-  for (const Submit& s : history.submits()) {
+  for (const Submit& s : history->submits()) {
     auto [it, inserted] = first_submit.emplace(s.value, s.t);
     if (!inserted && s.t < it->second) it->second = s.t;
   }
@@ -1037,7 +1056,7 @@ absl::Status Run::AwaitFirstCommit() {
   if (target_.replica.ready.kind != ReadySpec::Kind::kFirstCommit) return absl::OkStatus();
   const absl::Duration timeout = target_.replica.startup_timeout;
   const absl::Time deadline = absl::Now() + timeout;
-  while (collector_->Snapshot().commits().empty()) {
+  while (collector_->CommitsByReplica().empty()) {
     if (interrupted()) {
       was_interrupted_ = true;
       return absl::CancelledError("interrupted");
@@ -1280,16 +1299,16 @@ void Run::Teardown() {
 }
 
 void Run::PrintProgress(const std::string& phase_text, bool final) {
-  const History history = collector_->Snapshot();
   std::vector<int64_t> commits(plan_.n, 0);
-  for (const Commit& c : history.commits()) {
-    if (c.replica >= 0 && c.replica < plan_.n) ++commits[c.replica];
+  for (const auto& [replica, count] : collector_->CommitsByReplica()) {
+    if (replica >= 0 && replica < plan_.n) commits[replica] = count;
   }
   int64_t findings = 0;
+  const absl::StatusOr<History> history = collector_->ReadBack();
   for (const std::string& name : plan_.expect.safety) {
     const CheckerInfo* checker = CheckerRegistry::Global().Find(name);
-    if (checker != nullptr) {
-      findings += RunChecker(*checker, history, CheckContext::For(plan_, target_)).violations;
+    if (checker != nullptr && history.ok()) {
+      findings += RunChecker(*checker, *history, CheckContext::For(plan_, target_)).violations;
     }
   }
   std::fprintf(stderr, "\r\033[K%s %5.1fs/%.0fs  %s  commits [%s]  findings %lld%s",
@@ -1303,13 +1322,14 @@ void Run::PrintProgress(const std::string& phase_text, bool final) {
 RunOutcome Run::Execute() {
   RunOutcome outcome;
   outcome.run_dir = options_.run_dir;
-  auto log = EventLog::Create(absl::StrCat(options_.run_dir, "/history.jsonl"));
+  const std::string history_path = absl::StrCat(options_.run_dir, "/history.jsonl");
+  auto log = EventLog::Create(history_path);
   if (!log.ok()) {
     outcome.error = std::string(log.status().message());
     return outcome;
   }
   const absl::Time start = absl::Now();
-  collector_ = std::make_unique<Collector>(*std::move(log), start);
+  collector_ = std::make_unique<Collector>(*std::move(log), history_path, start);
   collector_->Record(RunStart{absl::ZeroDuration(), absl::FormatTime(absl::RFC3339_sec, start, absl::UTCTimeZone())});
 
   absl::Status status = Prepare();
@@ -1358,7 +1378,12 @@ RunOutcome Run::Execute() {
     failure_ = std::string(s.message());
   }
 
-  const History history = collector_->Snapshot();
+  History history;
+  if (absl::StatusOr<History> read = collector_->ReadBack(); read.ok()) {
+    history = *std::move(read);
+  } else if (failure_.empty()) {
+    failure_ = absl::StrCat("reading the history back: ", read.status().message());
+  }
   ReportInputs inputs;
   inputs.plan = &plan_;
   inputs.target = &target_;

@@ -5,12 +5,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "common/file_io.h"
 #include "model/overloaded.h"
 #include "model/value_text.h"
 #include "nlohmann/json.hpp"
@@ -486,25 +485,27 @@ absl::Status EventLog::Append(const Event& event) {
 }
 
 absl::StatusOr<LoadedHistory> ReadEventLog(const std::string& path) {
-  absl::StatusOr<std::string> content = ReadFile(path);
-  if (!content.ok()) return content.status();
+  // Line by line, not the whole file at once: an hour's history is tens of
+  // megabytes, and the controller reads it back while the run goes on.
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(errno)));
   LoadedHistory out;
-  const std::vector<absl::string_view> lines = absl::StrSplit(*content, '\n');
-  // A file ending in '\n' splits into a final empty piece; anything else in
-  // the last piece is a line whose write was cut off.
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].empty()) continue;
-    absl::StatusOr<Event> event = EventFromJson(lines[i]);
+  std::string line;
+  for (size_t number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    absl::StatusOr<Event> event = EventFromJson(line);
     if (!event.ok()) {
-      if (i + 1 == lines.size()) {
+      // Without a newline it is the last line, whose write was cut off.
+      if (in.eof()) {
         out.truncated_tail = true;
         break;
       }
       return absl::DataLossError(
-          absl::StrCat(path, ":", i + 1, ": bad event: ", event.status().message()));
+          absl::StrCat(path, ":", number, ": bad event: ", event.status().message()));
     }
     out.history.Add(*std::move(event));
   }
+  if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": read failed"));
   return out;
 }
 
