@@ -52,7 +52,7 @@ namespace {
 // refbft's planted bugs (targets/refbft/README.md).
 const char* const kBugs[] = {"skip-signature-check", "small-quorum",  "ignore-lock",
                              "no-view-change",       "double-commit", "count-duplicate-votes",
-                             "no-timeout-backoff",   "qc-any-round"};
+                             "no-timeout-backoff",   "qc-any-round",  "backoff-per-replica"};
 
 std::atomic<bool> g_interrupted{false};
 

@@ -18,6 +18,7 @@ constexpr std::pair<Bug, const char*> kNames[] = {
     {Bug::kCountDuplicateVotes, "count-duplicate-votes"},
     {Bug::kNoTimeoutBackoff, "no-timeout-backoff"},
     {Bug::kQcAnyRound, "qc-any-round"},
+    {Bug::kBackoffPerReplica, "backoff-per-replica"},
 };
 
 }  // namespace

@@ -23,6 +23,7 @@ enum class Bug {
   kCountDuplicateVotes,  // counts one replica's vote more than once
   kNoTimeoutBackoff,     // a failed view never lengthens the next one's timeout
   kQcAnyRound,           // trusts a certificate's height and view; its votes may be of any
+  kBackoffPerReplica,    // a view's timeout follows the views it saw fail, not the view
 };
 
 class BugSet {

@@ -81,6 +81,7 @@ bool Replica::Submit(const std::string& value, absl::Time now) {
 void Replica::Tick(absl::Time now) {
   if (now >= view_deadline_) {
     ReforwardPending();
+    ++failed_views_;
     EnterView(view_ + 1, now);
   }
   if (now >= propose_at_) {
@@ -93,7 +94,8 @@ void Replica::Tick(absl::Time now) {
 absl::Duration Replica::ViewTimeout(uint64_t view) const {
   absl::Duration timeout = config_.view_timeout;
   if (config_.bugs.Has(Bug::kNoTimeoutBackoff)) return timeout;
-  for (uint64_t v = 0; v < view && timeout < config_.max_view_timeout; ++v) timeout *= 1.5;
+  const uint64_t steps = config_.bugs.Has(Bug::kBackoffPerReplica) ? failed_views_ : view;
+  for (uint64_t v = 0; v < steps && timeout < config_.max_view_timeout; ++v) timeout *= 1.5;
   return std::min(timeout, config_.max_view_timeout);
 }
 
@@ -110,6 +112,7 @@ void Replica::EnterHeight(uint64_t height, absl::Time now) {
   new_views_.clear();
   later_views_.clear();
   waiting_proposal_.reset();
+  failed_views_ = 0;
   EnterView(0, now);
   // Messages of this height that overtook our decision are handled now.
   std::vector<Envelope> early = std::move(next_height_);

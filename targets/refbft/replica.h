@@ -166,6 +166,9 @@ class Replica {
   uint64_t view_ = 0;
   uint64_t next_seq_ = 1;
   absl::Time view_deadline_ = absl::InfiniteFuture();
+  // Views of this height that timed out here (the backoff-per-replica bug
+  // times views by it).
+  uint64_t failed_views_ = 0;
   absl::Time view_entered_ = absl::InfinitePast();
   // Leader with nothing to propose: when it proposes an empty block.
   absl::Time propose_at_ = absl::InfiniteFuture();

@@ -131,6 +131,8 @@ struct Detection {
   // A generated plan's scenario, tried again as is; 0: the plan's own seed,
   // and the next seed on a second attempt.
   uint64_t seed = 0;
+  // The scenario of the second attempt, when not `seed` again.
+  uint64_t second_seed = 0;
 };
 
 // Names the case in CTest's listing instead of dumping the struct's bytes.
@@ -150,7 +152,8 @@ TEST_P(BugDetectionTest, NightlyPlanFindsThePlantedBugWithTheRightInvariant) {
   for (int attempt = 0; attempt < 2 && found_as.empty(); ++attempt) {
     std::vector<std::string> args = {Nightly(d.dir, d.plan), variant};
     if (d.seed != 0) {
-      args.push_back(absl::StrCat("--seed=", d.seed));
+      args.push_back(
+          absl::StrCat("--seed=", attempt > 0 && d.second_seed != 0 ? d.second_seed : d.seed));
     } else if (attempt > 0) {
       const uint64_t seed = LoadSeed(Nightly(d.dir, d.plan)) + static_cast<uint64_t>(attempt);
       args.push_back(absl::StrCat("--seed=", seed));
@@ -191,6 +194,11 @@ INSTANTIATE_TEST_SUITE_P(
         Detection{"generated", "count-duplicate-votes", "minority", {"agreement"}, 1},
         Detection{"generated", "ignore-lock", "minority", {"agreement"}, 2},
         Detection{"generated", "qc-any-round", "minority", {"agreement", "prefix"}, 3},
+        // Not planted for a plan: the gen-twins campaign found it in the
+        // correct refbft of the time (targets/refbft/README.md).
+        // Timing decides whether the late replica joins a view with a silent
+        // leader (found in 6 of 8 runs of seed 14, 2 of 3 of seed 25, on a loaded machine).
+        Detection{"generated", "backoff-per-replica", "twins", {"liveness"}, 14, 25},
         Detection{"pbft/nightly", "no-view-change", "primary-crash", {"liveness"}},
         Detection{"pbft/nightly", "no-digest-check", "equivocating-primary", {"agreement"}},
         Detection{"pbft/nightly", "weak-commit-quorum", "lost-prepares", {"agreement"}}),

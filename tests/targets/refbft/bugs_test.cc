@@ -8,13 +8,14 @@ namespace {
 TEST(BugSetTest, ParsesEveryKnownNameAndRoundTrips) {
   auto all = BugSet::Parse(
       "skip-signature-check, small-quorum,ignore-lock,no-view-change,double-commit,"
-      "count-duplicate-votes,no-timeout-backoff,qc-any-round");
+      "count-duplicate-votes,no-timeout-backoff,qc-any-round,backoff-per-replica");
   ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_TRUE(all->Has(Bug::kSkipSignatureCheck));
   EXPECT_TRUE(all->Has(Bug::kCountDuplicateVotes));
   EXPECT_TRUE(all->Has(Bug::kNoTimeoutBackoff));
   EXPECT_TRUE(all->Has(Bug::kQcAnyRound));
-  EXPECT_EQ(BugSet::AllNames().size(), 8u);
+  EXPECT_TRUE(all->Has(Bug::kBackoffPerReplica));
+  EXPECT_EQ(BugSet::AllNames().size(), 9u);
   auto again = BugSet::Parse(all->ToString());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->ToString(), all->ToString());
