@@ -512,6 +512,18 @@ struct AgentServer::Impl final : public v1::Agent::Service {
     {
       absl::MutexLock lock(&mu);
       tcp_runtime = tcp.runtime;
+      // Only the links that rejected something, so that an honest gRPC
+      // cluster's report keeps no traffic section.
+      for (const auto& [key, proxy] : links) {
+        const uint64_t malformed = proxy->malformed_connections();
+        const uint64_t oversized = proxy->oversized_messages();
+        if (malformed == 0 && oversized == 0) continue;
+        v1::LinkTraffic* out = reply->add_traffic();
+        out->set_from(proxy->link().from);
+        out->set_to(proxy->link().to);
+        out->set_malformed_connections(malformed);
+        out->set_oversized_messages(oversized);
+      }
     }
     if (tcp_runtime != nullptr) {
       for (const LinkTrafficStats& s : tcp_runtime->traffic().Snapshot()) {

@@ -1257,6 +1257,8 @@ void Run::RecordTraffic(const RepeatedPtrField<v1::LinkTraffic>& links) {
     e.unparsed_bytes = static_cast<int64_t>(link.unparsed_bytes());
     e.connections = static_cast<int64_t>(link.connections());
     e.refused = static_cast<int64_t>(link.refused());
+    e.malformed_connections = static_cast<int64_t>(link.malformed_connections());
+    e.oversized_messages = static_cast<int64_t>(link.oversized_messages());
     collector_->Record(std::move(e));
   }
 }

@@ -300,6 +300,13 @@ std::string EventToJson(const Event& event) {
                             j["unparsed_bytes"] = e.unparsed_bytes;
                             j["connections"] = e.connections;
                             j["refused"] = e.refused;
+                            // Absent when 0, as in histories older than them.
+                            if (e.malformed_connections != 0) {
+                              j["malformed_connections"] = e.malformed_connections;
+                            }
+                            if (e.oversized_messages != 0) {
+                              j["oversized_messages"] = e.oversized_messages;
+                            }
                             return j;
                           },
                           [](const TraceStart& e) {
@@ -422,6 +429,8 @@ absl::StatusOr<Event> EventFromJson(absl::string_view line) {
     e.unparsed_bytes = r.Int("unparsed_bytes");
     e.connections = r.Int("connections");
     e.refused = r.Int("refused");
+    e.malformed_connections = r.OptionalInt64("malformed_connections").value_or(0);
+    e.oversized_messages = r.OptionalInt64("oversized_messages").value_or(0);
     event = std::move(e);
   } else if (type == "trace_start") {
     const uint64_t every = r.Uint("sample_every");

@@ -153,7 +153,10 @@ struct LinkStats {
 // "unframed" for raw reads of a stream without framing), bytes passed raw
 // after the stream stopped parsing, connections that carried the link's
 // bytes, and connections its source dialled that did not reach the
-// destination. Recorded once per link at the end of the run.
+// destination. For a gRPC target's link, only what its proxy rejected:
+// connections ended because a peer broke HTTP/2, and calls ended because a
+// message exceeded the proxy's limit (the other counts stay 0). Recorded
+// once per link at the end of the run.
 struct LinkTraffic {
   struct Count {
     int64_t frames = 0;
@@ -167,6 +170,8 @@ struct LinkTraffic {
   int64_t unparsed_bytes = 0;
   int64_t connections = 0;
   int64_t refused = 0;
+  int64_t malformed_connections = 0;
+  int64_t oversized_messages = 0;
 };
 
 // The agents began tracing message fates: one message in `sample_every` of

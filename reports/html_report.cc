@@ -541,11 +541,21 @@ std::string Messages(const Report& report) {
   return out;
 }
 
+// Whether a TCP proxy counted anything on the link (a gRPC link is in the
+// traffic counts only for what its proxy rejected).
+bool CarriedTcp(const LinkTraffic& link) {
+  return !link.kinds.empty() || link.unparsed_bytes != 0 || link.connections != 0 ||
+         link.refused != 0;
+}
+
 // What a TCP target's links carried, as a table of directed links by kind
 // of frame; shown only when agents reported any.
 std::string Traffic(const Report& report) {
   const TrafficCounts& traffic = report.traffic;
-  if (traffic.links.empty()) return "";
+  if (std::none_of(traffic.links.begin(), traffic.links.end(),
+                   [](const auto& entry) { return CarriedTcp(entry.second); })) {
+    return "";
+  }
   std::string out =
       "<section id=\"traffic\"><h2>Traffic</h2><p class=\"muted\">Frames (and bytes) each "
       "directed TCP link carried, by the kind its framing names, as the sending replica's "
@@ -559,6 +569,7 @@ std::string Traffic(const Report& report) {
                         " B)</span></td>");
   };
   for (const auto& [key, link] : traffic.links) {
+    if (!CarriedTcp(link)) continue;
     absl::StrAppend(&out, "<tr><td>", Sender(link.from, report.plan.n), " &#8594; ", link.to,
                     "</td>");
     for (const auto& [kind, total] : traffic.kinds) {
@@ -572,6 +583,26 @@ std::string Traffic(const Report& report) {
   for (const auto& [kind, total] : traffic.kinds) absl::StrAppend(&out, cell(total));
   absl::StrAppend(&out, "<td></td><td></td><td></td></tr></table></section>");
   return out;
+}
+
+// The links whose gRPC proxy ended a connection for broken HTTP/2 or a call
+// for a message over its limit; shown only when one did.
+std::string Rejected(const Report& report) {
+  std::string rows;
+  for (const auto& [key, link] : report.traffic.links) {
+    if (link.malformed_connections == 0 && link.oversized_messages == 0) continue;
+    absl::StrAppend(&rows, "<tr><td>", Sender(link.from, report.plan.n), " &#8594; ", link.to,
+                    "</td><td class=\"num\">", link.malformed_connections,
+                    "</td><td class=\"num\">", link.oversized_messages, "</td></tr>");
+  }
+  if (rows.empty()) return "";
+  return absl::StrCat(
+      "<section id=\"rejected\"><h2>Rejected by the link proxies</h2><p class=\"muted\">"
+      "Connections each directed gRPC link's proxy ended because a peer (its source or its "
+      "destination) broke HTTP/2, and calls it ended because a message exceeded its size "
+      "limit.</p><table><tr><th>link</th><th>malformed connections</th>"
+      "<th>oversized messages</th></tr>",
+      rows, "</table></section>");
 }
 
 std::string AsRun(const Report& report) {
@@ -599,7 +630,8 @@ std::string RenderHtmlReport(const Report& report) {
       E(report.plan.name), ": ", VerdictName(report.verdict()), "</title><style>", kStyle,
       "</style></head><body>", Header(report), Replay(report), Timeline(report),
       Episodes(report), Warnings(report), Invariants(report), PhaseTable(report), Plots(report),
-      StatisticsSection(report), Messages(report), Traffic(report), AsRun(report), "</body></html>\n");
+      StatisticsSection(report), Messages(report), Traffic(report), Rejected(report),
+      AsRun(report), "</body></html>\n");
 }
 
 }  // namespace turncoat

@@ -180,7 +180,9 @@ json TrafficToJson(const TrafficCounts& traffic) {
                      {"kinds", KindsToJson(link.kinds)},
                      {"unparsed_bytes", link.unparsed_bytes},
                      {"connections", link.connections},
-                     {"refused", link.refused}});
+                     {"refused", link.refused},
+                     {"malformed_connections", link.malformed_connections},
+                     {"oversized_messages", link.oversized_messages}});
   }
   return {{"kinds", KindsToJson(traffic.kinds)}, {"links", links}};
 }

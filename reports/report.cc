@@ -230,6 +230,8 @@ Report BuildReport(const ReportInputs& in) {
     link.unparsed_bytes += l.unparsed_bytes;
     link.connections += l.connections;
     link.refused += l.refused;
+    link.malformed_connections += l.malformed_connections;
+    link.oversized_messages += l.oversized_messages;
   }
 
   // The plots' buckets.

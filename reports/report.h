@@ -80,7 +80,8 @@ struct TraceCounts {
 // What a TCP target's links carried (history "link_traffic" events): per
 // directed link, the counts of every agent that reported it, summed (each
 // frame is counted by one agent only, the sender's), and per kind of frame
-// over all links. Empty for gRPC targets.
+// over all links. For gRPC targets only the links whose proxy rejected
+// something (malformed connections, oversized messages).
 struct TrafficCounts {
   std::map<std::pair<int, int>, LinkTraffic> links;  // by (from, to); `t` unused
   std::map<std::string, LinkTraffic::Count> kinds;

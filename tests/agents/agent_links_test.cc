@@ -1,11 +1,14 @@
 // OpenLinks, the control call that opens several of an agent's links at
-// once: every link opens and gets a port of its own, or none stays open.
+// once: every link opens and gets a port of its own, or none stays open;
+// and what the links' proxies rejected, as GetRuleStats reports it.
 // Runs the turncoat-agent binary on 127.0.0.1; no replica.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -49,6 +52,29 @@ bool Accepts(int port) {
   const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   close(fd);
   return ok;
+}
+
+// Sends `bytes` on a new connection to 127.0.0.1:port; whether the other
+// side closes it within 5 s.
+bool ClosesAfter(int port, const std::string& bytes) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  timeval tick{0, 50 * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
+  bool closed = false;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+    for (absl::Time end = absl::Now() + absl::Seconds(5); !closed && absl::Now() < end;) {
+      char buf[4096];
+      const ssize_t n = recv(fd, buf, sizeof buf, 0);
+      closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+    }
+  }
+  close(fd);
+  return closed;
 }
 
 class AgentLinksTest : public ::testing::Test {
@@ -173,6 +199,51 @@ TEST_F(AgentLinksTest, RefusesALinkAskedTwiceOrOffLoopback) {
   // Neither batch opened anything.
   EXPECT_TRUE(OpenOne(Link(0, 1, targets_[1])).ok());
   EXPECT_TRUE(OpenOne(Link(0, 2, targets_[2])).ok());
+}
+
+// What a gRPC link's proxy rejected reaches the controller in the reply it
+// reads at the end of a run: GetRuleStats's traffic has, per link that
+// rejected anything, the connections ended for broken HTTP/2 and the calls
+// ended for an oversized message.
+TEST_F(AgentLinksTest, RuleStatsCountWhatAGrpcLinkRejected) {
+  v1::Agent::Service unimplemented;  // a destination that speaks gRPC
+  int destination = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &destination);
+  builder.RegisterService(&unimplemented);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  v1::OpenLinksRequest request;
+  *request.add_links() = Link(0, 1, destination);
+  *request.add_links() = Link(0, 2, targets_[2]);
+  v1::OpenLinksReply reply;
+  ASSERT_TRUE(stub_->OpenLinks(Ctx().get(), request, &reply).ok());
+  const int port = reply.links(0).port();
+
+  auto sender = v1::Agent::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                                       grpc::InsecureChannelCredentials()));
+  v1::RemoveRuleRequest message;
+  message.set_id("small");
+  v1::Empty empty;
+  // The destination answers, so its connection is open for the peers below.
+  ASSERT_EQ(sender->RemoveRule(Ctx().get(), message, &empty).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+  message.set_id(std::string(size_t{65} << 20, 'x'));  // over the proxy's 64 MiB
+  EXPECT_EQ(sender->RemoveRule(Ctx().get(), message, &empty).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_TRUE(ClosesAfter(port, "GET / HTTP/1.1\r\nHost: peer\r\n\r\n"));
+
+  v1::RuleStatsReply stats;
+  ASSERT_TRUE(stub_->GetRuleStats(Ctx().get(), v1::Empty(), &stats).ok());
+  ASSERT_EQ(stats.traffic_size(), 1) << "0->2 rejected nothing: " << stats.DebugString();
+  const v1::LinkTraffic& link = stats.traffic(0);
+  EXPECT_EQ(link.from(), 0);
+  EXPECT_EQ(link.to(), 1);
+  EXPECT_EQ(link.malformed_connections(), 1u);
+  EXPECT_EQ(link.oversized_messages(), 1u);
+  EXPECT_EQ(link.kinds_size(), 0);
+  EXPECT_EQ(link.connections(), 0u);
+  server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
 }
 
 }  // namespace

@@ -115,6 +115,37 @@ TEST(EventJsonTest, LinkTrafficKeepsItsCountsPerKind) {
       << "a kind without its bytes";
 }
 
+// A gRPC link's line carries what its proxy rejected; a line without those
+// fields (a TCP link's, or one written before they existed) reads as 0.
+TEST(EventJsonTest, LinkTrafficKeepsWhatAGrpcProxyRejected) {
+  LinkTraffic rejected{absl::Seconds(1), 2, 0, {}, 0, 0, 0};
+  rejected.malformed_connections = 3;
+  rejected.oversized_messages = 1;
+  const std::string line = EventToJson(rejected);
+  EXPECT_EQ(line,
+            R"({"connections":0,"from":2,"kinds":{},"malformed_connections":3,)"
+            R"("oversized_messages":1,"refused":0,"t_us":1000000,"to":0,"type":"link_traffic",)"
+            R"("unparsed_bytes":0})");
+  absl::StatusOr<Event> back = EventFromJson(line);
+  ASSERT_TRUE(back.ok()) << back.status();
+  const LinkTraffic& parsed = std::get<LinkTraffic>(*back);
+  EXPECT_EQ(parsed.malformed_connections, 3);
+  EXPECT_EQ(parsed.oversized_messages, 1);
+  EXPECT_EQ(EventToJson(*back), line);
+
+  absl::StatusOr<Event> old = EventFromJson(
+      R"({"connections":2,"from":0,"kinds":{},"refused":1,"t_us":1,"to":1,)"
+      R"("type":"link_traffic","unparsed_bytes":7})");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(std::get<LinkTraffic>(*old).malformed_connections, 0);
+  EXPECT_EQ(std::get<LinkTraffic>(*old).oversized_messages, 0);
+  EXPECT_FALSE(EventFromJson(R"({"connections":0,"from":2,"kinds":{},"malformed_connections":"3",)"
+                             R"("refused":0,"t_us":1,"to":0,"type":"link_traffic",)"
+                             R"("unparsed_bytes":0})")
+                   .ok())
+      << "a count that is not an integer";
+}
+
 TEST(EventJsonTest, SubmissionsThroughTheClientProgramKeepReplicaMinusOne) {
   const std::string submit = EventToJson(Submit{absl::Seconds(1), 2, -1, "a"});
   EXPECT_EQ(submit, R"({"client":2,"replica":-1,"t_us":1000000,"type":"submit","value":"a"})");

@@ -159,6 +159,54 @@ TEST(HtmlReportTest, TrafficTableHasLinksByKindWithNamesEscaped) {
   EXPECT_EQ(TableRows(doc, "traffic"), expected);
 }
 
+// A gRPC target's links are in the traffic counts only for what their
+// proxies rejected: they get rows of their own, and no traffic table.
+TEST(HtmlReportTest, RejectedTableHasOnlyTheLinksThatRejectedSomething) {
+  Report r = SampleReport(false);
+  EXPECT_EQ(RenderHtmlReport(r).find("id=\"rejected\""), std::string::npos)
+      << "nothing rejected, no section";
+  LinkTraffic malformed{absl::ZeroDuration(), 2, 0, {}, 0, 0, 0};
+  malformed.malformed_connections = 3;
+  LinkTraffic oversized{absl::ZeroDuration(), 7, 1, {}, 0, 0, 0};
+  oversized.oversized_messages = 1;
+  r.traffic.links[{2, 0}] = malformed;
+  r.traffic.links[{7, 1}] = oversized;
+  r.traffic.links[{3, 0}] = LinkTraffic{absl::ZeroDuration(), 3, 0, {}, 0, 0, 0};
+  const XmlElement doc = ParseHtml(RenderHtmlReport(r));
+  ExpectSelfContained(doc);
+  const std::vector<std::vector<std::string>> expected = {
+      {"link", "malformed connections", "oversized messages"},
+      {"2 \u2192 0", "3", "0"},
+      {"twin of 3 \u2192 1", "0", "1"},
+  };
+  EXPECT_EQ(TableRows(doc, "rejected"), expected);
+  EXPECT_TRUE(TableRows(doc, "traffic").empty()) << "no TCP link, no traffic table";
+}
+
+// On a TCP target's report a link with both kinds of counts shows in both.
+TEST(HtmlReportTest, TrafficTableKeepsTcpLinksBesideRejections) {
+  Report r = SampleReport(false);
+  LinkTraffic both{absl::ZeroDuration(), 0, 1, {{"PREPARE", {3, 300}}}, 0, 2, 0};
+  both.oversized_messages = 2;
+  r.traffic.links[{0, 1}] = both;
+  r.traffic.links[{1, 0}] = LinkTraffic{absl::ZeroDuration(), 1, 0, {}, 0, 0, 0};
+  r.traffic.links[{1, 0}].malformed_connections = 1;
+  r.traffic.kinds = {{"PREPARE", {3, 300}}};
+  const XmlElement doc = ParseHtml(RenderHtmlReport(r));
+  const std::vector<std::vector<std::string>> traffic = {
+      {"link", "PREPARE", "unparsed bytes", "connections", "refused"},
+      {"0 \u2192 1", "3 (300 B)", "0", "2", "0"},
+      {"all links", "3 (300 B)", "", "", ""},
+  };
+  EXPECT_EQ(TableRows(doc, "traffic"), traffic);
+  const std::vector<std::vector<std::string>> rejected = {
+      {"link", "malformed connections", "oversized messages"},
+      {"0 \u2192 1", "0", "2"},
+      {"1 \u2192 0", "1", "0"},
+  };
+  EXPECT_EQ(TableRows(doc, "rejected"), rejected);
+}
+
 TEST(HtmlReportTest, FindingsAndEvidenceAreShownEscaped) {
   const std::string hostile = "<img src=\"https://evil.example/x.png\"/><script>alert(1)</script>";
   const Report report = SampleReport(true, hostile);

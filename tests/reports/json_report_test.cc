@@ -144,8 +144,25 @@ TEST(JsonReportTest, TrafficPerLinkAndKind) {
                                    {"<vote & co>", {{"frames", 1}, {"bytes", 50}}}}},
                                  {"unparsed_bytes", 7},
                                  {"connections", 2},
-                                 {"refused", 0}}));
+                                 {"refused", 0},
+                                 {"malformed_connections", 0},
+                                 {"oversized_messages", 0}}));
   EXPECT_EQ(t["links"][1]["refused"], 1);
+}
+
+TEST(JsonReportTest, TrafficCarriesWhatAGrpcProxyRejected) {
+  Report r = SampleReport(false);
+  LinkTraffic rejected{absl::ZeroDuration(), 2, 0, {}, 0, 0, 0};
+  rejected.malformed_connections = 3;
+  rejected.oversized_messages = 1;
+  r.traffic.links[{2, 0}] = rejected;
+  const json t = Parse(r)["traffic"];
+  EXPECT_EQ(t["kinds"], json::object());
+  ASSERT_EQ(t["links"].size(), 1u);
+  EXPECT_EQ(t["links"][0]["from"], 2);
+  EXPECT_EQ(t["links"][0]["to"], 0);
+  EXPECT_EQ(t["links"][0]["malformed_connections"], 3);
+  EXPECT_EQ(t["links"][0]["oversized_messages"], 1);
 }
 
 TEST(JsonReportTest, FindingsCarryTheirEvidence) {

@@ -1,5 +1,7 @@
 #include "reports/report.h"
 
+#include <vector>
+
 #include "gtest/gtest.h"
 #include "tests/reports/sample_report.h"
 
@@ -85,23 +87,28 @@ TEST(ReportTest, LinkCountersAddUpExceptExtremes) {
   EXPECT_EQ(counters.at("age ms max"), 40'000);
 }
 
-TEST(ReportTest, TrafficAddsUpTheAgentsReportsPerLinkAndKind) {
+// The report's traffic of a run of n replicas whose history has `links`.
+TrafficCounts TrafficOf(int n, const std::vector<LinkTraffic>& links) {
   Plan plan;
-  plan.n = 2;
+  plan.n = n;
   TargetSpec target;
   History h;
-  // The sender's agent counts the frames of 0 -> 1, the destination's the
-  // connection it could not pass on.
-  LinkTraffic sender{absl::Seconds(5), 0, 1, {{"PREPARE", {3, 300}}, {"COMMIT", {2, 180}}}, 10, 4, 0};
-  LinkTraffic destination{absl::Seconds(5), 0, 1, {}, 0, 0, 1};
-  LinkTraffic back{absl::Seconds(5), 1, 0, {{"PREPARE", {1, 100}}}, 0, 4, 0};
-  for (const LinkTraffic& l : {sender, destination, back}) h.Add(l);
+  for (const LinkTraffic& l : links) h.Add(l);
   h.Add(RunEnd{absl::Seconds(6)});
   ReportInputs in;
   in.plan = &plan;
   in.target = &target;
   in.history = &h;
-  const TrafficCounts traffic = BuildReport(in).traffic;
+  return BuildReport(in).traffic;
+}
+
+TEST(ReportTest, TrafficAddsUpTheAgentsReportsPerLinkAndKind) {
+  // The sender's agent counts the frames of 0 -> 1, the destination's the
+  // connection it could not pass on.
+  LinkTraffic sender{absl::Seconds(5), 0, 1, {{"PREPARE", {3, 300}}, {"COMMIT", {2, 180}}}, 10, 4, 0};
+  LinkTraffic destination{absl::Seconds(5), 0, 1, {}, 0, 0, 1};
+  LinkTraffic back{absl::Seconds(5), 1, 0, {{"PREPARE", {1, 100}}}, 0, 4, 0};
+  const TrafficCounts traffic = TrafficOf(2, {sender, destination, back});
   ASSERT_EQ(traffic.links.size(), 2u);
   const LinkTraffic& forward = traffic.links.at({0, 1});
   EXPECT_EQ(forward.kinds.at("PREPARE"), (LinkTraffic::Count{3, 300}));
@@ -110,6 +117,17 @@ TEST(ReportTest, TrafficAddsUpTheAgentsReportsPerLinkAndKind) {
   EXPECT_EQ(forward.refused, 1);
   EXPECT_EQ(traffic.kinds.at("PREPARE"), (LinkTraffic::Count{4, 400}));
   EXPECT_EQ(traffic.kinds.at("COMMIT"), (LinkTraffic::Count{2, 180}));
+}
+
+TEST(ReportTest, TrafficKeepsWhatTheGrpcProxiesRejectedPerLink) {
+  LinkTraffic rejected{absl::Seconds(5), 2, 0, {}, 0, 0, 0};
+  rejected.malformed_connections = 3;
+  rejected.oversized_messages = 1;
+  const TrafficCounts traffic = TrafficOf(4, {rejected});
+  ASSERT_EQ(traffic.links.size(), 1u);
+  EXPECT_EQ(traffic.links.at({2, 0}).malformed_connections, 3);
+  EXPECT_EQ(traffic.links.at({2, 0}).oversized_messages, 1);
+  EXPECT_TRUE(traffic.kinds.empty());
 }
 
 TEST(ReportTest, SeriesBucketTheRun) {
