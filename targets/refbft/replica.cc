@@ -16,6 +16,9 @@ constexpr uint64_t kSyncBatch = 64;
 constexpr absl::Duration kSyncInterval = absl::Milliseconds(100);
 // Most pending values re-forwarded when a view fails.
 constexpr int kMaxReforward = 1024;
+// How long after the last decision it caught up on a replica announces its
+// view: once per burst of a sync batch, not once per decision.
+constexpr absl::Duration kAnnounceDelay = absl::Milliseconds(20);
 
 // The height a consensus message belongs to; nullopt for messages that are
 // not tied to the current height (Decide, Forward, SyncRequest).
@@ -88,6 +91,12 @@ void Replica::Tick(absl::Time now) {
     propose_at_ = absl::InfiniteFuture();
     MaybePropose(now);
   }
+  if (now >= announce_at_) {
+    // Catching up went quiet: every replica hears this replica's view at
+    // its new height, and those in a later one answer (OnNewView).
+    announce_at_ = absl::InfiniteFuture();
+    SendToOthers(Seal(NewViewMessage()));
+  }
   DrainSelfQueue(now);
 }
 
@@ -100,7 +109,7 @@ absl::Duration Replica::ViewTimeout(uint64_t view) const {
 }
 
 absl::Time Replica::NextDeadline() const {
-  return std::min(view_deadline_, propose_at_);
+  return std::min({view_deadline_, propose_at_, announce_at_});
 }
 
 void Replica::EnterHeight(uint64_t height, absl::Time now) {
@@ -130,15 +139,7 @@ void Replica::EnterView(uint64_t view, absl::Time now) {
   new_views_.erase(new_views_.begin(), new_views_.lower_bound(view_));
   view_deadline_ = config_.bugs.Has(Bug::kNoViewChange) ? absl::InfiniteFuture()
                                                          : now + ViewTimeout(view_);
-  Message m;
-  NewView* nv = m.mutable_new_view();
-  nv->set_height(height_);
-  nv->set_view(view_);
-  if (prepare_qc_) {
-    *nv->mutable_prepare_qc() = *prepare_qc_;
-    auto it = blocks_.find(prepare_qc_->block_hash());
-    if (it != blocks_.end()) *nv->mutable_block() = it->second;
-  }
+  const Message m = NewViewMessage();
   // After a timeout, to everyone, not only the leader: replicas whose views
   // drifted apart (after lost messages, each times out on its own schedule)
   // learn where the others are and catch up (NoteLaterView). Entering a
@@ -149,6 +150,19 @@ void Replica::EnterView(uint64_t view, absl::Time now) {
   } else {
     Broadcast(m, now);
   }
+}
+
+Message Replica::NewViewMessage() const {
+  Message m;
+  NewView* nv = m.mutable_new_view();
+  nv->set_height(height_);
+  nv->set_view(view_);
+  if (prepare_qc_) {
+    *nv->mutable_prepare_qc() = *prepare_qc_;
+    auto it = blocks_.find(prepare_qc_->block_hash());
+    if (it != blocks_.end()) *nv->mutable_block() = it->second;
+  }
+  return m;
 }
 
 void Replica::SendTo(uint32_t to, const Message& message, absl::Time now) {
@@ -342,7 +356,14 @@ void Replica::NoteLaterView(uint32_t from, uint64_t view, absl::Time now) {
 }
 
 void Replica::OnNewView(uint32_t from, const NewView& nv, absl::Time now) {
-  if (nv.view() < view_) return;
+  if (nv.view() < view_) {
+    // The sender is behind at this height (it caught up on decisions, or
+    // its timer lagged): it learns where this replica is now rather than
+    // at its next timeout, and f + 1 such answers move it (NoteLaterView).
+    // Only a later view is answered, so two replicas never ping-pong.
+    if (from != config_.id) SendTo(from, NewViewMessage(), now);
+    return;
+  }
   if (nv.view() > view_ && from != config_.id) NoteLaterView(from, nv.view(), now);
   if (LeaderOf(nv.height(), nv.view(), config_.n) != config_.id || nv.view() < view_) return;
   NewView accepted = nv;
@@ -414,6 +435,9 @@ void Replica::OnDecide(const Decide& d, absl::Time now) {
   if (h < height_ || decided_.count(h)) return;
   const QuorumCert& qc = d.commit_qc();
   if (!IsCert(qc, COMMIT, h) || qc.block_hash() != BlockHash(d.block())) return;
+  // A decision of a block this replica never saw proposed: it is catching
+  // up, and the others may be views ahead at the height it reaches.
+  if (!blocks_.count(qc.block_hash())) announce_at_ = now + kAnnounceDelay;
   if (h > height_) {
     if (future_decisions_.size() < kMaxFutureDecisions) future_decisions_.emplace(h, d);
     return;

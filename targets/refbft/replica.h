@@ -127,6 +127,8 @@ class Replica {
   // view after view, and once every timeout is at its cap the gap stays.
   absl::Duration ViewTimeout(uint64_t view) const;
   void EnterView(uint64_t view, absl::Time now);
+  // This replica's NEW-VIEW for its current height and view.
+  Message NewViewMessage() const;
   void EnterHeight(uint64_t height, absl::Time now);
   void Broadcast(const Message& message, absl::Time now);
   void SendToOthers(const Envelope& env);
@@ -172,6 +174,8 @@ class Replica {
   absl::Time view_entered_ = absl::InfinitePast();
   // Leader with nothing to propose: when it proposes an empty block.
   absl::Time propose_at_ = absl::InfiniteFuture();
+  // After catching up on decisions: when it tells every replica its view.
+  absl::Time announce_at_ = absl::InfiniteFuture();
 
   // Per-height protocol state, reset by EnterHeight.
   std::optional<QuorumCert> prepare_qc_;  // highest prepare QC seen

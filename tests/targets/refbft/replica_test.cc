@@ -175,6 +175,54 @@ TEST(ReplicaTest, ReplicaJoiningLateBacksOffWithTheOthersUnlessBackoffIsPerRepli
   }
 }
 
+// Found by turncoat's gen-twins campaign (seed 6): a replica cut off for
+// several heights catches up on decisions while the others, stuck behind a
+// silent replica, have backed off to a late view. The NEW-VIEWs that said
+// so reached it while it was heights behind, so it enters their height at
+// view 0 and, with the old rules, learnt their view only at their next
+// timeout (5 s and more later), into a view whose leader was the silent
+// one: 12.7 s without a commit. A replica that catches up announces its
+// view, and replicas in a later view answer with theirs, so the f + 1 rule
+// moves it at once.
+TEST(ReplicaTest, ReplicaThatCaughtUpLearnsTheOthersViewAtOnce) {
+  ReplicaConfig config = SimNetwork::DefaultConfig();
+  config.view_timeout = absl::Seconds(1);
+  config.max_view_timeout = absl::Seconds(8);
+  config.idle_propose_delay = absl::Milliseconds(100);
+  SimNetwork net(4, {}, config);
+  bool cut = false;
+  net.SetDropRule([&](uint32_t from, uint32_t to, const Message&) { return cut && (from == 0 || to == 0); });
+  ASSERT_TRUE(net.RunUntil([&] { return net.replica(0).height() >= 2; }, kLimit));
+  cut = true;
+  const uint64_t behind = net.replica(0).height();
+  const uint64_t h = behind + 3;  // heights it misses entirely
+  ASSERT_TRUE(net.RunUntil(
+      [&] { return net.replica(1).height() == h && net.replica(2).height() == h; }, kLimit));
+  net.Crash(3);
+  // Heal just before 1 and 2 time out into a view that 1 or 2 leads, whose
+  // successor 3 would lead: their NEW-VIEWs make 0 catch up, too late to
+  // keep them.
+  const auto before_honest_view = [&] {
+    const uint64_t v = net.replica(1).view() + 1;
+    return v >= 4 && net.replica(2).view() + 1 == v && Replica::LeaderOf(h, v, 4) != 3 &&
+           Replica::LeaderOf(h, v, 4) != 0 && Replica::LeaderOf(h, v + 1, 4) == 3;
+  };
+  ASSERT_TRUE(net.RunUntil(before_honest_view, absl::Seconds(60)));
+  ASSERT_LT(net.replica(0).height(), h);
+  cut = false;
+  const uint64_t view = net.replica(1).view() + 1;
+  ASSERT_TRUE(net.RunUntil([&] { return net.replica(1).view() == view; }, absl::Seconds(10)));
+  // Well before 1 and 2 would time out of that view (5 s and more).
+  EXPECT_TRUE(net.RunUntil(
+      [&] {
+        return net.replica(0).height() > h && net.replica(1).height() > h &&
+               net.replica(2).height() > h;
+      },
+      absl::Seconds(2)))
+      << "at height " << h << " replica 0 is in view " << net.replica(0).view() << ", 1 and 2 in "
+      << net.replica(1).view() << " and " << net.replica(2).view();
+}
+
 TEST(ReplicaTest, ValueWhoseForwardWasLostStillCommits) {
   SimNetwork net(4);
   // Replica 1 leads height 1; the only Forward of "lost" never arrives.
