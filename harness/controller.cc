@@ -1401,8 +1401,7 @@ RunOutcome Run::Execute() {
   report.plan.seed = seed_;
   report.replay = outcome.replay = ReplaySpecFor(plan_, target_, options_);
   if (report.trace.sample_every > 0) {
-    const std::string path = absl::StrCat(options_.run_dir, "/history.jsonl");
-    if (absl::Status s = AttachTraceMessages(path, plan_.n, &report.episodes); !s.ok()) {
+    if (absl::Status s = AttachTraceMessages(history_path, plan_.n, &report.episodes); !s.ok()) {
       report.warnings.push_back(absl::StrCat(
           "the traced messages beside the safety episodes are missing: ", s.message()));
     }
