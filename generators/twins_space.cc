@@ -35,6 +35,8 @@ ProcessPartition Sorted(ProcessPartition partition) {
   return partition;
 }
 
+}  // namespace
+
 // Every set partition of `items`, by restricted growth strings: item i
 // joins one of the blocks opened so far or opens the next.
 void EachPartition(const std::vector<int>& items,
@@ -89,8 +91,6 @@ std::vector<std::vector<int>> Subsets(const std::vector<int>& from, int size) {
   pick(0);
   return subsets;
 }
-
-}  // namespace
 
 bool HasQuorum(const ProcessPartition& partition, int n, int f) {
   for (const std::vector<int>& block : partition) {

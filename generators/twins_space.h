@@ -30,6 +30,7 @@
 #define TURNCOAT_GENERATORS_TWINS_SPACE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <random>
 #include <vector>
@@ -67,6 +68,16 @@ struct TwinsScenario {
 inline constexpr int kMaxTwinsProcesses = 10;
 // Spaces of at most this many scenarios, before deduplication, are listed.
 inline constexpr uint64_t kMaxListed = 200000;
+
+// Every set partition of `items`, each once (blocks in the order their
+// first items appear, unsorted), passed to `visit`.
+void EachPartition(const std::vector<int>& items,
+                   const std::function<void(const ProcessPartition&)>& visit);
+// Every way to split `honest` (sorted, at least two) into two non-empty
+// groups, oriented with the lowest replica in `original`.
+std::vector<TwinSplit> CanonicalSplits(const std::vector<int>& honest);
+// Every subset of `from` with `size` members, in lexicographic order.
+std::vector<std::vector<int>> Subsets(const std::vector<int>& from, int size);
 
 // Whether `partition` holds a block of at least n - f distinct replicas.
 bool HasQuorum(const ProcessPartition& partition, int n, int f);
