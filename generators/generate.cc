@@ -187,4 +187,12 @@ absl::Status CheckRoundKeyedPhases(
   return absl::OkStatus();
 }
 
+absl::Status RequireRoundedPartitions(const TargetSpec& target) {
+  if (HasRounds(target)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "its partitions are keyed to protocol rounds, but target ", target.name,
+      " declares no `round` in protocol.messages; add one (docs/targets.md, \"Where is the "
+      "round?\")"));
+}
+
 }  // namespace turncoat

@@ -69,6 +69,11 @@ ParamValue OneOrList(const ParamSpec& spec, const std::string& text);
 // when the plan does not set it.
 int64_t WholeOr(const Params& params, const std::string& name, int64_t fallback);
 
+// Fails, naming the target and the fix, when its messages carry no protocol
+// round: the partitions of twins, quorum-split and laggards are keyed to
+// rounds.
+absl::Status RequireRoundedPartitions(const TargetSpec& target);
+
 // Checks `phases` in order, each added to the ones before it, with a
 // generator's `check` (GeneratorInput::check). A refusal is an error saying
 // the phases are keyed to protocol rounds and must build against the

@@ -119,12 +119,7 @@ absl::StatusOr<std::vector<Phase>> GenerateQuorumSplit(const GeneratorInput& in)
   const int64_t twins =
       WholeOr(*in.params, "twins", std::min<int64_t>(plan.f, plan.byzantine.size()));
   if (r < 1) return absl::InvalidArgumentError("r must be at least 1 (rounds 1..r)");
-  if (!HasRounds(*in.target)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "its partitions are keyed to protocol rounds, but target ", in.target->name,
-        " declares no `round` in protocol.messages; add one (docs/targets.md, \"Where is the "
-        "round?\")"));
-  }
+  if (absl::Status s = RequireRoundedPartitions(*in.target); !s.ok()) return s;
   std::vector<int> byzantine = plan.byzantine;
   std::sort(byzantine.begin(), byzantine.end());
   absl::StatusOr<std::vector<TwinsScenario>> splits =

@@ -159,12 +159,7 @@ absl::StatusOr<std::vector<Phase>> GenerateTwins(const GeneratorInput& in) {
   const int64_t r = WholeOr(*in.params, "r", 3);
   const int64_t twins = WholeOr(*in.params, "twins", 1);
   const int64_t bound = WholeOr(*in.params, "enumerate", 2000);
-  if (!HasRounds(*in.target)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "its partitions are keyed to protocol rounds, but target ", in.target->name,
-        " declares no `round` in protocol.messages; add one (docs/targets.md, \"Where is the "
-        "round?\")"));
-  }
+  if (absl::Status s = RequireRoundedPartitions(*in.target); !s.ok()) return s;
   absl::StatusOr<TwinsSpace> space = TwinsSpace::Make(plan.n, plan.f, plan.byzantine,
                                                       static_cast<int>(twins), static_cast<int>(r));
   if (!space.ok()) return space.status();
