@@ -17,6 +17,7 @@ std::string CallText(const GeneratorCall& call) {
   for (const auto& [name, value] : call.params) {
     params.push_back(absl::StrCat(name, ": ", FormatParamValue(value)));
   }
+  if (params.empty()) return absl::StrCat(call.name, " {}");
   return absl::StrCat(call.name, " { ", absl::StrJoin(params, ", "), " }");
 }
 

@@ -25,9 +25,9 @@ absl::StatusOr<std::vector<TwinsScenario>> LaggardScenarios(int n, int f,
                                                            const std::vector<int>& byzantine) {
   if (byzantine.empty()) {
     return absl::InvalidArgumentError(
-        "laggards twins the Byzantine replicas so that the rest can decide while their "
-        "originals lag, but the plan has none; list one in `byzantine` or leave `byzantine` "
-        "out to have them drawn");
+        "laggards twins a Byzantine replica so that the rest can decide while its original "
+        "lags, but the plan has none; list one in `byzantine` or leave `byzantine` out to have "
+        "them drawn");
   }
   std::vector<int> honest;
   for (int r = 0; r < n; ++r) {

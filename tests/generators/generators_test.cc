@@ -108,7 +108,7 @@ TEST_F(GeneratorsTest, ADeclaredByzantineSetIsKeptAndADrawnOneStaysWithinF) {
   absl::StatusOr<Plan> kept = Expand(PlanText("byzzfuzz: {}", "byzantine: [1]\n"), 3);
   ASSERT_TRUE(kept.ok()) << kept.status();
   EXPECT_EQ(kept->byzantine, std::vector<int>{1});
-  EXPECT_EQ(kept->generated_by, "byzzfuzz {  } with seed 3");
+  EXPECT_EQ(kept->generated_by, "byzzfuzz {} with seed 3");
   std::set<int> drawn;
   for (uint64_t seed = 1; seed <= 40; ++seed) {
     absl::StatusOr<Plan> plan = Expand(PlanText("byzzfuzz: {}"), seed);
