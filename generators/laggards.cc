@@ -22,17 +22,15 @@
 namespace turncoat {
 
 absl::StatusOr<std::vector<TwinsScenario>> LaggardScenarios(int n, int f,
-                                                           const std::vector<int>& byzantine) {
+                                                           std::vector<int> byzantine) {
   if (byzantine.empty()) {
     return absl::InvalidArgumentError(
         "laggards twins a Byzantine replica so that the rest can decide while its original "
         "lags, but the plan has none; list one in `byzantine` or leave `byzantine` out to have "
         "them drawn");
   }
-  std::vector<int> honest;
-  for (int r = 0; r < n; ++r) {
-    if (!std::binary_search(byzantine.begin(), byzantine.end(), r)) honest.push_back(r);
-  }
+  std::sort(byzantine.begin(), byzantine.end());
+  const std::vector<int> honest = HonestReplicas(n, byzantine);
   // Every Byzantine replica falls behind, and one of them also decides
   // through its twin: two twins never share a block (adversaries/twins.h).
   const int lagging = std::max<int>(1, f + 1 - static_cast<int>(byzantine.size()));
@@ -81,29 +79,20 @@ namespace {
 absl::StatusOr<std::vector<Phase>> GenerateLaggards(const GeneratorInput& in) {
   const Plan& plan = *in.plan;
   if (absl::Status s = RequireRoundedPartitions(*in.target); !s.ok()) return s;
-  std::vector<int> byzantine = plan.byzantine;
-  std::sort(byzantine.begin(), byzantine.end());
   absl::StatusOr<std::vector<TwinsScenario>> scenarios =
-      LaggardScenarios(plan.n, plan.f, byzantine);
+      LaggardScenarios(plan.n, plan.f, plan.byzantine);
   if (!scenarios.ok()) return scenarios.status();
   const uint64_t walked = in.seed == 0 ? 0 : in.seed - 1;
-  const TwinsScenario& scenario = (*scenarios)[walked % scenarios->size()];
-  const absl::Duration window = FaultWindow(plan);
-  std::vector<Phase> phases;
-  for (size_t k = 0; k < scenario.rounds.size(); ++k) {
-    for (Phase& phase : TwinsRoundPhases(scenario.rounds[k], scenario.splits, plan.n,
-                                         static_cast<int64_t>(k) + 1, window)) {
-      phases.push_back(std::move(phase));
-    }
-  }
+  const std::vector<Phase> phases = TwinsScenarioPhases((*scenarios)[walked % scenarios->size()],
+                                                        plan.n, 1, FaultWindow(plan));
   if (absl::Status s = CheckRoundKeyedPhases(in.check, phases); !s.ok()) return s;
   return phases;
 }
 
 const GeneratorRegistration kLaggards({
     "laggards",
-    "more than f replicas fall behind in round 1 while the rest decides with the Byzantine "
-    "replicas' twins; round 2 cuts one of the rest off; walked by seed",
+    "more than f replicas fall behind in round 1 while the rest decides with one Byzantine "
+    "replica's twin; round 2 cuts one of the rest off; walked by seed",
     {},
     GenerateLaggards,
 });

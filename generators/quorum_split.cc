@@ -10,6 +10,7 @@
 #include "generators/quorum_split.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -28,9 +29,7 @@ namespace {
 bool SidesOneShort(const ProcessPartition& partition, int n, int f) {
   int one_short = 0;
   for (const std::vector<int>& block : partition) {
-    std::set<int> identities;
-    for (int p : block) identities.insert(p >= n ? p - n : p);
-    const int size = static_cast<int>(identities.size());
+    const int size = DistinctReplicas(block, n);
     if (size >= n - f) return false;
     if (size == n - f - 1) ++one_short;
   }
@@ -39,8 +38,7 @@ bool SidesOneShort(const ProcessPartition& partition, int n, int f) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<TwinsScenario>> QuorumSplits(int n, int f,
-                                                        const std::vector<int>& byzantine,
+absl::StatusOr<std::vector<TwinsScenario>> QuorumSplits(int n, int f, std::vector<int> byzantine,
                                                         int max_twins) {
   if (max_twins < 0 || max_twins > f) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -58,10 +56,8 @@ absl::StatusOr<std::vector<TwinsScenario>> QuorumSplits(int n, int f,
         " processes to partition; every partition is listed, for at most ", kMaxTwinsProcesses,
         ": lower replicas or twins"));
   }
-  std::vector<int> honest;
-  for (int r = 0; r < n; ++r) {
-    if (!std::binary_search(byzantine.begin(), byzantine.end(), r)) honest.push_back(r);
-  }
+  std::sort(byzantine.begin(), byzantine.end());
+  const std::vector<int> honest = HonestReplicas(n, byzantine);
   // A twin needs two groups of honest replicas to split.
   const int twins_possible = honest.size() < 2 ? 0 : max_twins;
   const std::vector<TwinSplit> splits =
@@ -79,21 +75,16 @@ absl::StatusOr<std::vector<TwinsScenario>> QuorumSplits(int n, int f,
       EachPartition(processes, [&](const ProcessPartition& partition) {
         if (SidesOneShort(partition, n, f)) candidates.push_back(partition);
       });
-      std::vector<size_t> digit(twinned.size(), 0);
-      while (true) {
-        TwinsScenario layout;
-        for (size_t i = 0; i < twinned.size(); ++i) layout.splits[twinned[i]] = splits[digit[i]];
+      EachSplitLayout(twinned, splits, [&](const std::map<int, TwinSplit>& layout) {
         for (const ProcessPartition& partition : candidates) {
-          if (!Consistent(partition, layout.splits, n)) continue;
-          TwinsScenario scenario = layout;
+          if (!Consistent(partition, layout, n)) continue;
+          TwinsScenario scenario;
+          scenario.splits = layout;
           scenario.rounds = {partition};
           scenario = Effective(std::move(scenario), n);
           if (SidesOneShort(scenario.rounds[0], n, f)) found.insert(std::move(scenario));
         }
-        size_t i = 0;
-        while (i < digit.size() && ++digit[i] == splits.size()) digit[i++] = 0;
-        if (i == digit.size()) break;
-      }
+      });
     }
   }
   if (found.empty()) {
@@ -120,16 +111,13 @@ absl::StatusOr<std::vector<Phase>> GenerateQuorumSplit(const GeneratorInput& in)
       WholeOr(*in.params, "twins", std::min<int64_t>(plan.f, plan.byzantine.size()));
   if (r < 1) return absl::InvalidArgumentError("r must be at least 1 (rounds 1..r)");
   if (absl::Status s = RequireRoundedPartitions(*in.target); !s.ok()) return s;
-  std::vector<int> byzantine = plan.byzantine;
-  std::sort(byzantine.begin(), byzantine.end());
   absl::StatusOr<std::vector<TwinsScenario>> splits =
-      QuorumSplits(plan.n, plan.f, byzantine, static_cast<int>(twins));
+      QuorumSplits(plan.n, plan.f, plan.byzantine, static_cast<int>(twins));
   if (!splits.ok()) return splits.status();
   const uint64_t walked = in.seed == 0 ? 0 : in.seed - 1;
   const TwinsScenario& scenario = (*splits)[walked % splits->size()];
   const int64_t round = 1 + static_cast<int64_t>((walked / splits->size()) % r);
-  std::vector<Phase> phases = TwinsRoundPhases(scenario.rounds[0], scenario.splits, plan.n, round,
-                                               FaultWindow(plan));
+  const std::vector<Phase> phases = TwinsScenarioPhases(scenario, plan.n, round, FaultWindow(plan));
   if (absl::Status s = CheckRoundKeyedPhases(in.check, phases); !s.ok()) return s;
   return phases;
 }

@@ -16,7 +16,7 @@
 
 namespace turncoat {
 
-// Every split of n replicas (f faulty; `byzantine` sorted) with at most
+// Every split of n replicas (f faulty; `byzantine` in any order) with at most
 // `max_twins` Byzantine replicas twinned, as one-round TwinsScenarios in
 // their effective form (Effective), each once: consistent with the twins'
 // routing, no block holding n - f distinct replicas, at least two holding
@@ -25,8 +25,7 @@ namespace turncoat {
 // scenarios' own order. Fails, saying which parameter to change, when
 // max_twins is outside 0..f or above the Byzantine replicas, when n plus
 // the twins exceeds kMaxTwinsProcesses, or when no such split exists.
-absl::StatusOr<std::vector<TwinsScenario>> QuorumSplits(int n, int f,
-                                                        const std::vector<int>& byzantine,
+absl::StatusOr<std::vector<TwinsScenario>> QuorumSplits(int n, int f, std::vector<int> byzantine,
                                                         int max_twins);
 
 }  // namespace turncoat

@@ -123,6 +123,21 @@ std::vector<Phase> TwinsRoundPhases(const ProcessPartition& partition,
   return phases;
 }
 
+std::vector<Phase> TwinsScenarioPhases(const TwinsScenario& scenario, int n, int64_t first_round,
+                                       absl::Duration window,
+                                       const std::vector<std::optional<LeaderChoice>>& leaders) {
+  std::vector<Phase> phases;
+  for (size_t k = 0; k < scenario.rounds.size(); ++k) {
+    for (Phase& phase :
+         TwinsRoundPhases(scenario.rounds[k], scenario.splits, n,
+                          first_round + static_cast<int64_t>(k), window,
+                          k < leaders.size() ? leaders[k] : std::nullopt)) {
+      phases.push_back(std::move(phase));
+    }
+  }
+  return phases;
+}
+
 namespace {
 
 constexpr char kLeaderParam[] = "leader";
@@ -170,14 +185,8 @@ absl::StatusOr<std::vector<Phase>> GenerateTwins(const GeneratorInput& in) {
   absl::StatusOr<std::vector<std::optional<LeaderChoice>>> leaders =
       Leaders(*in.params, *in.target, scenario.rounds.size(), *in.rng);
   if (!leaders.ok()) return leaders.status();
-  const absl::Duration window = FaultWindow(plan);
-  std::vector<Phase> phases;
-  for (size_t k = 0; k < scenario.rounds.size(); ++k) {
-    for (Phase& phase : TwinsRoundPhases(scenario.rounds[k], scenario.splits, plan.n,
-                                         static_cast<int64_t>(k) + 1, window, (*leaders)[k])) {
-      phases.push_back(std::move(phase));
-    }
-  }
+  const std::vector<Phase> phases =
+      TwinsScenarioPhases(scenario, plan.n, 1, FaultWindow(plan), *leaders);
   if (absl::Status s = CheckRoundKeyedPhases(in.check, phases); !s.ok()) return s;
   return phases;
 }

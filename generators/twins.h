@@ -32,6 +32,13 @@ std::vector<Phase> TwinsRoundPhases(const ProcessPartition& partition,
                                     absl::Duration window,
                                     std::optional<LeaderChoice> leader = std::nullopt);
 
+// The phases of every round of `scenario`, its round k (from 0) keyed to
+// protocol round first_round + k, each as TwinsRoundPhases makes them,
+// with leaders[k] when `leaders` is given (one per round).
+std::vector<Phase> TwinsScenarioPhases(const TwinsScenario& scenario, int n, int64_t first_round,
+                                       absl::Duration window,
+                                       const std::vector<std::optional<LeaderChoice>>& leaders = {});
+
 }  // namespace turncoat
 
 #endif  // TURNCOAT_GENERATORS_TWINS_H_

@@ -92,11 +92,37 @@ std::vector<std::vector<int>> Subsets(const std::vector<int>& from, int size) {
   return subsets;
 }
 
+void EachSplitLayout(const std::vector<int>& twinned, const std::vector<TwinSplit>& splits,
+                     const std::function<void(const std::map<int, TwinSplit>&)>& visit) {
+  // Like digits, one per twinned replica.
+  std::vector<size_t> digit(twinned.size(), 0);
+  while (true) {
+    std::map<int, TwinSplit> layout;
+    for (size_t i = 0; i < twinned.size(); ++i) layout[twinned[i]] = splits[digit[i]];
+    visit(layout);
+    size_t i = 0;
+    while (i < digit.size() && ++digit[i] == splits.size()) digit[i++] = 0;
+    if (i == digit.size()) return;
+  }
+}
+
+std::vector<int> HonestReplicas(int n, const std::vector<int>& byzantine) {
+  std::vector<int> honest;
+  for (int r = 0; r < n; ++r) {
+    if (!Holds(byzantine, r)) honest.push_back(r);
+  }
+  return honest;
+}
+
+int DistinctReplicas(const std::vector<int>& block, int n) {
+  std::set<int> identities;
+  for (int p : block) identities.insert(p >= n ? p - n : p);
+  return static_cast<int>(identities.size());
+}
+
 bool HasQuorum(const ProcessPartition& partition, int n, int f) {
   for (const std::vector<int>& block : partition) {
-    std::set<int> identities;
-    for (int p : block) identities.insert(p >= n ? p - n : p);
-    if (static_cast<int>(identities.size()) >= n - f) return true;
+    if (DistinctReplicas(block, n) >= n - f) return true;
   }
   return false;
 }
@@ -222,10 +248,7 @@ absl::StatusOr<TwinsSpace> TwinsSpace::Make(int n, int f, std::vector<int> byzan
   }
   if (rounds < 1) return absl::InvalidArgumentError("r must be at least 1 (rounds 1..r)");
   std::sort(byzantine.begin(), byzantine.end());
-  std::vector<int> honest;
-  for (int r = 0; r < n; ++r) {
-    if (!Holds(byzantine, r)) honest.push_back(r);
-  }
+  const std::vector<int> honest = HonestReplicas(n, byzantine);
   if (honest.size() < 2) {
     return absl::InvalidArgumentError(
         "a twin's split needs two groups of honest replicas, and the plan has fewer than two");
@@ -237,20 +260,15 @@ absl::StatusOr<TwinsSpace> TwinsSpace::Make(int n, int f, std::vector<int> byzan
   uint64_t total = 0;
   for (const std::vector<int>& twinned : Subsets(byzantine, twins)) {
     const std::vector<ProcessPartition> quorate = Quorate(n, f, twinned);
-    // Every combination of one split per twinned replica, like digits.
-    std::vector<size_t> digit(twinned.size(), 0);
-    while (true) {
+    EachSplitLayout(twinned, splits, [&](const std::map<int, TwinSplit>& splits_of) {
       Layout layout;
-      for (size_t i = 0; i < twinned.size(); ++i) layout.splits[twinned[i]] = splits[digit[i]];
+      layout.splits = splits_of;
       layout.choices = ConsistentOnes(quorate, layout.splits, n);
       layout.count = 1;
       for (int k = 0; k < rounds; ++k) layout.count = SaturatingMul(layout.count, layout.choices.size());
       total = SaturatingAdd(total, layout.count);
       space.layouts_.push_back(std::move(layout));
-      size_t i = 0;
-      while (i < digit.size() && ++digit[i] == splits.size()) digit[i++] = 0;
-      if (i == digit.size()) break;
-    }
+    });
   }
   if (total > kMaxListed) return space;
   space.listed_ = true;

@@ -78,6 +78,16 @@ void EachPartition(const std::vector<int>& items,
 std::vector<TwinSplit> CanonicalSplits(const std::vector<int>& honest);
 // Every subset of `from` with `size` members, in lexicographic order.
 std::vector<std::vector<int>> Subsets(const std::vector<int>& from, int size);
+// Every combination of one of `splits` per replica of `twinned`, passed to
+// `visit` in order (the first replica's split varying fastest); one empty
+// combination when `twinned` is empty.
+void EachSplitLayout(const std::vector<int>& twinned, const std::vector<TwinSplit>& splits,
+                     const std::function<void(const std::map<int, TwinSplit>&)>& visit);
+// The replicas 0..n-1 not in `byzantine` (any order), ascending.
+std::vector<int> HonestReplicas(int n, const std::vector<int>& byzantine);
+// How many distinct replicas `block` holds, a replica's original and twin
+// counting as one.
+int DistinctReplicas(const std::vector<int>& block, int n);
 
 // Whether `partition` holds a block of at least n - f distinct replicas.
 bool HasQuorum(const ProcessPartition& partition, int n, int f);
